@@ -1,0 +1,59 @@
+"""Thin command layer: argparse, one module per command under digestgen.commands.
+
+Command modules are light: they import the pipeline inside run(), so `digestgen --help`
+stays fast. Exit codes: 0 ok, 1 content errors, 2 usage or site.yaml errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from digestgen import __version__
+from digestgen.errors import DigestgenError, printable
+
+COMMANDS = ["init", "build", "serve", "check", "new", "import", "email", "send", "schema"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit code 2 with a short message, like argparse
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="digestgen", description="Build curated research-paper digests into static sites.")
+    parser.add_argument("--version", action="version", version=f"digestgen {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"digestgen.commands.{name.replace('import', 'import_')}")
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("digestgen.commands"):
+                continue  # command not part of this build
+            raise
+        command = sub.add_parser(name, help=module.HELP, description=module.__doc__)
+        module.configure(command)
+        command.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except DigestgenError as exc:
+        print(printable(str(exc)), file=sys.stderr)
+        code = exc.exit_code
+        problems = getattr(exc, "problems", None)
+        if problems:
+            errors = sum(1 for p in problems if p.severity == "error")
+            print(f"digestgen: {errors} error{'s' * (errors != 1)}; nothing was written", file=sys.stderr)
+        return code
+    except KeyboardInterrupt:
+        print("digestgen: interrupted; the previous site is untouched", file=sys.stderr)
+        return 130

@@ -1,0 +1,26 @@
+"""Options and helpers shared by commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from digestgen.errors import Problem, printable
+
+
+def add_site_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", "-s", type=Path, default=Path("."), help="site folder (default: current folder)")
+    parser.add_argument("--drafts", action="store_true", help="include entries marked draft: true")
+    parser.add_argument("--future", action="store_true", help="include entries dated after today")
+    parser.add_argument("--base-url", help="override base_url from site.yaml")
+    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+
+def report(problems: list[Problem], fmt: str = "text") -> None:
+    for problem in problems:
+        print(problem.github() if fmt == "github" else problem.format(), file=sys.stderr if fmt == "text" else sys.stdout)
+
+
+def say(message: str) -> None:
+    print(printable(message))

@@ -1,0 +1,28 @@
+"""Create a new digest site that builds as it is."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from digestgen.commands.common import say
+
+HELP = "create a new site in DIR"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", type=Path, help="folder for the new site (created; must be empty if it exists)")
+    parser.add_argument("--title", default="My Paper Digest", help="site title")
+    parser.add_argument("--base-url", default="https://example.org/", help="where the site will be published")
+
+
+def run(args: argparse.Namespace) -> int:
+    from digestgen.errors import UsageError
+    from digestgen.scaffold import write_new_site
+
+    target: Path = args.dir
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise UsageError(f"{target} exists and is not empty; pick a new folder")
+    written = write_new_site(target, args.title, args.base_url)
+    say(f"created a digest in {target} ({len(written)} files). Next: cd {target} && digestgen build")
+    return 0

@@ -1,0 +1,92 @@
+"""site.yaml -> a typed SiteConfig; problems here exit with code 2."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+
+from digestgen.errors import ConfigError, Problem, UsageError
+from digestgen.schema import SiteFields, validate
+from digestgen.yamlio import load_mapping, read_text
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What the command line asked for."""
+
+    output: Path | None = None
+    drafts: bool = False
+    future: bool = False
+    base_url: str | None = None
+    strict: bool = False
+    serve: bool = False
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Everything the rest of the pipeline needs to know about a site."""
+
+    root: Path
+    fields: SiteFields
+    tz: dt.tzinfo
+    base_url: str  # always ends with '/'
+    output: Path
+    today: dt.date
+    options: BuildOptions
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url ('/' or '/digest/'), prefixed to every internal link."""
+        from urllib.parse import urlsplit
+
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+
+def today_in(tz: dt.tzinfo) -> dt.date:
+    """Today in the site's timezone; SOURCE_DATE_EPOCH pins it for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            stamp = float(epoch)
+        except ValueError:
+            raise UsageError(f"SOURCE_DATE_EPOCH must be a number of seconds, got {epoch!r}") from None
+        return dt.datetime.fromtimestamp(stamp, tz).date()
+    return dt.datetime.fromtimestamp(time.time(), tz).date()
+
+
+def load_config(root: Path, options: BuildOptions | None = None) -> SiteConfig:
+    """Read and validate root/site.yaml."""
+    options = options or BuildOptions()
+    root = root.resolve()
+    path = root / "site.yaml"
+    if not path.is_file():
+        raise UsageError(f"no site.yaml in {root.name or root}; run 'digestgen init DIR' to create a site, or cd into one")
+    problems: list[Problem] = []
+    text = read_text(path, "site.yaml", problems)
+    doc = load_mapping(text, "site.yaml", 0, problems) if text is not None else None
+    if doc is not None and options.base_url is not None:
+        doc.data["base_url"] = options.base_url
+    fields = validate(SiteFields, doc, problems) if doc is not None else None
+    tz: dt.tzinfo = dt.timezone.utc
+    if fields is not None:
+        try:
+            tz = zoneinfo.ZoneInfo(fields.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            line, col = doc.mark(("timezone",)) if doc else (1, 1)
+            problems.append(Problem("site.yaml", line, col, "timezone",
+                                    f"unknown timezone {fields.timezone!r}; use an IANA name like 'Europe/Berlin' or 'UTC'"))
+    if problems or fields is None:
+        raise ConfigError(problems)
+    base_url = fields.base_url if fields.base_url.endswith("/") else fields.base_url + "/"
+    output = options.output or Path(fields.output or "public")
+    output = (output if output.is_absolute() else root / output).resolve()
+    return SiteConfig(root, fields, tz, base_url, output, today_in(tz), options)

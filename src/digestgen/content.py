@@ -1,0 +1,311 @@
+"""Discover source files (sorted) and parse each into a validated, frozen record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from digestgen.errors import Problem
+from digestgen.markdown import render
+from digestgen.schema import (
+    ID_RE,
+    SLUG_RE,
+    IssueFields,
+    PageFields,
+    PaperFields,
+    TagFields,
+    validate,
+    windows_reserved,
+)
+from digestgen.yamlio import Doc, load_mapping, read_text, split_front_matter
+
+PAPER_SUFFIXES = (".md", ".yaml", ".yml")
+MAX_FILES = 500_000
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One validated paper entry, with its Markdown already rendered."""
+
+    id: str
+    source: str
+    title: str
+    date: dt.date
+    authors: tuple[str, ...]
+    arxiv: str | None
+    doi: str | None
+    published: dt.date | None
+    abstract: str | None
+    abstract_html: str
+    tldr: str | None
+    tags: tuple[str, ...]
+    upvotes: int | None
+    links: tuple[tuple[str, str], ...]
+    image: str | None
+    image_alt: str | None
+    featured: bool
+    rank: int | None
+    issue: str | None
+    submitted_by: str | None
+    draft: bool
+    note: str | None
+    note_html: str
+    internal_links: tuple[tuple[int, str], ...] = ()
+    marks: tuple[tuple[str, int, int], ...] = ()
+
+    def mark(self, name: str) -> tuple[int, int]:
+        for key, line, col in self.marks:
+            if key == name:
+                return line, col
+        return 1, 1
+
+    @property
+    def arxiv_base(self) -> str | None:
+        """The arXiv id without its version suffix."""
+        if not self.arxiv:
+            return None
+        head, _, tail = self.arxiv.rpartition("v")
+        return head if head and tail.isdigit() and not head.endswith("/") else self.arxiv
+
+    @property
+    def arxiv_abs(self) -> str | None:
+        return f"https://arxiv.org/abs/{self.arxiv}" if self.arxiv else None
+
+    @property
+    def arxiv_pdf(self) -> str | None:
+        return f"https://arxiv.org/pdf/{self.arxiv}" if self.arxiv else None
+
+
+@dataclass(frozen=True)
+class IssueIntro:
+    key: str
+    source: str
+    title: str | None
+    summary: str | None
+    intro_html: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str
+    source: str
+    title: str
+    description: str | None
+    body_html: str
+    draft: bool
+    internal_links: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Tag:
+    slug: str
+    name: str
+    description: str | None
+
+
+@dataclass
+class Sources:
+    """Every source file of a site, as paths relative to the site root, sorted."""
+
+    papers: list[str] = field(default_factory=list)
+    issues: list[str] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)
+    tags: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def check_name(name: str, rel: str, what: str, pattern: Any = ID_RE) -> Problem | None:
+    """Refuse ids, slugs and keys that could escape a folder or collide on some file system."""
+    if not pattern.match(name) or windows_reserved(name) or ".." in name or len(name) > 120:
+        shown = name.encode("unicode_escape").decode("ascii")
+        return Problem(rel, 1, 1, what, f"{shown!r} is not allowed; use lowercase letters, digits, '.', '_' and '-' "
+                       f"(starting with a letter or digit, at most 120 characters)")
+    return None
+
+
+def _walk(root: Path, sub: str, problems: list[Problem]) -> list[str]:
+    """Every regular file under root/sub (sorted, relative to root); symlinks are problems."""
+    base = root / sub
+    if base.is_symlink():
+        problems.append(Problem(sub, 1, 1, "(file)", "is a symbolic link; digestgen does not follow links"))
+        return []
+    if not base.is_dir():
+        return []
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+        dirnames.sort()
+        rel_dir = Path(dirpath).relative_to(root).as_posix()
+        for name in list(dirnames):
+            if (Path(dirpath) / name).is_symlink():
+                problems.append(Problem(f"{rel_dir}/{name}", 1, 1, "(file)", "is a symbolic link; digestgen does not follow links"))
+                dirnames.remove(name)
+            elif name.startswith("."):
+                dirnames.remove(name)
+        for name in sorted(filenames):
+            if name.startswith(".") or name.endswith("~"):
+                continue
+            full = Path(dirpath) / name
+            if full.is_symlink():
+                problems.append(Problem(f"{rel_dir}/{name}", 1, 1, "(file)", "is a symbolic link; digestgen does not follow links"))
+                continue
+            found.append(f"{rel_dir}/{name}")
+            if len(found) > MAX_FILES:
+                problems.append(Problem(sub, 1, 1, "(file)", f"holds more than {MAX_FILES:,} files"))
+                return found
+    return found
+
+
+def discover(root: Path) -> Sources:
+    """Find every content file; anything unexpected is reported, never silently skipped."""
+    sources = Sources()
+    for rel in _walk(root, "content/papers", sources.problems):
+        if rel.endswith(PAPER_SUFFIXES):
+            sources.papers.append(rel)
+        elif not rel.endswith((".swp", ".tmp", ".bak")):
+            sources.problems.append(Problem(rel, 1, 1, "(file)", "is not a paper entry; papers are .md or .yaml files", "warning"))
+    for rel in _walk(root, "content/issues", sources.problems):
+        (sources.issues if rel.endswith(".md") else []).append(rel)
+    for rel in _walk(root, "content/pages", sources.problems):
+        (sources.pages if rel.endswith(".md") else []).append(rel)
+    _walk(root, "static", sources.problems)  # reports symlinks under static/
+    tags = root / "content" / "tags.yaml"
+    if tags.is_symlink():
+        sources.problems.append(Problem("content/tags.yaml", 1, 1, "(file)", "is a symbolic link; digestgen does not follow links"))
+    elif tags.is_file():
+        sources.tags = "content/tags.yaml"
+    return sources
+
+
+def _load(root: Path, rel: str, problems: list[Problem], markdown_body: bool) -> Doc | None:
+    text = read_text(root / rel, rel, problems)
+    if text is None:
+        return None
+    if not markdown_body:
+        return load_mapping(text, rel, 0, problems)
+    parts = split_front_matter(text, rel, problems)
+    if parts is None:
+        return None
+    front, body, body_line = parts
+    doc = load_mapping(front, rel, 1, problems)
+    if doc is not None:
+        doc.body, doc.body_line = body, body_line
+    return doc
+
+
+def _stem(rel: str) -> str:
+    name = rel.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0]
+
+
+def _warn(problems: list[Problem], rel: str, name: str, warnings: list[tuple[int, str]], col: int = 1) -> None:
+    for line, message in warnings:
+        problems.append(Problem(rel, line, col, name, message, "warning"))
+
+
+def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Paper | None, list[Problem]]:
+    """Read, validate and render one paper file."""
+    problems: list[Problem] = []
+    pid = _stem(rel)
+    bad = check_name(pid, rel, "id")
+    if bad:
+        return None, [bad]
+    is_md = rel.endswith(".md")
+    doc = _load(root, rel, problems, markdown_body=is_md)
+    if doc is None:
+        return None, problems
+    if is_md and "note" in doc.data:
+        line, col = doc.mark(("note",), key=True)
+        problems.append(Problem(rel, line, col, "note", "belongs in the body of a .md entry (below the closing '---'), not in the front matter"))
+        return None, problems
+    fields: PaperFields | None = validate(PaperFields, doc, problems, {"tz": tz})
+    if fields is None:
+        return None, problems
+    note = doc.body.strip("\n") if is_md else (fields.note or "")
+    note_line = doc.body_line if is_md else doc.mark(("note",))[0] + 1
+    abstract = render(fields.abstract or "", doc_id=f"{pid}-abstract", base_path=base_path,
+                      first_line=doc.mark(("abstract",))[0]) if fields.abstract else None
+    rendered_note = render(note, doc_id=f"{pid}-note", base_path=base_path, first_line=note_line) if note.strip() else None
+    if abstract:
+        _warn(problems, rel, "abstract", abstract.warnings)
+    if rendered_note:
+        _warn(problems, rel, "note", rendered_note.warnings)
+    marks = tuple((str(key[0]), *doc.mark(key)) for key in doc.marks if len(key) == 1)
+    links = [(line, href) for line, href in (rendered_note.internal_links if rendered_note else [])]
+    paper = Paper(
+        id=pid, source=rel, title=fields.title, date=fields.date, authors=tuple(fields.authors),
+        arxiv=fields.arxiv, doi=fields.doi, published=fields.published, abstract=fields.abstract,
+        abstract_html=abstract.html if abstract else "", tldr=fields.tldr, tags=tuple(fields.tags),
+        upvotes=fields.upvotes, links=tuple(fields.links.items()), image=fields.image,
+        image_alt=fields.image_alt, featured=fields.featured, rank=fields.rank, issue=fields.issue,
+        submitted_by=fields.submitted_by, draft=fields.draft, note=note or None,
+        note_html=rendered_note.html if rendered_note else "", internal_links=tuple(links), marks=marks,
+    )
+    return paper, problems
+
+
+def parse_issue(root: Path, rel: str, base_path: str, problems: list[Problem]) -> IssueIntro | None:
+    """Read content/issues/<key>.md (the key is checked against the cadence later)."""
+    key = _stem(rel)
+    doc = _load(root, rel, problems, markdown_body=True)
+    if doc is None:
+        return None
+    fields: IssueFields | None = validate(IssueFields, doc, problems)
+    if fields is None:
+        return None
+    intro = render(doc.body, doc_id=f"issue-{key}", base_path=base_path, first_line=doc.body_line)
+    _warn(problems, rel, "intro", intro.warnings)
+    return IssueIntro(key, rel, fields.title, fields.summary, intro.html, doc.body_line)
+
+
+def parse_page(root: Path, rel: str, base_path: str, problems: list[Problem]) -> Page | None:
+    """Read content/pages/<slug>.md."""
+    slug = _stem(rel)
+    bad = check_name(slug, rel, "slug", SLUG_RE)
+    if bad:
+        problems.append(bad)
+        return None
+    if "/" in rel[len("content/pages/"):]:
+        problems.append(Problem(rel, 1, 1, "slug", "pages must sit directly in content/pages/ (no sub-folders)"))
+        return None
+    doc = _load(root, rel, problems, markdown_body=True)
+    if doc is None:
+        return None
+    fields: PageFields | None = validate(PageFields, doc, problems)
+    if fields is None:
+        return None
+    body = render(doc.body, doc_id=f"page-{slug}", base_path=base_path, first_line=doc.body_line)
+    _warn(problems, rel, "body", body.warnings)
+    return Page(slug, rel, fields.title, fields.description, body.html, fields.draft, tuple(body.internal_links))
+
+
+def parse_tags(root: Path, rel: str, problems: list[Problem]) -> dict[str, Tag] | None:
+    """Read content/tags.yaml: {slug: {name, description}}."""
+    doc = _load(root, rel, problems, markdown_body=False)
+    if doc is None:
+        return None
+    tags: dict[str, Tag] = {}
+    for slug, value in doc.data.items():
+        if not SLUG_RE.match(str(slug)) or windows_reserved(str(slug)):
+            line, col = doc.mark((slug,), key=True)
+            problems.append(Problem(rel, line, col, str(slug), "is not a valid tag slug; use lowercase letters, digits and '-'"))
+            continue
+        if isinstance(value, str):
+            value = {"name": value}
+            doc.data[slug] = value
+        if value is None:
+            value = {"name": slug}
+            doc.data[slug] = value
+        fields = validate(TagFields, doc, problems, prefix=(slug,))
+        if fields is not None:
+            tags[slug] = Tag(slug, fields.name, fields.description)
+    return tags
+
+
+def fold(name: str) -> str:
+    """Case- and Unicode-normalisation-insensitive key for collision checks."""
+    return unicodedata.normalize("NFKC", name).casefold()

@@ -1,0 +1,72 @@
+"""One error family: problems carry path, line, column and field so a curator can act on them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def printable(text: str) -> str:
+    """Make text safe to echo on a terminal: control and bidi characters become escapes."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong (or suspicious) in the site's sources."""
+
+    path: str
+    line: int
+    column: int
+    field: str
+    message: str
+    severity: str = "error"
+
+    def format(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        return printable(
+            f"{self.path}:{self.line}:{self.column}: {prefix}{self.field}: {self.message}"
+        )
+
+    def github(self) -> str:
+        """GitHub Actions workflow-command annotation for this problem."""
+        kind = "warning" if self.severity == "warning" else "error"
+        msg = f"{self.field}: {self.message}"
+        msg = msg.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        path = self.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+        return printable(f"::{kind} file={path},line={self.line},col={self.column}::{msg}")
+
+
+class DigestgenError(Exception):
+    """Base of every error digestgen reports to the user (never a traceback)."""
+
+    exit_code = 1
+
+
+class ContentError(DigestgenError):
+    """One or more problems in content files; the build stops and writes nothing."""
+
+    exit_code = 1
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+
+class ConfigError(ContentError):
+    """Problems in site.yaml (or the site layout); exit code 2."""
+
+    exit_code = 2
+
+
+class UsageError(DigestgenError):
+    """Wrong command-line use or an unsafe output location; exit code 2."""
+
+    exit_code = 2
+
+
+class BuildLockedError(UsageError):
+    """Another build of the same site is running."""

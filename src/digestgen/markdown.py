@@ -1,0 +1,210 @@
+"""The one configured Markdown renderer: no raw HTML, safe links, linkify, tables, footnotes, math.
+
+Math (`$...$`, `$$...$$`) becomes MathML at build time through latex2mathml; its output is
+rebuilt through a MathML allow-list so that nothing but MathML elements and attributes can
+reach a page. LaTeX that cannot be converted stays visible as source and yields a warning.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from html.parser import HTMLParser
+from typing import Any, Sequence
+from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+ALLOWED_SCHEMES = ("http", "https", "mailto")
+_STRIP = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]+")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+MAX_MATH = 2000
+MAX_NESTING = 40
+
+MATHML_TAGS = frozenset(
+    "math mrow mi mn mo ms mtext mspace msup msub msubsup mfrac msqrt mroot mstyle merror mpadded "
+    "mphantom mfenced menclose munder mover munderover mtable mtr mtd mlabeledtr semantics "
+    "annotation mmultiscripts mprescripts none".split()
+)
+MATHML_ATTRS = frozenset(
+    "xmlns display mathvariant stretchy fence separator accent accentunder columnalign rowalign "
+    "columnspacing rowspacing columnlines rowlines frame width height depth lspace rspace "
+    "linethickness displaystyle scriptlevel movablelimits largeop symmetric minsize maxsize "
+    "notation open close separators form align columnspan rowspan encoding voffset".split()
+)
+
+
+def safe_link(url: str) -> bool:
+    """Allow http, https, mailto and relative links; nothing that a browser could execute."""
+    cleaned = _STRIP.sub("", unquote(html.unescape(url)))
+    if cleaned.startswith(("//", "\\\\", "/\\", "\\/")):
+        return False
+    match = _SCHEME.match(cleaned)
+    return match is None or match.group(1).lower() in ALLOWED_SCHEMES
+
+
+class _MathMLRebuilder(HTMLParser):
+    """Re-serialise converter output, refusing anything outside the MathML allow-list."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.ok = True
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in MATHML_TAGS:
+            self.ok = False
+            return
+        parts = [tag]
+        for name, value in attrs:
+            if name not in MATHML_ATTRS:
+                continue
+            if name == "xmlns":
+                value = "http://www.w3.org/1998/Math/MathML"
+            parts.append(f'{name}="{html.escape(value or "", quote=True)}"')
+        self.out.append("<" + " ".join(parts) + ">")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if self.ok:
+            self.out.append(f"</{tag}>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in MATHML_TAGS:
+            self.ok = False
+            return
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(html.escape(data, quote=False))
+
+    def unknown_decl(self, data: str) -> None:
+        self.ok = False
+
+    def handle_comment(self, data: str) -> None:
+        self.ok = False
+
+    def handle_pi(self, data: str) -> None:
+        self.ok = False
+
+
+@lru_cache(maxsize=4096)
+def latex_to_mathml(latex: str, display: bool) -> str | None:
+    """Convert LaTeX to sanitised MathML; None when it cannot be converted."""
+    if len(latex) > MAX_MATH or not latex.strip():
+        return None
+    try:
+        from latex2mathml.converter import convert
+
+        raw = convert(latex, display="block" if display else "inline")
+    except Exception:  # latex2mathml raises many kinds of errors on bad input
+        return None
+    # latex2mathml leaves '<' and '&' inside \text{} unescaped: the allow-list rebuild below
+    # treats a stray tag as a failure and re-escapes all text.
+    parser = _MathMLRebuilder()
+    try:
+        parser.feed(raw)
+        parser.close()
+    except Exception:
+        return None
+    if not parser.ok:
+        return None
+    annotation = f'<annotation encoding="application/x-tex">{html.escape(latex, quote=False)}</annotation>'
+    body = "".join(parser.out)
+    # keep the source for copy/paste and screen readers that prefer it
+    return re.sub(r"^(<math[^>]*>)(.*)(</math>)$", lambda m: f"{m.group(1)}<semantics><mrow>{m.group(2)}</mrow>{annotation}</semantics>{m.group(3)}", body, flags=re.S)
+
+
+@dataclass
+class Rendered:
+    """A rendered Markdown field and what the renderer noticed."""
+
+    html: str
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+    internal_links: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _render_link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    token = tokens[idx]
+    href = token.attrGet("href") or ""
+    if href.startswith("/") and not href.startswith("//"):
+        token.attrSet("href", env.get("base_path", "/") + href[1:])
+    elif href.startswith(("http://", "https://")):
+        token.attrSet("rel", "nofollow ugc noopener")
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    token = tokens[idx]
+    src = token.attrGet("src") or ""
+    if src.startswith("/") and not src.startswith("//"):
+        token.attrSet("src", env.get("base_path", "/") + src[1:])
+    token.attrSet("loading", "lazy")
+    return self.image(tokens, idx, options, env)
+
+
+def _render_math(display: bool) -> Any:
+    def rule(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+        token = tokens[idx]
+        mathml = token.meta.get("mathml")
+        if mathml:
+            return f'<div class="math">{mathml}</div>\n' if display else mathml
+        source = html.escape(token.content)
+        return (f'<pre class="math-error"><code>$${source}$$</code></pre>\n' if display
+                else f'<code class="math-error">${source}$</code>')
+
+    return rule
+
+
+@lru_cache(maxsize=1)
+def markdown() -> MarkdownIt:
+    """The configured MarkdownIt instance (one per process)."""
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": True, "maxNesting": MAX_NESTING})
+    md.enable(["table", "strikethrough", "linkify", "replacements", "smartquotes"])
+    md.linkify.set({"fuzzy_link": False, "fuzzy_email": False})
+    md.use(footnote_plugin)
+    md.use(dollarmath_plugin, allow_digits=False, double_inline=True)
+    md.validateLink = safe_link  # type: ignore[method-assign]
+    md.add_render_rule("link_open", _render_link_open)
+    md.add_render_rule("image", _render_image)
+    md.add_render_rule("math_inline", _render_math(False))
+    md.add_render_rule("math_inline_double", _render_math(True))
+    md.add_render_rule("math_block", _render_math(True))
+    md.add_render_rule("math_block_label", _render_math(True))
+    return md
+
+
+def render(text: str, *, doc_id: str = "", base_path: str = "/", first_line: int = 1) -> Rendered:
+    """Render curator Markdown to safe HTML; report math that failed and internal links."""
+    md = markdown()
+    env: dict[str, Any] = {"docId": doc_id, "base_path": base_path}
+    tokens = md.parse(text, env)
+    result = Rendered("")
+    line = first_line
+    for token in tokens:
+        if token.map:
+            line = first_line + token.map[0]
+        for item in ([token, *(token.children or [])]):
+            if item.type.startswith("math"):
+                display = item.type != "math_inline"
+                mathml = latex_to_mathml(item.content.strip(), display)
+                if mathml is None:
+                    result.warnings.append((line, f"math could not be converted and is shown as source: ${item.content.strip()[:60]}$"))
+                else:
+                    item.meta["mathml"] = mathml
+            elif item.type == "link_open":
+                href = item.attrGet("href") or ""
+                if href.startswith("/") and not href.startswith("//"):
+                    result.internal_links.append((line, href))
+    result.html = md.renderer.render(tokens, md.options, env)
+    return result
+
+
+def render_inline(text: str) -> str:
+    """Render one line of Markdown (a title or tldr) without paragraphs."""
+    return markdown().renderInline(text, {"docId": "inline"})

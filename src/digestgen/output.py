@@ -1,0 +1,167 @@
+"""The only place that writes: a complete new site in a temporary sibling folder, then a swap.
+
+A build never touches the published folder until every file is written; a crash at any
+moment leaves the previous site (or, between the two renames of the swap, a recoverable
+'.old' sibling that the next build restores). Files whose bytes did not change are
+hard-linked from the previous build, so their mtimes stay stable for rsync and CDN uploads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from digestgen.errors import BuildLockedError, UsageError
+
+MANIFEST = ".digestgen.json"
+
+
+@dataclass
+class WriteStats:
+    files: int = 0
+    bytes: int = 0
+    written: int = 0
+    unchanged: int = 0
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def check_output(output: Path, root: Path) -> None:
+    """Refuse output folders that would destroy sources or someone else's files."""
+    output = output.resolve()
+    root = root.resolve()
+    protected = [root, root / "content", root / "static", root / "templates", root / "themes"]
+    for place in protected:
+        if output == place or place.is_relative_to(output):
+            raise UsageError(f"refusing to use {_show(output, root)} as the output folder: it holds the site's sources")
+    if output.is_relative_to(root / "content") or output.is_relative_to(root / "static"):
+        raise UsageError(f"refusing to write the site inside {_show(output, root)}: that folder is read as content")
+    if output.is_symlink():
+        raise UsageError(f"refusing to use {_show(output, root)}: it is a symbolic link")
+    if output.exists():
+        if not output.is_dir():
+            raise UsageError(f"{_show(output, root)} exists and is not a folder")
+        if any(output.iterdir()) and not (output / MANIFEST).is_file():
+            raise UsageError(f"refusing to overwrite {_show(output, root)}: it is not empty and was not created by digestgen; "
+                             "choose another --output or empty it")
+
+
+def _show(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix() or "."
+    except ValueError:
+        return path.name or str(path)
+
+
+def safe_relpath(name: str) -> str:
+    """Normalise an output path and make sure it stays inside the output folder."""
+    if "\\" in name or "\x00" in name or name.startswith("/"):
+        raise ValueError(f"unsafe output path {name!r}")
+    parts = PurePosixPath(name).parts
+    if not parts or any(p in ("..", ".", "") for p in parts):
+        raise ValueError(f"unsafe output path {name!r}")
+    return "/".join(parts)
+
+
+@contextlib.contextmanager
+def build_lock(output: Path, wait: bool = True) -> Iterator[None]:
+    """One build per output folder at a time; a second one waits (or refuses when wait=False)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = output.parent / f".{output.name}.lock"
+    with open(lock_path, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            if not wait:
+                raise BuildLockedError(f"another digestgen build is writing {output.name}; try again when it has finished") from None
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def recover(output: Path) -> None:
+    """Finish or undo a swap interrupted by a crash, and remove temporary folders."""
+    old = output.parent / f".{output.name}.old"
+    if old.exists():
+        if not output.exists():
+            os.replace(old, output)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+    for stale in output.parent.glob(f".{output.name}.tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def read_manifest(output: Path) -> dict[str, str]:
+    try:
+        data = json.loads((output / MANIFEST).read_text("utf-8"))
+        files = data.get("files", {})
+        return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def write_site(output: Path, files: dict[str, bytes], before_swap: Callable[[Path], None] | None = None) -> WriteStats:
+    """Write files into a fresh sibling folder and swap it in; the caller holds build_lock."""
+    recover(output)
+    previous = read_manifest(output) if output.is_dir() else {}
+    tmp = output.parent / f".{output.name}.tmp-{os.getpid()}"
+    stats = WriteStats()
+    manifest: dict[str, str] = {}
+    try:
+        tmp.mkdir(parents=True)
+        made: set[str] = set()
+        for name in sorted(files):
+            rel = safe_relpath(name)
+            data = files[name]
+            target = tmp / rel
+            parent = target.parent
+            key = parent.as_posix()
+            if key not in made:
+                parent.mkdir(parents=True, exist_ok=True)
+                made.add(key)
+            h = digest(data)
+            manifest[rel] = h
+            stats.files += 1
+            stats.bytes += len(data)
+            if previous.get(rel) == h:
+                try:
+                    os.link(output / rel, target)
+                    stats.unchanged += 1
+                    continue
+                except OSError:
+                    pass
+            with open(target, "xb") as handle:
+                handle.write(data)
+            stats.written += 1
+        body = json.dumps({"generator": "digestgen", "files": manifest}, sort_keys=True, separators=(",", ":"))
+        (tmp / MANIFEST).write_text(body, "utf-8")
+        if before_swap is not None:
+            before_swap(tmp)
+        swap(tmp, output)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return stats
+
+
+def swap(tmp: Path, output: Path) -> None:
+    """Put the new folder in place of the old one with two renames."""
+    old = output.parent / f".{output.name}.old"
+    if output.exists():
+        os.replace(output, old)
+    os.replace(tmp, output)
+    shutil.rmtree(old, ignore_errors=True)

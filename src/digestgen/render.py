@@ -1,0 +1,224 @@
+"""Jinja2 rendering: theme lookup, template globals and filters, the list of pages to write.
+
+Lookup order: the site's templates/ -> themes/<theme>/templates/ -> the built-in default
+theme. Each theme is also reachable under a prefix ("default/base.html") so an override can
+extend the template it replaces and change a single block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
+
+from digestgen import __version__
+from digestgen.bibtex import bibtex
+from digestgen.content import Paper
+from digestgen.site import Issue, SiteModel
+
+
+def builtin_theme() -> Path:
+    """The default theme: inside the installed package, or at the repository root in a checkout."""
+    packaged = Path(__file__).parent / "themes" / "default"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "themes" / "default"
+
+
+def theme_dirs(root: Path, theme: str) -> list[Path]:
+    """Theme folders from most to least specific (site theme, then built-in default)."""
+    dirs = []
+    if theme != "default" or (root / "themes" / "default").is_dir():
+        own = root / "themes" / theme
+        if own.is_dir() and own.resolve() != builtin_theme().resolve():
+            dirs.append(own)
+    dirs.append(builtin_theme())
+    return dirs
+
+
+def make_environment(root: Path, theme: str) -> jinja2.Environment:
+    dirs = theme_dirs(root, theme)
+    choice: list[jinja2.BaseLoader] = []
+    if (root / "templates").is_dir():
+        choice.append(jinja2.FileSystemLoader(str(root / "templates")))
+    choice += [jinja2.FileSystemLoader(str(d / "templates")) for d in dirs]
+    prefixes = {"default": jinja2.FileSystemLoader(str(builtin_theme() / "templates"))}
+    if theme != "default" and len(dirs) > 1:
+        prefixes[theme] = jinja2.FileSystemLoader(str(dirs[0] / "templates"))
+    choice.append(jinja2.PrefixLoader(prefixes))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(choice),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+        cache_size=-1,
+    )
+    env.filters.update(
+        human_date=human_date,
+        iso_date=lambda d: d.isoformat() if d else "",
+        authors_short=authors_short,
+        jsonld=jsonld,
+        urlquote=lambda s: quote(str(s), safe=""),
+    )
+    return env
+
+
+def human_date(day: dt.date | None, fmt: str = "long") -> str:
+    if day is None:
+        return ""
+    if fmt == "short":
+        return f"{day.day} {day.strftime('%b')}"
+    return f"{day.day} {day.strftime('%b')} {day.year}"
+
+
+def authors_short(authors: tuple[str, ...], keep: int = 3) -> str:
+    """'A, B, C + 9 more' for cards; the full list lives on the paper page."""
+    if len(authors) <= keep + 1:
+        return ", ".join(authors)
+    return ", ".join(authors[:keep]) + f" + {len(authors) - keep} more"
+
+
+def jsonld(value: Any) -> Markup:
+    """JSON for a <script type="application/ld+json"> block, safe against </script> breakouts."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def issue_label(issue: Issue, cadence: str) -> str:
+    """'Week 47 · 17–23 Nov 2025', '20 Nov 2025' or 'November 2025'."""
+    if cadence == "daily":
+        return human_date(issue.start)
+    if cadence == "monthly":
+        return issue.start.strftime("%B %Y")
+    week = issue.start.isocalendar()[1]
+    s, e = issue.start, issue.end
+    if s.year != e.year:
+        span = f"{human_date(s)} – {human_date(e)}"
+    elif s.month != e.month:
+        span = f"{s.day} {s.strftime('%b')} – {e.day} {e.strftime('%b')} {e.year}"
+    else:
+        span = f"{s.day}–{e.day} {e.strftime('%b')} {e.year}"
+    return f"Week {week} · {span}"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One output file: where it goes, which template renders it, with what."""
+
+    path: str  # relative to the output root, e.g. "papers/x/index.html"
+    template: str
+    context: dict[str, Any]
+    url: str  # site path, e.g. "/papers/x/"
+
+
+class Renderer:
+    """Renders the site model through the theme's templates."""
+
+    def __init__(self, model: SiteModel):
+        self.model = model
+        cfg = model.config
+        self.base_url = cfg.base_url
+        self.base_path = cfg.base_path
+        self.env = make_environment(cfg.root, cfg.fields.theme)
+        self.env.globals.update(
+            site=cfg.fields,
+            model=model,
+            url=self.url,
+            abs_url=self.abs_url,
+            paper_url=lambda p: self.url(f"/papers/{p.id}/"),
+            issue_url=lambda key: self.url(f"/issues/{key}/"),
+            tag_url=lambda slug: self.url(f"/tags/{slug}/"),
+            issue_label=lambda issue: issue_label(issue, cfg.fields.cadence),
+            issue_of=model.issue_of,
+            bibtex=bibtex,
+            link_name=link_name,
+            paper_links=paper_links,
+            version=__version__,
+            serve=cfg.options.serve,
+            updated=model.updated,
+        )
+
+    def url(self, path: str) -> str:
+        """Site path -> link under base_url's path (works when the site lives in a subfolder)."""
+        if path.startswith(("http://", "https://", "mailto:")):
+            return path
+        return self.base_path + path.lstrip("/")
+
+    def abs_url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return self.base_url + path.lstrip("/")
+
+    def routes(self) -> Iterator[Route]:
+        m = self.model
+        per_page = m.config.fields.per_page
+        yield Route("index.html", "home.html", {"issue": m.issues[0] if m.issues else None,
+                                                "recent": m.issues[1:6]}, "/")
+        yield Route("issues/index.html", "archive.html", {"issues": m.issues}, "/issues/")
+        for issue in m.issues:
+            yield Route(f"issues/{issue.key}/index.html", "issue.html", {"issue": issue}, f"/issues/{issue.key}/")
+        for paper in m.papers:
+            yield Route(f"papers/{paper.id}/index.html", "paper.html",
+                        {"paper": paper, "related": m.related.get(paper.id, []),
+                         "issue": m.issues_by_key[m.issue_of[paper.id]]}, f"/papers/{paper.id}/")
+        tags = [t for t in m.tags.values() if t.papers]
+        yield Route("tags/index.html", "tags.html", {"tags": tags}, "/tags/")
+        for tag in tags:
+            pages = max(1, math.ceil(len(tag.papers) / per_page))
+            for number in range(1, pages + 1):
+                prefix = f"tags/{tag.slug}/" + ("" if number == 1 else f"page/{number}/")
+                ctx = {"tag": tag, "papers": tag.papers[(number - 1) * per_page : number * per_page],
+                       "page": number, "pages": pages,
+                       "prev_url": None if number == 1 else self.url(f"/tags/{tag.slug}/" + ("" if number == 2 else f"page/{number - 1}/")),
+                       "next_url": None if number == pages else self.url(f"/tags/{tag.slug}/page/{number + 1}/")}
+                yield Route(prefix + "index.html", "tag.html", ctx, "/" + prefix)
+        for page in m.pages:
+            yield Route(f"{page.slug}/index.html", "page.html", {"page": page}, f"/{page.slug}/")
+        if m.config.fields.search:
+            yield Route("search/index.html", "search.html", {}, "/search/")
+        yield Route("404.html", "404.html", {}, "/404.html")
+
+    def render(self, route: Route) -> bytes:
+        template = self.env.get_template(route.template)
+        ctx = dict(route.context)
+        ctx["page_url"] = route.url
+        ctx["canonical"] = self.abs_url(route.url)
+        return template.render(ctx).encode("utf-8")
+
+
+LINK_NAMES = {
+    "arxiv": "arXiv", "pdf": "PDF", "code": "Code", "project": "Project page", "hf": "Hugging Face",
+    "demo": "Demo", "data": "Data", "models": "Models", "video": "Video", "blog": "Blog post",
+    "slides": "Slides", "poster": "Poster", "thread": "Thread", "doi": "DOI",
+}
+
+
+def link_name(label: str) -> str:
+    return LINK_NAMES.get(label, label.replace("_", " ").replace("-", " ").capitalize())
+
+
+def paper_links(paper: Paper) -> list[tuple[str, str, str]]:
+    """(label, name, url) for every link of a paper: arXiv and PDF derived from the id first."""
+    links: list[tuple[str, str, str]] = []
+    given = dict(paper.links)
+    if paper.arxiv:
+        links.append(("arxiv", "arXiv", given.pop("arxiv", paper.arxiv_abs or "")))
+        links.append(("pdf", "PDF", given.pop("pdf", paper.arxiv_pdf or "")))
+    if paper.doi and "doi" not in given:
+        links.append(("doi", "DOI", f"https://doi.org/{quote(paper.doi, safe='/:;()._-')}"))
+    order = list(LINK_NAMES)
+    for label in sorted(given, key=lambda k: (order.index(k) if k in order else len(order), k)):
+        links.append((label, link_name(label), given[label]))
+    return links

@@ -1,0 +1,344 @@
+"""Declarative schemas for every source file, and pydantic errors turned into marked problems."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from typing import Annotated, Any, Literal, Optional
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+
+from digestgen.errors import Problem
+from digestgen.yamlio import Doc, as_date
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ARXIV_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
+DOI_RE = re.compile(r"^10\.\d{4,9}/[^\s\x00-\x1f]+$")
+LINK_LABEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+ISSUE_KEY_RE = {
+    "weekly": re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"),
+    "daily": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
+    "monthly": re.compile(r"^\d{4}-(0[1-9]|1[0-2])$"),
+}
+MAX_TITLE = 500
+MAX_AUTHORS = 3000
+MAX_TAGS = 50
+MAX_TEXT = 100_000
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+def check_url(value: str) -> str:
+    """Accept only absolute http(s) URLs with a host, no credentials and no spaces or controls."""
+    if not isinstance(value, str):
+        raise ValueError("must be a URL string")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("must not contain spaces or control characters (encode them as %20)")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"must be an absolute http:// or https:// URL, got {value[:80]!r}")
+    if not value.lower().startswith(parts.scheme + "://") or not parts.hostname:
+        raise ValueError(f"must be an absolute URL with a host, like https://example.org/, got {value[:80]!r}")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not contain a user name or password")
+    try:
+        parts.port
+    except ValueError:
+        raise ValueError("has an invalid port") from None
+    return value
+
+
+def check_slug(value: str) -> str:
+    if not SLUG_RE.match(value) or len(value) > 100:
+        raise ValueError(f"{value[:60]!r} is not a valid slug; use lowercase letters, digits and '-' (like 'language-models')")
+    return value
+
+
+def _one_line(value: str) -> str:
+    if "\n" in value.strip():
+        raise ValueError("must be one line")
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+def _to_date(value: Any, info: ValidationInfo) -> Any:
+    tz = (info.context or {}).get("tz", dt.timezone.utc)
+    return as_date(value, tz)
+
+
+def _arxiv(value: str) -> str:
+    value = value.strip()
+    if value.lower().startswith("arxiv:"):
+        value = value[6:]
+    if not ARXIV_RE.match(value):
+        raise ValueError(f"{value[:60]!r} is not an arXiv id; write it like \"2511.11002\", \"2511.11002v2\" or \"hep-th/9901001\"")
+    return value
+
+
+def _doi(value: str) -> str:
+    value = value.strip()
+    for prefix in ("https://doi.org/", "http://doi.org/", "doi:"):
+        if value.lower().startswith(prefix):
+            value = value[len(prefix):]
+    if not DOI_RE.match(value):
+        raise ValueError(f"{value[:60]!r} is not a DOI; write it like \"10.1000/xyz123\"")
+    return value
+
+
+def _image(value: str) -> str:
+    if value.startswith(("https://", "http://")):
+        return check_url(value)
+    clean = value.lstrip("/")
+    if clean.startswith("static/"):
+        clean = clean[len("static/"):]
+    parts = clean.split("/")
+    if not clean or any(p in ("", ".", "..") or p.startswith(".") for p in parts) or "\\" in clean or ":" in clean:
+        raise ValueError("must be a path of a file under static/ (like images/figure.png) or an https:// URL")
+    if any(c.isspace() or ord(c) < 32 for c in clean):
+        raise ValueError("must not contain spaces or control characters")
+    return clean
+
+
+def _links(value: dict[str, str]) -> dict[str, str]:
+    for label in value:
+        if not LINK_LABEL_RE.match(label) or len(label) > 40:
+            raise ValueError(f"link label {label[:40]!r} must be a short lowercase name like 'code' or 'project'")
+    return value
+
+
+OneLine = Annotated[str, Field(max_length=MAX_TITLE), AfterValidator(_one_line)]
+Text = Annotated[str, Field(max_length=MAX_TEXT)]
+Date = Annotated[dt.date, BeforeValidator(_to_date)]
+Url = Annotated[str, AfterValidator(check_url)]
+Slug = Annotated[str, AfterValidator(check_slug)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class PaperFields(_Strict):
+    """One paper of the digest (front matter of content/papers/**/<id>.md, or a .yaml file)."""
+
+    title: OneLine = Field(description="The paper's title, one line.")
+    date: Date = Field(description="The day the paper entered the digest (picks its issue).")
+    authors: list[Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_one_line)]] = Field(
+        default_factory=list, max_length=MAX_AUTHORS, description="Full author list.")
+    arxiv: Optional[Annotated[str, AfterValidator(_arxiv)]] = Field(None, description='arXiv id, quoted: "2511.11002".')
+    doi: Optional[Annotated[str, AfterValidator(_doi)]] = None
+    published: Optional[Date] = Field(None, description="The paper's own publication date.")
+    abstract: Optional[Text] = Field(None, description="Abstract (Markdown, $math$ allowed).")
+    tldr: Optional[Annotated[str, Field(max_length=1000), AfterValidator(_one_line)]] = None
+    tags: list[Slug] = Field(default_factory=list, max_length=MAX_TAGS)
+    upvotes: Optional[Annotated[int, Field(ge=0)]] = None
+    links: dict[str, Url] = Field(default_factory=dict, max_length=50)
+    image: Optional[Annotated[str, AfterValidator(_image)]] = None
+    image_alt: Optional[Annotated[str, Field(max_length=1000), AfterValidator(_one_line)]] = None
+    featured: bool = False
+    rank: Optional[int] = None
+    issue: Optional[str] = Field(None, description="Issue key overriding the one picked from date.")
+    submitted_by: Optional[Annotated[str, Field(max_length=200), AfterValidator(_one_line)]] = None
+    draft: bool = False
+    note: Optional[Text] = Field(None, description="Curator's note (Markdown); only in .yaml entries.")
+
+    @model_validator(mode="after")
+    def _checks(self) -> "PaperFields":
+        _links(self.links)
+        if self.image and not self.image_alt:
+            raise ValueError("image_alt: is required when image is set; describe the picture for screen readers")
+        if len(set(self.tags)) != len(self.tags):
+            raise ValueError("tags: lists the same tag twice")
+        return self
+
+
+class IssueFields(_Strict):
+    """Front matter of content/issues/<key>.md."""
+
+    title: Optional[OneLine] = None
+    summary: Optional[Annotated[str, Field(max_length=2000)]] = None
+
+
+class PageFields(_Strict):
+    """Front matter of content/pages/<slug>.md."""
+
+    title: OneLine
+    description: Optional[Annotated[str, Field(max_length=2000)]] = None
+    draft: bool = False
+
+
+class TagFields(_Strict):
+    name: OneLine
+    description: Optional[Annotated[str, Field(max_length=2000)]] = None
+
+
+class Author(_Strict):
+    name: OneLine
+    email: Optional[str] = None
+    url: Optional[Url] = None
+
+
+class Feeds(_Strict):
+    limit: Annotated[int, Field(ge=1, le=10000)] = 20
+    full_content: bool = True
+
+
+class NavItem(_Strict):
+    title: OneLine
+    url: str
+
+    @model_validator(mode="after")
+    def _url(self) -> "NavItem":
+        if self.url.startswith("/") and not self.url.startswith("//"):
+            if any(c.isspace() or ord(c) < 32 for c in self.url) or ".." in self.url.split("/"):
+                raise ValueError("url: must be a clean site path like /about/")
+        else:
+            check_url(self.url)
+        return self
+
+
+class Subscribe(_Strict):
+    url: Url
+    label: OneLine = "Subscribe"
+
+
+class Email(_Strict):
+    sender: Optional[str] = Field(None, alias="from")
+    reply_to: Optional[str] = None
+    unsubscribe_url: Optional[Url] = None
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+
+class SiteFields(_Strict):
+    """site.yaml."""
+
+    title: OneLine
+    base_url: Url
+    description: Optional[Annotated[str, Field(max_length=2000)]] = None
+    language: Annotated[str, Field(pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")] = "en"
+    timezone: str = "UTC"
+    cadence: Literal["weekly", "daily", "monthly"] = "weekly"
+    theme: Annotated[str, AfterValidator(check_slug)] = "default"
+    author: Optional[Author] = None
+    feeds: Feeds = Feeds()
+    per_page: Annotated[int, Field(ge=1, le=1000)] = 20
+    search: bool = True
+    nav: list[NavItem] = Field(default_factory=list)
+    subscribe: Optional[Subscribe] = None
+    email: Optional[Email] = None
+    output: Optional[str] = None
+
+
+# --- errors -------------------------------------------------------------------------------
+
+_KIND = {"bool": "the boolean", "int": "the number", "float": "the number", "timestamp": "the date", "null": "an empty value"}
+
+
+def _hint(doc: Doc, loc: tuple[Any, ...], err: dict[str, Any]) -> str | None:
+    """Explain YAML 1.1 coercions: yes -> true, 2511.11 -> float, 1:20 -> 80."""
+    scalar = doc.scalars.get(loc)
+    if scalar is None or not scalar.plain or scalar.tag == "str":
+        return None
+    if not err["type"].startswith(("string", "str")):
+        return None
+    field = str(loc[-1]) if loc else "value"
+    if isinstance(loc[-1], int):
+        field = str(loc[-2]) + " item"
+    what = _KIND.get(scalar.tag, "a " + scalar.tag)
+    if scalar.tag == "null":
+        return "is empty; write a value or remove the line"
+    if field == "arxiv":
+        return f'YAML read {what} {scalar.text}; quote the id: arxiv: "{scalar.text}"'
+    if scalar.tag == "int" and ":" in scalar.text:
+        return f'YAML 1.1 read {scalar.text} as a base-60 number; quote it: "{scalar.text}"'
+    return f'YAML read {what} {scalar.text}; quote it: "{scalar.text}"'
+
+
+def _message(doc: Doc, loc: tuple[Any, ...], err: dict[str, Any], fields: list[str]) -> str:
+    kind = err["type"]
+    hint = _hint(doc, loc, err)
+    if hint:
+        return hint
+    if kind == "extra_forbidden":
+        name = str(loc[-1])
+        close = difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
+        if close:
+            return f"unknown field; did you mean '{close[0]}'?"
+        return "unknown field; allowed fields are " + ", ".join(fields)
+    if kind == "missing":
+        return "is required"
+    if kind in ("value_error", "assertion_error"):
+        msg = str(err.get("ctx", {}).get("error", err["msg"]))
+        return msg
+    if kind == "int_type":
+        return "must be a whole number (not text, not true/false)"
+    if kind == "bool_type":
+        return "must be true or false"
+    if kind in ("date_type", "date_from_datetime_inexact", "date_parsing"):
+        return "must be a date written YYYY-MM-DD (unquoted)"
+    if kind in ("list_type",):
+        return "must be a list (one '- item' per line)"
+    if kind in ("dict_type", "model_type"):
+        return "must be a mapping of 'name: value' lines"
+    if kind == "string_type":
+        return "must be text"
+    if kind == "literal_error":
+        return f"must be one of {err.get('ctx', {}).get('expected', '')}"
+    if kind == "too_long":
+        return f"is too long: at most {err.get('ctx', {}).get('max_length')} items or characters"
+    return err["msg"]
+
+
+def validate(model: type[_Strict], doc: Doc, problems: list[Problem], context: dict[str, Any] | None = None,
+             prefix: tuple[Any, ...] = ()) -> Any:
+    """Validate doc.data with model; append a marked problem per error; None on failure."""
+    data = doc.data
+    for key in prefix:
+        data = data[key]
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as exc:
+        fields = sorted(model.model_fields)
+        for err in exc.errors(include_url=False):
+            loc = (*prefix, *err["loc"])
+            msg = _message(doc, loc, err, fields)
+            if msg.startswith(tuple(f + ": " for f in fields)) and not loc[len(prefix):]:
+                field, _, msg = msg.partition(": ")
+                loc = (*prefix, field)
+            line, col = doc.mark(loc, key=err["type"] in ("extra_forbidden",))
+            if err["type"] == "missing":
+                line, col = doc.start
+            name = ".".join(str(p) for p in loc) or "(document)"
+            problems.append(Problem(doc.path, line, col, name, msg))
+        return None
+
+
+def paper_json_schema() -> dict[str, Any]:
+    """JSON Schema of a paper entry, for editors (yaml-language-server)."""
+    schema = PaperFields.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "digestgen paper entry"
+    props = schema["properties"]
+    props["arxiv"] = {"anyOf": [{"type": "string", "pattern": ARXIV_RE.pattern}, {"type": "null"}], "default": None,
+                      "description": props["arxiv"].get("description", "")}
+    props["tags"]["items"] = {"type": "string", "pattern": SLUG_RE.pattern}
+    props["links"]["additionalProperties"] = {"type": "string", "format": "uri", "pattern": "^https?://"}
+    props["links"]["propertyNames"] = {"pattern": LINK_LABEL_RE.pattern}
+    return schema
+
+
+def windows_reserved(name: str) -> bool:
+    return name.split(".")[0].lower() in _WINDOWS_RESERVED or name.endswith(".")

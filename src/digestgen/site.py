@@ -1,0 +1,273 @@
+"""The in-memory site: published papers grouped into issues by cadence, tags, related papers.
+
+Everything here is plain data sorted with stable keys (id as the last tie-break), so the same
+sources always produce the same model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from digestgen.config import SiteConfig
+from digestgen.content import IssueIntro, Page, Paper, Tag, fold
+from digestgen.errors import Problem
+from digestgen.schema import ISSUE_KEY_RE
+
+RESERVED_SLUGS = frozenset({"issues", "papers", "tags", "search", "pagefind", "static", "assets", "feed", "feeds", "404"})
+RELATED_LIMIT = 5
+RELATED_SCAN = 60
+
+
+@dataclass
+class Issue:
+    """One edition of the digest."""
+
+    key: str
+    start: dt.date
+    end: dt.date
+    papers: list[Paper]
+    intro: IssueIntro | None = None
+    newer: str | None = None
+    older: str | None = None
+
+    @property
+    def title(self) -> str | None:
+        return self.intro.title if self.intro else None
+
+
+@dataclass
+class TagInfo:
+    slug: str
+    name: str
+    description: str | None
+    papers: list[Paper] = field(default_factory=list)
+
+
+@dataclass
+class SiteModel:
+    """Everything the renderer needs, computed once."""
+
+    config: SiteConfig
+    papers: list[Paper]  # newest first
+    papers_by_id: dict[str, Paper]
+    issues: list[Issue]  # newest first
+    issues_by_key: dict[str, Issue]
+    issue_of: dict[str, str]
+    tags: dict[str, TagInfo]  # sorted by slug
+    pages: list[Page]
+    related: dict[str, list[Paper]]
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def updated(self) -> dt.date | None:
+        """The newest featured date: the site's 'now' in every output (never the clock)."""
+        return self.papers[0].date if self.papers else None
+
+
+def issue_key(day: dt.date, cadence: str) -> str:
+    if cadence == "daily":
+        return day.isoformat()
+    if cadence == "monthly":
+        return f"{day.year:04d}-{day.month:02d}"
+    iso = day.isocalendar()
+    return f"{iso[0]:04d}-W{iso[1]:02d}"
+
+
+def issue_range(key: str, cadence: str) -> tuple[dt.date, dt.date]:
+    """First and last day of an issue; ValueError for a key that names no real period."""
+    if not ISSUE_KEY_RE[cadence].match(key):
+        raise ValueError(key)
+    if cadence == "daily":
+        day = dt.date.fromisoformat(key)
+        return day, day
+    if cadence == "monthly":
+        year, month = int(key[:4]), int(key[5:7])
+        start = dt.date(year, month, 1)
+        nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+        return start, nxt - dt.timedelta(days=1)
+    year, week = int(key[:4]), int(key[6:])
+    start = dt.date.fromisocalendar(year, week, 1)
+    return start, start + dt.timedelta(days=6)
+
+
+def order_key(paper: Paper) -> tuple[object, ...]:
+    """Curated order inside an issue: featured, rank, upvotes desc, title, id."""
+    return (not paper.featured, paper.rank is None, paper.rank or 0, -(paper.upvotes or 0), paper.title.casefold(), paper.id)
+
+
+def newest_first(paper: Paper) -> tuple[object, ...]:
+    return (-paper.date.toordinal(), paper.id)
+
+
+def _problem(paper: Paper, name: str, message: str, severity: str = "error") -> Problem:
+    line, col = paper.mark(name)
+    return Problem(paper.source, line, col, name, message, severity)
+
+
+def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro], pages: list[Page],
+                vocabulary: dict[str, Tag] | None, problems: list[Problem]) -> SiteModel:
+    """Group, order and cross-check; errors and warnings are appended to problems."""
+    opts = config.options
+    cadence = config.fields.cadence
+    seen: dict[str, Paper] = {}
+    arxiv_seen: dict[str, Paper] = {}
+    visible: list[Paper] = []
+    static = config.root / "static"
+    for paper in parsed:  # parsed is in sorted path order
+        first = seen.get(paper.id)
+        if first is not None:
+            problems.append(Problem(paper.source, 1, 1, "id", f"'{paper.id}' is already used by {first.source}; ids must be unique"))
+            continue
+        seen[paper.id] = paper
+        if paper.arxiv_base:
+            other = arxiv_seen.get(paper.arxiv_base)
+            if other is not None:
+                problems.append(_problem(paper, "arxiv", f"arXiv {paper.arxiv_base} is already in the digest as {other.source}"))
+            else:
+                arxiv_seen[paper.arxiv_base] = paper
+        if vocabulary is not None:
+            for tag in paper.tags:
+                if tag not in vocabulary:
+                    problems.append(_problem(paper, "tags", f"'{tag}' is not in content/tags.yaml; add it there or pick an existing tag"))
+        if paper.issue is not None:
+            try:
+                issue_range(paper.issue, cadence)
+            except ValueError:
+                problems.append(_problem(paper, "issue", f"'{paper.issue}' is not a {cadence} issue key (like {issue_key(paper.date, cadence)})"))
+        if paper.image and not paper.image.startswith(("http://", "https://")):
+            if not (static / paper.image).is_file() or (static / paper.image).is_symlink():
+                problems.append(_problem(paper, "image", f"static/{paper.image} does not exist"))
+        if not paper.abstract and not paper.links and not paper.arxiv and not paper.doi:
+            problems.append(_problem(paper, "title", "has neither an abstract nor any link; readers cannot find the paper", "warning"))
+        if paper.date.year < 1900 or (paper.date - config.today).days > 366:
+            problems.append(_problem(paper, "date", f"{paper.date} looks implausible; is the year right?", "warning"))
+        if paper.draft and not opts.drafts:
+            continue
+        if paper.date > config.today and not opts.future:
+            continue
+        visible.append(paper)
+
+    visible.sort(key=newest_first)
+    by_issue: dict[str, list[Paper]] = defaultdict(list)
+    issue_of: dict[str, str] = {}
+    for paper in visible:
+        key = paper.issue or issue_key(paper.date, cadence)
+        by_issue[key].append(paper)
+        issue_of[paper.id] = key
+
+    intro_by_key: dict[str, IssueIntro] = {}
+    for intro in intros:
+        try:
+            issue_range(intro.key, cadence)
+        except ValueError:
+            problems.append(Problem(intro.source, 1, 1, "key", f"'{intro.key}' is not a {cadence} issue key; name the file like "
+                                    f"{issue_key(config.today, cadence)}.md"))
+            continue
+        if intro.key not in by_issue:
+            problems.append(Problem(intro.source, 1, 1, "key", f"issue {intro.key} has no published papers, so this intro is not shown", "warning"))
+        intro_by_key[intro.key] = intro
+
+    issues: list[Issue] = []
+    for key in sorted(by_issue, key=lambda k: issue_range(k, cadence)[0] if _valid(k, cadence) else dt.date.min, reverse=True):
+        if not _valid(key, cadence):
+            continue
+        start, end = issue_range(key, cadence)
+        issues.append(Issue(key, start, end, sorted(by_issue[key], key=order_key), intro_by_key.get(key)))
+    for newer, older in zip(issues, issues[1:]):
+        newer.older, older.newer = older.key, newer.key
+
+    tags: dict[str, TagInfo] = {}
+    for slug in sorted({t for p in visible for t in p.tags} | set(vocabulary or {})):
+        info = (vocabulary or {}).get(slug)
+        tags[slug] = TagInfo(slug, info.name if info else slug.replace("-", " ").capitalize(), info.description if info else None)
+    for paper in visible:
+        for tag in paper.tags:
+            tags[tag].papers.append(paper)
+
+    page_list = _check_pages([p for p in pages if opts.drafts or not p.draft], problems)
+    model = SiteModel(config, visible, {p.id: p for p in visible}, issues, {i.key: i for i in issues},
+                      issue_of, tags, page_list, _related(visible, tags))
+    _check_internal_links(model, parsed, pages, problems)
+    return model
+
+
+def _valid(key: str, cadence: str) -> bool:
+    try:
+        issue_range(key, cadence)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_pages(pages: list[Page], problems: list[Problem]) -> list[Page]:
+    kept: list[Page] = []
+    folded: dict[str, Page] = {}
+    for page in sorted(pages, key=lambda p: p.source):
+        if page.slug in RESERVED_SLUGS:
+            problems.append(Problem(page.source, 1, 1, "slug", f"'{page.slug}' would replace /{page.slug}/ of the site; rename the file"))
+            continue
+        other = folded.get(fold(page.slug))
+        if other is not None:
+            problems.append(Problem(page.source, 1, 1, "slug", f"maps to the same URL as {other.source}"))
+            continue
+        folded[fold(page.slug)] = page
+        kept.append(page)
+    return kept
+
+
+def _related(papers: list[Paper], tags: dict[str, TagInfo]) -> dict[str, list[Paper]]:
+    """Papers sharing the most tags, then the nearest in date; bounded work per paper."""
+    index = {p.id: i for i, p in enumerate(papers)}
+    related: dict[str, list[Paper]] = {}
+    for paper in papers:
+        scores: dict[str, int] = defaultdict(int)
+        pos = index[paper.id]
+        for tag in paper.tags:
+            members = tags[tag].papers  # newest first, like papers
+            # scan the members nearest in time to this paper, not the whole tag
+            lo = max(0, _bisect(members, pos, index) - RELATED_SCAN // 2)
+            for other in members[lo : lo + RELATED_SCAN]:
+                if other.id != paper.id:
+                    scores[other.id] += 1
+        best = sorted(scores, key=lambda i: (-scores[i], abs(index[i] - pos), i))[:RELATED_LIMIT]
+        related[paper.id] = [papers[index[i]] for i in best]
+    return related
+
+
+def _bisect(members: list[Paper], pos: int, index: dict[str, int]) -> int:
+    lo, hi = 0, len(members)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if index[members[mid].id] < pos:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _check_internal_links(model: SiteModel, parsed: list[Paper], pages: list[Page], problems: list[Problem]) -> None:
+    """Warn about note links to site paths that will not exist."""
+    known = {"/", "/issues/", "/tags/", "/search/", "/papers/", "/feed.xml", "/rss.xml", "/feed.json",
+             "/papers/feed.xml", "/feeds.opml", "/sitemap.xml", "/papers.json", "/llms.txt", "/404.html"}
+    known |= {f"/papers/{p.id}/" for p in parsed}
+    known |= {f"/issues/{k}/" for k in model.issues_by_key}
+    known |= {f"/tags/{t}/" for t in model.tags} | {f"/tags/{t}/feed.xml" for t in model.tags}
+    known |= {f"/{p.slug}/" for p in pages}
+    static = model.config.root / "static"
+
+    def exists(href: str) -> bool:
+        path = href.split("#", 1)[0].split("?", 1)[0]
+        if path in known or (path + "/") in known:
+            return True
+        return (static / path.lstrip("/")).is_file() if ".." not in path else False
+
+    for paper in parsed:
+        for line, href in paper.internal_links:
+            if not exists(href):
+                problems.append(Problem(paper.source, line, 1, "note", f"links to {href}, which is not a page of this site", "warning"))
+    for page in pages:
+        for line, href in page.internal_links:
+            if not exists(href):
+                problems.append(Problem(page.source, line, 1, "body", f"links to {href}, which is not a page of this site", "warning"))

@@ -1,0 +1,230 @@
+"""Read source files safely: UTF-8 text, front matter, and YAML composed to nodes with marks.
+
+YAML is composed (never constructed by PyYAML) and turned into plain Python values here, so
+that only standard tags are accepted, aliases are refused before they can expand, duplicate
+keys are reported, and every value keeps the line and column it came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from digestgen.errors import Problem
+
+try:  # libyaml is several times faster; fall back loudly (see build summary)
+    from yaml import CSafeLoader as _Loader
+
+    HAVE_LIBYAML = True
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+    HAVE_LIBYAML = False
+
+MAX_FILE_BYTES = 1_000_000
+_TAG = "tag:yaml.org,2002:"
+_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_constructor = yaml.constructor.SafeConstructor()
+
+Path_ = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """How a scalar was written in the file, for hints about YAML 1.1 coercions."""
+
+    tag: str
+    text: str
+    plain: bool
+
+
+@dataclass
+class Doc:
+    """A YAML mapping turned into Python values, with where each value was written."""
+
+    path: str
+    data: dict[str, Any]
+    marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    scalars: dict[Path_, Scalar] = field(default_factory=dict)
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    start: tuple[int, int] = (1, 1)
+    body: str = ""
+    body_line: int = 1
+
+    def mark(self, loc: Path_, key: bool = False) -> tuple[int, int]:
+        """The line and column of the value at loc (or its nearest written parent)."""
+        loc = tuple(loc)
+        if key and loc in self.keys:
+            return self.keys[loc]
+        while loc:
+            if loc in self.marks:
+                return self.marks[loc]
+            loc = loc[:-1]
+        return self.start
+
+
+class _Composer:
+    def __init__(self, path: str, line_offset: int, problems: list[Problem]):
+        self.path = path
+        self.offset = line_offset
+        self.problems = problems
+        self.marks: dict[Path_, tuple[int, int]] = {}
+        self.scalars: dict[Path_, Scalar] = {}
+        self.keys: dict[Path_, tuple[int, int]] = {}
+        self.seen: set[int] = set()
+
+    def where(self, node: yaml.Node) -> tuple[int, int]:
+        return node.start_mark.line + 1 + self.offset, node.start_mark.column + 1
+
+    def problem(self, node: yaml.Node, loc: Path_, message: str) -> None:
+        line, col = self.where(node)
+        name = ".".join(str(p) for p in loc) or "(document)"
+        self.problems.append(Problem(self.path, line, col, name, message))
+
+    def value(self, node: yaml.Node, loc: Path_) -> Any:
+        if id(node) in self.seen:
+            self.problem(node, loc, "YAML anchors and aliases are not allowed; write the value out")
+            return None
+        self.seen.add(id(node))
+        self.marks[loc] = self.where(node)
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, loc)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _TAG + "seq":
+                self.problem(node, loc, f"YAML tag {node.tag} is not allowed")
+                return None
+            return [self.value(item, (*loc, i)) for i, item in enumerate(node.value)]
+        return self.scalar(node, loc)
+
+    def mapping(self, node: yaml.MappingNode, loc: Path_) -> dict[str, Any] | None:
+        if node.tag != _TAG + "map":
+            self.problem(node, loc, f"YAML tag {node.tag} is not allowed")
+            return None
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _TAG + "merge":
+                self.problem(key_node, loc, "keys must be plain names (merge keys and complex keys are not allowed)")
+                continue
+            key = key_node.value
+            if key in result:
+                self.problem(key_node, (*loc, key), "duplicate key; keep only one")
+                continue
+            self.keys[(*loc, key)] = self.where(key_node)
+            result[key] = self.value(value_node, (*loc, key))
+            if value_node.tag == _TAG + "null":
+                self.marks[(*loc, key)] = self.where(key_node)
+        return result
+
+    def scalar(self, node: yaml.ScalarNode, loc: Path_) -> Any:
+        tag = node.tag[len(_TAG):] if node.tag.startswith(_TAG) else node.tag
+        self.scalars[loc] = Scalar(tag, node.value, not node.style)
+        if tag == "str":
+            bad = _BAD_CHARS.search(node.value)
+            if bad:
+                self.problem(node, loc, f"contains the control character U+{ord(bad.group()):04X}; remove it")
+                return None
+            return node.value
+        if tag == "null":
+            return None
+        if tag in ("bool", "int", "float"):
+            return getattr(_constructor, f"construct_yaml_{tag}")(node)
+        if tag == "timestamp":
+            try:
+                return _constructor.construct_yaml_timestamp(node)
+            except ValueError as exc:
+                self.problem(node, loc, f"{node.value} is not a real date ({exc}); write YYYY-MM-DD")
+                return None
+        self.problem(node, loc, f"YAML tag !{tag} is not allowed; use plain values")
+        return None
+
+
+def load_mapping(text: str, path: str, line_offset: int = 0, problems: list[Problem] | None = None) -> Doc | None:
+    """Compose text as one YAML mapping with marks; append problems and return None on failure."""
+    problems = problems if problems is not None else []
+    before = len(problems)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
+        col = (mark.column + 1) if mark else 1
+        detail = exc.problem or str(exc)
+        if "\t" in text and "tab" in detail.lower() or "found character '\\t'" in detail:
+            detail += " (YAML does not allow tabs for indentation; use spaces)"
+        problems.append(Problem(path, line, col, "(yaml)", f"invalid YAML: {detail}"))
+        return None
+    except yaml.YAMLError as exc:
+        problems.append(Problem(path, 1 + line_offset, 1, "(yaml)", f"invalid YAML: {exc}"))
+        return None
+    if node is None:
+        problems.append(Problem(path, 1 + line_offset, 1, "(document)", "is empty; expected a mapping of fields such as 'title: ...'"))
+        return None
+    if not isinstance(node, yaml.MappingNode):
+        kind = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
+        problems.append(Problem(path, node.start_mark.line + 1 + line_offset, node.start_mark.column + 1, "(document)",
+                                f"is {kind}; expected a mapping of fields such as 'title: ...'"))
+        return None
+    composer = _Composer(path, line_offset, problems)
+    data = composer.mapping(node, ())
+    if data is None or len(problems) > before:
+        return None
+    start = (node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
+    return Doc(path, data, composer.marks, composer.scalars, composer.keys, start)
+
+
+def read_text(file: Path, rel: str, problems: list[Problem]) -> str | None:
+    """Read a source file as UTF-8 (BOM and CRLF accepted); refuse symlinks and huge files."""
+    if file.is_symlink():
+        problems.append(Problem(rel, 1, 1, "(file)", "is a symbolic link; content files must be regular files"))
+        return None
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(rel, 1, 1, "(file)", f"cannot be read: {exc.strerror}"))
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        problems.append(Problem(rel, 1, 1, "(file)", f"is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}"))
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.append(Problem(rel, line, col, "(file)", f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8"))
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(text: str, rel: str, problems: list[Problem]) -> tuple[str, str, int] | None:
+    """Split '---' front matter from a Markdown body: (yaml, body, body's first line)."""
+    if not text.startswith("---\n") and text.rstrip("\n") != "---":
+        problems.append(Problem(rel, 1, 1, "(front matter)",
+                                "no front matter: the file must start with a line '---', then YAML fields, then '---'"))
+        return None
+    end = text.find("\n---\n", 3)
+    if end == -1 and text.endswith("\n---"):
+        end = len(text) - 4
+    if end == -1:
+        end_dots = text.find("\n...\n", 3)
+        if end_dots == -1:
+            problems.append(Problem(rel, 1, 1, "(front matter)", "is opened with '---' on line 1 but never closed; add a line '---' after the fields"))
+            return None
+        end = end_dots
+    front = text[4 : end + 1]
+    body = text[end + 5 :]
+    body_line = front.count("\n") + 3
+    return front, body, body_line
+
+
+def as_date(value: Any, tz: dt.tzinfo) -> Any:
+    """Dates stay dates; datetimes become the date they fall on in the site's timezone."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(tz)
+        return value.date()
+    return value
