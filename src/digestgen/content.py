@@ -234,7 +234,7 @@ def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Pa
         _warn(problems, rel, "abstract", abstract.warnings)
     if rendered_note:
         _warn(problems, rel, "note", rendered_note.warnings)
-    marks = tuple((str(key[0]), *doc.mark(key)) for key in doc.marks if len(key) == 1)
+    marks = tuple((".".join(map(str, key)), *doc.mark(key)) for key in doc.marks if 1 <= len(key) <= 2)
     links = [(line, href) for line, href in (rendered_note.internal_links if rendered_note else [])]
     paper = Paper(
         id=pid, source=rel, title=fields.title, date=fields.date, authors=tuple(fields.authors),

@@ -70,3 +70,9 @@ class UsageError(DigestgenError):
 
 class BuildLockedError(UsageError):
     """Another build of the same site is running."""
+
+
+class ThemeError(DigestgenError):
+    """A template of the theme (or a site override) failed to render; exit code 2."""
+
+    exit_code = 2

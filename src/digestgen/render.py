@@ -22,6 +22,7 @@ from markupsafe import Markup
 from digestgen import __version__
 from digestgen.bibtex import bibtex
 from digestgen.content import Paper
+from digestgen.errors import ThemeError
 from digestgen.site import Issue, SiteModel
 
 
@@ -191,11 +192,31 @@ class Renderer:
         yield Route("404.html", "404.html", {}, "/404.html")
 
     def render(self, route: Route) -> bytes:
-        template = self.env.get_template(route.template)
         ctx = dict(route.context)
         ctx["page_url"] = route.url
         ctx["canonical"] = self.abs_url(route.url)
-        return template.render(ctx).encode("utf-8")
+        try:
+            return self.env.get_template(route.template).render(ctx).encode("utf-8")
+        except jinja2.TemplateError as exc:
+            raise theme_error(exc, route.template) from None
+
+
+def theme_error(exc: jinja2.TemplateError, template: str) -> ThemeError:
+    """A template bug as 'file:line: message' instead of a traceback."""
+    import traceback
+
+    name = getattr(exc, "filename", None) or template
+    line = getattr(exc, "lineno", None) or 0
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".txt")):
+            name, line = frame.filename, frame.lineno or 0
+            break
+    root = Path.cwd()
+    try:
+        name = Path(name).resolve().relative_to(root).as_posix()
+    except ValueError:
+        name = Path(name).name
+    return ThemeError(f"{name}:{line}: template error: {exc.message or exc}")
 
 
 LINK_NAMES = {

@@ -6,6 +6,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from digestgen.config import today_in
+
 SITE_YAML = """\
 # Site settings: see the digestgen README for every key.
 title: {title}
@@ -68,7 +70,7 @@ transformers:
 
 def write_new_site(target: Path, title: str, base_url: str) -> list[Path]:
     """Write a minimal, valid site into target; return the files written."""
-    today = dt.date.today()
+    today = today_in(dt.timezone.utc)
     files = {
         "site.yaml": SITE_YAML.format(title=json.dumps(title), base_url=base_url),
         f"content/papers/{today.year}/1706.03762.md": PAPER.format(today=today.isoformat()),

@@ -74,6 +74,16 @@ def _one_line(value: str) -> str:
     return value
 
 
+def _timezone(value: str) -> str:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {value[:60]!r}; use an IANA name like 'Europe/Berlin' or 'UTC'") from None
+    return value
+
+
 def _to_date(value: Any, info: ValidationInfo) -> Any:
     tz = (info.context or {}).get("tz", dt.timezone.utc)
     return as_date(value, tz)
@@ -158,7 +168,7 @@ class PaperFields(_Strict):
     def _checks(self) -> "PaperFields":
         _links(self.links)
         if self.image and not self.image_alt:
-            raise ValueError("image_alt: is required when image is set; describe the picture for screen readers")
+            raise ValueError("image: needs image_alt too; describe the picture for screen readers")
         if len(set(self.tags)) != len(self.tags):
             raise ValueError("tags: lists the same tag twice")
         return self
@@ -229,7 +239,7 @@ class SiteFields(_Strict):
     base_url: Url
     description: Optional[Annotated[str, Field(max_length=2000)]] = None
     language: Annotated[str, Field(pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")] = "en"
-    timezone: str = "UTC"
+    timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
     cadence: Literal["weekly", "daily", "monthly"] = "weekly"
     theme: Annotated[str, AfterValidator(check_slug)] = "default"
     author: Optional[Author] = None

@@ -128,9 +128,9 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
             else:
                 arxiv_seen[paper.arxiv_base] = paper
         if vocabulary is not None:
-            for tag in paper.tags:
+            for i, tag in enumerate(paper.tags):
                 if tag not in vocabulary:
-                    problems.append(_problem(paper, "tags", f"'{tag}' is not in content/tags.yaml; add it there or pick an existing tag"))
+                    problems.append(_problem(paper, f"tags.{i}", f"'{tag}' is not in content/tags.yaml; add it there or pick an existing tag"))
         if paper.issue is not None:
             try:
                 issue_range(paper.issue, cadence)

@@ -96,14 +96,14 @@ class _Composer:
             return self.mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _TAG + "seq":
-                self.problem(node, loc, f"YAML tag {node.tag} is not allowed")
+                self.problem(node, loc, f"YAML tag {_show_tag(node.tag)} is not allowed; use plain values")
                 return None
             return [self.value(item, (*loc, i)) for i, item in enumerate(node.value)]
         return self.scalar(node, loc)
 
     def mapping(self, node: yaml.MappingNode, loc: Path_) -> dict[str, Any] | None:
         if node.tag != _TAG + "map":
-            self.problem(node, loc, f"YAML tag {node.tag} is not allowed")
+            self.problem(node, loc, f"YAML tag {_show_tag(node.tag)} is not allowed; use plain values")
             return None
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -139,7 +139,7 @@ class _Composer:
             except ValueError as exc:
                 self.problem(node, loc, f"{node.value} is not a real date ({exc}); write YYYY-MM-DD")
                 return None
-        self.problem(node, loc, f"YAML tag !{tag} is not allowed; use plain values")
+        self.problem(node, loc, f"YAML tag {_show_tag(node.tag)} is not allowed; use plain values")
         return None
 
 
@@ -154,8 +154,8 @@ def load_mapping(text: str, path: str, line_offset: int = 0, problems: list[Prob
         line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
         col = (mark.column + 1) if mark else 1
         detail = exc.problem or str(exc)
-        if "\t" in text and "tab" in detail.lower() or "found character '\\t'" in detail:
-            detail += " (YAML does not allow tabs for indentation; use spaces)"
+        if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
+            detail = "a tab character; YAML indentation must use spaces"
         problems.append(Problem(path, line, col, "(yaml)", f"invalid YAML: {detail}"))
         return None
     except yaml.YAMLError as exc:
@@ -175,6 +175,17 @@ def load_mapping(text: str, path: str, line_offset: int = 0, problems: list[Prob
         return None
     start = (node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
     return Doc(path, data, composer.marks, composer.scalars, composer.keys, start)
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    if 0 <= line < len(lines) and 0 <= column < len(lines[line]):
+        return lines[line][column]
+    return ""
+
+
+def _show_tag(tag: str) -> str:
+    return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
 
 
 def read_text(file: Path, rel: str, problems: list[Problem]) -> str | None:

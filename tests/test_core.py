@@ -1,0 +1,231 @@
+"""The core engine: loading, validation messages, site model, output tree, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import EPOCH, REPO, SITES, copy_site, tree_digest
+from digestgen.cli import main
+
+EXAMPLE_EPOCH = "1795953600"  # 2026-11-29 12:00 UTC, the example digest's "today"
+INVALID = sorted(p.name for p in (SITES / "invalid").iterdir() if p.is_dir())
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("case", INVALID)
+def test_invalid_site_reports_exact_locations(case: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    site = SITES / "invalid" / case
+    expected = (site / "expected.txt").read_text("utf-8").splitlines()
+    exit_code = int(expected[0].split(":")[1])
+    code, _out, err = run(["check", "--site", str(site)], capsys)
+    lines = [line for line in err.splitlines() if not line.startswith("digestgen: ")]
+    assert code == exit_code
+    assert lines == expected[1:]
+    assert "Traceback" not in err
+    # build reports the same and writes nothing
+    code, _out, err = run(["build", "--site", str(site), "--output", str(tmp_path / "out")], capsys)
+    assert code == exit_code
+    assert [line for line in err.splitlines() if not line.startswith("digestgen: ")] == expected[1:]
+    assert not (tmp_path / "out").exists()
+
+
+def test_python_tag_never_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = copy_site("invalid/python-tag", tmp_path / "site")
+    sentinel = tmp_path / "pwned"
+    (site / "content/papers/p1.yaml").write_text(
+        f'title: !!python/object/apply:os.system ["touch {sentinel}"]\ndate: 2025-11-20\n', "utf-8")
+    code, _, _ = run(["check", "--site", str(site)], capsys)
+    assert code == 1 and not sentinel.exists()
+
+
+def test_failed_build_leaves_previous_site_byte_identical(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = copy_site("basic", tmp_path / "site")
+    assert run(["build", "--site", str(site)], capsys)[0] == 0
+    before = tree_digest(site / "public")
+    (site / "content/papers/2025/broken.md").write_text("---\ntitle: [unclosed\n---\n", "utf-8")
+    code, _, err = run(["build", "--site", str(site)], capsys)
+    assert code == 1 and "content/papers/2025/broken.md:3:1: (yaml): invalid YAML" in err
+    assert tree_digest(site / "public") == before
+    assert not list(site.glob(".public.tmp-*")) and not list(site.glob(".public.old"))
+
+
+def test_output_tree(basic_build: Path) -> None:
+    files = set(tree_digest(basic_build))
+    for name in ["index.html", "404.html", "issues/index.html", "issues/2025-W47/index.html", "issues/2025-W46/index.html",
+                 "papers/1706.03762/index.html", "papers/low-rank/index.html", "tags/index.html",
+                 "tags/transformers/index.html", "tags/transformers/page/2/index.html", "about/index.html",
+                 "feed.xml", "rss.xml", "sitemap.xml", "robots.txt", "papers.json", "img/vit.svg"]:
+        assert name in files, name
+    assert not any("draft-paper" in f or "future-paper" in f for f in files)
+    papers = json.loads((basic_build / "papers.json").read_text("utf-8"))["papers"]
+    assert [p["id"] for p in papers] == ["2010.11929", "1706.03762", "low-rank", "1707.06347"]
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.canonical: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "link" and a.get("rel") == "canonical":
+            self.canonical.append(a["href"] or "")
+        for key in ("href", "src", "action"):
+            if a.get(key):
+                self.links.append(a[key] or "")
+
+
+def test_every_internal_link_works_under_a_subpath(basic_build: Path) -> None:
+    checked = 0
+    for page in basic_build.rglob("*.html"):
+        parser = _Links()
+        parser.feed(page.read_text("utf-8"))
+        assert len(parser.canonical) == 1 and parser.canonical[0].startswith("https://user.github.io/digest/")
+        for link in parser.links:
+            if link.startswith(("http://", "https://", "mailto:", "#", "data:")):
+                continue
+            assert link.startswith("/digest/"), f"{page}: {link}"
+            target = basic_build / link[len("/digest/"):].split("#")[0].split("?")[0]
+            assert target.is_file() or (target / "index.html").is_file(), f"{page}: broken link {link}"
+            checked += 1
+    assert checked > 50
+
+
+def test_issue_order_and_navigation(basic_build: Path) -> None:
+    w47 = (basic_build / "issues/2025-W47/index.html").read_text("utf-8")
+    assert w47.index("Attention Is All You Need") < w47.index("An Image is Worth")  # featured first
+    assert "/digest/issues/2025-W46/" in w47 and "Transformers everywhere" in w47
+    w46 = (basic_build / "issues/2025-W46/index.html").read_text("utf-8")
+    assert w46.index("A Paper Without arXiv") < w46.index("Proximal Policy")  # rank before upvotes
+    assert "/digest/issues/2025-W47/" in w46
+    home = (basic_build / "index.html").read_text("utf-8")
+    assert "Transformers everywhere" in home and "Week 47" in home
+
+
+def test_paper_page(basic_build: Path) -> None:
+    page = (basic_build / "papers/1706.03762/index.html").read_text("utf-8")
+    for text in ["Łukasz Kaiser", "Illia Polosukhin", "https://arxiv.org/abs/1706.03762", "https://arxiv.org/pdf/1706.03762",
+                 "https://github.com/tensorflow/tensor2tensor", "@article{vaswani2017attention", "<math", "2017",
+                 "/digest/issues/2025-W47/", "/digest/papers/2010.11929/"]:
+        assert text in page, text
+    assert "https://doi.org/10.1000/xyz123" in (basic_build / "papers/low-rank/index.html").read_text("utf-8")
+
+
+def test_drafts_and_future_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert run(["build", "--site", str(SITES / "basic"), "-o", str(out), "--drafts", "--future"], capsys)[0] == 0
+    assert (out / "papers/draft-paper/index.html").is_file()
+    assert (out / "papers/future-paper/index.html").is_file()
+    assert (out / "issues/2026-W02/index.html").is_file()
+
+
+def _build_in_subprocess(out: Path, cwd: Path, seed: str, tz: str) -> None:
+    env = {**os.environ, "PYTHONHASHSEED": seed, "TZ": tz, "SOURCE_DATE_EPOCH": EPOCH}
+    subprocess.run([sys.executable, "-m", "digestgen", "build", "--site", str(SITES / "basic"), "-o", str(out)],
+                   cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def test_builds_are_byte_identical(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    _build_in_subprocess(tmp_path / "a", tmp_path, "1", "UTC")
+    _build_in_subprocess(tmp_path / "b", tmp_path / "elsewhere", "4242", "Asia/Kolkata")
+    assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "b")
+
+
+@pytest.mark.parametrize("where", ["root", "content", "parent", "foreign"])
+def test_refuses_dangerous_output_folders(where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = copy_site("basic", tmp_path / "site")
+    target = {"root": site, "content": site / "content", "parent": tmp_path, "foreign": tmp_path / "mine"}[where]
+    if where == "foreign":
+        target.mkdir()
+        (target / "notes.txt").write_text("keep me", "utf-8")
+    before = tree_digest(tmp_path)
+    code, _, err = run(["build", "--site", str(site), "-o", str(target)], capsys)
+    assert code == 2 and "refusing" in err
+    assert tree_digest(tmp_path) == before
+
+
+@pytest.mark.parametrize("cadence,keys", [("daily", ["2025-11-19", "2025-11-18", "2025-11-13", "2025-11-12"]),
+                                          ("monthly", ["2025-11"]),
+                                          ("weekly", ["2025-W47", "2025-W46"])])
+def test_cadence(cadence: str, keys: list[str], tmp_path: Path) -> None:
+    from digestgen.build import check
+    from digestgen.config import BuildOptions
+
+    site = copy_site("basic", tmp_path / "site")
+    text = (site / "site.yaml").read_text("utf-8").replace("cadence: weekly", f"cadence: {cadence}")
+    (site / "site.yaml").write_text(text, "utf-8")
+    (site / "content/issues/2025-W47.md").unlink()
+    model, _ = check(site, BuildOptions())
+    assert [i.key for i in model.issues] == keys
+
+
+def test_issue_override_and_datetimes(tmp_path: Path) -> None:
+    from digestgen.build import check
+    from digestgen.config import BuildOptions
+
+    site = copy_site("basic", tmp_path / "site")
+    paper = site / "content/papers/2025/1707.06347.md"
+    paper.write_text(paper.read_text("utf-8").replace("date: 2025-11-12", "date: 2025-11-12T23:30:00-05:00\nissue: 2025-W40"), "utf-8")
+    model, _ = check(site, BuildOptions())
+    assert model.papers_by_id["1707.06347"].date.isoformat() == "2025-11-13"  # converted to the site's UTC
+    assert model.issue_of["1707.06347"] == "2025-W40"
+
+
+def test_markdown_is_safe_and_linkified() -> None:
+    from digestgen.markdown import render
+
+    html = render("See https://example.org/a. <script>x()</script> [x](javascript:alert(1)) "
+                  "[y](JAVA&#x09;SCRIPT:z) | a |\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nNote[^1].\n\n[^1]: Foot.").html
+    assert '<a href="https://example.org/a" rel="nofollow ugc noopener">https://example.org/a</a>.' in html
+    assert "<script" not in html and 'href="javascript' not in html.lower() and "SCRIPT:z" not in html.split("href")[-1]
+    assert "<table>" in html and 'class="footnotes"' in html
+
+
+def test_cli_schema_and_github_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["schema"], capsys)
+    schema = json.loads(out)
+    assert code == 0 and schema["required"] == ["title", "date"] and schema["additionalProperties"] is False
+    code, out, _ = run(["check", "--site", str(SITES / "invalid/arxiv-float"), "--format", "github"], capsys)
+    assert code == 1
+    assert out.splitlines()[0] == ("::error file=content/papers/2511.11002.md,line=4,col=8::arxiv: YAML read the number "
+                                   '2511.11000; quote the id: arxiv: "2511.11000"')
+
+
+def test_cli_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["build", "--site", str(tmp_path)], capsys)
+    assert code == 2 and "no site.yaml" in err
+    with pytest.raises(SystemExit) as exc:
+        main(["frobnicate"])
+    assert exc.value.code == 2
+
+
+def test_init_creates_a_site_that_builds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["init", str(tmp_path / "new")], capsys)
+    assert code == 0
+    code, out, err = run(["build", "--site", str(tmp_path / "new")], capsys)
+    assert code == 0, err
+    assert re.match(r"built 1 papers in 1 issues, 1 pages, 1 tags: \d+ files", out)
+    assert run(["init", str(tmp_path / "new")], capsys)[0] == 2  # never overwrites
+
+
+def test_example_digest_checks_clean(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EXAMPLE_EPOCH)
+    code, out, err = run(["check", "--site", str(REPO), "--strict"], capsys)
+    assert code == 0, err
+    papers = int(re.search(r"ok: (\d+) papers, (\d+) issues", out).group(1))  # type: ignore[union-attr]
+    assert papers >= 30
