@@ -169,6 +169,13 @@ def load_mapping(text: str, path: str, line_offset: int = 0, problems: list[Prob
         problems.append(Problem(path, node.start_mark.line + 1 + line_offset, node.start_mark.column + 1, "(document)",
                                 f"is {kind}; expected a mapping of fields such as 'title: ...'"))
         return None
+    if "&" in text:  # an anchor that is never aliased is harmless, but refuse it consistently
+        for event in yaml.parse(text, Loader=_Loader):
+            if getattr(event, "anchor", None) and not isinstance(event, yaml.AliasEvent):
+                mark = event.start_mark
+                problems.append(Problem(path, mark.line + 1 + line_offset, mark.column + 1, "(yaml)",
+                                        "YAML anchors (&name) and aliases are not allowed; write the value out"))
+                return None
     composer = _Composer(path, line_offset, problems)
     data = composer.mapping(node, ())
     if data is None or len(problems) > before:

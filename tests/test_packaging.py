@@ -1,0 +1,32 @@
+"""The built-in theme ships inside the wheel: a non-editable install builds an unrelated site."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from conftest import EPOCH, REPO, SITES, copy_site
+
+
+def test_wheel_ships_theme_and_builds_elsewhere(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(REPO)],
+                   check=True, capture_output=True)
+    wheel = next(wheels.glob("digestgen-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "digestgen/themes/default/templates/base.html" in names
+    assert any(n.startswith("digestgen/themes/default/static/") for n in names)
+    assert "digestgen/py.typed" in names
+    unpacked = tmp_path / "unpacked"
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    site = copy_site("basic", tmp_path / "site")
+    env = {**os.environ, "PYTHONPATH": str(unpacked), "SOURCE_DATE_EPOCH": EPOCH}
+    code = "import sys, digestgen.cli as c; assert c.__file__.startswith(sys.argv[1]); sys.exit(c.main(['build']))"
+    done = subprocess.run([sys.executable, "-c", code, str(unpacked)], cwd=site, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (site / "public/index.html").is_file()
+    assert (site / "public/papers/1706.03762/index.html").is_file()
+    assert SITES.is_dir()
