@@ -8,8 +8,11 @@ extend the template it replaces and change a single block.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import html
 import json
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +25,7 @@ from markupsafe import Markup
 from digestgen import __version__
 from digestgen.bibtex import bibtex
 from digestgen.content import Paper
+from digestgen.errors import Problem
 from digestgen.errors import ThemeError
 from digestgen.site import Issue, SiteModel
 
@@ -146,6 +150,8 @@ class Renderer:
             bibtex=bibtex,
             link_name=link_name,
             paper_links=paper_links,
+            paper_summary=paper_summary,
+            paper_jsonld=lambda paper, canonical: paper_jsonld(paper, canonical, self.abs_url, model),
             version=__version__,
             serve=cfg.options.serve,
             updated=model.updated,
@@ -217,6 +223,105 @@ def theme_error(exc: jinja2.TemplateError, template: str) -> ThemeError:
     except ValueError:
         name = Path(name).name
     return ThemeError(f"{name}:{line}: template error: {exc.message or exc}")
+
+
+_TAG = re.compile(r"<[^>]*>")
+_MATH = re.compile(r"<math\b.*?</math>", re.S)
+_ANNOTATION = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
+
+
+def plain_text(fragment: str) -> str:
+    """Sanitised HTML -> one line of text (math shown as its LaTeX source)."""
+    def math(m: re.Match[str]) -> str:
+        source = _ANNOTATION.search(m.group(0))
+        return f"${source.group(1)}$" if source else ""
+
+    text = _TAG.sub(" ", _MATH.sub(math, fragment))
+    return " ".join(html.unescape(text).split())
+
+
+def shorten(text: str, limit: int = 200) -> str:
+    """Cut at a word boundary and add an ellipsis when text is longer than limit."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.–—-")
+    return cut + "…"
+
+
+def paper_summary(paper: Paper, limit: int = 200) -> str:
+    """A page description for a paper: its tldr, else the start of its abstract, else its title."""
+    if paper.tldr:
+        return shorten(paper.tldr, limit)
+    if paper.abstract_html:
+        return shorten(plain_text(paper.abstract_html), limit)
+    return paper.title
+
+
+def paper_jsonld(paper: Paper, canonical: str, abs_url: Any, model: SiteModel) -> dict[str, Any]:
+    """schema.org ScholarlyArticle data for a paper page."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "ScholarlyArticle",
+        "headline": shorten(paper.title, 110),
+        "name": paper.title,
+        "url": canonical,
+        "mainEntityOfPage": canonical,
+    }
+    if paper.authors:
+        data["author"] = [{"@type": "Person", "name": name} for name in paper.authors]
+    if paper.published:
+        data["datePublished"] = paper.published.isoformat()
+    if paper.abstract_html:
+        data["abstract"] = plain_text(paper.abstract_html)
+    if paper.tldr:
+        data["description"] = paper.tldr
+    if paper.tags:
+        data["keywords"] = [model.tags[t].name for t in paper.tags if t in model.tags]
+    same = [u for u in (paper.arxiv_abs, f"https://doi.org/{paper.doi}" if paper.doi else None) if u]
+    if same:
+        data["sameAs"] = same
+    ids = []
+    if paper.arxiv:
+        ids.append({"@type": "PropertyValue", "propertyID": "arXiv", "value": paper.arxiv})
+    if paper.doi:
+        ids.append({"@type": "PropertyValue", "propertyID": "DOI", "value": paper.doi})
+    if ids:
+        data["identifier"] = ids
+    if paper.image:
+        data["image"] = abs_url(paper.image)
+    if paper.upvotes is not None:
+        data["interactionStatistic"] = {"@type": "InteractionCounter", "interactionType": "https://schema.org/LikeAction",
+                                        "userInteractionCount": paper.upvotes}
+    return data
+
+
+PAGE_BUDGET = 100 * 1024  # bytes over the wire (gzip) for one page with its CSS and JS
+
+
+def page_weights(files: dict[str, bytes], base_path: str) -> dict[str, int]:
+    """Gzipped bytes of every HTML page plus the stylesheets and scripts it loads from the site."""
+    asset = re.compile(r'(?:href|src)="' + re.escape(base_path) + r'([^"?#]+\.(?:css|js))"')
+    packed: dict[str, int] = {}
+
+    def size(name: str) -> int:
+        if name not in packed:
+            packed[name] = len(gzip.compress(files[name], 6, mtime=0)) if name in files else 0
+        return packed[name]
+
+    weights = {}
+    for name in sorted(files):
+        if name.endswith(".html"):
+            text = files[name].decode("utf-8", "replace")
+            weights[name] = size(name) + sum(size(a) for a in sorted(set(asset.findall(text))))
+    return weights
+
+
+def budget_warnings(files: dict[str, bytes], base_path: str, output: str, budget: int = PAGE_BUDGET) -> list[Problem]:
+    """One warning per page heavier than the budget (search index fragments are not counted)."""
+    return [Problem(f"{output}/{name}", 1, 1, "size",
+                    f"{weight / 1024:.0f} KB over the wire (HTML, CSS and JS, gzip) exceeds the {budget // 1024} KB "
+                    "page budget; split the issue or trim long notes", "warning")
+            for name, weight in page_weights(files, base_path).items() if weight > budget]
 
 
 LINK_NAMES = {
