@@ -1,0 +1,202 @@
+"""digestgen new / import against recorded API answers served on 127.0.0.1 (never the network)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import copy_site
+from helpers_sources import FakeApis, fake_apis
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digestgen import sources
+from digestgen.cli import main
+from digestgen.content import parse_paper
+from digestgen.entries import entry_text
+from digestgen.sources import FetchError, PaperMeta, normalise_arxiv
+
+TODAY = "2025-11-29"  # SOURCE_DATE_EPOCH of conftest, in the basic site's UTC
+
+
+@pytest.fixture
+def apis(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApis]:
+    with fake_apis() as state:
+        monkeypatch.setenv("DIGESTGEN_ARXIV_API", state.arxiv)
+        monkeypatch.setenv("DIGESTGEN_HF_API", state.hf)
+        yield state
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return copy_site("basic", tmp_path / "site")
+
+
+def load(site: Path, rel: str):  # type: ignore[no-untyped-def]
+    paper, problems = parse_paper(site, rel, dt.timezone.utc, "/")
+    assert [p for p in problems if p.severity == "error"] == []
+    assert paper is not None
+    return paper
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_new_fills_the_entry_from_arxiv(site: Path, apis: FakeApis, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "2307.09288", "--site", str(site), "--tag", "transformers"]) == 0
+    rel = "content/papers/2025/2307.09288.md"
+    assert f"wrote {rel}" in capsys.readouterr().out
+    paper = load(site, rel)
+    assert paper.title == "Llama 2: Open Foundation and Fine-Tuned Chat Models"
+    assert paper.date == dt.date(2025, 11, 29)
+    assert paper.authors == ("Hugo Touvron", "Louis Martin", "Kevin Stone", "Peter Albert")
+    assert paper.arxiv == "2307.09288"
+    assert paper.published == dt.date(2023, 7, 18)
+    assert paper.abstract is not None and paper.abstract.startswith("A family of pretrained")
+    assert '"quoted: colon" case of # signs' in paper.abstract and "$O(n^2)$" in paper.abstract
+    assert "\n" not in paper.abstract.strip()  # arXiv's hard line breaks are joined
+    assert paper.note is None and paper.tags == ("transformers",)
+    text = (site / rel).read_text()
+    assert "# arXiv primary category: cs.CL" in text
+    path, headers = apis.requests[0]
+    assert path == "/arxiv/query?id_list=2307.09288&max_results=1"
+    assert headers["User-Agent"].startswith("digestgen/")
+    assert main(["check", "--site", str(site)]) == 0
+
+
+def test_new_never_overwrites_and_warns_about_known_ids(site: Path, apis: FakeApis,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "arXiv:2307.09288v2", "--site", str(site)]) == 0
+    rel = site / "content/papers/2025/2307.09288.md"
+    before = rel.read_bytes()
+    assert load(site, "content/papers/2025/2307.09288.md").arxiv == "2307.09288v2"
+    capsys.readouterr()
+    assert main(["new", "https://arxiv.org/abs/2307.09288", "--site", str(site)]) == 1
+    err = capsys.readouterr().err
+    assert "warning: arXiv 2307.09288 is already in the digest as content/papers/2025/2307.09288.md" in err
+    assert rel.read_bytes() == before
+    # an entry that was already in the site before (its arxiv key, not its file name, counts)
+    assert main(["new", "1706.03762", "--site", str(site)]) == 1
+    assert "already in the digest as content/papers/2025/1706.03762.md" in capsys.readouterr().err
+    assert len(apis.requests) == 1
+
+
+def test_new_offline_writes_a_template(site: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DIGESTGEN_ARXIV_API", f"http://127.0.0.1:{closed_port()}/api/query")
+    assert main(["new", "2204.02311", "--site", str(site)]) == 0
+    out = capsys.readouterr()
+    assert "could not reach the arXiv API" in out.err and "writing a template" in out.err
+    paper = load(site, "content/papers/2025/2204.02311.md")
+    assert paper.arxiv == "2204.02311" and paper.title == "Title of arXiv 2204.02311"
+    assert main(["check", "--site", str(site)]) == 0
+
+
+def test_new_unknown_and_malformed_ids(site: Path, apis: FakeApis, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "2501.99999", "--site", str(site)]) == 0
+    assert "does not know 2501.99999" in capsys.readouterr().err
+    assert load(site, "content/papers/2025/2501.99999.md").title == "Title of arXiv 2501.99999"
+    with pytest.raises(FetchError, match="incorrect id format for 2511.1"):
+        sources.parse_arxiv_feed((Path(__file__).parent / "fixtures/arxiv/bad-id.xml").read_bytes())
+
+
+def test_new_slug_template(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "my-notes", "--site", str(site), "--title", 'Notes: "on" #attention', "--draft"]) == 0
+    paper = load(site, "content/papers/2025/my-notes.md")
+    assert (paper.title, paper.draft, paper.arxiv) == ('Notes: "on" #attention', True, None)
+    assert main(["new", "my-notes", "--site", str(site), "--title", "Again"]) == 1
+    assert "already used by content/papers/2025/my-notes.md" in capsys.readouterr().err
+    assert main(["new", "other-notes", "--site", str(site)]) == 2
+    assert "--title" in capsys.readouterr().err
+    assert main(["new", "../escape", "--site", str(site), "--title", "x"]) == 2
+    assert main(["new", "tagged", "--site", str(site), "--title", "x", "--tag", "robots"]) == 2
+    assert "robots not in content/tags.yaml (known: rl, transformers, vision)" in capsys.readouterr().err
+    assert not (site / "content/papers/escape.md").exists()
+
+
+def test_import_arxiv_ids_and_file(site: Path, apis: FakeApis, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("# this week's picks\n2307.09288   # Llama 2\n\n2501.99999\n")
+    code = main(["import", "--site", str(site), "arxiv", "2204.02311", "hep-th/9711200", "1706.03762", "not-an-id",
+                 "--file", str(ids)])
+    out = capsys.readouterr()
+    assert code == 1  # one bad id and one unknown id, reported after writing the rest
+    assert "skip 1706.03762: already in the digest" in out.err
+    assert "'not-an-id' is not an arXiv id" in out.err and "does not know 2501.99999" in out.err
+    assert "imported 3 papers, 2 failed" in out.out
+    assert [p for p, _ in apis.requests] == [
+        "/arxiv/query?id_list=2204.02311%2Chep-th%2F9711200%2C2307.09288%2C2501.99999&max_results=4"]
+    old = load(site, "content/papers/2025/hep-th-9711200.md")
+    assert old.arxiv == "hep-th/9711200" and old.doi == "10.1023/A:1026654312961"
+    assert load(site, "content/papers/2025/2204.02311.md").authors[0] == "Aakanksha Chowdhery"
+    assert main(["check", "--site", str(site)]) == 0
+    capsys.readouterr()
+    assert main(["import", "--site", str(site), "arxiv", "2204.02311v5"]) == 0  # all known: no request
+    assert "skip 2204.02311" in capsys.readouterr().err and len(apis.requests) == 1
+
+
+def test_import_hf_daily(site: Path, apis: FakeApis, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import", "--site", str(site), "--tag", "rl", "hf-daily", "2025-11-14"]) == 0
+    out = capsys.readouterr()
+    assert "skip 1706.03762" in out.err and "imported 3 papers" in out.out
+    assert apis.requests[0][0] == "/hf/daily_papers?date=2025-11-14"
+    dpo = load(site, "content/papers/2025/2305.18290.md")
+    assert dpo.upvotes == 87 and dpo.tags == ("rl",) and dpo.published == dt.date(2023, 5, 29)
+    assert dict(dpo.links) == {"hf": "https://huggingface.co/papers/2305.18290",
+                               "code": "https://github.com/eric-mitchell/direct-preference-optimization"}
+    assert dpo.abstract is not None and "without a separate reward model" in dpo.abstract
+    sam = load(site, "content/papers/2025/2304.02643.md")
+    assert dict(sam.links)["project"] == "https://segment-anything.com"
+    mamba = load(site, "content/papers/2025/2312.00752.md")
+    assert "project" not in dict(mamba.links)  # a javascript: URL from the API never reaches an entry
+    assert main(["import", "--site", str(site), "hf-daily", "2025-11-14", "--min-upvotes", "10"]) == 0
+    assert "imported 0 papers" in capsys.readouterr().out
+
+
+def test_polite_retry_honours_retry_after(apis: FakeApis, monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(sources, "sleep", waits.append)
+    apis.busy = [(429, {"Retry-After": "2"}), (503, {})]
+    assert sources.fetch_arxiv(["2307.09288"])["2307.09288"].title.startswith("Llama 2")
+    assert waits == [2.0, 2.0] and len(apis.requests) == 3  # Retry-After, then backoff 2**1
+    apis.busy = [(429, {"Retry-After": "3600"})]
+    with pytest.raises(FetchError, match="asked us to wait 3600 s"):
+        sources.fetch_arxiv(["2307.09288"])
+    assert waits == [2.0, 2.0]  # never sleeps past the cap
+    apis.busy = [(500, {})]
+    with pytest.raises(FetchError, match="HTTP 500"):
+        sources.fetch_arxiv(["2307.09288"])
+
+
+def test_arxiv_id_forms() -> None:
+    assert normalise_arxiv("arXiv:2511.11002v2") == "2511.11002v2"
+    assert normalise_arxiv("https://arxiv.org/pdf/2511.11002.pdf") == "2511.11002"
+    assert normalise_arxiv("http://arxiv.org/abs/hep-th/9901001v1") == "hep-th/9901001v1"
+    assert normalise_arxiv("2511.11") is None and normalise_arxiv("my-slug") is None
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=80)
+
+
+@settings(max_examples=150, deadline=None)
+@given(title=_text.filter(lambda s: s.strip() and "\n" not in s), abstract=_text, author=_text)
+def test_written_yaml_round_trips(tmp_path_factory: pytest.TempPathFactory, title: str, abstract: str, author: str) -> None:
+    """Whatever an API sends, the entry loads back with the same values (or is refused by the schema, never mangled)."""
+    from digestgen.yamlio import load_mapping, split_front_matter
+
+    meta = PaperMeta(arxiv="2307.09288", title=title, authors=[author], abstract=abstract)
+    text = entry_text(dt.date(2025, 11, 29), meta)
+    problems: list[object] = []
+    parts = split_front_matter(text, "x.md", problems)  # type: ignore[arg-type]
+    assert parts is not None
+    doc = load_mapping(parts[0], "x.md", 1, problems)  # type: ignore[arg-type]
+    assert problems == [] and doc is not None
+    assert doc.data["title"] == title and doc.data["authors"] == [author] and doc.data["arxiv"] == "2307.09288"
+    assert doc.data["abstract"] == abstract
