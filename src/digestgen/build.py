@@ -58,7 +58,7 @@ def finish(problems: list[Problem], strict: bool) -> list[Problem]:
 def render_site(model: SiteModel) -> dict[str, bytes]:
     """Every output file as bytes, keyed by its path inside the output folder."""
     from digestgen import exports, feeds
-    from digestgen.render import Renderer, builtin_theme, issue_label, theme_dirs
+    from digestgen.render import Renderer, builtin_theme, theme_dirs
 
     cfg = model.config
     renderer = Renderer(model)
@@ -70,10 +70,8 @@ def render_site(model: SiteModel) -> dict[str, bytes]:
         files[route.path] = renderer.render(route)
         if route.path != "404.html":
             sitemap_urls.append((route.url, lastmod.get(route.url, model.updated.isoformat() if model.updated else None)))
-    files.update(feeds.issue_feeds(model, renderer.url, lambda issue: issue_label(issue, cfg.fields.cadence)))
-    files["sitemap.xml"] = exports.sitemap(model, sitemap_urls, renderer)
-    files["robots.txt"] = exports.robots(renderer)
-    files["papers.json"] = exports.papers_json(model, renderer)
+    files.update(feeds.all_feeds(model, renderer))
+    files.update(exports.all_exports(model, renderer, sitemap_urls))
     _add_static(files, cfg, [*reversed(theme_dirs(cfg.root, cfg.fields.theme))], builtin_theme())
     return files
 

@@ -1,14 +1,47 @@
-"""Machine-readable outputs besides pages and feeds: sitemap, robots.txt, papers.json."""
+"""Machine-readable outputs besides pages and feeds: papers.json, BibTeX, llms.txt, sitemap, robots.
+
+Everything here is derived from the site model alone and sorted the way the model is, so the
+same sources always give the same bytes.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
+from digestgen.bibtex import bibtex, cite_key
 from digestgen.content import Paper
-from digestgen.render import Renderer, paper_links
-from digestgen.site import SiteModel
+from digestgen.site import Issue, SiteModel
+
+if TYPE_CHECKING:
+    from digestgen.render import Renderer
+
+PAPERS_JSON_VERSION = 1
+
+
+def all_exports(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[str, str | None]]) -> dict[str, bytes]:
+    """Every export file, keyed by its path inside the output folder."""
+    files = {
+        "sitemap.xml": sitemap(model, sitemap_urls, renderer),
+        "robots.txt": robots(renderer),
+        "papers.json": papers_json(model, renderer),
+        "llms.txt": llms_txt(model, renderer),
+    }
+    for paper in model.papers:
+        files[paper_bib_path(paper.id)] = bibtex(paper).encode("utf-8")
+    for issue in model.issues:
+        files[issue_bib_path(issue.key)] = issue_bibtex(issue).encode("utf-8")
+    return files
+
+
+def paper_bib_path(paper_id: str) -> str:
+    return f"papers/{paper_id}/{paper_id}.bib"
+
+
+def issue_bib_path(key: str) -> str:
+    return f"issues/{key}/{key}.bib"
 
 
 def sitemap(model: SiteModel, urls: list[tuple[str, str | None]], renderer: Renderer) -> bytes:
@@ -21,10 +54,17 @@ def sitemap(model: SiteModel, urls: list[tuple[str, str | None]], renderer: Rend
 
 
 def robots(renderer: Renderer) -> bytes:
-    return f"User-agent: *\nAllow: /\n\nSitemap: {renderer.abs_url('/sitemap.xml')}\n".encode("utf-8")
+    return f"User-agent: *\nAllow: /\n\nSitemap: {renderer.abs_url('/sitemap.xml')}\n".encode()
+
+
+# --- papers.json -----------------------------------------------------------------------------
 
 
 def paper_record(paper: Paper, model: SiteModel, renderer: Renderer) -> dict[str, Any]:
+    """One paper in /papers.json (the schema is documented in the README)."""
+    from digestgen.render import paper_links
+
+    issue = model.issue_of.get(paper.id)
     return {
         "id": paper.id,
         "url": renderer.abs_url(f"/papers/{paper.id}/"),
@@ -32,7 +72,8 @@ def paper_record(paper: Paper, model: SiteModel, renderer: Renderer) -> dict[str
         "authors": list(paper.authors),
         "date": paper.date.isoformat(),
         "published": paper.published.isoformat() if paper.published else None,
-        "issue": model.issue_of.get(paper.id),
+        "issue": issue,
+        "issue_url": renderer.abs_url(f"/issues/{issue}/") if issue else None,
         "arxiv": paper.arxiv,
         "doi": paper.doi,
         "tldr": paper.tldr,
@@ -41,19 +82,98 @@ def paper_record(paper: Paper, model: SiteModel, renderer: Renderer) -> dict[str
         "tags": list(paper.tags),
         "upvotes": paper.upvotes,
         "featured": paper.featured,
-        "links": {label: url for label, _name, url in paper_links(paper)},
+        "links": {label: url for label, _name, url in paper_links(paper) if url},
         "image": renderer.abs_url("/" + paper.image) if paper.image else None,
+        "image_alt": paper.image_alt,
         "submitted_by": paper.submitted_by,
+        "bibtex_url": renderer.abs_url("/" + paper_bib_path(paper.id)),
     }
 
 
 def papers_json(model: SiteModel, renderer: Renderer) -> bytes:
-    """/papers.json: every published paper, newest first (schema documented in the README)."""
+    """/papers.json: every published paper, newest first, with the tag vocabulary."""
     body = {
-        "version": 1,
+        "version": PAPERS_JSON_VERSION,
         "title": model.config.fields.title,
         "home_page_url": model.config.base_url,
         "updated": model.updated.isoformat() if model.updated else None,
+        "tags": {slug: {"name": tag.name, "description": tag.description, "count": len(tag.papers)}
+                 for slug, tag in model.tags.items()},
         "papers": [paper_record(p, model, renderer) for p in model.papers],
     }
-    return (json.dumps(body, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+    return (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+# --- BibTeX ----------------------------------------------------------------------------------
+
+
+def issue_bibtex(issue: Issue) -> str:
+    """Every paper of an issue in its order; repeated cite keys get a, b, c... suffixes."""
+    entries: list[str] = []
+    used: dict[str, int] = {}
+    for paper in issue.papers:
+        entry = bibtex(paper)
+        key = cite_key(paper)
+        seen = used.get(key, 0)
+        used[key] = seen + 1
+        if seen:
+            suffix = _suffix(seen)
+            entry = entry.replace("{" + key + ",", "{" + key + suffix + ",", 1)
+        entries.append(entry)
+    return "\n".join(entries)
+
+
+def _suffix(n: int) -> str:
+    """1 -> 'b', 2 -> 'c', ..., 25 -> 'z', 26 -> 'ba' (the first use keeps the bare key)."""
+    letters = ""
+    while True:
+        letters = "abcdefghijklmnopqrstuvwxyz"[n % 26] + letters
+        n //= 26
+        if not n:
+            return letters
+
+
+# --- llms.txt --------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
+
+
+def _md(text: str) -> str:
+    """Text made inert inside a Markdown link label or list item."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def llms_txt(model: SiteModel, renderer: Renderer) -> bytes:
+    """/llms.txt (llmstxt.org): what the site is, its issues and papers, and where the data is."""
+    from digestgen.render import issue_label
+
+    fields = model.config.fields
+    url = renderer.abs_url
+    lines = [f"# {_md(fields.title)}", ""]
+    if fields.description:
+        lines += [f"> {_md(fields.description)}", ""]
+    lines += [
+        (f"A curated digest of research papers published in {fields.cadence} issues. Every paper has its own page "
+         "with authors, links, abstract, the curator's note and a BibTeX entry."),
+        "",
+        "## Data",
+        "",
+        f"- [papers.json]({url('/papers.json')}): every paper as JSON (title, authors, dates, arXiv id, DOI, links, tags, notes)",
+        f"- [Atom feed of issues]({url('/feed.xml')}): one entry per issue with the full text",
+        f"- [Atom feed of papers]({url('/papers/feed.xml')}): one entry per paper",
+        f"- [JSON Feed of issues]({url('/feed.json')})",
+        "",
+        "## Issues",
+        "",
+    ]
+    for issue in model.issues:
+        label = issue_label(issue, fields.cadence)
+        title = f"{issue.title} ({label})" if issue.title else label
+        count = len(issue.papers)
+        lines.append(f"- [{_md(title)}]({url(f'/issues/{issue.key}/')}): {count} paper{'s' * (count != 1)}")
+    lines += ["", "## Papers", ""]
+    for paper in model.papers:
+        facts = ([f"arXiv {paper.arxiv}"] if paper.arxiv else []) + [f"featured {paper.date.isoformat()}"]
+        line = f"- [{_md(paper.title)}]({url(f'/papers/{paper.id}/')})" + (f": {_md(paper.tldr)}" if paper.tldr else "")
+        lines.append(line + f" ({', '.join(facts)})")
+    return ("\n".join(lines) + "\n").encode("utf-8")

@@ -1,80 +1,443 @@
-"""Feeds: the only module that knows feedgen. One item per issue (Atom and RSS)."""
+"""Feeds: issues as Atom, RSS 2.0 and JSON Feed 1.1; every paper and each tag as Atom; an OPML list.
+
+The only module that knows feedgen. Items are first built as plain records (FeedItem) and then
+serialised per format, so all formats carry the same ids, dates and content:
+
+- ids are tag: URIs made from the paper id or issue key alone (never the title, the scheme or
+  base_url's path), so moving or retitling never shows a reader an item as new;
+- dates are featured dates, never the build time; a feed's updated is its newest item;
+- items are newest first with the id as tie-break, cut at feeds.limit;
+- every URL in content is absolute, and content HTML is only the sanitised *_html fields
+  plus escaped values.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import re
-from urllib.parse import urlsplit
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+from xml.etree import ElementTree
 
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
 
+from digestgen import __version__
+from digestgen.content import Paper
+from digestgen.errors import ContentError, Problem
 from digestgen.site import Issue, SiteModel
 
-_ROOT_RELATIVE = re.compile(r'(\s(?:href|src))="/(?!/)')
+if TYPE_CHECKING:
+    from digestgen.render import Renderer
+
+TAG_DATE = "2000"  # the date part of every tag: URI; constant so ids never change
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)  # 'updated' of a feed with no items
+MAX_AUTHORS = 20  # author elements per entry; the content names the rest as a count
+ATOM = "application/atom+xml"
+RSS = "application/rss+xml"
+JSON_FEED = "application/feed+json"
+# XML 1.0 Char production: anything else makes lxml raise a context-free ValueError
+_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 
 
 def absolutize(html: str, base_url: str) -> str:
-    """Make every root-relative href/src in our own rendered HTML absolute."""
-    origin = "{0.scheme}://{0.netloc}/".format(urlsplit(base_url))
-    return _ROOT_RELATIVE.sub(lambda m: f'{m.group(1)}="{origin}', html)
+    """Resolve every href/src in our own rendered HTML against base_url (a page's full URL)."""
+    return _URL_ATTR.sub(lambda m: m.group(1) + urljoin(base_url, m.group(2)) + m.group(3), html)
 
 
-def tag_uri(base_url: str, specific: str, day: dt.date | None) -> str:
-    """A stable id: tag:host,date:specific. Independent of http/https and of the path."""
-    host = urlsplit(base_url).hostname or "localhost"
-    return f"tag:{host},{(day or dt.date(2000, 1, 1)).isoformat()}:{specific}"
+def tag_uri(domain: str, specific: str) -> str:
+    """A stable id like tag:example.org,2000:paper:2511.11002 (RFC 4151)."""
+    return f"tag:{domain},{TAG_DATE}:{specific}"
+
+
+def id_domain(model: SiteModel) -> str:
+    """feeds.id_domain, else base_url's host: keep ids when the site moves to a new domain."""
+    pinned = model.config.fields.feeds.id_domain
+    return pinned or urlsplit(model.config.base_url).hostname or "localhost"
 
 
 def stamp(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """Midnight of day in the site's timezone."""
     return dt.datetime(day.year, day.month, day.day, tzinfo=tz)
 
 
-def issue_html(model: SiteModel, issue: Issue, url) -> str:  # type: ignore[no-untyped-def]
-    parts = []
-    if issue.intro and issue.intro.intro_html:
-        parts.append(issue.intro.intro_html)
-    for paper in issue.papers:
-        parts.append(f'<h2><a href="{escape(url(f"/papers/{paper.id}/"))}">{escape(paper.title)}</a></h2>')
+@dataclass(frozen=True)
+class FeedItem:
+    """One entry, format-neutral."""
+
+    id: str
+    url: str
+    title: str
+    published: dt.datetime
+    updated: dt.datetime
+    summary_text: str
+    summary_html: str
+    content_html: str | None
+    authors: tuple[str, ...] = ()
+    categories: tuple[tuple[str, str, str], ...] = ()  # (slug, name, tag page URL)
+    image: str | None = None
+
+
+@dataclass
+class Feed:
+    """One feed, format-neutral; path is where it is written (e.g. 'tags/vision/feed.xml')."""
+
+    path: str
+    id: str
+    title: str
+    subtitle: str
+    home_url: str
+    self_url: str
+    items: list[FeedItem] = field(default_factory=list)
+
+    @property
+    def updated(self) -> dt.datetime:
+        return max((item.updated for item in self.items), default=EPOCH)
+
+
+def newest_items(items: Iterable[FeedItem], limit: int) -> list[FeedItem]:
+    """Newest first (by updated), ties broken by id; at most limit items."""
+    return sorted(items, key=lambda i: (-i.updated.timestamp(), i.id))[:limit]
+
+
+def newest_issues(issues: list[Issue], limit: int) -> list[Issue]:
+    """The limit issues whose newest paper is newest (issue keys break ties, as ids do)."""
+    return sorted(issues, key=lambda i: (-max(p.date for p in i.papers).toordinal(), i.key))[:limit]
+
+
+class _Builder:
+    """Turns papers and issues into FeedItems for one site."""
+
+    def __init__(self, model: SiteModel, renderer: Renderer):
+        from digestgen.render import issue_label, paper_links
+
+        self.model = model
+        self.renderer = renderer
+        self.cfg = model.config
+        self.domain = id_domain(model)
+        self.label: Callable[[Issue], str] = lambda issue: issue_label(issue, self.cfg.fields.cadence)
+        self.links = paper_links
+
+    def url(self, path: str) -> str:
+        return self.renderer.abs_url(path)
+
+    def when(self, day: dt.date) -> dt.datetime:
+        return stamp(day, self.cfg.tz)
+
+    def authors_line(self, paper: Paper) -> str:
+        names = paper.authors
+        if len(names) <= MAX_AUTHORS:
+            return ", ".join(names)
+        return ", ".join(names[:MAX_AUTHORS]) + f" and {len(names) - MAX_AUTHORS} more"
+
+    def paper_html(self, paper: Paper, *, in_issue: bool) -> str:
+        """A paper as HTML: (heading,) image, authors, dates, links, tldr/abstract, note."""
+        page = self.url(f"/papers/{paper.id}/")
+        parts: list[str] = []
+        if in_issue:
+            parts.append(f'<h2><a href="{escape(page)}">{escape(paper.title)}</a></h2>')
+        if paper.image and not in_issue:
+            parts.append(f'<p><img src="{escape(self.url(paper.image))}" alt="{escape(paper.image_alt or "")}"></p>')
         if paper.authors:
-            parts.append(f"<p><em>{escape(', '.join(paper.authors))}</em></p>")
+            parts.append(f"<p><em>{escape(self.authors_line(paper))}</em></p>")
+        if not in_issue:
+            dates = f"Featured {paper.date.isoformat()}"
+            if paper.published:
+                dates += f" · published {paper.published.isoformat()}"
+            parts.append(f"<p>{escape(dates)}</p>")
+        links = [f'<a href="{escape(href)}">{escape(name)}</a>' for _label, name, href in self.links(paper) if href]
+        if links:
+            parts.append("<p>" + " · ".join(links) + "</p>")
         if paper.tldr:
-            parts.append(f"<p>{escape(paper.tldr)}</p>")
+            parts.append(f"<p><strong>TL;DR:</strong> {escape(paper.tldr)}</p>")
+        if paper.abstract_html and (not in_issue or not paper.tldr):
+            parts.append(("<h3>Abstract</h3>" if not in_issue else "") + paper.abstract_html)
         if paper.note_html:
-            parts.append(paper.note_html)
-    return absolutize("\n".join(parts), model.config.base_url)
+            parts.append(("<h3>Note</h3>" if not in_issue else "") + paper.note_html)
+        return absolutize("\n".join(parts), page)
+
+    def paper_item(self, paper: Paper) -> FeedItem:
+        when = self.when(paper.date)
+        summary = paper.tldr or _plain(paper.abstract or "") or paper.title
+        tags = self.model.tags
+        return FeedItem(
+            id=tag_uri(self.domain, f"paper:{paper.id}"),
+            url=self.url(f"/papers/{paper.id}/"),
+            title=paper.title,
+            published=when,
+            updated=when,
+            summary_text=summary,
+            summary_html=str(escape(summary)),
+            content_html=self.paper_html(paper, in_issue=False) if self.cfg.fields.feeds.full_content else None,
+            authors=paper.authors[:MAX_AUTHORS],
+            categories=tuple((t, tags[t].name if t in tags else t, self.url(f"/tags/{t}/")) for t in paper.tags),
+            image=self.url(paper.image) if paper.image else None,
+        )
+
+    def issue_title(self, issue: Issue) -> str:
+        label = self.label(issue)
+        return f"{issue.title} ({label})" if issue.title else label
+
+    def issue_item(self, issue: Issue) -> FeedItem:
+        page = self.url(f"/issues/{issue.key}/")
+        count = len(issue.papers)
+        titles = "; ".join(p.title for p in issue.papers)
+        intro_summary = issue.intro.summary if issue.intro and issue.intro.summary else None
+        summary_text = intro_summary or f"{count} paper{'s' * (count != 1)}: {titles}"
+        listing = "".join(f'<li><a href="{escape(self.url(f"/papers/{p.id}/"))}">{escape(p.title)}</a></li>'
+                          for p in issue.papers)
+        summary_html = (f"<p>{escape(intro_summary)}</p>" if intro_summary else "") + f"<ul>{listing}</ul>"
+        content = None
+        if self.cfg.fields.feeds.full_content:
+            parts = [issue.intro.intro_html] if issue.intro and issue.intro.intro_html else []
+            parts += [self.paper_html(p, in_issue=True) for p in issue.papers]
+            content = absolutize("\n".join(parts), page)
+        dates = [p.date for p in issue.papers]
+        return FeedItem(
+            id=tag_uri(self.domain, f"issue:{issue.key}"),
+            url=page,
+            title=self.issue_title(issue),
+            published=self.when(min(dates)),
+            updated=self.when(max(dates)),
+            summary_text=summary_text,
+            summary_html=summary_html,
+            content_html=content,
+        )
 
 
-def issue_feeds(model: SiteModel, url, label) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
-    """/feed.xml (Atom) and /rss.xml (RSS 2.0), one item per issue, newest first."""
-    cfg = model.config
-    fields = cfg.fields
+def _plain(markdown_text: str, limit: int = 500) -> str:
+    """A one-paragraph plain summary of Markdown source (for summary elements)."""
+    text = " ".join(markdown_text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+# --- the feeds of a site ---------------------------------------------------------------------
+
+
+def site_feeds(model: SiteModel, renderer: Renderer) -> list[Feed]:
+    """Every feed of the site, format-neutral: issues, every paper, then one per tag."""
+    b = _Builder(model, renderer)
+    fields = model.config.fields
+    limit = fields.feeds.limit
+    description = fields.description or fields.title
+    feeds = [
+        Feed("feed.xml", tag_uri(b.domain, "feed:issues"), fields.title, description, b.url("/"), b.url("/feed.xml"),
+             newest_items((b.issue_item(i) for i in newest_issues(model.issues, limit)), limit)),
+        Feed("papers/feed.xml", tag_uri(b.domain, "feed:papers"), f"{fields.title}: every paper",
+             f"Every paper of {fields.title}, newest first.", b.url("/"), b.url("/papers/feed.xml"),
+             [b.paper_item(p) for p in model.papers[:limit]]),
+    ]
+    items: dict[str, FeedItem] = {}
+    for tag in model.tags.values():
+        if not tag.papers:
+            continue  # no page to link to; the tag appears once a paper uses it
+        chosen = []
+        for paper in tag.papers[:limit]:  # newest first, like model.papers
+            if paper.id not in items:
+                items[paper.id] = b.paper_item(paper)
+            chosen.append(items[paper.id])
+        feeds.append(Feed(f"tags/{tag.slug}/feed.xml", tag_uri(b.domain, f"feed:tag:{tag.slug}"),
+                          f"{fields.title}: {tag.name}", tag.description or f"Papers tagged {tag.name} in {fields.title}.",
+                          b.url(f"/tags/{tag.slug}/"), b.url(f"/tags/{tag.slug}/feed.xml"), newest_items(chosen, limit)))
+    return feeds
+
+
+def all_feeds(model: SiteModel, renderer: Renderer) -> dict[str, bytes]:
+    """Every feed file, keyed by output path; ContentError if some text cannot be put in XML."""
+    problems = xml_problems(model)
+    if problems:
+        raise ContentError(problems)
+    feeds = site_feeds(model, renderer)
+    files: dict[str, bytes] = {}
+    for feed in feeds:
+        files[feed.path] = _serialise(feed, model, atom)
+    issues = feeds[0]
+    rss_feed = Feed("rss.xml", issues.id, issues.title, issues.subtitle, issues.home_url, renderer.abs_url("/rss.xml"),
+                    issues.items)
+    files["rss.xml"] = _serialise(rss_feed, model, rss)
+    files["feed.json"] = json_feed(Feed("feed.json", issues.id, issues.title, issues.subtitle, issues.home_url,
+                                        renderer.abs_url("/feed.json"), issues.items), model)
+    files["feeds.opml"] = opml(feeds, model)
+    return files
+
+
+def _serialise(feed: Feed, model: SiteModel, writer: Callable[[Feed, SiteModel], bytes]) -> bytes:
+    try:
+        return writer(feed, model)
+    except ValueError as exc:  # lxml refuses some text; xml_problems should have caught it first
+        raise ContentError([Problem("site.yaml", 1, 1, "feeds", f"/{feed.path} could not be written: {exc}")]) from None
+
+
+# --- formats ---------------------------------------------------------------------------------
+
+
+def _generator(feed: Feed, model: SiteModel, self_type: str) -> FeedGenerator:
+    fields = model.config.fields
     fg = FeedGenerator()
-    start = model.issues[-1].start if model.issues else None
-    fg.id(tag_uri(cfg.base_url, "feed", start))
-    fg.title(fields.title)
-    fg.subtitle(fields.description or fields.title)
-    fg.link(href=cfg.base_url, rel="alternate")
+    if any(item.image for item in feed.items):
+        fg.load_extension("media", atom=True, rss=True)
+    fg.id(feed.id)
+    fg.title(feed.title)
+    fg.subtitle(feed.subtitle)
+    fg.link(href=feed.self_url, rel="self", type=self_type)
+    fg.link(href=feed.home_url, rel="alternate", type="text/html")  # last: feedgen makes it the RSS channel link
     fg.language(fields.language)
-    if fields.author:
-        fg.author({"name": fields.author.name, **({"email": fields.author.email} if fields.author.email else {})})
-    updated = stamp(model.updated or dt.date(2000, 1, 1), cfg.tz)
-    fg.updated(updated)
-    fg.lastBuildDate(updated)
-    fg.generator("digestgen")
-    for issue in model.issues[: fields.feeds.limit]:
+    author = {"name": fields.author.name if fields.author else fields.title}
+    if fields.author and fields.author.email:
+        author["email"] = fields.author.email
+    if fields.author and fields.author.url:
+        author["uri"] = fields.author.url
+    fg.author(author)
+    fg.generator("digestgen", version=__version__)
+    fg.updated(feed.updated)
+    fg.lastBuildDate(feed.updated)
+    for item in feed.items:
         entry = fg.add_entry(order="append")
-        newest = max(p.date for p in issue.papers)
-        entry.id(tag_uri(cfg.base_url, f"issue:{issue.key}", issue.start))
-        entry.guid(tag_uri(cfg.base_url, f"issue:{issue.key}", issue.start), permalink=False)
-        entry.title(f"{fields.title}: {issue.title or label(issue)}")
-        entry.link(href=cfg.base_url + f"issues/{issue.key}/")
-        entry.updated(stamp(newest, cfg.tz))
-        entry.published(stamp(newest, cfg.tz))
-        entry.content(issue_html(model, issue, url), type="CDATA" if False else "html")
-    fg.link(href=cfg.base_url + "feed.xml", rel="self", replace=False)
-    atom = fg.atom_str(pretty=True)
-    fg.link(href=cfg.base_url + "rss.xml", rel="self", replace=True)
-    fg.link(href=cfg.base_url, rel="alternate")
-    rss = fg.rss_str(pretty=True)
-    return {"feed.xml": atom, "rss.xml": rss}
+        entry.id(item.id)
+        entry.guid(item.id, permalink=False)
+        entry.title(item.title)
+        entry.link(href=item.url, rel="alternate", type="text/html")
+        entry.published(item.published)
+        entry.updated(item.updated)
+        entry.summary(item.summary_html, type="html")
+        if item.content_html is not None:
+            entry.content(item.content_html, type="html")
+        if item.authors:
+            entry.author([{"name": name} for name in item.authors])
+        if item.categories:
+            entry.category([{"term": slug, "label": name, "scheme": url} for slug, name, url in item.categories])
+        if item.image:
+            entry.media.thumbnail({"url": item.image})
+    return fg
+
+
+def atom(feed: Feed, model: SiteModel) -> bytes:
+    """Atom 1.0 (RFC 4287)."""
+    return _generator(feed, model, ATOM).atom_str(pretty=True)  # type: ignore[no-any-return]
+
+
+def rss(feed: Feed, model: SiteModel) -> bytes:
+    """RSS 2.0; the channel link is the site, atom:link rel=self the feed."""
+    return _generator(feed, model, RSS).rss_str(pretty=True)  # type: ignore[no-any-return]
+
+
+def json_feed(feed: Feed, model: SiteModel) -> bytes:
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
+    fields = model.config.fields
+    body: dict[str, Any] = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": feed.title,
+        "home_page_url": feed.home_url,
+        "feed_url": feed.self_url,
+        "description": feed.subtitle,
+        "language": fields.language,
+        "authors": [{"name": fields.author.name if fields.author else fields.title,
+                     **({"url": fields.author.url} if fields.author and fields.author.url else {})}],
+        "items": [],
+    }
+    for item in feed.items:
+        record: dict[str, Any] = {
+            "id": item.id,
+            "url": item.url,
+            "title": item.title,
+            "content_html": item.content_html if item.content_html is not None else item.summary_html,
+            "summary": item.summary_text,
+            "date_published": item.published.isoformat(),
+            "date_modified": item.updated.isoformat(),
+        }
+        if item.image:
+            record["image"] = item.image
+        if item.authors:
+            record["authors"] = [{"name": name} for name in item.authors]
+        if item.categories:
+            record["tags"] = [name for _slug, name, _url in item.categories]
+        body["items"].append(record)
+    return (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def opml(feeds: list[Feed], model: SiteModel) -> bytes:
+    """OPML 2.0 listing each distinct feed once (issues, every paper, then a folder of tags).
+
+    /rss.xml and /feed.json carry exactly the items of /feed.xml, so listing them too would
+    subscribe an importing reader to the same issues three times.
+    """
+    fields = model.config.fields
+    root = ElementTree.Element("opml", version="2.0")
+    head = ElementTree.SubElement(root, "head")
+    ElementTree.SubElement(head, "title").text = f"{fields.title}: feeds"
+    updated = max((f.updated for f in feeds), default=EPOCH)
+    ElementTree.SubElement(head, "dateModified").text = updated.strftime("%a, %d %b %Y %H:%M:%S %z")
+    if fields.author:
+        ElementTree.SubElement(head, "ownerName").text = fields.author.name
+    body = ElementTree.SubElement(root, "body")
+
+    def outline(parent: ElementTree.Element, feed: Feed) -> None:
+        ElementTree.SubElement(parent, "outline", type="rss", text=feed.title, title=feed.title,
+                               xmlUrl=feed.self_url, htmlUrl=feed.home_url)
+
+    outline(body, feeds[0])
+    outline(body, feeds[1])
+    tag_feeds = feeds[2:]
+    if tag_feeds:
+        folder = ElementTree.SubElement(body, "outline", text=f"{fields.title}: tags", title=f"{fields.title}: tags")
+        for feed in tag_feeds:
+            outline(folder, feed)
+    ElementTree.indent(root)
+    out = io.BytesIO()
+    ElementTree.ElementTree(root).write(out, encoding="UTF-8", xml_declaration=True)
+    return out.getvalue() + b"\n"
+
+
+# --- characters XML cannot carry -------------------------------------------------------------
+
+
+def _bad(value: object) -> str | None:
+    texts = value if isinstance(value, (tuple, list)) else [value]
+    for text in texts:
+        if isinstance(text, tuple):  # (label, url) pairs
+            text = " ".join(text)
+        match = _XML_INVALID.search(text) if isinstance(text, str) else None
+        if match:
+            return match.group()
+    return None
+
+
+def xml_problems(model: SiteModel) -> list[Problem]:
+    """Text that lxml would refuse, reported as file:line:col: field, before feedgen sees it."""
+    problems: list[Problem] = []
+
+    def report(path: str, line: int, col: int, name: str, char: str) -> None:
+        problems.append(Problem(path, line, col, name, f"contains the character U+{ord(char):04X}, which XML feeds "
+                                                       "cannot carry; remove it"))
+
+    for paper in model.papers:
+        for name in ("title", "authors", "tldr", "abstract", "note", "links", "image_alt", "submitted_by"):
+            char = _bad(getattr(paper, name))
+            if char is None and name in ("abstract", "note"):
+                char = _bad(getattr(paper, f"{name}_html"))
+            if char is not None:
+                report(paper.source, *paper.mark(name), name, char)
+    for issue in model.issues:
+        if issue.intro is None:
+            continue
+        for name, value in (("title", issue.intro.title), ("summary", issue.intro.summary), ("body", issue.intro.intro_html)):
+            char = _bad(value)
+            if char is not None:
+                report(issue.intro.source, issue.intro.line if name == "body" else 1, 1, name, char)
+    for tag in model.tags.values():
+        for name, value in (("name", tag.name), ("description", tag.description)):
+            char = _bad(value)
+            if char is not None:
+                report("content/tags.yaml", 1, 1, f"{tag.slug}.{name}", char)
+    fields = model.config.fields
+    for name, value in (("title", fields.title), ("description", fields.description),
+                        ("author.name", fields.author.name if fields.author else None)):
+        char = _bad(value)
+        if char is not None:
+            report("site.yaml", 1, 1, name, char)
+    return problems

@@ -27,6 +27,7 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ARXIV_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
 DOI_RE = re.compile(r"^10\.\d{4,9}/[^\s\x00-\x1f]+$")
 LINK_LABEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+DOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
 ISSUE_KEY_RE = {
     "weekly": re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"),
     "daily": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
@@ -200,9 +201,34 @@ class Author(_Strict):
     url: Optional[Url] = None
 
 
+def _domain(value: str) -> str:
+    if not DOMAIN_RE.match(value) or len(value) > 253:
+        raise ValueError(f"{value[:60]!r} is not a domain name; write it like 'example.org' (lowercase, no scheme or path)")
+    return value
+
+
+def _address(value: str) -> str:
+    """An email address, optionally with a display name: 'Digest <digest@example.org>'."""
+    from email.headerregistry import Address
+    from email.utils import parseaddr
+
+    if any(c in value for c in "\r\n\x00") or len(value) > 300:
+        raise ValueError("must be one email address on one line")
+    name, addr = parseaddr(value)
+    try:
+        Address(display_name=name, addr_spec=addr)
+    except (ValueError, IndexError):
+        addr = ""
+    if "@" not in addr or addr.startswith("@") or addr.endswith("@"):
+        raise ValueError(f"{value[:80]!r} is not an email address; write it like digest@example.org or 'Digest <digest@example.org>'")
+    return value
+
+
 class Feeds(_Strict):
     limit: Annotated[int, Field(ge=1, le=10000)] = 20
     full_content: bool = True
+    id_domain: Optional[Annotated[str, AfterValidator(_domain)]] = Field(
+        None, description="Domain used in feed entry ids (default: base_url's host); keep the old one after moving the site.")
 
 
 class NavItem(_Strict):
@@ -225,8 +251,8 @@ class Subscribe(_Strict):
 
 
 class Email(_Strict):
-    sender: Optional[str] = Field(None, alias="from")
-    reply_to: Optional[str] = None
+    sender: Optional[Annotated[str, AfterValidator(_address)]] = Field(None, alias="from")
+    reply_to: Optional[Annotated[str, AfterValidator(_address)]] = None
     unsubscribe_url: Optional[Url] = None
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)

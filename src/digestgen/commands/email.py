@@ -1,0 +1,37 @@
+"""Write the email edition of an issue: issues/<key>/email.html and email.txt in the built site."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from digestgen.commands.common import add_site_options, report, say
+
+HELP = "write the email edition of an issue (HTML and plain text)"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("issue", metavar="ISSUE", help="issue key (like 2026-W47) or 'latest'")
+    add_site_options(parser)
+    parser.add_argument("--output", "-o", type=Path, help="the built site's folder (default: public/ in the site)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from digestgen.build import load_site
+    from digestgen.config import BuildOptions, load_config
+    from digestgen.mail import pick_issue, render_edition, write_edition
+
+    options = BuildOptions(output=args.output.resolve() if args.output else None, drafts=args.drafts,
+                           future=args.future, base_url=args.base_url, strict=args.strict)
+    config = load_config(args.site, options)
+    model, warnings = load_site(config)
+    report(warnings)
+    issue = pick_issue(model, args.issue)
+    edition = render_edition(model, issue)
+    written = write_edition(config, edition)
+    size = len(edition.html.encode("utf-8"))
+    note = "" if edition.level == "full" else f"; shortened to fit ({edition.level}, {edition.omitted} papers left for the web page)"
+    for path in written:
+        say(f"wrote {path.relative_to(config.output.parent).as_posix()}")
+    say(f"issue {issue.key}: {edition.shown} papers, HTML {size / 1000:.1f} kB{note}")
+    return 0
