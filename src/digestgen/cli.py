@@ -57,3 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("digestgen: interrupted; the previous site is untouched", file=sys.stderr)
         return 130
+    except OSError as exc:  # a full disk or a permission problem is not a bug: say what failed
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(printable(f"digestgen: {exc.strerror or exc}{where}; the previous site is untouched"), file=sys.stderr)
+        return 1

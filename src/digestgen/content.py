@@ -13,6 +13,7 @@ from digestgen.errors import Problem
 from digestgen.markdown import render
 from digestgen.schema import (
     ID_RE,
+    MAX_TEXT,
     SLUG_RE,
     IssueFields,
     PageFields,
@@ -21,7 +22,7 @@ from digestgen.schema import (
     validate,
     windows_reserved,
 )
-from digestgen.yamlio import Doc, load_mapping, read_text, split_front_matter
+from digestgen.yamlio import Doc, bad_char, load_mapping, read_text, split_front_matter
 
 PAPER_SUFFIXES = (".md", ".yaml", ".yml")
 MAX_FILES = 500_000
@@ -121,7 +122,7 @@ class Sources:
 
 def check_name(name: str, rel: str, what: str, pattern: Any = ID_RE) -> Problem | None:
     """Refuse ids, slugs and keys that could escape a folder or collide on some file system."""
-    if not pattern.match(name) or windows_reserved(name) or ".." in name or len(name) > 120:
+    if not pattern.fullmatch(name) or windows_reserved(name) or ".." in name or len(name) > 120:
         shown = name.encode("unicode_escape").decode("ascii")
         return Problem(rel, 1, 1, what, f"{shown!r} is not allowed; use lowercase letters, digits, '.', '_' and '-' "
                        f"(starting with a letter or digit, at most 120 characters)")
@@ -163,6 +164,10 @@ def _walk(root: Path, sub: str, problems: list[Problem]) -> list[str]:
 def discover(root: Path) -> Sources:
     """Find every content file; anything unexpected is reported, never silently skipped."""
     sources = Sources()
+    for top in ("content", "static"):
+        if (root / top).is_symlink():
+            sources.problems.append(Problem(top, 1, 1, "(file)", "is a symbolic link; digestgen does not follow links"))
+            return sources
     for rel in _walk(root, "content/papers", sources.problems):
         if rel.endswith(PAPER_SUFFIXES):
             sources.papers.append(rel)
@@ -192,6 +197,14 @@ def _load(root: Path, rel: str, problems: list[Problem], markdown_body: bool) ->
         return None
     front, body, body_line = parts
     doc = load_mapping(front, rel, 1, problems)
+    field = "note" if rel.startswith("content/papers/") else "intro" if rel.startswith("content/issues/") else "body"
+    bad = bad_char(body, rel, body_line - 1, field)
+    if bad is not None:
+        problems.append(bad)
+        return None
+    if len(body) > MAX_TEXT:
+        problems.append(Problem(rel, body_line, 1, field, f"is {len(body):,} characters long; the limit is {MAX_TEXT:,}"))
+        return None
     if doc is not None:
         doc.body, doc.body_line = body, body_line
     return doc
@@ -290,7 +303,7 @@ def parse_tags(root: Path, rel: str, problems: list[Problem]) -> dict[str, Tag] 
         return None
     tags: dict[str, Tag] = {}
     for slug, value in doc.data.items():
-        if not SLUG_RE.match(str(slug)) or windows_reserved(str(slug)):
+        if not SLUG_RE.fullmatch(str(slug)) or windows_reserved(str(slug)):
             line, col = doc.mark((slug,), key=True)
             problems.append(Problem(rel, line, col, str(slug), "is not a valid tag slug; use lowercase letters, digits and '-'"))
             continue

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+                          r"\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]")
 
 
 def printable(text: str) -> str:
@@ -27,9 +28,9 @@ class Problem:
 
     def format(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
-        return printable(
+        return printable(  # one problem, one line: a newline inside a value is shown escaped
             f"{self.path}:{self.line}:{self.column}: {prefix}{self.field}: {self.message}"
-        )
+        ).replace("\n", "\\u000a")
 
     def github(self) -> str:
         """GitHub Actions workflow-command annotation for this problem."""

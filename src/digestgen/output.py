@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -65,7 +66,7 @@ def _show(path: Path, root: Path) -> str:
 
 def safe_relpath(name: str) -> str:
     """Normalise an output path and make sure it stays inside the output folder."""
-    if "\\" in name or "\x00" in name or name.startswith("/"):
+    if "\\" in name or name.startswith("/") or any(ord(c) < 32 or ord(c) == 127 for c in name):
         raise ValueError(f"unsafe output path {name!r}")
     parts = PurePosixPath(name).parts
     if not parts or any(p in ("..", ".", "") for p in parts):
@@ -159,9 +160,30 @@ def write_site(output: Path, files: dict[str, bytes], before_swap: Callable[[Pat
 
 
 def swap(tmp: Path, output: Path) -> None:
-    """Put the new folder in place of the old one with two renames."""
+    """Put the new folder in place of the old one: one atomic exchange, or two renames."""
+    if output.is_dir() and _exchange(tmp, output):
+        shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the previous site
+        return
     old = output.parent / f".{output.name}.old"
     if output.exists():
         os.replace(output, old)
     os.replace(tmp, output)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported.
+
+    With it, a web server reading the output folder never sees it missing, even for the
+    instant between the two renames of the fallback.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from typing import Annotated, Any, Literal, Optional
 from urllib.parse import urlsplit
 
@@ -44,8 +45,8 @@ def check_url(value: str) -> str:
     """Accept only absolute http(s) URLs with a host, no credentials and no spaces or controls."""
     if not isinstance(value, str):
         raise ValueError("must be a URL string")
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
-        raise ValueError("must not contain spaces or control characters (encode them as %20)")
+    if any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Zs", "Zl", "Zp") for c in value):
+        raise ValueError("must not contain spaces, control or invisible characters (encode a space as %20)")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https"):
         raise ValueError(f"must be an absolute http:// or https:// URL, got {value[:80]!r}")
@@ -61,7 +62,7 @@ def check_url(value: str) -> str:
 
 
 def check_slug(value: str) -> str:
-    if not SLUG_RE.match(value) or len(value) > 100:
+    if not SLUG_RE.fullmatch(value) or len(value) > 100 or windows_reserved(value):
         raise ValueError(f"{value[:60]!r} is not a valid slug; use lowercase letters, digits and '-' (like 'language-models')")
     return value
 
@@ -94,7 +95,7 @@ def _arxiv(value: str) -> str:
     value = value.strip()
     if value.lower().startswith("arxiv:"):
         value = value[6:]
-    if not ARXIV_RE.match(value):
+    if not ARXIV_RE.fullmatch(value):
         raise ValueError(f"{value[:60]!r} is not an arXiv id; write it like \"2511.11002\", \"2511.11002v2\" or \"hep-th/9901001\"")
     return value
 
@@ -104,7 +105,7 @@ def _doi(value: str) -> str:
     for prefix in ("https://doi.org/", "http://doi.org/", "doi:"):
         if value.lower().startswith(prefix):
             value = value[len(prefix):]
-    if not DOI_RE.match(value):
+    if not DOI_RE.fullmatch(value):
         raise ValueError(f"{value[:60]!r} is not a DOI; write it like \"10.1000/xyz123\"")
     return value
 
@@ -125,7 +126,7 @@ def _image(value: str) -> str:
 
 def _links(value: dict[str, str]) -> dict[str, str]:
     for label in value:
-        if not LINK_LABEL_RE.match(label) or len(label) > 40:
+        if not LINK_LABEL_RE.fullmatch(label) or len(label) > 40:
             raise ValueError(f"link label {label[:40]!r} must be a short lowercase name like 'code' or 'project'")
     return value
 
@@ -155,7 +156,7 @@ class PaperFields(_Strict):
     tldr: Optional[Annotated[str, Field(max_length=1000), AfterValidator(_one_line)]] = None
     tags: list[Slug] = Field(default_factory=list, max_length=MAX_TAGS)
     upvotes: Optional[Annotated[int, Field(ge=0)]] = None
-    links: dict[str, Url] = Field(default_factory=dict, max_length=50)
+    links: Annotated[dict[str, Url], AfterValidator(_links)] = Field(default_factory=dict, max_length=50)
     image: Optional[Annotated[str, AfterValidator(_image)]] = None
     image_alt: Optional[Annotated[str, Field(max_length=1000), AfterValidator(_one_line)]] = None
     featured: bool = False
@@ -167,7 +168,6 @@ class PaperFields(_Strict):
 
     @model_validator(mode="after")
     def _checks(self) -> "PaperFields":
-        _links(self.links)
         if self.image and not self.image_alt:
             raise ValueError("image: needs image_alt too; describe the picture for screen readers")
         if len(set(self.tags)) != len(self.tags):
@@ -333,6 +333,10 @@ def _message(doc: Doc, loc: tuple[Any, ...], err: dict[str, Any], fields: list[s
         return "must be text"
     if kind == "literal_error":
         return f"must be one of {err.get('ctx', {}).get('expected', '')}"
+    if kind == "string_too_long":
+        limit = err.get("ctx", {}).get("max_length")
+        return f"is {len(err['input']):,} characters long; the limit is {limit:,}" if isinstance(err.get("input"), str) \
+            else f"is too long: at most {limit} characters"
     if kind == "too_long":
         return f"is too long: at most {err.get('ctx', {}).get('max_length')} items or characters"
     return err["msg"]

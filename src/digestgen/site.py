@@ -77,7 +77,7 @@ def issue_key(day: dt.date, cadence: str) -> str:
 
 def issue_range(key: str, cadence: str) -> tuple[dt.date, dt.date]:
     """First and last day of an issue; ValueError for a key that names no real period."""
-    if not ISSUE_KEY_RE[cadence].match(key):
+    if not ISSUE_KEY_RE[cadence].fullmatch(key):
         raise ValueError(key)
     if cadence == "daily":
         day = dt.date.fromisoformat(key)

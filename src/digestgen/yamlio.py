@@ -30,6 +30,9 @@ MAX_FILE_BYTES = 1_000_000
 _TAG = "tag:yaml.org,2002:"
 _BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _constructor = yaml.constructor.SafeConstructor()
+# YAML 1.1 integers a person would not expect: sexagesimal (1:20 is 80) and octal (017 is 15)
+_TRAP_INT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?::[0-5]?[0-9])+|0[0-7_]+)$")
+_KEY_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
 
 Path_ = tuple[Any, ...]
 
@@ -131,6 +134,12 @@ class _Composer:
             return node.value
         if tag == "null":
             return None
+        if tag == "int" and not node.style and _TRAP_INT.match(node.value):
+            value = _constructor.construct_yaml_int(node)
+            kind = "base-60" if ":" in node.value else "octal"
+            self.problem(node, loc, f"YAML 1.1 reads {node.value} as the {kind} number {value}; "
+                                    f"write {value} (or quote it if you meant text)")
+            return None
         if tag in ("bool", "int", "float"):
             return getattr(_constructor, f"construct_yaml_{tag}")(node)
         if tag == "timestamp":
@@ -147,6 +156,10 @@ def load_mapping(text: str, path: str, line_offset: int = 0, problems: list[Prob
     """Compose text as one YAML mapping with marks; append problems and return None on failure."""
     problems = problems if problems is not None else []
     before = len(problems)
+    bad = bad_char(text, path, line_offset)
+    if bad is not None:
+        problems.append(bad)
+        return None
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -193,6 +206,28 @@ def _char_at(text: str, line: int, column: int) -> str:
 
 def _show_tag(tag: str) -> str:
     return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
+
+
+def bad_char(text: str, path: str, line_offset: int = 0, field: str | None = None) -> Problem | None:
+    """The first control or XML-invalid character in text, reported where it is and in which field.
+
+    Feeds are XML: such a character would break them, and on a terminal it could hide text.
+    Without an explicit field, the YAML key of the nearest line above names it.
+    """
+    found = _BAD_CHARS.search(text)
+    if found is None:
+        return None
+    start = text.rfind("\n", 0, found.start()) + 1
+    line = text.count("\n", 0, found.start()) + 1
+    if field is None:
+        field = "(yaml)"
+        for previous in reversed(text[:start].split("\n") + [text[start:found.start()]]):
+            key = _KEY_LINE.match(previous)
+            if key:
+                field = key.group(1)
+                break
+    return Problem(path, line + line_offset, found.start() - start + 1, field,
+                   f"contains the control character U+{ord(found.group()):04X}; remove it")
 
 
 def read_text(file: Path, rel: str, problems: list[Problem]) -> str | None:
