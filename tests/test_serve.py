@@ -1,0 +1,307 @@
+"""digestgen serve end to end on a free port: pages, live reload over SSE, the error overlay, safety."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import copy_site
+
+from digestgen.serve import Preview, Watcher, inject, is_loopback, is_noise
+
+PAPER = "content/papers/2025/1706.03762.md"
+DEADLINE = 20.0
+
+
+def wait_for(check: Callable[[], object], what: str, timeout: float = DEADLINE) -> object:
+    """Poll until check() is truthy; fail with `what` after the deadline."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def get(port: int, path: str, host: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    """A raw GET (the path is sent exactly as given, nothing normalised)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.putrequest("GET", path, skip_host=True)
+    conn.putheader("Host", host if host is not None else f"127.0.0.1:{port}")
+    conn.endheaders()
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response.status, dict(response.getheaders()), body
+
+
+class Events:
+    """A Server-Sent Events client for /__digestgen/events."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=DEADLINE)
+        self.conn.request("GET", "/__digestgen/events")
+        self.response = self.conn.getresponse()
+        assert self.response.status == 200
+        assert self.response.getheader("Content-Type", "").startswith("text/event-stream")
+
+    def next(self, *names: str) -> dict[str, object]:
+        """The data of the next event named one of names (others are skipped)."""
+        event, data = "", ""
+        end = time.monotonic() + DEADLINE
+        while time.monotonic() < end:
+            line = self.response.readline().decode()
+            if not line:
+                raise AssertionError("event stream closed")
+            line = line.rstrip("\n")
+            if line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: "):
+                data = line[6:]
+            elif line == "" and event:
+                if event in names:
+                    return {"event": event, **json.loads(data)}
+                event, data = "", ""
+        raise AssertionError(f"no {names} event before the deadline")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return copy_site("basic", tmp_path / "site")
+
+
+@pytest.fixture
+def preview(site: Path) -> Iterator[Preview]:
+    logs: list[str] = []
+    running = Preview(site, port=0, settle=0.1, log=logs.append)
+    running.logs = logs  # type: ignore[attr-defined]
+    running.start()
+    yield running
+    running.stop()
+
+
+def edit(site: Path, rel: str, old: str, new: str) -> None:
+    path = site / rel
+    path.write_text(path.read_text().replace(old, new))
+
+
+def test_serves_the_site_at_the_root_with_drafts_and_live_script(preview: Preview, site: Path) -> None:
+    status, headers, body = get(preview.port, "/")
+    assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
+    page = body.decode()
+    assert re.search(r'<script src="/__digestgen/live.js" data-build="1"></script>\n</body>', page)
+    assert 'href="/papers/future-paper/"' in page and "/digest/" not in page  # links work at the dev root
+    built = (site / ".digestgen-cache/serve/index.html").read_text()
+    assert "__digestgen" not in built  # the script is added while serving, never written
+    assert not (site / "public").exists()
+    for draft_or_future in ("/papers/draft-paper/", "/papers/future-paper/"):
+        assert get(preview.port, draft_or_future)[0] == 200
+    status, headers, _ = get(preview.port, "/papers/1706.03762")
+    assert status == 301 and headers["Location"] == "/papers/1706.03762/"
+    status, _, body = get(preview.port, "/no/such/page/")
+    assert status == 404 and b"live.js" in body  # the site's 404 page, live too
+    status, headers, body = get(preview.port, "/__digestgen/live.js")
+    assert status == 200 and headers["Content-Type"].startswith("text/javascript") and b"EventSource" in body
+    assert b"innerHTML" not in body  # the overlay is built from text nodes only
+
+
+def test_edit_reloads_and_serves_new_content(preview: Preview, site: Path) -> None:
+    events = Events(preview.port)
+    assert events.next("hello") == {"event": "hello", "build": 1}
+    edit(site, PAPER, "title: Attention Is All You Need", "title: Attention Is Still All You Need")
+    assert events.next("reload", "error") == {"event": "reload", "build": 2}
+    assert b"Attention Is Still All You Need" in get(preview.port, "/papers/1706.03762/")[2]
+    events.close()
+
+
+def test_broken_file_reports_an_error_and_keeps_the_last_good_site(preview: Preview, site: Path) -> None:
+    events = Events(preview.port)
+    events.next("hello")
+    edit(site, PAPER, 'arxiv: "1706.03762"', "arxiv: 1706.03762\nrank: first")
+    event = events.next("reload", "error")
+    assert event["event"] == "error" and event["build"] == 1
+    errors = event["errors"]
+    assert isinstance(errors, list)
+    assert f"{PAPER}:5:8: arxiv: " in errors[0] and "quote" in errors[0]
+    assert any(e.startswith(f"{PAPER}:6:7: rank: ") for e in errors)
+    assert any(PAPER in line for line in preview.logs)  # type: ignore[attr-defined]
+    status, _, body = get(preview.port, "/papers/1706.03762/")
+    assert status == 200 and b"Attention Is All You Need" in body  # the last good build
+    late = Events(preview.port)  # a page opened now learns about the errors at once
+    assert late.next("hello")["build"] == 1
+    assert late.next("error")["errors"] == errors
+    edit(site, PAPER, "arxiv: 1706.03762\nrank: first", 'arxiv: "1706.03762"')
+    assert events.next("reload", "error") == {"event": "reload", "build": 2}
+    assert preview.hub.errors == []
+    fresh = Events(preview.port)
+    assert fresh.next("hello")["build"] == 2
+    for stream in (events, late, fresh):
+        stream.close()
+
+
+def test_template_errors_do_not_stop_the_server(preview: Preview, site: Path) -> None:
+    events = Events(preview.port)
+    events.next("hello")
+    (site / "templates").mkdir()
+    (site / "templates/404.html").write_text("{% extends 'default/404.html' %}\n{% block content %}{{ oops(\n{% endblock %}\n")
+    event = events.next("reload", "error")
+    assert event["event"] == "error"
+    errors = event["errors"]
+    assert isinstance(errors, list) and len(errors) == 1 and "404.html:3: template error" in errors[0]
+    shutil.rmtree(site / "templates")
+    assert events.next("reload", "error")["event"] == "reload"
+    events.close()
+
+
+def test_atomic_rename_and_moved_in_files(preview: Preview, site: Path, tmp_path: Path) -> None:
+    events = Events(preview.port)
+    events.next("hello")
+    # an editor's safe save: write a temporary file, then rename it over the entry
+    tmp = site / f"{PAPER}.tmp"
+    tmp.write_text((site / PAPER).read_text().replace("upvotes: 120", "upvotes: 121"))
+    os.replace(tmp, site / PAPER)
+    assert events.next("reload", "error")["event"] == "reload"
+    assert b"121" in get(preview.port, "/papers/1706.03762/")[2]
+    # a file written elsewhere and moved into content/
+    outside = tmp_path / "moved.md"
+    outside.write_text("---\ntitle: Moved In\ndate: 2025-11-19\nlinks: {code: 'https://example.org/m'}\n---\n")
+    shutil.move(outside, site / "content/papers/2025/moved.md")
+    assert events.next("reload", "error")["event"] == "reload"
+    assert b"Moved In" in get(preview.port, "/papers/moved/")[2]
+    events.close()
+
+
+def test_a_checkout_burst_gives_at_most_two_rebuilds(preview: Preview, site: Path) -> None:
+    before = preview.builds
+    folder = site / "content/papers/burst"
+    folder.mkdir()
+    for i in range(100):
+        (folder / f"b{i:03d}.md").write_text(f"---\ntitle: Burst {i}\ndate: 2025-11-20\nabstract: x\n---\n")
+    wait_for(lambda: get(preview.port, "/papers/b099/")[0] == 200, "the burst to be built")
+    # a marker change after the burst: once it is built, every burst event has been handled
+    edit(site, PAPER, "upvotes: 120", "upvotes: 122")
+    wait_for(lambda: b"122" in get(preview.port, "/papers/1706.03762/")[2], "the marker change")
+    assert preview.builds - before <= 3  # at most two for the burst, one for the marker
+
+
+def test_editor_noise_and_output_are_ignored(site: Path) -> None:
+    seen: list[str] = []
+    watcher = Watcher(site.resolve(), [site.resolve() / ".digestgen-cache", site.resolve() / "public"], seen.append)
+    root = site.resolve()
+    for noise in ("content/papers/2025/.1706.03762.md.swp", "content/papers/2025/1706.03762.md~", "content/papers/4913",
+                  "content/papers/.#draft.md", "content/papers/2025/x.md___jb_tmp___", "content/papers/x.md.tmp",
+                  ".digestgen-cache/serve/index.html", "public/index.html", "README.md", ".git/index",
+                  "content/.hidden/x.md", "content/papers/#x.md#"):
+        assert watcher.relevant(str(root / noise)) is None, noise
+    for real in ("site.yaml", PAPER, "static/img/vit.svg", "templates/base.html", "themes/mine/templates/x.html"):
+        assert watcher.relevant(str(root / real)) == real
+    assert is_noise("4913") and not is_noise("2511.11002.md")
+
+
+def test_path_traversal_and_symlinks_answer_404(preview: Preview, site: Path) -> None:
+    secret = site / "site.yaml"
+    for path in ("/../site.yaml", "/%2e%2e/site.yaml", "/%2E%2E/%2e%2e/etc/passwd", "/papers/..%2f..%2f..%2fsite.yaml",
+                 "//example.org/", "/%5c..%5csite.yaml", "/..\\site.yaml", "/papers/%00", "/.digestgen.json",
+                 "/%ff%fe", "http://example.org/../site.yaml"):
+        status, _, body = get(preview.port, path)
+        assert status == 404, path
+        assert secret.read_bytes() not in body
+    folder = preview.folder()
+    assert folder is not None
+    (folder / "leak").symlink_to(secret)
+    (folder / "leakdir").symlink_to(site / "content", target_is_directory=True)
+    assert get(preview.port, "/leak")[0] == 404
+    assert get(preview.port, "/leakdir/pages/about.md")[0] == 404
+
+
+def test_foreign_host_is_refused(preview: Preview) -> None:
+    port = preview.port
+    assert get(port, "/", host="evil.example")[0] == 403
+    assert get(port, "/", host=f"evil.example:{port}")[0] == 403
+    assert get(port, "/", host=f"127.0.0.1:{port + 1 if port < 65535 else 1}")[0] == 403
+    assert get(port, "/", host="")[0] == 403
+    assert get(port, "/__digestgen/events", host="attacker.test")[0] == 403
+    for good in (f"localhost:{port}", f"127.0.0.1:{port}", "localhost", f"[::1]:{port}"):
+        assert get(port, "/", host=good)[0] == 200, good
+
+
+def test_requests_during_a_swap_get_the_previous_build(preview: Preview, site: Path) -> None:
+    output = site.resolve() / ".digestgen-cache/serve"
+    old = output.parent / ".serve.old"
+    os.replace(output, old)  # the moment between the two renames of a swap
+    try:
+        status, _, body = get(preview.port, "/papers/1706.03762/")
+        assert status == 200 and b"Attention Is All You Need" in body
+    finally:
+        os.replace(old, output)
+
+
+def test_injection_and_loopback_helpers() -> None:
+    assert inject(b"<html><body><p>x</p></BODY></html>", 7).endswith(
+        b'<script src="/__digestgen/live.js" data-build="7"></script>\n</BODY></html>')
+    assert inject(b"no body", 1).startswith(b"no body<script")
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+
+
+def test_cli_serve_prints_the_url_and_warns_on_public_bind(site: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        busy_port = probe.getsockname()[1]
+        probe.listen()
+        taken = subprocess.run([sys.executable, "-m", "digestgen", "serve", "--site", str(site), "--port", str(busy_port)],
+                               check=False, capture_output=True, text=True, timeout=60)
+    assert taken.returncode == 2 and "try another --port" in taken.stderr
+    proc = subprocess.Popen([sys.executable, "-m", "digestgen", "serve", "--site", str(site), "--port", "0",
+                             "--bind", "0.0.0.0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        line = proc.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert match, line
+        assert get(int(match.group(1)), "/")[0] == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert "reachable from other machines" in proc.stderr.read()
+
+
+def test_overlay_in_the_browser(preview: Preview, site: Path) -> None:
+    """What the reader of the preview sees: the overlay names the broken file, and goes away when fixed."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("needs the system Chromium")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])
+        try:
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{preview.port}/papers/1706.03762/")
+            page.wait_for_function("() => window.digestgenLive === 'connected'")
+            edit(site, PAPER, "tags: [transformers]", "tags: [transformers]\ntitel: typo")
+            overlay = page.locator("#digestgen-errors")
+            overlay.wait_for(state="visible", timeout=DEADLINE * 1000)
+            text = overlay.inner_text()
+            assert f"{PAPER}:9:1: titel: " in text and "did you mean" in text
+            assert page.locator("#digestgen-errors li").count() == 1
+            edit(site, PAPER, "tags: [transformers]\ntitel: typo", "tags: [transformers]")
+            overlay.wait_for(state="detached", timeout=DEADLINE * 1000)
+            edit(site, PAPER, "title: Attention Is All You Need", "title: Attention, Reloaded")
+            page.get_by_text("Attention, Reloaded").first.wait_for(timeout=DEADLINE * 1000)
+        finally:
+            browser.close()
