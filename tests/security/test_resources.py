@@ -13,7 +13,7 @@ from security_helpers import build, refused_build, scan_html, write
 
 HEAD = '---\ntitle: "Heavy"\ndate: 2025-11-20\narxiv: "2511.99999"\n'
 P = "content/papers/2511.99999.md"
-SECONDS = 4.0  # per entry, on a slow CI machine; this host measures well under half of it
+SECONDS = 6.0  # per entry on a loaded 2-core machine; this host measures 0.1-3 s
 
 N = MAX_TEXT - 100
 MARKDOWN_BOMBS = {
