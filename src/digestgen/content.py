@@ -89,6 +89,7 @@ class IssueIntro:
     summary: str | None
     intro_html: str
     line: int
+    internal_links: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -272,7 +273,7 @@ def parse_issue(root: Path, rel: str, base_path: str, problems: list[Problem]) -
         return None
     intro = render(doc.body, doc_id=f"issue-{key}", base_path=base_path, first_line=doc.body_line)
     _warn(problems, rel, "intro", intro.warnings)
-    return IssueIntro(key, rel, fields.title, fields.summary, intro.html, doc.body_line)
+    return IssueIntro(key, rel, fields.title, fields.summary, intro.html, doc.body_line, tuple(intro.internal_links))
 
 
 def parse_page(root: Path, rel: str, base_path: str, problems: list[Problem]) -> Page | None:

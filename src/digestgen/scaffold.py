@@ -67,6 +67,88 @@ transformers:
   description: Attention-based architectures.
 """
 
+# The same files as examples/github/ in the digestgen repository (a test keeps them equal).
+WORKFLOW = """\
+# Check every pull request; build and publish the digest to GitHub Pages from main.
+# One-time setup: Settings > Pages > Build and deployment > Source: "GitHub Actions".
+name: digest
+
+on:
+  pull_request:
+  push:
+    branches: [main]
+  schedule:
+    - cron: "17 5 * * *"  # daily, so papers dated in the future appear on their day
+  workflow_dispatch:
+
+permissions:
+  contents: read
+
+concurrency:
+  group: digest-${{ github.ref }}
+  cancel-in-progress: ${{ github.event_name == 'pull_request' }}
+
+jobs:
+  check:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - name: Install digestgen
+        run: pip install "digestgen>=0.1,<1"  # pin the version you use
+      - name: Check the entries (errors and warnings appear on the pull request's files)
+        run: digestgen check --strict --format github
+
+  deploy:
+    if: github.event_name != 'pull_request' && github.ref == 'refs/heads/main'
+    needs: check
+    runs-on: ubuntu-latest
+    permissions:
+      pages: write
+      id-token: write
+    environment:
+      name: github-pages
+      url: ${{ steps.deployment.outputs.page_url }}
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - name: Install digestgen
+        run: pip install "digestgen>=0.1,<1"
+      - id: pages
+        uses: actions/configure-pages@v5
+      - name: Build
+        run: digestgen build --base-url "${{ steps.pages.outputs.base_url }}/"
+      - uses: actions/upload-pages-artifact@v3
+        with:
+          path: public
+      - id: deployment
+        uses: actions/deploy-pages@v4
+"""
+
+PULL_REQUEST_TEMPLATE = """\
+## Add a paper
+
+<!-- One paper per pull request keeps review quick. Start the entry with:
+       digestgen new 2511.11002
+     which fills title, authors, abstract and dates from arXiv. -->
+
+**Paper:** <!-- arXiv id or link -->
+
+**Why it belongs in this digest:** <!-- one or two sentences -->
+
+### Checklist
+- [ ] The entry is one new file under `content/papers/<year>/`, named after the arXiv id (or a short slug)
+- [ ] `date` is the day it should appear (it picks the issue); `arxiv` is quoted, like `arxiv: "2511.11002"`
+- [ ] Title, authors and abstract match the paper
+- [ ] Tags come from `content/tags.yaml`
+- [ ] A short note below the front matter says what is new and what to read first
+- [ ] `digestgen check --strict` passes (CI runs it too) and `digestgen serve` shows the card as intended
+"""
+
 
 def write_new_site(target: Path, title: str, base_url: str) -> list[Path]:
     """Write a minimal, valid site into target; return the files written."""
@@ -78,6 +160,8 @@ def write_new_site(target: Path, title: str, base_url: str) -> list[Path]:
         "content/tags.yaml": TAGS,
         "static/.gitkeep": "",
         ".gitignore": "public/\n.public.*\n.digestgen-cache/\n",
+        ".github/workflows/digest.yml": WORKFLOW,
+        ".github/pull_request_template.md": PULL_REQUEST_TEMPLATE,
     }
     written = []
     for name, text in files.items():

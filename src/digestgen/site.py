@@ -189,7 +189,7 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
     page_list = _check_pages([p for p in pages if opts.drafts or not p.draft], problems)
     model = SiteModel(config, visible, {p.id: p for p in visible}, issues, {i.key: i for i in issues},
                       issue_of, tags, page_list, _related(visible, tags))
-    _check_internal_links(model, parsed, pages, problems)
+    _check_internal_links(model, parsed, pages, problems, intros)
     return model
 
 
@@ -247,13 +247,16 @@ def _bisect(members: list[Paper], pos: int, index: dict[str, int]) -> int:
     return lo
 
 
-def _check_internal_links(model: SiteModel, parsed: list[Paper], pages: list[Page], problems: list[Problem]) -> None:
+def _check_internal_links(model: SiteModel, parsed: list[Paper], pages: list[Page], problems: list[Problem],
+                          intros: list[IssueIntro]) -> None:
     """Warn about note links to site paths that will not exist."""
     known = {"/", "/issues/", "/tags/", "/search/", "/papers/", "/feed.xml", "/rss.xml", "/feed.json",
              "/papers/feed.xml", "/feeds.opml", "/sitemap.xml", "/papers.json", "/llms.txt", "/404.html"}
     known |= {f"/papers/{p.id}/" for p in parsed}
     known |= {f"/issues/{k}/" for k in model.issues_by_key}
     known |= {f"/tags/{t}/" for t in model.tags} | {f"/tags/{t}/feed.xml" for t in model.tags}
+    per_page = max(1, model.config.fields.per_page)
+    known |= {f"/tags/{t.slug}/page/{n}/" for t in model.tags.values() for n in range(2, -(-len(t.papers) // per_page) + 1)}
     known |= {f"/{p.slug}/" for p in pages}
     static = model.config.root / "static"
 
@@ -271,3 +274,7 @@ def _check_internal_links(model: SiteModel, parsed: list[Paper], pages: list[Pag
         for line, href in page.internal_links:
             if not exists(href):
                 problems.append(Problem(page.source, line, 1, "body", f"links to {href}, which is not a page of this site", "warning"))
+    for intro in intros:
+        for line, href in intro.internal_links:
+            if not exists(href):
+                problems.append(Problem(intro.source, line, 1, "intro", f"links to {href}, which is not a page of this site", "warning"))
