@@ -124,8 +124,8 @@ def test_import_arxiv_ids_and_file(site: Path, apis: FakeApis, tmp_path: Path,
                                    capsys: pytest.CaptureFixture[str]) -> None:
     ids = tmp_path / "ids.txt"
     ids.write_text("# this week's picks\n2307.09288   # Llama 2\n\n2501.99999\n")
-    code = main(["import", "--site", str(site), "arxiv", "2204.02311", "hep-th/9711200", "1706.03762", "not-an-id",
-                 "--file", str(ids)])
+    code = main(["import", "arxiv", "2204.02311", "hep-th/9711200", "1706.03762", "not-an-id",
+                 "--file", str(ids), "--site", str(site)])
     out = capsys.readouterr()
     assert code == 1  # one bad id and one unknown id, reported after writing the rest
     assert "skip 1706.03762: already in the digest" in out.err
@@ -138,15 +138,19 @@ def test_import_arxiv_ids_and_file(site: Path, apis: FakeApis, tmp_path: Path,
     assert load(site, "content/papers/2025/2204.02311.md").authors[0] == "Aakanksha Chowdhery"
     assert main(["check", "--site", str(site)]) == 0
     capsys.readouterr()
-    assert main(["import", "--site", str(site), "arxiv", "2204.02311v5"]) == 0  # all known: no request
+    assert main(["import", "arxiv", "--site", str(site), "2204.02311v5"]) == 0  # all known: no request
     assert "skip 2204.02311" in capsys.readouterr().err and len(apis.requests) == 1
 
 
 def test_import_hf_daily(site: Path, apis: FakeApis, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["import", "--site", str(site), "--tag", "rl", "hf-daily", "2025-11-14"]) == 0
+    assert main(["import", "hf-daily", "2025-11-14", "--site", str(site), "--min-upvotes", "50", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "would write content/papers/2025/2305.18290.md: Direct Preference" in out and "would import 2 papers" in out
+    assert not (site / "content/papers/2025/2305.18290.md").exists()
+    assert main(["import", "hf-daily", "2025-11-14", "--site", str(site), "--tag", "rl"]) == 0
     out = capsys.readouterr()
     assert "skip 1706.03762" in out.err and "imported 3 papers" in out.out
-    assert apis.requests[0][0] == "/hf/daily_papers?date=2025-11-14"
+    assert apis.requests[1][0] == "/hf/daily_papers?date=2025-11-14"
     dpo = load(site, "content/papers/2025/2305.18290.md")
     assert dpo.upvotes == 87 and dpo.tags == ("rl",) and dpo.published == dt.date(2023, 5, 29)
     assert dict(dpo.links) == {"hf": "https://huggingface.co/papers/2305.18290",
@@ -156,8 +160,8 @@ def test_import_hf_daily(site: Path, apis: FakeApis, capsys: pytest.CaptureFixtu
     assert dict(sam.links)["project"] == "https://segment-anything.com"
     mamba = load(site, "content/papers/2025/2312.00752.md")
     assert "project" not in dict(mamba.links)  # a javascript: URL from the API never reaches an entry
-    assert main(["import", "--site", str(site), "hf-daily", "2025-11-14", "--min-upvotes", "10"]) == 0
-    assert "imported 0 papers" in capsys.readouterr().out
+    assert main(["import", "hf-daily", "2025-11-14", "--site", str(site)]) == 0
+    assert "imported 0 papers" in capsys.readouterr().out  # everything is in the digest now
 
 
 def test_polite_retry_honours_retry_after(apis: FakeApis, monkeypatch: pytest.MonkeyPatch) -> None:

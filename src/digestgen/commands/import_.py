@@ -22,17 +22,19 @@ HELP = "add entries in bulk from arXiv ids or a Hugging Face daily-papers date"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--site", "-s", type=Path, default=Path("."), help="site folder (default: current folder)")
-    parser.add_argument("--tag", "-t", dest="tags", action="append", default=[], metavar="TAG",
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--site", "-s", type=Path, default=Path("."), help="site folder (default: current folder)")
+    common.add_argument("--tag", "-t", dest="tags", action="append", default=[], metavar="TAG",
                         help="add a tag to every imported entry (repeat for more)")
-    parser.add_argument("--draft", action="store_true", help="mark every imported entry as a draft")
-    parser.add_argument("--dry-run", action="store_true", help="show what would be written, write nothing")
-    source = parser.add_subparsers(dest="source", metavar="SOURCE")
+    common.add_argument("--draft", action="store_true", help="mark every imported entry as a draft")
+    common.add_argument("--dry-run", action="store_true", help="show what would be written, write nothing")
+    source = parser.add_subparsers(dest="source", metavar="SOURCE", parser_class=type(parser))
     source.required = True
-    arxiv = source.add_parser("arxiv", help="arXiv ids (or arxiv.org URLs)", description="Import papers by arXiv id.")
+    arxiv = source.add_parser("arxiv", parents=[common], help="arXiv ids (or arxiv.org URLs)",
+                              description="Import papers by arXiv id.")
     arxiv.add_argument("ids", nargs="*", metavar="ID", help="arXiv ids, like 2511.11002")
     arxiv.add_argument("--file", "-f", type=Path, help="read ids from a file: one per line, '#' starts a comment")
-    hf = source.add_parser("hf-daily", help="the Hugging Face daily papers of one day",
+    hf = source.add_parser("hf-daily", parents=[common], help="the Hugging Face daily papers of one day",
                            description="Import the papers Hugging Face featured on DATE.")
     hf.add_argument("date", metavar="DATE", type=_day, help="YYYY-MM-DD")
     hf.add_argument("--min-upvotes", type=int, default=0, help="only papers with at least this many upvotes")
@@ -121,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         rel = entry_path(config.today, pid)
         if args.dry_run:
             say(f"would write {rel}: {meta.title}")
+            written += 1
             continue
         try:
             write_entry(root, rel, entry_text(config.today, meta, tags=args.tags, draft=args.draft))
@@ -131,7 +134,8 @@ def run(args: argparse.Namespace) -> int:
         existing.arxiv[arxiv_base(meta.arxiv)] = rel
         written += 1
         say(f"wrote {rel}: {meta.title}")
-    say(f"imported {written} paper{'s' * (written != 1)}" + (f", {failed} failed" if failed else ""))
+    verb = "would import" if args.dry_run else "imported"
+    say(f"{verb} {written} paper{'s' * (written != 1)}" + (f", {failed} failed" if failed else ""))
     return 1 if failed else 0
 
 
