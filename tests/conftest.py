@@ -50,3 +50,6 @@ def basic_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("basic") / "public"
     assert main(["build", "--site", str(SITES / "basic"), "--output", str(out)]) == 0
     return out
+
+# The theme, browser and HTML-validity tests share one served build of the example digest.
+from helpers_theme import example_site  # noqa: E402,F401

