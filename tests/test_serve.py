@@ -108,8 +108,10 @@ def test_serves_the_site_at_the_root_with_drafts_and_live_script(preview: Previe
     built = (site / ".digestgen-cache/serve/index.html").read_text()
     assert "__digestgen" not in built  # the script is added while serving, never written
     assert not (site / "public").exists()
-    for draft_or_future in ("/papers/draft-paper/", "/papers/future-paper/"):
-        assert get(preview.port, draft_or_future)[0] == 200
+    for url, badge in (("/papers/draft-paper/", b">Draft</span>"), ("/papers/future-paper/", b">Scheduled</span>")):
+        status, _, body = get(preview.port, url)
+        assert status == 200 and badge in body
+    assert b">Scheduled</span>" in body and b">Scheduled</span>" not in get(preview.port, "/papers/1706.03762/")[2]
     status, headers, _ = get(preview.port, "/papers/1706.03762")
     assert status == 301 and headers["Location"] == "/papers/1706.03762/"
     status, _, body = get(preview.port, "/no/such/page/")

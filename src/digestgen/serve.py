@@ -233,8 +233,8 @@ class Watcher:
 
 def describe(exc: BaseException, root: Path) -> list[str]:
     """Lines 'path:line:col: field: message' for a failed build, whatever failed."""
-    if isinstance(exc, ContentError):
-        return [p.format() for p in exc.problems] or [printable(str(exc))]
+    if isinstance(exc, ContentError):  # errors only: warnings alone never fail a build
+        return [p.format() for p in exc.problems if p.severity == "error"] or [printable(str(exc))]
     if isinstance(exc, DigestgenError):
         return [printable(line) for line in str(exc).splitlines()]
     import jinja2
@@ -297,7 +297,7 @@ class Preview:
             lines = describe(exc, self.root)
             if not isinstance(exc, DigestgenError):
                 traceback.print_exc(file=sys.stderr)
-            for line in lines:
+            for line in [p.format() for p in exc.problems] if isinstance(exc, ContentError) else lines:
                 self.log(line)
             self.log(f"build failed ({len(lines)} problem{'s' * (len(lines) != 1)}); still serving the last good site")
             self.builds += 1
