@@ -161,18 +161,31 @@ class EmailRenderer:
         import css_inline
 
         inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
-        levels = list(LEVELS)
-        # then fewer and fewer titles (halving), so even a huge issue fits
-        count = len(issue.papers)
-        while count > 1:
-            count //= 2
-            levels.append(Level("cut", False, False, count))
-        html = ""
-        for level in levels:
+        template = self.html_env.get_template("email/issue.html")
+
+        def attempt(level: Level) -> tuple[dict[str, Any], str]:
             ctx = self.context(issue, level)
-            html = inliner.inline(self.html_env.get_template("email/issue.html").render(ctx))
-            if len(html.encode("utf-8")) <= limit:
+            return ctx, inliner.inline(template.render(ctx))
+
+        def fits(html: str) -> bool:
+            return len(html.encode("utf-8")) <= limit
+
+        for level in LEVELS:
+            ctx, html = attempt(level)
+            if fits(html):
                 break
+        else:
+            # still too big: the most papers (titles only) that fit, found by bisection
+            lo, hi = 1, len(issue.papers) - 1
+            ctx, html = attempt(Level("cut", False, False, lo))
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                tried = attempt(Level("cut", False, False, mid))
+                if fits(tried[1]):
+                    lo, (ctx, html) = mid, tried
+                else:
+                    hi = mid - 1
+            level = Level("cut", False, False, lo)
         text = self.text_env.get_template("email/issue.txt").render(ctx)
         return Edition(issue.key, ctx["subject"], html, text, ctx["web_url"], len(ctx["papers"]), ctx["omitted"], level.name)
 
