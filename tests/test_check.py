@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
 
 from digestgen.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
 
 SITE = """\
 title: Check Digest

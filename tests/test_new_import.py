@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import copy_site
 from helpers_sources import FakeApis, fake_apis
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -32,7 +32,7 @@ def apis(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApis]:
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    return copy_site("basic", tmp_path / "site")
+    return shutil.copytree(Path(__file__).parent / "sites/basic", tmp_path / "site")
 
 
 def load(site: Path, rel: str):  # type: ignore[no-untyped-def]

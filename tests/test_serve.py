@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import copy_site
 
 from digestgen.serve import Preview, Watcher, inject, is_loopback, is_noise
 
@@ -81,7 +80,7 @@ class Events:
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    return copy_site("basic", tmp_path / "site")
+    return shutil.copytree(Path(__file__).parent / "sites/basic", tmp_path / "site")
 
 
 @pytest.fixture

@@ -127,7 +127,7 @@ class Hub:
 class Debouncer:
     """Collect change notices; call action once they have been quiet for `settle` seconds."""
 
-    def __init__(self, action: Callable[[list[str]], object], settle: float = 0.25, longest: float = 3.0):
+    def __init__(self, action: Callable[[list[str]], object], settle: float = 0.1, longest: float = 3.0):
         self.action, self.settle, self.longest = action, settle, longest
         self.pending: set[str] = set()
         self.first = self.last = 0.0
@@ -260,7 +260,7 @@ def _rel(path: str, root: Path) -> str:
 class Preview:
     """One preview session: builds, the folder being served, the event hub."""
 
-    def __init__(self, root: Path, bind: str = "127.0.0.1", port: int = 8000, settle: float = 0.25,
+    def __init__(self, root: Path, bind: str = "127.0.0.1", port: int = 8000, settle: float = 0.1,
                  log: Callable[[str], None] | None = None):
         self.root = root.resolve()
         if not (self.root / "site.yaml").is_file():
