@@ -54,7 +54,7 @@ def build(site: Path, out: Path, *extra: str, when: str = EXAMPLE_EPOCH) -> None
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -109,8 +109,8 @@ def forty_paper_site(dest: Path) -> Path:
     for source in sorted((REPO / "content" / "papers").rglob("*")):
         if source.suffix in (".md", ".yaml"):
             text = source.read_text("utf-8")
-            text = re.sub(r"^date: .*$", "date: 2026-11-24", text, count=1, flags=re.M)
-            text = re.sub(r"^draft: .*\n", "", text, flags=re.M)
+            text = re.sub(r"^date: .*$", "date: 2026-11-24", text, count=1, flags=re.MULTILINE)
+            text = re.sub(r"^draft: .*\n", "", text, flags=re.MULTILINE)
             (papers / source.name).write_text(text, "utf-8")
     return dest
 

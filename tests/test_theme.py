@@ -10,7 +10,6 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-
 from helpers_theme import REPO, SITES, SUBPATH, Site, build, forty_paper_site
 
 
@@ -100,7 +99,7 @@ def test_archive_is_grouped_by_year_and_month(example_site: Site) -> None:
 
 def test_tag_index_counts_and_paginated_tag_pages(example_site: Site) -> None:
     tree = doc(example_site, "tags/index.html")
-    entry = [li for li in tree.cssselect(".tag-index li") if "Language Models" in li.text_content()][0]
+    entry = next(li for li in tree.cssselect(".tag-index li") if "Language Models" in li.text_content())
     assert entry.cssselect(".count")[0].text_content().startswith("20")
     first = doc(example_site, "tags/language-models/index.html")
     assert len(first.cssselect(".card")) == 20  # per_page: 20
@@ -248,9 +247,9 @@ def test_search_index_is_deterministic_except_filter_order(tmp_path: Path) -> No
     build(REPO, tmp_path / "a")
     build(REPO, tmp_path / "b")
     a, b = tree_digest(tmp_path / "a"), tree_digest(tmp_path / "b")
-    outside = lambda tree: {k: v for k, v in tree.items() if not k.startswith("pagefind/")}  # noqa: E731
+    outside = lambda tree: {k: v for k, v in tree.items() if not k.startswith("pagefind/")}
     assert outside(a) == outside(b)
-    stable = lambda tree: {k: v for k, v in tree.items()  # noqa: E731
+    stable = lambda tree: {k: v for k, v in tree.items()
                            if k.startswith(("pagefind/fragment/", "pagefind/index/")) or k.endswith((".js", "wasm.en.pagefind"))}
     assert stable(a) == stable(b) and stable(a)
 

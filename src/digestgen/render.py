@@ -25,8 +25,7 @@ from markupsafe import Markup
 from digestgen import __version__
 from digestgen.bibtex import bibtex
 from digestgen.content import Paper
-from digestgen.errors import Problem
-from digestgen.errors import ThemeError
+from digestgen.errors import Problem, ThemeError
 from digestgen.site import Issue, SiteModel
 
 
@@ -226,8 +225,8 @@ def theme_error(exc: jinja2.TemplateError, template: str) -> ThemeError:
 
 
 _TAG = re.compile(r"<[^>]*>")
-_MATH = re.compile(r"<math\b.*?</math>", re.S)
-_ANNOTATION = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
+_MATH = re.compile(r"<math\b.*?</math>", re.DOTALL)
+_ANNOTATION = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.DOTALL)
 
 
 def plain_text(fragment: str) -> str:

@@ -37,6 +37,7 @@ def command(folder: Path, language: str) -> list[str]:
         "--glob", PAPER_PAGES,
         "--output-subdir", BUNDLE,
         "--force-language", language.split("-")[0].lower(),
+        "--exclude-selectors", "annotation",  # index math as the reader sees it, not its LaTeX source
         "--silent",
     ]
 
