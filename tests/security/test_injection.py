@@ -16,7 +16,7 @@ from security_helpers import MARKDOWN_PAYLOADS, MARKER, TEXT_PAYLOADS, build, ho
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = hostile_site(tmp_path_factory.mktemp("hostile") / "site")
+    root = hostile_site(tmp_path_factory.mktemp("hostile") / "site", search=True)
     with pinned_env():
         run = build(root)
     assert run.code == 0, run.err
@@ -153,3 +153,18 @@ def test_lint_catches_safe_misuse(source: str, bad: bool) -> None:
 ])
 def test_lint_catches_unquoted_attributes(source: str, bad: bool) -> None:
     assert bool(unquoted_attributes(source)) is bad
+
+
+JS_SINKS = re.compile(r"\.innerHTML\s*[+]?=|\.outerHTML\s*[+]?=|insertAdjacentHTML|document\.write|\beval\s*\(|new\s+Function\s*\(|"
+                      r"setTimeout\s*\(\s*['\"]|setInterval\s*\(\s*['\"]|\.setAttribute\s*\(\s*['\"]on|\.src\s*=\s*[a-z]|location\s*=|"
+                      r"location\.href\s*=|createContextualFragment")
+
+
+def test_theme_scripts_never_build_html_from_data() -> None:
+    """Search results and other script output are built from text nodes, never parsed as live HTML."""
+    found = []
+    for path in sorted((builtin_theme() / "static").rglob("*.js")):
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            if JS_SINKS.search(line) and "security-reviewed" not in line:
+                found.append(f"{path.name}:{number}: {line.strip()[:100]}")
+    assert found == []

@@ -93,9 +93,9 @@ def test_alias_bomb_is_refused_fast(site: Path) -> None:
     for i in range(1, 10):
         lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]")
     write(site, P, HEAD + "authors: *a9\n" + "\n".join("x" + line for line in lines) + "\n---\n")
-    started = time.perf_counter()
+    started = time.process_time()
     run = refused_build(site, 1)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert "alias" in run.err.lower() or "anchor" in run.err.lower()
 
 

@@ -13,7 +13,7 @@ from security_helpers import build, refused_build, scan_html, write
 
 HEAD = '---\ntitle: "Heavy"\ndate: 2025-11-20\narxiv: "2511.99999"\n'
 P = "content/papers/2511.99999.md"
-SECONDS = 6.0  # per entry on a loaded 2-core machine; this host measures 0.1-3 s
+SECONDS = 5.0  # CPU seconds per entry (immune to other load on the machine); this host measures 0.1-2.5 s
 
 N = MAX_TEXT - 100
 MARKDOWN_BOMBS = {
@@ -43,9 +43,9 @@ MARKDOWN_BOMBS = {
 @pytest.mark.parametrize("name", sorted(MARKDOWN_BOMBS))
 def test_pathological_markdown_renders_fast_and_safely(name: str) -> None:
     text = MARKDOWN_BOMBS[name][:MAX_TEXT]
-    started = time.perf_counter()
+    started = time.process_time()
     html = render(text).html
-    assert time.perf_counter() - started < SECONDS
+    assert time.process_time() - started < SECONDS
     assert scan_html(html, name) == []
 
 
@@ -57,10 +57,10 @@ def test_nesting_is_capped() -> None:
 @pytest.mark.parametrize("field, body", [("note", "[" * N), ("note", "> " * (N // 2))])
 def test_pathological_note_builds_in_seconds(site: Path, field: str, body: str) -> None:
     write(site, P, HEAD + "---\n" + body + "\n")
-    started = time.perf_counter()
+    started = time.process_time()
     run = build(site)
     assert run.code == 0, run.err
-    assert time.perf_counter() - started < SECONDS
+    assert time.process_time() - started < SECONDS
 
 
 CASES = {
@@ -78,18 +78,18 @@ CASES = {
 def test_oversized_fields_refused_with_the_limit(site: Path, case: str) -> None:
     text, where, field, limit = CASES[case]
     write(site, P, text)
-    started = time.perf_counter()
+    started = time.process_time()
     refused_build(site, 1, [(where, field, limit)])
-    assert time.perf_counter() - started < SECONDS
+    assert time.process_time() - started < SECONDS
 
 
 def test_thousands_of_authors_within_the_limit_render(site: Path) -> None:
     authors = [f"Author Number {i}" for i in range(MAX_AUTHORS)]
     write(site, P, HEAD + "authors: [" + ", ".join(f'"{a}"' for a in authors) + "]\n---\nnote\n")
-    started = time.perf_counter()
+    started = time.process_time()
     run = build(site)
     assert run.code == 0, run.err
-    assert time.perf_counter() - started < SECONDS
+    assert time.process_time() - started < SECONDS
     page = (site / "public" / "papers" / "2511.99999" / "index.html").read_text("utf-8")
     assert authors[-1] in page
     home = (site / "public" / "index.html").read_text("utf-8")

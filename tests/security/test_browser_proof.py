@@ -1,0 +1,85 @@
+"""Class 9, browser proof: every page of a site full of payloads opens in Chromium and nothing runs."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from security_helpers import MARKER, build, hostile_site, pinned_env
+
+pytest.importorskip("playwright")
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str]]]:
+    """The hostile site (search on when Pagefind works) served from 127.0.0.1 under /sub/."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("no system Chromium")
+    root = hostile_site(tmp_path_factory.mktemp("browser") / "site", search=True)
+    with pinned_env():
+        run = build(root)
+    assert run.code == 0, run.err
+    docroot = root.parent / "docroot"
+    shutil.copytree(root / "public", docroot / "sub")
+    pages = sorted(p.relative_to(docroot).as_posix() for p in docroot.rglob("*.html"))
+    handler = functools.partial(_Quiet, directory=str(docroot))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", pages
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_no_page_runs_content_script(served: tuple[str, list[str]]) -> None:
+    base, pages = served
+    assert len(pages) > 40
+    dialogs: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        context = browser.new_context()
+        # only our own server: payload images and links to other hosts never load
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base) else route.abort())
+        page = context.new_page()
+        page.on("dialog", lambda dialog: (dialogs.append(f"{page.url}: {dialog.message}"), dialog.dismiss()))
+        for rel in pages:
+            page.goto(base + rel, wait_until="load")
+            assert page.evaluate(f"typeof window.{MARKER}") == "undefined", rel
+        # search for the payloads, so result snippets built by script show hostile text too
+        search = base + "sub/search/"
+        if "sub/search/index.html" in pages:
+            results = "main a[href*='/papers/']"
+            for query in (MARKER, "script", "onerror"):
+                page.goto(search + "?q=" + query, wait_until="load")
+                deadline = time.monotonic() + 5  # poll until the index answered
+                while time.monotonic() < deadline and not page.locator(results).count():
+                    page.wait_for_timeout(50)
+                assert page.locator(results).count() > 0, f"search for {query} showed no results"
+            assert page.evaluate(f"typeof window.{MARKER}") == "undefined"
+        # hover and focus every element once: onmouseover/onfocus payloads would fire now
+        page.goto(base + "sub/", wait_until="load")
+        for element in page.locator("a, img, p, h1, h2, h3, li").all()[:300]:
+            element.dispatch_event("mouseover")
+            element.dispatch_event("focus")
+        assert page.evaluate(f"typeof window.{MARKER}") == "undefined"
+        browser.close()
+    assert dialogs == []
