@@ -2,46 +2,151 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
+from digestgen import __version__, workers
+from digestgen.cache import (
+    BuildState,
+    Cache,
+    Entry,
+    StatKey,
+    content_hash,
+    hexhash,
+    settled,
+    stat_key,
+    theme_fingerprint,
+    tree_stats,
+)
 from digestgen.config import BuildOptions, SiteConfig, load_config
-from digestgen.content import Page, Paper, Tag, discover, fold, parse_issue, parse_page, parse_paper, parse_tags
+from digestgen.content import (
+    Page,
+    Paper,
+    Tag,
+    discover,
+    fold,
+    parse_issue,
+    parse_page,
+    parse_tags,
+)
 from digestgen.errors import ContentError, Problem
-from digestgen.output import WriteStats, build_lock, check_output, safe_relpath, write_site
+from digestgen.output import (
+    MANIFEST,
+    Staging,
+    WriteStats,
+    build_lock,
+    check_output,
+    safe_relpath,
+)
+from digestgen.progress import Progress
 from digestgen.site import SiteModel, build_model
 
 
-@dataclass
 class BuildResult:
-    model: SiteModel
-    warnings: list[Problem]
-    stats: WriteStats = field(default_factory=WriteStats)
-    seconds: float = 0.0
+    """What a build did; the model is loaded on first use when the build found nothing to do."""
+
+    def __init__(self, model: SiteModel | None, warnings: list[Problem], stats: WriteStats | None = None,
+                 seconds: float = 0.0, loader: Callable[[], SiteModel] | None = None,
+                 counts: dict[str, int] | None = None, search_seconds: float | None = None):
+        self._model = model
+        self._loader = loader
+        self.warnings = warnings
+        self.stats = stats or WriteStats()
+        self.seconds = seconds
+        self.search_seconds = search_seconds
+        self.counts = counts or (_counts(model) if model is not None else {})
+
+    @property
+    def model(self) -> SiteModel:
+        if self._model is None:
+            assert self._loader is not None
+            self._model = self._loader()
+        return self._model
 
     def summary(self) -> str:
-        m = self.model
-        return (f"built {len(m.papers)} papers in {len(m.issues)} issues, {len(m.pages)} pages, {len(m.tags)} tags: "
+        c = self.counts
+        return (f"built {c['papers']} papers in {c['issues']} issues, {c['pages']} pages, {c['tags']} tags: "
                 f"{self.stats.files} files ({self.stats.written} written) in {self.seconds:.2f} s")
 
 
-def load_site(config: SiteConfig) -> tuple[SiteModel, list[Problem]]:
-    """Read and validate every source; raise ContentError with all errors of the run."""
+def _counts(model: SiteModel) -> dict[str, int]:
+    return {"papers": len(model.papers), "issues": len(model.issues), "pages": len(model.pages), "tags": len(model.tags)}
+
+
+def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress | None = None,
+              hashes: dict[str, str] | None = None) -> tuple[SiteModel, list[Problem]]:
+    """Read and validate every source; raise ContentError with all errors of the run.
+
+    With a cache, papers whose files did not change are taken from it instead of being parsed
+    again; the others are parsed over a process pool when there are many. hashes, when given,
+    receives the content hash of every paper file (for the page keys of the renderer).
+    """
     root = config.root
     sources = discover(root)
     problems = list(sources.problems)
+    parse_key = _parse_key(config)
+    entries = cache.entries(parse_key) if cache is not None and cache.enabled else {}
+    fresh: dict[str, Entry] = {}
+    todo: list[tuple[str, StatKey, str]] = []
+    looked = time.time_ns()
+    refreshed = False
+    for rel in sources.papers:
+        try:
+            st = stat_key(os.lstat(root / rel))
+        except OSError:
+            st = (-1, -1, -1, -1)
+        known = entries.get(rel)
+        if known is not None and known.stat == st and settled(st, known.looked_ns):
+            fresh[rel] = known
+            continue
+        try:
+            digest_ = content_hash((root / rel).read_bytes())
+        except OSError:
+            digest_ = ""
+        if known is not None and known.hash == digest_ and digest_:
+            fresh[rel] = Entry(st, digest_, known.value, looked)
+            refreshed = True
+        else:
+            todo.append((rel, st, digest_))
+    if todo:
+        parsed = workers.parse_papers(root, [rel for rel, _, _ in todo], config.tz, config.base_path,
+                                      _pool_ok(config, len(todo), workers.PARSE_POOL_MIN), progress)
+        for (rel, st, digest_), value in zip(todo, parsed):
+            fresh[rel] = Entry(st, digest_, value, looked)
     papers: list[Paper] = []
     for rel in sources.papers:
-        paper, found = parse_paper(root, rel, config.tz, config.base_path)
+        paper, found = fresh[rel].value
         problems.extend(found)
         if paper is not None:
             papers.append(paper)
+        if hashes is not None:
+            hashes[rel] = fresh[rel].hash
+    if cache is not None and cache.enabled and (todo or refreshed or len(fresh) != len(entries)):
+        cache.save_entries(parse_key, fresh)
     intros = [i for rel in sources.issues if (i := parse_issue(root, rel, config.base_path, problems))]
     pages: list[Page] = [p for rel in sources.pages if (p := parse_page(root, rel, config.base_path, problems))]
     vocabulary: dict[str, Tag] | None = parse_tags(root, sources.tags, problems) if sources.tags else None
     model = build_model(config, papers, intros, pages, vocabulary, problems)
     return model, finish(problems, config.options.strict)
+
+
+def _pool_ok(config: SiteConfig, jobs: int, minimum: int) -> bool:
+    """Use worker processes only for big batches, in a process without other threads (fork)."""
+    return (jobs >= minimum and workers.cpus() > 1 and not config.options.serve
+            and threading.active_count() == 1 and os.environ.get("DIGESTGEN_WORKERS") != "1")
+
+
+def _parse_key(config: SiteConfig) -> str:
+    """What a parsed paper depends on besides its file: digestgen, site.yaml, timezone, base path."""
+    try:
+        site_yaml = (config.root / "site.yaml").read_bytes()
+    except OSError:
+        site_yaml = b""
+    return hexhash(__version__, content_hash(site_yaml), str(config.tz), config.base_path)
 
 
 def finish(problems: list[Problem], strict: bool) -> list[Problem]:
@@ -57,29 +162,42 @@ def finish(problems: list[Problem], strict: bool) -> list[Problem]:
 
 def render_site(model: SiteModel) -> dict[str, bytes]:
     """Every output file as bytes, keyed by its path inside the output folder."""
-    from digestgen import exports, feeds
-    from digestgen.render import Renderer, builtin_theme, theme_dirs
+    from digestgen.render import Renderer
 
-    cfg = model.config
     renderer = Renderer(model)
-    files: dict[str, bytes] = {}
-    sitemap_urls: list[tuple[str, str | None]] = []
-    lastmod = {f"/papers/{p.id}/": p.date.isoformat() for p in model.papers}
-    lastmod.update({f"/issues/{i.key}/": max(p.date for p in i.papers).isoformat() for i in model.issues})
-    for route in renderer.routes():
-        files[route.path] = renderer.render(route)
-        if route.path != "404.html":
-            sitemap_urls.append((route.url, lastmod.get(route.url, model.updated.isoformat() if model.updated else None)))
-    files.update(feeds.all_feeds(model, renderer))
-    files.update(exports.all_exports(model, renderer, sitemap_urls))
-    _add_static(files, cfg, [*reversed(theme_dirs(cfg.root, cfg.fields.theme))], builtin_theme())
+    routes = list(renderer.routes())
+    files: dict[str, bytes] = {route.path: renderer.render(route) for route in routes}
+    files.update(render_extras(model, renderer, sitemap_urls(model, routes), files))
     return files
 
 
-def _add_static(files: dict[str, bytes], cfg: SiteConfig, themes: list[Path], builtin: Path) -> None:
+def sitemap_urls(model: SiteModel, routes: Iterable[Any]) -> list[tuple[str, str | None]]:
+    """(site path, lastmod) of every page for the sitemap, in route order."""
+    lastmod = {f"/papers/{p.id}/": p.date.isoformat() for p in model.papers}
+    lastmod.update({f"/issues/{i.key}/": max(p.date for p in i.papers).isoformat() for i in model.issues})
+    default = model.updated.isoformat() if model.updated else None
+    return [(route.url, lastmod.get(route.url, default)) for route in routes if route.path != "404.html"]
+
+
+def render_extras(model: SiteModel, renderer: Any, sitemap_urls: list[tuple[str, str | None]],
+                  pages: Iterable[str]) -> dict[str, bytes]:
+    """Feeds, exports and static files: everything besides the template pages (named in pages)."""
+    from digestgen import exports, feeds
+    from digestgen.render import builtin_theme, theme_dirs
+
+    cfg = model.config
+    files: dict[str, bytes] = {}
+    files.update(feeds.all_feeds(model, renderer))
+    files.update(exports.all_exports(model, renderer, sitemap_urls))
+    _add_static(files, cfg, [*reversed(theme_dirs(cfg.root, cfg.fields.theme))], builtin_theme(), taken=pages)
+    return files
+
+
+def _add_static(files: dict[str, bytes], cfg: SiteConfig, themes: list[Path], builtin: Path,
+                taken: Iterable[str] = ()) -> None:
     """Theme assets under assets/ (site theme over default), then static/ as-is; no collisions."""
     problems: list[Problem] = []
-    folded = {fold(name): name for name in files}
+    folded = {fold(name): name for name in [*taken, *files]}
     for theme in themes:
         for file in sorted((theme / "static").rglob("*")) if (theme / "static").is_dir() else []:
             if file.is_file() and not file.is_symlink():
@@ -109,17 +227,172 @@ def _add_static(files: dict[str, bytes], cfg: SiteConfig, themes: list[Path], bu
         raise ContentError(problems)
 
 
-def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | None = None) -> BuildResult:
-    """Build the site at root into its output folder; raise DigestgenError on any problem."""
+def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | None = None,
+          use_cache: bool = True) -> BuildResult:
+    """Build the site at root into its output folder; raise DigestgenError on any problem.
+
+    With the cache (<site>/.digestgen-cache/, safe to delete), a build whose inputs did not
+    change since the last build into the same folder does nothing, unchanged papers are not
+    parsed again, and pages whose inputs did not change are linked from the previous output
+    instead of being rendered.
+    """
     started = time.perf_counter()
     config = config or load_config(root, options)
     check_output(config.output, config.root)
-    model, warnings = load_site(config)
-    files = render_site(model)
-    with build_lock(config.output):
-        check_output(config.output, config.root)
-        stats = write_site(config.output, files, _search_hook(model))
-    return BuildResult(model, warnings, stats, time.perf_counter() - started)
+    cache = Cache(config.root, enabled=use_cache)
+    progress = Progress()
+    render_key = _render_key(config)
+    looked = time.time_ns()
+    fingerprint, newest = _fingerprint(config, render_key) if cache.enabled else ("", 0)
+    state = cache.state(config.output) if cache.enabled else BuildState()
+    if (cache.enabled and state.fingerprint == fingerprint and settled((0, newest, newest, 0), state.looked_ns)
+            and state.manifest and _manifest_hash(config.output) == state.manifest):
+        stats = WriteStats(files=state.summary.get("files", 0), bytes=state.summary.get("bytes", 0),
+                           unchanged=state.summary.get("files", 0))
+        return BuildResult(None, state.warnings, stats, time.perf_counter() - started,
+                           loader=lambda: load_site(config, cache)[0], counts=state.summary)
+    hashes: dict[str, str] = {}
+    model, warnings = load_site(config, cache, progress, hashes)
+    from digestgen.render import Renderer
+
+    renderer = Renderer(model)
+    routes = list(renderer.routes())
+    search_time: list[float] = []
+    try:
+        with build_lock(config.output):
+            check_output(config.output, config.root)
+            trusted = bool(state.manifest) and _manifest_hash(config.output) == state.manifest
+            previous_pages = state.pages if trusted else {}
+            search_hook = _search_hook(model)
+            # patch the published folder in place when the last build's manifest describes all of it
+            staging = Staging(config.output, patch=trusted and state.patchable and search_hook is None)
+            try:
+                page_keys = _render_pages(model, renderer, routes, staging, previous_pages, hashes, render_key, progress)
+                extras = render_extras(model, renderer, sitemap_urls(model, routes), (r.path for r in routes))
+                for name in sorted(extras):
+                    staging.put(name, extras[name])
+                del extras
+            except BaseException:
+                staging.abort()
+                raise
+            weights = state.weights if trusted else {}
+            stats = staging.commit(_budget_checked(_timed(search_hook, search_time, progress), warnings, config, weights))
+            manifest = _manifest_hash(config.output)
+    finally:
+        progress.done()
+    result = BuildResult(model, warnings, stats, time.perf_counter() - started,
+                         search_seconds=search_time[0] if search_time else None)
+    if cache.enabled:
+        summary = {**result.counts, "files": stats.files, "bytes": stats.bytes}
+        cache.save_state(config.output, BuildState(fingerprint, looked, manifest, warnings, summary, page_keys,
+                                                   patchable=search_hook is None, weights=weights))
+    return result
+
+
+# Pages of these templates show one paper, issue or tag: they are rendered again only when
+# what they show changed. Every other page (home, archive, tag index...) is always rendered.
+KEYED_TEMPLATES = frozenset({"paper.html", "issue.html", "tag.html"})
+
+
+def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: Staging, previous: dict[str, str],
+                  hashes: dict[str, str], render_key: str, progress: Progress) -> dict[str, str]:
+    """Render every page whose inputs changed into staging; link the others. Returns page keys."""
+    site_key = hexhash(render_key, [(t.slug, t.name, t.description) for t in model.tags.values()],
+                       [(i.key, i.title) for i in model.issues])
+    keyer = _Keyer(hashes)
+    keys: dict[str, str] = {}
+    todo: list[int] = []
+    for number, route in enumerate(routes):
+        if route.template in KEYED_TEMPLATES:
+            key = keys[route.path] = hexhash(site_key, route.path, route.template, route.url, keyer.of(route.context))
+            if previous.get(route.path) == key and staging.reuse(route.path):
+                continue
+        todo.append(number)
+    workers.render_pages(renderer, routes, todo, staging,
+                         _pool_ok(model.config, len(todo), workers.RENDER_POOL_MIN), progress)
+    return keys
+
+
+class _Keyer:
+    """A stable description of a page's context: content hashes of papers, not their objects."""
+
+    def __init__(self, hashes: dict[str, str]):
+        self.hashes = hashes
+        self.memo: dict[int, object] = {}
+
+    def of(self, value: Any) -> object:
+        from digestgen.site import Issue, TagInfo
+
+        if isinstance(value, Paper):
+            return ("paper", value.id, self.hashes.get(value.source) or hexhash(value))
+        if isinstance(value, (list, tuple)):
+            return [self.of(v) for v in value]
+        if isinstance(value, dict):
+            return [(k, self.of(v)) for k, v in sorted(value.items())]
+        if isinstance(value, Issue):
+            known = self.memo.get(id(value))
+            if known is None:
+                known = self.memo[id(value)] = hexhash("issue", value.key, value.start, value.end, value.newer,
+                                                       value.older, value.intro, self.of(value.papers))
+            return known
+        if isinstance(value, TagInfo):
+            known = self.memo.get(id(value))
+            if known is None:  # a tag page shows its own slice (in the context) and the tag's size
+                known = self.memo[id(value)] = hexhash("tag", value.slug, value.name, value.description,
+                                                       [(p.id, p.date) for p in value.papers])
+            return known
+        return value
+
+
+def _render_key(config: SiteConfig) -> str:
+    """Everything besides the content that every page depends on: settings, theme, version, today."""
+    from digestgen.render import builtin_theme, theme_dirs
+
+    folders = [config.root / "templates", *theme_dirs(config.root, config.fields.theme), builtin_theme()]
+    return hexhash(_parse_key(config), theme_fingerprint(folders), config.base_url, config.options,
+                   config.today, str(config.output), config.fields)
+
+
+def _fingerprint(config: SiteConfig, render_key: str) -> tuple[str, int]:
+    """The state of every input file (by size, times and inode), to notice a build with nothing
+    to do; and the newest file time among them."""
+    stats = tree_stats(config.root, ["content", "static", "templates", "themes"])
+    newest = max((max(st[1], st[2]) for _, st in stats), default=0)
+    return hexhash(render_key, stats), newest
+
+
+def _manifest_hash(output: Path) -> str:
+    try:
+        return content_hash((output / MANIFEST).read_bytes())
+    except OSError:
+        return ""
+
+
+def _timed(hook: Callable[[Path], None] | None, seconds: list[float], progress: Progress) -> Callable[[Path], None] | None:
+    """Wrap the search hook to measure how long indexing takes."""
+    if hook is None:
+        return None
+
+    def run(folder: Path) -> None:
+        progress.stage("indexing for search")
+        start = time.perf_counter()
+        hook(folder)
+        seconds.append(time.perf_counter() - start)
+
+    return run
+
+
+def _budget_checked(hook: Callable[[Path], None] | None, warnings: list[Problem],
+                    config: SiteConfig, memo: dict[str, Any] | None = None) -> Callable[[Path], None]:
+    """Warn about pages heavier than the theme's page-weight budget, then run hook."""
+    from digestgen.render import budget_warnings
+
+    def run(folder: Path) -> None:
+        warnings.extend(budget_warnings(folder, config.base_path, config.output.name, memo=memo))
+        if hook is not None:
+            hook(folder)
+
+    return run
 
 
 def _search_hook(model: SiteModel):  # type: ignore[no-untyped-def]

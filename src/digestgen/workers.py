@@ -1,0 +1,105 @@
+"""Work spread over the machine's cores: parsing papers and rendering pages in forked processes.
+
+Workers are forked after the parent has set up what they need (the site model, the renderer
+with its compiled templates, the staging folder), so nothing large is sent to them: a task is
+a list of file names or route numbers, and a result is small (a parsed record, or the name,
+hash and size of a file the worker wrote). Output does not depend on which worker did what.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from digestgen.content import parse_paper
+from digestgen.output import place
+from digestgen.progress import Progress
+
+PARSE_POOL_MIN = 300  # below this, starting processes costs more than it saves
+RENDER_POOL_MIN = 400
+PARSE_CHUNK = 64
+RENDER_CHUNK = 48
+
+_job: dict[str, Any] = {}
+
+
+def cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _pool(size: int):  # type: ignore[no-untyped-def]
+    gc.collect()
+    gc.freeze()  # keep the collector from touching (and so copying) the parent's objects
+    return multiprocessing.get_context("fork").Pool(size)
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _parse_chunk(rels: Sequence[str]) -> list[Any]:
+    root, tz, base_path = _job["parse"]
+    return [parse_paper(root, rel, tz, base_path) for rel in rels]
+
+
+def parse_papers(root: Path, rels: list[str], tz: dt.tzinfo, base_path: str, use_pool: bool,
+                 progress: Progress | None) -> list[Any]:
+    """parse_paper over many files, in order; over a process pool when use_pool."""
+    results: list[Any] = []
+    _job["parse"] = (root, tz, base_path)
+    try:
+        if not use_pool:
+            for rel in rels:
+                results.append(parse_paper(root, rel, tz, base_path))
+                if progress:
+                    progress.advance("reading", 1, len(rels))
+            return results
+        with _pool(cpus()) as pool:
+            for chunk in pool.imap(_parse_chunk, list(_chunks(rels, PARSE_CHUNK))):
+                results.extend(chunk)
+                if progress:
+                    progress.advance("reading", len(chunk), len(rels))
+        return results
+    finally:
+        _job.pop("parse", None)
+        gc.unfreeze()
+
+
+def _render_chunk(numbers: Sequence[int]) -> list[tuple[str, str, int, bool]]:
+    renderer, routes, tmp, output, previous, patch = _job["render"]
+    made: set[str] = _job.setdefault("made", set())
+    return [place(tmp, output, previous, routes[n].path, renderer.render(routes[n]), made, patch) for n in numbers]
+
+
+def render_pages(renderer: Any, routes: list[Any], numbers: list[int], staging: Any, use_pool: bool,
+                 progress: Progress | None) -> None:
+    """Render routes[n] for every n into the staging folder (workers write the files)."""
+    _job["render"] = (renderer, routes, staging.tmp, staging.output, staging.previous, staging.patch)
+    _job["made"] = set()
+    try:
+        if not use_pool:
+            for n in numbers:
+                staging.put(routes[n].path, renderer.render(routes[n]))
+                if progress:
+                    progress.advance("rendering", 1, len(numbers))
+            return
+        with _pool(cpus()) as pool:
+            for done in pool.imap_unordered(_render_chunk, list(_chunks(numbers, RENDER_CHUNK))):
+                for rel, digest_, size, written in done:
+                    staging.record(rel, digest_, size, written)
+                if progress:
+                    progress.advance("rendering", len(done), len(numbers))
+    finally:
+        _job.pop("render", None)
+        _job.pop("made", None)
+        gc.unfreeze()
+

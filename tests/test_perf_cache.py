@@ -1,0 +1,242 @@
+"""The build cache, incremental rebuilds and worker processes never change a byte of the output."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from digestgen import cache as cache_mod
+from digestgen import output as output_mod
+from digestgen import workers
+from digestgen.build import build
+from digestgen.config import BuildOptions
+from digestgen.progress import Progress
+
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE_EPOCH = "1795936000"  # 2026-11-29: every entry of the example digest is published
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test signs its cache with a fresh key of its own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EXAMPLE_EPOCH)
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)  # files in tests are seconds old at most
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Path -> sha256 of every file under folder."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _site(tmp_path: Path) -> Path:
+    """The example digest (40 papers) without search, so no indexer runs."""
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copytree(REPO / "content", site / "content")
+    text = (REPO / "site.yaml").read_text("utf-8").replace("search: true", "search: false")
+    (site / "site.yaml").write_text(text, "utf-8")
+    return site
+
+
+def _cold(site: Path, dest: Path) -> dict[str, str]:
+    build(site, BuildOptions(output=dest), use_cache=False)
+    return tree_digest(dest)
+
+
+def _edit(site: Path) -> Path:
+    paper = sorted((site / "content" / "papers").rglob("*.md"))[3]
+    text = paper.read_text("utf-8")
+    paper.write_text(text.replace('title: "', 'title: "Revisited: ', 1), "utf-8")
+    return paper
+
+
+def test_incremental_builds_match_a_cold_build(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    out = site / "public"
+    first = build(site)
+    assert first.stats.written == first.stats.files > 100
+    assert (site / ".digestgen-cache").is_dir()
+    again = build(site)
+    assert again.stats.written == 0 and again.model.papers  # nothing to do, model still available
+    assert tree_digest(out) == _cold(site, tmp_path / "cold0")
+
+    _edit(site)
+    edited = build(site)
+    assert 0 < edited.stats.written < 30  # the paper, its issue and tags, feeds and exports
+    assert tree_digest(out) == _cold(site, tmp_path / "cold1")
+
+    added = site / "content" / "papers" / "2026" / "9999.00001.md"
+    added.write_text('---\ntitle: "A New Entry"\ndate: 2026-11-20\narxiv: "9999.00001"\ntags: [optimization]\n---\n\nShort *note*.\n', "utf-8")
+    build(site)
+    assert (out / "papers" / "9999.00001" / "index.html").is_file()
+    assert tree_digest(out) == _cold(site, tmp_path / "cold2")
+
+    added.unlink()
+    build(site)
+    assert not (out / "papers" / "9999.00001").exists()
+    assert tree_digest(out) == _cold(site, tmp_path / "cold3")
+    assert not [p.name for p in site.iterdir() if p.name.startswith(".public.")  and p.suffix != ".lock"]
+
+
+def test_no_change_rebuild_keeps_files_and_mtimes(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    build(site)
+    before = {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*") if p.is_file()}
+    result = build(site)
+    assert result.stats.written == 0
+    assert {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*") if p.is_file()} == before
+    _edit(site)
+    build(site)
+    home = site / "public" / "404.html"
+    assert home.stat().st_mtime_ns == before[home]  # unchanged bytes keep their mtime
+
+
+def test_deleting_the_cache_is_safe(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    build(site)
+    _edit(site)
+    shutil.rmtree(site / ".digestgen-cache")
+    result = build(site)
+    assert result.stats.written > 0
+    assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped"])
+def test_corrupt_cache_is_ignored_with_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str) -> None:
+    site = _site(tmp_path)
+    build(site)
+    _edit(site)
+    for file in (site / ".digestgen-cache").glob("*.bin"):
+        blob = file.read_bytes()
+        if damage == "garbage":
+            file.write_bytes(b"\x80\x04not a cache at all")
+        elif damage == "truncated":
+            file.write_bytes(blob[: len(blob) // 2])
+        else:
+            middle = len(blob) // 2
+            file.write_bytes(blob[:middle] + bytes([blob[middle] ^ 1]) + blob[middle + 1 :])
+    capsys.readouterr()
+    build(site)
+    err = capsys.readouterr().err
+    assert "ignoring .digestgen-cache/" in err and "safe to delete" in err
+    assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
+
+
+def test_foreign_cache_is_never_trusted(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cache file from someone else (say, committed in a pull request) is not unpickled."""
+    site = _site(tmp_path)
+    build(site)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-user"))
+    _edit(site)
+    capsys.readouterr()
+    result = build(site)
+    assert "not written by this user's digestgen" in capsys.readouterr().err
+    assert result.stats.written > 0
+    assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
+
+
+def test_settings_theme_and_today_invalidate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = _site(tmp_path)
+    build(site)
+    yaml_path = site / "site.yaml"
+    yaml_path.write_text(yaml_path.read_text("utf-8").replace("Papers of the Week", "Weekly Papers"), "utf-8")
+    assert build(site).stats.written > 40
+    assert b"Weekly Papers" in (site / "public" / "papers" / "1706.03762" / "index.html").read_bytes()
+    (site / "templates").mkdir()
+    (site / "templates" / "404.html").write_text("<p>gone</p>\n", "utf-8")
+    assert build(site).stats.written >= 1
+    assert (site / "public" / "404.html").read_text("utf-8") == "<p>gone</p>\n"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(os.environ["SOURCE_DATE_EPOCH"]) + 86400 * 400))
+    build(site)
+    assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
+
+
+def test_worker_processes_give_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = _site(tmp_path)
+    serial = _cold(site, tmp_path / "serial")
+    monkeypatch.setattr(workers, "PARSE_POOL_MIN", 1)
+    monkeypatch.setattr(workers, "RENDER_POOL_MIN", 1)
+    monkeypatch.setattr(workers, "PARSE_CHUNK", 3)
+    monkeypatch.setattr(workers, "RENDER_CHUNK", 5)
+    monkeypatch.setattr(workers, "cpus", lambda: 2)
+    build(site, BuildOptions(output=tmp_path / "pooled"))
+    assert tree_digest(tmp_path / "pooled") == serial
+
+
+def test_failed_patch_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that dies half-way through updating the published folder leaves it as it was."""
+    site = _site(tmp_path)
+    build(site)
+    before = tree_digest(site / "public")
+    _edit(site)
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    def failing_replace(src, dst):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise OSError("disk full")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(output_mod.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        build(site)
+    monkeypatch.setattr(output_mod.os, "replace", real_replace)
+    assert tree_digest(site / "public") == before
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith(".public")) == [".public.lock"]
+
+
+def test_killed_patch_is_undone_by_the_next_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = _site(tmp_path)
+    build(site)
+    before = tree_digest(site / "public")
+    _edit(site)
+
+    class Killed(BaseException):
+        pass
+
+    def die(folder: Path) -> None:  # after every file moved, before the journal is removed
+        raise Killed
+
+    monkeypatch.setattr(output_mod, "rollback", lambda output: None)  # a killed process cleans nothing
+    monkeypatch.setattr("digestgen.build._search_hook", lambda model: None)
+    monkeypatch.setattr("digestgen.build._budget_checked", lambda hook, warnings, config, memo=None: die)
+    with pytest.raises(Killed):
+        build(site)
+    assert (site / ".public.journal").exists()
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    output_mod.recover(site / "public")
+    assert tree_digest(site / "public") == before
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith(".public")) == [".public.lock"]
+
+
+def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setattr("digestgen.progress.DELAY", 0.0)
+    shown = Tty()
+    progress = Progress(shown)
+    progress.advance("rendering", 5, 10)
+    progress.done()
+    assert "rendering 5/10" in shown.getvalue() and shown.getvalue().endswith("\r\x1b[2K")
+    piped = io.StringIO()
+    Progress(piped).advance("rendering", 5, 10)
+    assert piped.getvalue() == ""
+    monkeypatch.setenv("CI", "true")
+    in_ci = Tty()
+    Progress(in_ci).advance("rendering", 5, 10)
+    assert in_ci.getvalue() == ""
