@@ -199,6 +199,37 @@ def test_a_checkout_burst_gives_at_most_two_rebuilds(preview: Preview, site: Pat
     assert preview.builds - before <= 3  # at most two for the burst, one for the marker
 
 
+def test_git_checkout_of_100_files_gives_at_most_two_rebuilds(preview: Preview, site: Path) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(site), "-c", "user.name=Test", "-c", "user.email=test@example.org",
+                        "-c", "commit.gpgsign=false", *args], check=True, capture_output=True)
+
+    def settled(marker: int) -> None:
+        """Wait until a change made after everything else is built: then every earlier event was handled."""
+        (site / f"content/papers/marker{marker}.md").write_text(
+            f"---\ntitle: Marker {marker}\ndate: 2025-11-20\nabstract: x\n---\n")
+        wait_for(lambda: get(preview.port, f"/papers/marker{marker}/")[0] == 200, f"marker {marker}")
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-q", "-m", "site")
+    git("checkout", "-q", "-b", "more")
+    for i in range(100):
+        (site / f"content/papers/2025/c{i:03d}.md").write_text(f"---\ntitle: C {i}\ndate: 2025-11-20\nabstract: x\n---\n")
+    git("add", "-A")
+    git("commit", "-q", "-m", "100 papers")
+    settled(0)
+    for branch, status, marker in (("main", 404, 1), ("more", 200, 2)):
+        before = preview.builds
+        git("checkout", "-q", branch)
+        wait_for(lambda status=status: get(preview.port, "/papers/c099/")[0] == status, f"checkout of {branch}")
+        settled(marker)
+        assert preview.builds - before <= 3, branch  # two for the checkout at most, one for the marker
+
+
 def test_editor_noise_and_output_are_ignored(site: Path) -> None:
     seen: list[str] = []
     watcher = Watcher(site.resolve(), [site.resolve() / ".digestgen-cache", site.resolve() / "public"], seen.append)

@@ -26,6 +26,7 @@ from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from digestgen.errors import ContentError, DigestgenError, UsageError, printable
@@ -174,7 +175,7 @@ class Watcher:
 
         self.root, self.ignore, self.notify = root, ignore, notify
         self.observer = Observer()
-        self.watched: set[str] = set()
+        self.watches: dict[str, Any] = {}
         watcher = self
 
         class Handler(FileSystemEventHandler):
@@ -194,10 +195,16 @@ class Watcher:
         self.observer.join(timeout=5)
 
     def _watch(self, name: str) -> None:
+        """(Re)start the recursive watch of a top-level folder (it may have been deleted and made again)."""
+        old = self.watches.pop(name, None)
+        if old is not None:
+            try:
+                self.observer.unschedule(old)
+            except (KeyError, OSError):
+                pass
         folder = self.root / name
-        if name not in self.watched and folder.is_dir() and not folder.is_symlink():
-            self.observer.schedule(self.handler, str(folder), recursive=True)
-            self.watched.add(name)
+        if folder.is_dir() and not folder.is_symlink():
+            self.watches[name] = self.observer.schedule(self.handler, str(folder), recursive=True)
 
     def relevant(self, path: str | bytes) -> str | None:
         """The site-relative path of a change worth a rebuild, else None."""
@@ -225,8 +232,8 @@ class Watcher:
             rel = self.relevant(path)
             if rel is None:
                 continue
-            if rel in WATCHED and getattr(event, "is_directory", False):
-                self._watch(rel)  # a watched folder appeared after start
+            if rel in WATCHED and getattr(event, "is_directory", False) and kind in ("created", "moved"):
+                self._watch(rel)  # a watched folder appeared (or came back) after start
             self.notify(rel)
             return
 
