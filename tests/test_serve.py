@@ -154,6 +154,25 @@ def test_broken_file_reports_an_error_and_keeps_the_last_good_site(preview: Prev
         stream.close()
 
 
+def test_a_site_broken_from_the_start_is_served_once_fixed(site: Path) -> None:
+    edit(site, PAPER, "title: Attention Is All You Need", "title: [unclosed")
+    running = Preview(site, port=0, settle=0.1, log=lambda message: None)
+    running.start()
+    try:
+        status, _, body = get(running.port, "/")
+        assert status == 503 and b"No successful build yet" in body and b"/__digestgen/live.js" in body
+        events = Events(running.port)
+        assert events.next("hello")["build"] == 0
+        errors = events.next("error")["errors"]
+        assert isinstance(errors, list) and errors == [f"{PAPER}:3:5: (yaml): invalid YAML: did not find expected ',' or ']'"]
+        edit(site, PAPER, "title: [unclosed", "title: Attention Is All You Need")
+        assert events.next("reload", "error") == {"event": "reload", "build": 1}
+        assert get(running.port, "/papers/1706.03762/")[0] == 200
+        events.close()
+    finally:
+        running.stop()
+
+
 def test_template_errors_do_not_stop_the_server(preview: Preview, site: Path) -> None:
     events = Events(preview.port)
     events.next("hello")

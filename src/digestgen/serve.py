@@ -408,6 +408,8 @@ class RequestHandler(BaseHTTPRequestHandler):
                 return self.from_folder(folder, path, head, build)
             except FileNotFoundError:
                 continue  # the folder was swapped while we read it; resolve it again
+            except OSError:
+                break  # unreadable: answer 404 rather than a traceback
         return self.not_found(None, head)
 
     def host_allowed(self, preview: Preview) -> bool:
