@@ -129,6 +129,18 @@ def test_edit_reloads_and_serves_new_content(preview: Preview, site: Path) -> No
     events.close()
 
 
+def test_a_save_that_changes_nothing_does_not_reload(preview: Preview, site: Path) -> None:
+    events = Events(preview.port)
+    assert events.next("hello")["build"] == 1
+    before = preview.builds
+    (site / PAPER).write_bytes((site / PAPER).read_bytes())  # the editor saved without a change
+    wait_for(lambda: preview.builds > before, "the no-op rebuild")
+    assert preview.hub.build == 1
+    edit(site, PAPER, "upvotes: 120", "upvotes: 123")
+    assert events.next("reload", "error") == {"event": "reload", "build": 2}  # the first event after hello
+    events.close()
+
+
 def test_broken_file_reports_an_error_and_keeps_the_last_good_site(preview: Preview, site: Path) -> None:
     events = Events(preview.port)
     events.next("hello")

@@ -163,7 +163,10 @@ class Debouncer:
                 if self.stopped:
                     return
                 changed, self.pending = sorted(self.pending), set()
-            self.action(changed)
+            try:
+                self.action(changed)
+            except Exception:  # noqa: BLE001 - the rebuild loop must outlive any one rebuild
+                traceback.print_exc(file=sys.stderr)
 
 
 class Watcher:
@@ -277,6 +280,7 @@ class Preview:
         self.hub = Hub()
         self.log = log or (lambda message: print(printable(message), file=sys.stderr, flush=True))
         self.builds = 0  # finished attempts, good or bad
+        self.files = 0  # files in the last good build
         try:
             self.server = DevServer(bind, port, self)
         except OSError as exc:
@@ -311,11 +315,16 @@ class Preview:
             self.hub.publish(self.hub.build, lines)
             return False
         what = f" after {changed[0]}" + (f" and {len(changed) - 1} more" if len(changed) > 1 else "") if changed else ""
-        self.log(f"built{what} in {time.perf_counter() - started:.2f} s: {len(result.model.papers)} papers")
+        stats = result.stats
+        self.log(f"built{what} in {time.perf_counter() - started:.2f} s: {result.counts.get('papers', 0)} papers, "
+                 f"{stats.written} file{'s' * (stats.written != 1)} changed")
         for warning in result.warnings:
             self.log(warning.format())
         self.builds += 1
-        self.hub.publish(self.hub.build + 1, [])
+        # a save that changed no output (same bytes, a no-op edit) needs no reload, unless errors must clear
+        if stats.written or stats.files != self.files or self.hub.errors or self.hub.build == 0:
+            self.hub.publish(self.hub.build + 1, [])
+        self.files = stats.files
         return True
 
     def start(self) -> None:
@@ -334,6 +343,16 @@ class Preview:
         self.watcher.stop()
         self.server.shutdown()
         self.server.server_close()
+
+    def patching(self) -> bool:
+        """True while a build moves changed files into the folder in place (output.py's journal)."""
+        return (self.output.parent / f".{self.output.name}.journal").exists()
+
+    def wait_for_patch(self, limit: float = 2.0) -> None:
+        """Let an in-place update finish (it takes milliseconds) so a request sees one whole build."""
+        end = time.monotonic() + limit
+        while self.patching() and time.monotonic() < end:
+            time.sleep(0.005)
 
     def folder(self) -> Path | None:
         """The folder of the latest complete build (the previous one while a swap is under way)."""
@@ -401,6 +420,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             return self.internal(path[len(PREFIX):], head)
         build = preview.hub.build  # read before the folder: a newer folder only causes one more reload
         for _ in range(5):
+            preview.wait_for_patch()
             folder = preview.folder()
             if folder is None:
                 return self.send(HTTPStatus.SERVICE_UNAVAILABLE, NO_SITE.encode(), "text/html; charset=utf-8", head, build)
@@ -452,8 +472,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         try:
             real = target.resolve(strict=True)
         except FileNotFoundError:
-            if not folder.is_dir():
-                raise  # swapped away while we looked: the caller resolves the folder again
+            if not folder.is_dir() or self.server.preview.patching():
+                raise  # swapped or patched while we looked: the caller tries again
             return self.not_found(folder, head, build)
         except (OSError, RuntimeError):
             return self.not_found(folder, head, build)
