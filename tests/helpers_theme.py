@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import http.server
 import os
 import re
@@ -113,6 +114,12 @@ def forty_paper_site(dest: Path) -> Path:
             text = re.sub(r"^draft: .*\n", "", text, flags=re.MULTILINE)
             (papers / source.name).write_text(text, "utf-8")
     return dest
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Path -> sha256 of every file under folder."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def chromium_or_skip() -> None:

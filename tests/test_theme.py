@@ -10,7 +10,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from helpers_theme import REPO, SITES, SUBPATH, Site, build, forty_paper_site
+from helpers_theme import REPO, SITES, SUBPATH, Site, build, forty_paper_site, tree_digest
 
 
 def doc(site: Site, path: str) -> lxml.html.HtmlElement:
@@ -242,8 +242,6 @@ def test_search_index_covers_paper_pages_only(example_site: Site) -> None:
 def test_search_index_is_deterministic_except_filter_order(tmp_path: Path) -> None:
     """Everything but pagefind/ is byte-identical; in pagefind/ only the filter file and the
     two files naming it by hash differ (Pagefind 1.x writes filter values in hash-map order)."""
-    from conftest import tree_digest
-
     build(REPO, tmp_path / "a")
     build(REPO, tmp_path / "b")
     a, b = tree_digest(tmp_path / "a"), tree_digest(tmp_path / "b")
