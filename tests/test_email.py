@@ -231,9 +231,22 @@ def test_send_with_login(site: Path, monkeypatch: pytest.MonkeyPatch, capsys: py
         assert main(["send", "2025-W47", "--to", "a@example.com,b@example.com", "--site", str(site)]) == 0
         assert len(recorder.envelopes) == 2
         monkeypatch.setenv("DIGESTGEN_SMTP_PASSWORD", "wrong")
-        assert main(["send", "2025-W47", "--to", "a@example.com", "--site", str(site)]) == 1
-    assert logins[0] == (b"curator", b"s3cret")
-    assert "failed: a@example.com: " in capsys.readouterr().err
+        assert main(["send", "2025-W47", "--to", "a@example.com,b@example.com", "--site", str(site)]) == 1
+        assert len(recorder.envelopes) == 2
+    # smtplib tries PLAIN, then LOGIN, on one connection; a refused login is not tried again per recipient
+    assert logins[0] == (b"curator", b"s3cret") and logins[1:] == [(b"curator", b"wrong")] * 2
+    err = capsys.readouterr().err
+    for address in ("a@example.com", "b@example.com"):
+        assert f"failed: {address}: cannot use 127.0.0.1:" in err and "535" in err
+
+
+def test_send_to_an_unreachable_server_fails_every_recipient_at_once(
+        site: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    use_server(monkeypatch, free_port())  # nothing listens there
+    assert main(["send", "latest", "--to", "a@example.com,b@example.com,c@example.com", "--site", str(site)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.count("failed: ") == 3 and "cannot use 127.0.0.1:" in captured.err
+    assert "sent 0 of 3" in captured.out
 
 
 def test_send_refuses_a_server_without_starttls(site: Path, monkeypatch: pytest.MonkeyPatch,

@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from digestgen.bibtex import bibtex, cite_key
+from digestgen.bibtex import bibtex
 from digestgen.content import Paper
 from digestgen.site import Issue, SiteModel
 
@@ -29,10 +29,11 @@ def all_exports(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[s
         "papers.json": papers_json(model, renderer),
         "llms.txt": llms_txt(model, renderer),
     }
-    for paper in model.papers:
-        files[paper_bib_path(paper.id)] = bibtex(paper).encode("utf-8")
+    entries = {paper.id: bibtex(paper) for paper in model.papers}
+    for paper_id, entry in entries.items():
+        files[paper_bib_path(paper_id)] = entry.encode("utf-8")
     for issue in model.issues:
-        files[issue_bib_path(issue.key)] = issue_bibtex(issue).encode("utf-8")
+        files[issue_bib_path(issue.key)] = issue_bibtex(issue, entries).encode("utf-8")
     return files
 
 
@@ -99,28 +100,31 @@ def papers_json(model: SiteModel, renderer: Renderer) -> bytes:
         "updated": model.updated.isoformat() if model.updated else None,
         "tags": {slug: {"name": tag.name, "description": tag.description, "count": len(tag.papers)}
                  for slug, tag in model.tags.items()},
-        "papers": [paper_record(p, model, renderer) for p in model.papers],
     }
-    return (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    # compact, one paper per line: small for big digests, and a new paper is a one-line diff
+    head = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    papers = ",\n".join(json.dumps(paper_record(p, model, renderer), ensure_ascii=False, separators=(",", ":"))
+                        for p in model.papers)
+    return (head[:-1] + ',"papers":[\n' + papers + "\n]}\n").encode("utf-8")
 
 
 # --- BibTeX ----------------------------------------------------------------------------------
 
 
-def issue_bibtex(issue: Issue) -> str:
-    """Every paper of an issue in its order; repeated cite keys get a, b, c... suffixes."""
-    entries: list[str] = []
+def issue_bibtex(issue: Issue, entries: dict[str, str] | None = None) -> str:
+    """Every paper of an issue in its order; repeated cite keys get b, c, ... suffixes."""
+    out: list[str] = []
     used: dict[str, int] = {}
     for paper in issue.papers:
-        entry = bibtex(paper)
-        key = cite_key(paper)
+        entry = entries[paper.id] if entries and paper.id in entries else bibtex(paper)
+        kind, _, rest = entry.partition("{")
+        key, _, body = rest.partition(",")
         seen = used.get(key, 0)
         used[key] = seen + 1
         if seen:
-            suffix = _suffix(seen)
-            entry = entry.replace("{" + key + ",", "{" + key + suffix + ",", 1)
-        entries.append(entry)
-    return "\n".join(entries)
+            entry = f"{kind}{{{key}{_suffix(seen)},{body}"
+        out.append(entry)
+    return "\n".join(out)
 
 
 def _suffix(n: int) -> str:

@@ -474,32 +474,47 @@ class Outcome:
 
 def send_all(messages: list[tuple[str, EmailMessage]], settings: SmtpSettings,
              progress: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Send each message to its recipient; a failure for one does not stop the others."""
+    """Send each message to its recipient; a failure for one does not stop the others.
+
+    A connection that breaks is opened again for the next recipient; when the server cannot be
+    reached or refuses the login, the remaining recipients fail with that reason at once.
+    """
     outcomes: list[Outcome] = []
     client: smtplib.SMTP | None = None
+    fatal: str | None = None
     try:
         for recipient, message in messages:
-            outcome = Outcome(recipient)
-            try:
-                if client is None:
+            outcome = Outcome(recipient, fatal)
+            if fatal is None and client is None:
+                try:
                     client = connect(settings)
-                client.send_message(message, to_addrs=[parseaddr(recipient)[1]])
-            except smtplib.SMTPRecipientsRefused as exc:
-                code, reason = next(iter(exc.recipients.values()), (0, b""))
-                outcome.error = f"refused by the server: {code} {_decode(reason)}"
-            except smtplib.SMTPResponseException as exc:
-                outcome.error = f"the server answered {exc.smtp_code} {_decode(exc.smtp_error)}"
-                _reset(client)
-            except (smtplib.SMTPException, OSError) as exc:
-                outcome.error = f"could not send: {exc or type(exc).__name__}"
-                _close(client)
-                client = None  # reconnect for the next recipient
+                except (smtplib.SMTPException, OSError) as exc:
+                    fatal = outcome.error = f"cannot use {settings.host}:{settings.port}: {_describe(exc)}"
+            if client is not None:
+                try:
+                    client.send_message(message, to_addrs=[parseaddr(recipient)[1]])
+                except smtplib.SMTPRecipientsRefused as exc:
+                    code, reason = next(iter(exc.recipients.values()), (0, b""))
+                    outcome.error = f"refused by the server: {code} {_decode(reason)}"
+                except smtplib.SMTPResponseException as exc:
+                    outcome.error = f"the server answered {_describe(exc)}"
+                    _reset(client)
+                except (smtplib.SMTPException, OSError) as exc:
+                    outcome.error = f"could not send: {_describe(exc)}"
+                    _close(client)
+                    client = None  # open a new connection for the next recipient
             outcomes.append(outcome)
             if progress:
                 progress(outcome)
     finally:
         _close(client)
     return outcomes
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{exc.smtp_code} {_decode(exc.smtp_error)}"
+    return str(exc) or type(exc).__name__
 
 
 def connect(settings: SmtpSettings) -> smtplib.SMTP:
