@@ -43,6 +43,20 @@
     });
   });
 
+  /* Wide formulas and code blocks scroll sideways; let keyboard users reach them. */
+  function focusableScrollers() {
+    document.querySelectorAll(".math, pre").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0");
+      } else if (box.getAttribute("tabindex") === "0" && !box.id) {
+        box.removeAttribute("tabindex");
+      }
+    });
+  }
+  focusableScrollers();
+  window.addEventListener("resize", focusableScrollers);
+  document.addEventListener("toggle", focusableScrollers, true);
+
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll("details:not([open])").forEach(function (d) {
       d.setAttribute("open", "");
