@@ -17,6 +17,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from helpers_feeds import BASE, FEEDS_SITE, build_copy, urls_in
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from digestgen.cli import main
@@ -307,3 +309,13 @@ def test_parse_recipients(tmp_path: Path) -> None:
         parse_recipients(f"@{tmp_path / 'missing.txt'}")
     with pytest.raises(UsageError, match="no recipients"):
         parse_recipients(" , ")
+
+
+@given(st.text(alphabet=st.sampled_from("ab cd\n*_-[]()#>1.$^/:"), max_size=300))
+def test_any_note_becomes_wrapped_plain_text(source: str) -> None:
+    from digestgen.markdown import render
+
+    text = html_to_text(render(source, doc_id="p").html, "https://s.org/", 40)
+    assert "<p>" not in text and "</" not in text
+    for line in text.splitlines():
+        assert len(line) <= 40 or " " not in line.strip().lstrip("> -").strip() or re.search(r"\S{20,}", line), line

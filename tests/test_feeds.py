@@ -285,3 +285,30 @@ def test_invalid_character_check_matches_lxml(char: str) -> None:
     except ValueError:
         lxml_refuses = True
     assert bool(feeds._XML_INVALID.search(char)) == lxml_refuses
+
+
+HOSTILE = st.lists(st.sampled_from([
+    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[a](javascript:alert(1))", "[b](JaVaScRiPt:x)",
+    "[c](data:text/html,x)", "<style>*{}</style>", "<a href=\"javascript:x\">d</a>", "![e](javascript:x)",
+    "[f](/papers/x/)", "[g](rel/path)", "[h](#frag)", "$x^2$", "[^1]\n\n[^1]: note", "**bold**", "`code`",
+    "https://example.org/auto", "\n\n", " ", "text",
+]), max_size=12).map("".join)
+
+
+@pytest.fixture(scope="module")
+def feed_model() -> tuple[object, Renderer]:
+    model, _warnings = load_site(load_config(FEEDS_SITE))
+    return model, Renderer(model)
+
+
+@given(note=HOSTILE, title=st.text(max_size=40).filter(lambda t: not feeds._XML_INVALID.search(t)))
+def test_hostile_notes_never_reach_feeds_executable(feed_model: tuple[object, Renderer], note: str, title: str) -> None:
+    from digestgen.markdown import render
+
+    model, renderer = feed_model
+    paper = dataclasses.replace(model.papers[0], title=title or "t", note=note,  # type: ignore[attr-defined]
+                                note_html=render(note, doc_id="h", base_path="/digest/").html)
+    item = feeds._Builder(model, renderer).paper_item(paper)  # type: ignore[arg-type]
+    for fragment in (item.content_html or "", item.summary_html):
+        assert unsafe_bits(fragment) == []
+        assert all(u.startswith(("https://", "http://", "mailto:")) for u in urls_in(fragment))
