@@ -93,7 +93,7 @@ def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress
     fresh: dict[str, Entry] = {}
     todo: list[tuple[str, StatKey, str]] = []
     looked = time.time_ns()
-    refreshed = False
+    dirty: set[str] = set()
     for rel in sources.papers:
         try:
             st = stat_key(os.lstat(root / rel))
@@ -109,7 +109,7 @@ def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress
             digest_ = ""
         if known is not None and known.hash == digest_ and digest_:
             fresh[rel] = Entry(st, digest_, known.value, looked)
-            refreshed = True
+            dirty.add(rel)
         else:
             todo.append((rel, st, digest_))
     if todo:
@@ -117,6 +117,7 @@ def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress
                                       _pool_ok(config, len(todo), workers.PARSE_POOL_MIN), progress)
         for (rel, st, digest_), value in zip(todo, parsed):
             fresh[rel] = Entry(st, digest_, value, looked)
+            dirty.add(rel)
     papers: list[Paper] = []
     for rel in sources.papers:
         paper, found = fresh[rel].value
@@ -125,8 +126,8 @@ def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress
             papers.append(paper)
         if hashes is not None:
             hashes[rel] = fresh[rel].hash
-    if cache is not None and cache.enabled and (todo or refreshed or len(fresh) != len(entries)):
-        cache.save_entries(parse_key, fresh)
+    if cache is not None and cache.enabled and (dirty or len(fresh) != len(entries)):
+        cache.save_entries(parse_key, fresh, dirty)
     intros = [i for rel in sources.issues if (i := parse_issue(root, rel, config.base_path, problems))]
     pages: list[Page] = [p for rel in sources.pages if (p := parse_page(root, rel, config.base_path, problems))]
     vocabulary: dict[str, Tag] | None = parse_tags(root, sources.tags, problems) if sources.tags else None

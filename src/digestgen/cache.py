@@ -5,7 +5,7 @@ key kept outside the site (in the user's cache folder), because the site folder 
 from strangers' pull requests: a cache file that was not written by this user on this machine,
 a corrupt one, or one from another digestgen version is ignored with a warning, never trusted.
 
-- entries-<key>.bin: {source path: (stat, content hash, Paper, problems)}; the key covers
+- entries-<key>-<shard>.bin: {source path: (stat, content hash, Paper, problems)}; the key covers
   digestgen's version, site.yaml and the settings that parsing depends on.
 - state-<output>.bin: the fingerprint of the inputs of the last build into one output folder,
   the manifest it wrote, its warnings and summary, and an input key per rendered page.
@@ -32,6 +32,7 @@ MAGIC = b"digestgen-cache 1\n"
 KEY_BYTES = 32
 MAC_BYTES = 32
 KEEP_ENTRY_FILES = 4
+SHARDS = 32  # entry files per setting: an edit rewrites 1/32 of the cache
 
 StatKey = tuple[int, int, int, int]
 
@@ -128,6 +129,7 @@ class Cache:
 
     def __init__(self, root: Path, enabled: bool = True):
         self.folder = root / CACHE_DIR
+        self._shards: dict[int, set[str]] = {}
         self.key = signing_key() if enabled else None
         if self.key is not None and self.folder.is_symlink():
             warn(f"{CACHE_DIR} is a symbolic link; not using the build cache")
@@ -182,11 +184,25 @@ class Cache:
             tmp.unlink(missing_ok=True)
 
     def entries(self, key: str) -> dict[str, Entry]:
-        payload = self._read(f"entries-{key[:16]}.bin", "entries", key)
-        return payload if isinstance(payload, dict) else {}
+        """Every cached paper for these settings (an edit rewrites only its own shard)."""
+        found: dict[str, Entry] = {}
+        self._shards = {}
+        for number in range(SHARDS):
+            payload = self._read(f"entries-{key[:16]}-{number:02d}.bin", "entries", key)
+            if isinstance(payload, dict):
+                found.update(payload)
+                self._shards[number] = set(payload)
+        return found
 
-    def save_entries(self, key: str, entries: dict[str, Entry]) -> None:
-        self._write(f"entries-{key[:16]}.bin", "entries", key, entries)
+    def save_entries(self, key: str, entries: dict[str, Entry], dirty: set[str]) -> None:
+        """Write the shards holding a changed, added or removed entry."""
+        shards: dict[int, dict[str, Entry]] = {}
+        for rel, entry in entries.items():
+            shards.setdefault(shard_of(rel), {})[rel] = entry
+        for number in range(SHARDS):
+            members = shards.get(number, {})
+            if set(members) != self._shards.get(number, set()) or any(shard_of(rel) == number for rel in dirty):
+                self._write(f"entries-{key[:16]}-{number:02d}.bin", "entries", key, members)
         self._prune("entries-", KEEP_ENTRY_FILES)
 
     def state(self, output: Path) -> BuildState:
@@ -206,13 +222,21 @@ class Cache:
         return f"state-{hexhash(str(output))[:16]}.bin"
 
     def _prune(self, prefix: str, keep: int) -> None:
-        """Keep the newest few files of a kind (e.g. entries for build and for serve)."""
+        """Keep the files of the newest few settings (e.g. entries for build and for serve)."""
         try:
-            files = sorted(self.folder.glob(prefix + "*.bin"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-            for old in files[keep:]:
-                old.unlink(missing_ok=True)
+            newest: dict[str, int] = {}
+            for path in self.folder.glob(prefix + "*.bin"):
+                group = path.name.split("-")[1]
+                newest[group] = max(newest.get(group, 0), path.stat().st_mtime_ns)
+            for group in sorted(newest, key=newest.__getitem__, reverse=True)[keep:]:
+                for old in self.folder.glob(f"{prefix}{group}-*.bin"):
+                    old.unlink(missing_ok=True)
         except OSError:
             pass
+
+
+def shard_of(rel: str) -> int:
+    return hashlib.blake2b(rel.encode("utf-8", "surrogateescape"), digest_size=2).digest()[0] % SHARDS
 
 
 def tree_stats(root: Path, folders: Iterable[str]) -> list[tuple[str, StatKey]]:

@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -64,8 +65,13 @@ def _show(path: Path, root: Path) -> str:
         return path.name or str(path)
 
 
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(?:/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
+
+
 def safe_relpath(name: str) -> str:
     """Normalise an output path and make sure it stays inside the output folder."""
+    if _PLAIN_PATH.fullmatch(name):
+        return name  # the common case: no '.', '..' or empty parts, nothing to normalise
     if "\\" in name or name.startswith("/") or any(ord(c) < 32 or ord(c) == 127 for c in name):
         raise ValueError(f"unsafe output path {name!r}")
     parts = PurePosixPath(name).parts

@@ -7,7 +7,8 @@ sources always produce the same model.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from bisect import bisect_left
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from digestgen.config import SiteConfig
@@ -220,31 +221,21 @@ def _check_pages(pages: list[Page], problems: list[Problem]) -> list[Page]:
 def _related(papers: list[Paper], tags: dict[str, TagInfo]) -> dict[str, list[Paper]]:
     """Papers sharing the most tags, then the nearest in date; bounded work per paper."""
     index = {p.id: i for i, p in enumerate(papers)}
+    # each tag's papers as positions in papers (ascending: both lists are newest first)
+    positions = {slug: [index[p.id] for p in info.papers] for slug, info in tags.items()}
+    half = RELATED_SCAN // 2
     related: dict[str, list[Paper]] = {}
-    for paper in papers:
-        scores: dict[str, int] = defaultdict(int)
-        pos = index[paper.id]
+    for pos, paper in enumerate(papers):
+        scores: Counter[int] = Counter()
         for tag in paper.tags:
-            members = tags[tag].papers  # newest first, like papers
+            members = positions[tag]
             # scan the members nearest in time to this paper, not the whole tag
-            lo = max(0, _bisect(members, pos, index) - RELATED_SCAN // 2)
-            for other in members[lo : lo + RELATED_SCAN]:
-                if other.id != paper.id:
-                    scores[other.id] += 1
-        best = sorted(scores, key=lambda i: (-scores[i], abs(index[i] - pos), i))[:RELATED_LIMIT]
-        related[paper.id] = [papers[index[i]] for i in best]
+            lo = max(0, bisect_left(members, pos) - half)
+            scores.update(members[lo : lo + RELATED_SCAN])
+        scores.pop(pos, None)
+        best = sorted(scores, key=lambda i: (-scores[i], abs(i - pos), papers[i].id))[:RELATED_LIMIT]
+        related[paper.id] = [papers[i] for i in best]
     return related
-
-
-def _bisect(members: list[Paper], pos: int, index: dict[str, int]) -> int:
-    lo, hi = 0, len(members)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if index[members[mid].id] < pos:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
 
 
 def _check_internal_links(model: SiteModel, parsed: list[Paper], pages: list[Page], problems: list[Problem],
