@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,6 +163,22 @@ def _walk(root: Path, sub: str, problems: list[Problem]) -> list[str]:
     return found
 
 
+_SCRIPTED_SVG = re.compile(rb"<script|\son[a-z]+\s*=|javascript:", re.I)
+
+
+def _active(file: Path) -> bool:
+    """Static files a browser runs script from: HTML, JavaScript, and SVG with script in it."""
+    suffix = file.suffix.lower()
+    if suffix in (".html", ".htm", ".xhtml", ".shtml", ".js", ".mjs"):
+        return True
+    if suffix == ".svg":
+        try:
+            return bool(_SCRIPTED_SVG.search(file.read_bytes()[:2_000_000]))
+        except OSError:
+            return False
+    return False
+
+
 def discover(root: Path) -> Sources:
     """Find every content file; anything unexpected is reported, never silently skipped."""
     sources = Sources()
@@ -178,7 +195,10 @@ def discover(root: Path) -> Sources:
         (sources.issues if rel.endswith(".md") else []).append(rel)
     for rel in _walk(root, "content/pages", sources.problems):
         (sources.pages if rel.endswith(".md") else []).append(rel)
-    _walk(root, "static", sources.problems)  # reports symlinks under static/
+    for rel in _walk(root, "static", sources.problems):  # also reports symlinks under static/
+        if _active(root / rel):
+            sources.problems.append(Problem(rel, 1, 1, "(file)", "can run script on the site's pages when opened; static/ is "
+                                            "published as-is, so have a maintainer review it like code", "warning"))
     tags = root / "content" / "tags.yaml"
     if tags.is_symlink():
         sources.problems.append(Problem("content/tags.yaml", 1, 1, "(file)", "is a symbolic link; digestgen does not follow links"))
@@ -216,9 +236,12 @@ def _stem(rel: str) -> str:
     return name.rsplit(".", 1)[0]
 
 
-def _warn(problems: list[Problem], rel: str, name: str, warnings: list[tuple[int, str]], col: int = 1) -> None:
+def _warn(problems: list[Problem], rel: str, name: str, warnings: list[tuple[int, str]], col: int = 1,
+          errors: list[tuple[int, str]] | None = None) -> None:
     for line, message in warnings:
         problems.append(Problem(rel, line, col, name, message, "warning"))
+    for line, message in errors or []:
+        problems.append(Problem(rel, line, col, name, message))
 
 
 def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Paper | None, list[Problem]]:
@@ -245,9 +268,9 @@ def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Pa
                       first_line=doc.mark(("abstract",))[0]) if fields.abstract else None
     rendered_note = render(note, doc_id=f"{pid}-note", base_path=base_path, first_line=note_line) if note.strip() else None
     if abstract:
-        _warn(problems, rel, "abstract", abstract.warnings)
+        _warn(problems, rel, "abstract", abstract.warnings, errors=abstract.errors)
     if rendered_note:
-        _warn(problems, rel, "note", rendered_note.warnings)
+        _warn(problems, rel, "note", rendered_note.warnings, errors=rendered_note.errors)
     marks = tuple((".".join(map(str, key)), *doc.mark(key)) for key in doc.marks if 1 <= len(key) <= 2)
     links = [(line, href) for line, href in (rendered_note.internal_links if rendered_note else [])]
     paper = Paper(
@@ -272,7 +295,7 @@ def parse_issue(root: Path, rel: str, base_path: str, problems: list[Problem]) -
     if fields is None:
         return None
     intro = render(doc.body, doc_id=f"issue-{key}", base_path=base_path, first_line=doc.body_line)
-    _warn(problems, rel, "intro", intro.warnings)
+    _warn(problems, rel, "intro", intro.warnings, errors=intro.errors)
     return IssueIntro(key, rel, fields.title, fields.summary, intro.html, doc.body_line, tuple(intro.internal_links))
 
 
@@ -293,7 +316,7 @@ def parse_page(root: Path, rel: str, base_path: str, problems: list[Problem]) ->
     if fields is None:
         return None
     body = render(doc.body, doc_id=f"page-{slug}", base_path=base_path, first_line=doc.body_line)
-    _warn(problems, rel, "body", body.warnings)
+    _warn(problems, rel, "body", body.warnings, errors=body.errors)
     return Page(slug, rel, fields.title, fields.description, body.html, fields.draft, tuple(body.internal_links))
 
 

@@ -25,6 +25,7 @@ _STRIP = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]+")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 MAX_MATH = 2000
 MAX_NESTING = 40
+MAX_HTML = 250_000  # characters of HTML one field may render to: formulas and links expand the most
 
 MATHML_TAGS = frozenset(
     "math mrow mi mn mo ms mtext mspace msup msub msubsup mfrac msqrt mroot mstyle merror mpadded "
@@ -127,6 +128,7 @@ class Rendered:
     html: str
     warnings: list[tuple[int, str]] = field(default_factory=list)
     internal_links: list[tuple[int, str]] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _render_link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
@@ -206,6 +208,10 @@ def render(text: str, *, doc_id: str = "", base_path: str = "/", first_line: int
                 if href.startswith("/") and not href.startswith("//"):
                     result.internal_links.append((line, href))
     result.html = md.renderer.render(tokens, md.options, env)
+    if len(result.html) > MAX_HTML:  # it is copied onto every listing and feed of the entry
+        result.errors.append((first_line, f"renders to {len(result.html):,} characters of HTML; the limit is {MAX_HTML:,} "
+                                          "(formulas and links expand the most): shorten it"))
+        result.html = ""
     return result
 
 

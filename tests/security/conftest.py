@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from security_helpers import EPOCH, build, make_site, pinned_env
+from .security_helpers import EPOCH, build, make_site, pinned_env
 
 
 @pytest.fixture(autouse=True)

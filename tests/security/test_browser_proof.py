@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from security_helpers import MARKER, build, hostile_site, pinned_env
+from .security_helpers import MARKER, build, hostile_site, pinned_env
 
 pytest.importorskip("playwright")
 from playwright.sync_api import sync_playwright  # noqa: E402

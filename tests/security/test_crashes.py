@@ -16,7 +16,7 @@ import pytest
 
 from digestgen.errors import BuildLockedError
 from digestgen.output import build_lock
-from security_helpers import EPOCH, build, debris, make_site, run_cli, tree, write
+from .security_helpers import EPOCH, build, debris, make_site, run_cli, tree, write
 
 EXTRA = '---\ntitle: "Another paper"\ndate: 2025-11-21\narxiv: "2511.00002"\ntags: [safety, crashes]\n---\nNote {n}.\n'
 

@@ -11,7 +11,7 @@ from jinja2 import nodes
 
 from digestgen.markdown import render, safe_link
 from digestgen.render import builtin_theme, jsonld
-from security_helpers import MARKDOWN_PAYLOADS, MARKER, TEXT_PAYLOADS, build, hostile_site, pinned_env, scan_html, scan_output
+from .security_helpers import MARKDOWN_PAYLOADS, MARKER, TEXT_PAYLOADS, build, hostile_site, pinned_env, scan_html, scan_output
 
 
 @pytest.fixture(scope="module")

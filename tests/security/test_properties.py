@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digestgen.markdown import render
-from security_helpers import MARKER, PROBLEM_LINE, SUMMARY_LINE, build, front_matter, make_site, pinned_env, scan_html, scan_output, write, yq, Raw
+from .security_helpers import MARKER, PROBLEM_LINE, SUMMARY_LINE, build, front_matter, make_site, pinned_env, scan_html, scan_output, write, yq, Raw
 
 ANY_CHAR = st.characters(codec=None, exclude_categories=())  # every code point, surrogates included
 ANY_TEXT = st.text(ANY_CHAR, max_size=60)

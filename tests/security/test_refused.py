@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from digestgen.yamlio import MAX_FILE_BYTES
-from security_helpers import SITE_YAML, build, refused_build, tree, write
+from .security_helpers import SITE_YAML, assert_refused, build, refused_build, tree, write
 
 HEAD = '---\ntitle: "Hostile"\ndate: 2025-11-20\n'
 P = "content/papers/2511.99999.md"
@@ -345,3 +345,23 @@ def test_build_reads_nothing_outside_the_site(site: Path, tmp_path: Path) -> Non
     assert run.code == 0, run.err
     assert all(b"TOPSECRET" not in p.read_bytes() for p in (site / "public").rglob("*") if p.is_file())
     assert {k: v for k, v in tree(tmp_path).items() if not k.startswith("site/")} == outside
+
+
+@pytest.mark.parametrize("rel, text, active", [
+    ("static/page.html", "<script>alert(1)</script>", True),
+    ("static/app.js", "alert(1)", True),
+    ("static/logo.svg", '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', True),
+    ("static/x.svg", '<svg><script>alert(1)</script></svg>', True),
+    ("static/plain.svg", '<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>', False),
+    ("static/figure.png", "\x89PNG", False),
+])
+def test_active_static_files_are_flagged_and_strict_refuses(site: Path, rel: str, text: str, active: bool) -> None:
+    write(site, rel, text)
+    run = build(site)
+    assert run.code == 0, run.err
+    flagged = [m for m in run.problems if m["path"] == rel and "script" in m["message"]]
+    assert bool(flagged) is active, run.err
+    if active:
+        before = tree(site / "public")
+        strict = build(site, "--strict")
+        assert_refused(site, strict, before, 1, [(rel, "(file)", "review")])

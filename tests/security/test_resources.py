@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from digestgen.markdown import MAX_MATH, MAX_NESTING, render
+from digestgen.markdown import MAX_HTML, MAX_MATH, MAX_NESTING, render
 from digestgen.schema import MAX_AUTHORS, MAX_TAGS, MAX_TEXT, MAX_TITLE
-from security_helpers import build, refused_build, scan_html, write
+from .security_helpers import build, refused_build, scan_html, write
 
 HEAD = '---\ntitle: "Heavy"\ndate: 2025-11-20\narxiv: "2511.99999"\n'
 P = "content/papers/2511.99999.md"
@@ -94,3 +94,24 @@ def test_thousands_of_authors_within_the_limit_render(site: Path) -> None:
     assert authors[-1] in page
     home = (site / "public" / "index.html").read_text("utf-8")
     assert home.count("Author Number") < 50  # cards collapse long lists
+
+
+def test_expansion_is_capped_so_one_entry_cannot_flood_the_output(site: Path) -> None:
+    """100 k characters of formulas render to megabytes, copied to every tag page and feed: refused."""
+    tags = "[" + ", ".join(f"t{i}" for i in range(MAX_TAGS)) + "]"
+    formulas = "$x$ " * (MAX_TEXT // 4 - 10)
+    write(site, P, HEAD + f"tags: {tags}\n---\n{formulas}\n")
+    started = time.process_time()
+    refused_build(site, 1, [(f"{P}:7:1", "note", f"the limit is {MAX_HTML:,}")])
+    assert time.process_time() - started < SECONDS
+
+
+def test_output_of_one_maximal_entry_stays_bounded(site: Path) -> None:
+    """The largest accepted entry (every limit near its maximum) builds to a bounded site."""
+    tags = "[" + ", ".join(f"t{i}" for i in range(MAX_TAGS)) + "]"
+    prose = ("word " * 12 + "\n\n") * (MAX_TEXT // 70)
+    write(site, P, HEAD + f"tags: {tags}\nabstract: |\n" + "".join("  " + line + "\n" for line in prose.splitlines()) + "---\n" + prose)
+    run = build(site)
+    assert run.code == 0, run.err
+    total = sum(p.stat().st_size for p in (site / "public").rglob("*") if p.is_file())
+    assert total < 2 * MAX_HTML * (4 * MAX_TAGS + 20)  # every tag page and feed, home, issue, paper, feeds
