@@ -319,3 +319,13 @@ def test_any_note_becomes_wrapped_plain_text(source: str) -> None:
     assert "<p>" not in text and "</" not in text
     for line in text.splitlines():
         assert len(line) <= 40 or " " not in line.strip().lstrip("> -").strip() or re.search(r"\S{20,}", line), line
+
+
+def test_site_yaml_email_and_id_domain_are_validated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "site.yaml").write_text('title: T\nbase_url: https://example.org/\nfeeds: {id_domain: "https://x.org/"}\n'
+                                        'email:\n  from: not an address\n  reply_to: "Editors <ed@example.org>"\n', "utf-8")
+    assert main(["check", "--site", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "site.yaml:3:20: feeds.id_domain: 'https://x.org/' is not a domain name" in err
+    assert "site.yaml:5:9: email.from: 'not an address' is not an email address" in err
+    assert "reply_to" not in err
