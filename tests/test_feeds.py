@@ -276,6 +276,17 @@ def test_text_xml_cannot_carry_is_a_content_error_with_file_and_field() -> None:
     assert "U+000B" in str(caught.value) and "U+FFFE" in str(caught.value)
 
 
+def test_lxml_refusal_is_still_reported_with_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    model, _warnings = load_site(load_config(FEEDS_SITE))
+    model.papers[0] = dataclasses.replace(model.papers[0], tldr="tl\x01dr")
+    monkeypatch.setattr(feeds, "xml_problems", lambda model: [])  # as if the early check missed it
+    with pytest.raises(ContentError) as caught:
+        feeds.all_feeds(model, Renderer(model))
+    [problem] = caught.value.problems
+    assert (problem.path, problem.field) == (model.papers[0].source, "summary")
+    assert "U+0001" in problem.message
+
+
 @given(st.characters(codec="utf-8"))
 def test_invalid_character_check_matches_lxml(char: str) -> None:
     element = etree.Element("a")

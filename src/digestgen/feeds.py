@@ -81,6 +81,7 @@ class FeedItem:
     authors: tuple[str, ...] = ()
     categories: tuple[tuple[str, str, str], ...] = ()  # (slug, name, tag page URL)
     image: str | None = None
+    source: str = "site.yaml"  # the file the item comes from, for error messages
 
 
 @dataclass
@@ -177,6 +178,7 @@ class _Builder:
             authors=paper.authors[:MAX_AUTHORS],
             categories=tuple((t, tags[t].name if t in tags else t, self.url(f"/tags/{t}/")) for t in paper.tags),
             image=self.url(paper.image) if paper.image else None,
+            source=paper.source,
         )
 
     def issue_title(self, issue: Issue) -> str:
@@ -207,6 +209,7 @@ class _Builder:
             summary_text=summary_text,
             summary_html=summary_html,
             content_html=content,
+            source=issue.intro.source if issue.intro else "site.yaml",
         )
 
 
@@ -270,6 +273,14 @@ def _serialise(feed: Feed, model: SiteModel, writer: Callable[[Feed, SiteModel],
     try:
         return writer(feed, model)
     except ValueError as exc:  # lxml refuses some text; xml_problems should have caught it first
+        for item in feed.items:
+            for name, value in vars(item).items():
+                char = _bad(value) if name != "source" else None
+                if char is not None:
+                    field_name = {"summary_text": "summary", "summary_html": "summary", "content_html": "content",
+                                  "categories": "tags"}.get(name, name)
+                    raise ContentError([Problem(item.source, 1, 1, field_name, f"contains the character U+{ord(char):04X}, "
+                                                                       f"which XML feeds cannot carry; remove it")]) from None
         raise ContentError([Problem("site.yaml", 1, 1, "feeds", f"/{feed.path} could not be written: {exc}")]) from None
 
 
@@ -435,8 +446,10 @@ def xml_problems(model: SiteModel) -> list[Problem]:
             if char is not None:
                 report("content/tags.yaml", 1, 1, f"{tag.slug}.{name}", char)
     fields = model.config.fields
+    author = fields.author
     for name, value in (("title", fields.title), ("description", fields.description),
-                        ("author.name", fields.author.name if fields.author else None)):
+                        ("author.name", author.name if author else None), ("author.email", author.email if author else None),
+                        ("author.url", author.url if author else None)):
         char = _bad(value)
         if char is not None:
             report("site.yaml", 1, 1, name, char)
