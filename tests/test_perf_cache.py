@@ -209,7 +209,7 @@ def test_killed_patch_is_undone_by_the_next_build(tmp_path: Path, monkeypatch: p
 
     monkeypatch.setattr(output_mod, "rollback", lambda output: None)  # a killed process cleans nothing
     monkeypatch.setattr("digestgen.build._search_hook", lambda model: None)
-    monkeypatch.setattr("digestgen.build._budget_checked", lambda hook, warnings, config, memo=None: die)
+    monkeypatch.setattr("digestgen.build._budget_checked", lambda *args: die)
     with pytest.raises(Killed):
         build(site)
     assert (site / ".public.journal").exists()

@@ -268,16 +268,20 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
             # patch the published folder in place when the last build's manifest describes all of it
             staging = Staging(config.output, patch=trusted and state.patchable and search_hook is None)
             try:
-                page_keys = _render_pages(model, renderer, routes, staging, previous_pages, hashes, render_key, progress)
-                extras = render_extras(model, renderer, sitemap_urls(model, routes), (r.path for r in routes))
-                for name in sorted(extras):
-                    staging.put(name, extras[name])
-                del extras
+
+                def add_extras() -> None:  # feeds, exports, static: while the workers render pages
+                    extras = render_extras(model, renderer, sitemap_urls(model, routes), (r.path for r in routes))
+                    for name in sorted(extras):
+                        staging.put(name, extras[name])
+
+                page_keys = _render_pages(model, renderer, routes, staging, previous_pages, hashes, render_key,
+                                          progress, add_extras)
             except BaseException:
                 staging.abort()
                 raise
             weights = state.weights if trusted else {}
-            stats = staging.commit(_budget_checked(_timed(search_hook, search_time, progress), warnings, config, weights))
+            stats = staging.commit(_budget_checked(_timed(search_hook, search_time, progress), warnings, config, weights,
+                                                   staging.manifest))
             manifest = _manifest_hash(config.output)
     finally:
         progress.done()
@@ -296,7 +300,8 @@ KEYED_TEMPLATES = frozenset({"paper.html", "issue.html", "tag.html"})
 
 
 def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: Staging, previous: dict[str, str],
-                  hashes: dict[str, str], render_key: str, progress: Progress) -> dict[str, str]:
+                  hashes: dict[str, str], render_key: str, progress: Progress,
+                  meanwhile: Callable[[], None] | None = None) -> dict[str, str]:
     """Render every page whose inputs changed into staging; link the others. Returns page keys."""
     site_key = hexhash(render_key, [(t.slug, t.name, t.description) for t in model.tags.values()],
                        [(i.key, i.title) for i in model.issues])
@@ -310,7 +315,7 @@ def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: S
                 continue
         todo.append(number)
     workers.render_pages(renderer, routes, todo, staging,
-                         _pool_ok(model.config, len(todo), workers.RENDER_POOL_MIN), progress)
+                         _pool_ok(model.config, len(todo), workers.RENDER_POOL_MIN), progress, meanwhile)
     return keys
 
 
@@ -383,13 +388,14 @@ def _timed(hook: Callable[[Path], None] | None, seconds: list[float], progress: 
     return run
 
 
-def _budget_checked(hook: Callable[[Path], None] | None, warnings: list[Problem],
-                    config: SiteConfig, memo: dict[str, Any] | None = None) -> Callable[[Path], None]:
+def _budget_checked(hook: Callable[[Path], None] | None, warnings: list[Problem], config: SiteConfig,
+                    memo: dict[str, Any] | None = None, files: dict[str, str] | None = None) -> Callable[[Path], None]:
     """Warn about pages heavier than the theme's page-weight budget, then run hook."""
     from digestgen.render import budget_warnings
 
     def run(folder: Path) -> None:
-        warnings.extend(budget_warnings(folder, config.base_path, config.output.name, memo=memo))
+        names = list(files) if files is not None else None  # every page of this build, without a walk
+        warnings.extend(budget_warnings(folder, config.base_path, config.output.name, memo=memo, names=names))
         if hook is not None:
             hook(folder)
 

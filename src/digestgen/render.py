@@ -298,7 +298,7 @@ PAGE_BUDGET = 100 * 1024  # bytes over the wire (gzip) for one page with its CSS
 
 
 def page_weights(folder: Path, base_path: str, skip: tuple[str, ...] = (),
-                 memo: dict[str, Any] | None = None) -> dict[str, int]:
+                 memo: dict[str, Any] | None = None, names: list[str] | None = None) -> dict[str, int]:
     """Gzipped bytes of every HTML page in folder plus the stylesheets and scripts it loads.
 
     memo (optional, kept by the caller between builds) remembers each file's gzipped size and
@@ -332,8 +332,9 @@ def page_weights(folder: Path, base_path: str, skip: tuple[str, ...] = (),
         return packed[name]
 
     weights = {}
-    for path in sorted(folder.rglob("*.html")):
-        name = path.relative_to(folder).as_posix()
+    if names is None:  # the caller may know the files already (the build's manifest)
+        names = [path.relative_to(folder).as_posix() for path in folder.rglob("*.html")]
+    for name in sorted(n for n in names if n.endswith(".html")):
         if name.startswith(skip):
             continue
         own, assets = measure(name, True)
@@ -342,7 +343,7 @@ def page_weights(folder: Path, base_path: str, skip: tuple[str, ...] = (),
 
 
 def budget_warnings(folder: Path, base_path: str, output: str, budget: int | None = None,
-                    memo: dict[str, Any] | None = None) -> list[Problem]:
+                    memo: dict[str, Any] | None = None, names: list[str] | None = None) -> list[Problem]:
     """One warning per list page (home, issues, tags...) heavier than the budget over the wire.
 
     Paper pages show one paper and are skipped to keep big builds fast; the search index is
@@ -352,7 +353,7 @@ def budget_warnings(folder: Path, base_path: str, output: str, budget: int | Non
     return [Problem(f"{output}/{name}", 1, 1, "size",
                     f"{weight / 1024:.0f} KB over the wire (HTML, CSS and JS, gzip) exceeds the {budget // 1024} KB "
                     "page budget; split the issue or trim long notes", "warning")
-            for name, weight in page_weights(folder, base_path, ("papers/", "pagefind/"), memo).items() if weight > budget]
+            for name, weight in page_weights(folder, base_path, ("papers/", "pagefind/"), memo, names).items() if weight > budget]
 
 
 LINK_NAMES = {

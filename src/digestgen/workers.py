@@ -12,7 +12,7 @@ import datetime as dt
 import gc
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,8 +81,11 @@ def _render_chunk(numbers: Sequence[int]) -> list[tuple[str, str, int, bool]]:
 
 
 def render_pages(renderer: Any, routes: list[Any], numbers: list[int], staging: Any, use_pool: bool,
-                 progress: Progress | None) -> None:
-    """Render routes[n] for every n into the staging folder (workers write the files)."""
+                 progress: Progress | None, meanwhile: Callable[[], None] | None = None) -> None:
+    """Render routes[n] for every n into the staging folder (workers write the files).
+
+    meanwhile, if given, runs in this process while the workers render (or after, without them).
+    """
     _job["render"] = (renderer, routes, staging.tmp, staging.output, staging.previous, staging.patch)
     _job["made"] = set()
     try:
@@ -91,9 +94,14 @@ def render_pages(renderer: Any, routes: list[Any], numbers: list[int], staging: 
                 staging.put(routes[n].path, renderer.render(routes[n]))
                 if progress:
                     progress.advance("rendering", 1, len(numbers))
+            if meanwhile is not None:
+                meanwhile()
             return
         with _pool(cpus()) as pool:
-            for done in pool.imap_unordered(_render_chunk, list(_chunks(numbers, RENDER_CHUNK))):
+            results = pool.imap_unordered(_render_chunk, list(_chunks(numbers, RENDER_CHUNK)))
+            if meanwhile is not None:
+                meanwhile()
+            for done in results:
                 for rel, digest_, size, written in done:
                     staging.record(rel, digest_, size, written)
                 if progress:
