@@ -23,7 +23,8 @@ from lxml import html as lxml_html
 
 from digestgen.cli import main
 from digestgen.errors import UsageError
-from digestgen.mail import MAX_HTML_BYTES, html_to_text, parse_recipients, smtp_settings
+from digestgen.mail import MAX_HTML_BYTES, html_to_text
+from digestgen.sending import parse_recipients, smtp_settings
 
 SMTP_ENV = ("DIGESTGEN_SMTP_HOST", "DIGESTGEN_SMTP_PORT", "DIGESTGEN_SMTP_USER", "DIGESTGEN_SMTP_PASSWORD",
             "DIGESTGEN_SMTP_STARTTLS")

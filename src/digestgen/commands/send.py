@@ -28,14 +28,8 @@ def run(args: argparse.Namespace) -> int:
     from digestgen.build import load_site
     from digestgen.config import BuildOptions, load_config
     from digestgen.errors import printable
-    from digestgen.mail import (
-        build_message,
-        parse_recipients,
-        pick_issue,
-        render_edition,
-        send_all,
-        smtp_settings,
-    )
+    from digestgen.mail import pick_issue, render_edition
+    from digestgen.sending import build_message, parse_recipients, send_all, smtp_settings
 
     recipients = parse_recipients(args.to)
     settings = None if args.dry_run else smtp_settings()
