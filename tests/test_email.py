@@ -87,7 +87,7 @@ def test_email_text_is_readable_plain_text(edition: tuple[Path, Path]) -> None:
     assert "1. Agents at scale: <b>bold</b> & friends [featured]" in text
     assert f"   {BASE}papers/p-alpha/" in lines
     assert "   Code: https://github.com/example/alpha" in lines
-    assert "   - one" in lines and "   - two" in lines
+    assert "   - one\n   - two\n" in text
     assert f"beta <{BASE}papers/p-beta/>" in text
     assert "↩" not in text  # footnote back-links mean nothing in text
     assert "Unsubscribe: https://lists.example.org/unsubscribe?list=feeds&email={email}" in lines
@@ -128,7 +128,7 @@ def test_html_to_text() -> None:
               '<p><math display="inline"><semantics><mrow><mi>x</mi></mrow>'
               '<annotation encoding="application/x-tex">x^2</annotation></semantics></math> done</p>')
     assert html_to_text(source, "https://s.org/d/") == (
-        "See this <https://s.org/x/> and https://e.org/.\n\n1. first\n\n2. second\n\n> quoted\n\n$x^2$ done")
+        "See this <https://s.org/x/> and https://e.org/.\n\n1. first\n2. second\n\n> quoted\n\n$x^2$ done")
 
 
 # --- send ------------------------------------------------------------------------------------

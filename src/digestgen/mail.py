@@ -223,7 +223,7 @@ class _Text(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.base = base
         self.width = width
-        self.blocks: list[str] = []
+        self.blocks: list[tuple[str, bool]] = []  # (text, inside a list)
         self.words: list[str] = []
         self.prefix = ""
         self.lists: list[list[int]] = []  # per open list: [next number] or [] for bullets
@@ -240,14 +240,14 @@ class _Text(HTMLParser):
         self.words = []
         if self.pre:
             if text.strip("\n"):
-                self.blocks.append(textwrap.indent(text.strip("\n"), "    "))
+                self.blocks.append((textwrap.indent(text.strip("\n"), "    "), False))
             return
         if not text.strip():
             return
         lead = "> " * self.quote
         first = lead + self.prefix
         rest = lead + " " * len(self.prefix)
-        self.blocks.append(wrap(text, self.width, first=first, indent=rest))
+        self.blocks.append((wrap(text, self.width, first=first, indent=rest), bool(self.lists)))
         self.prefix = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -337,4 +337,11 @@ def html_to_text(html: str, base: str, width: int = TEXT_WIDTH) -> str:
     parser.feed(html)
     parser.close()
     parser.flush()
-    return "\n\n".join(parser.blocks)
+    out: list[str] = []
+    previous_in_list = False
+    for text, in_list in parser.blocks:
+        if out:
+            out.append("\n" if in_list and previous_in_list else "\n\n")  # list items stay together
+        out.append(text)
+        previous_in_list = in_list
+    return "".join(out)

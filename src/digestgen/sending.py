@@ -7,6 +7,7 @@ reported and the others still get theirs.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import smtplib
 import ssl
@@ -14,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import quote
 
@@ -121,7 +122,7 @@ def build_message(model: SiteModel, edition: Edition, recipient: str, *, date: s
     msg["To"] = recipient
     if email_cfg.reply_to:
         msg["Reply-To"] = email_cfg.reply_to
-    msg["Date"] = date or formatdate(localtime=False)
+    msg["Date"] = date or format_datetime(dt.datetime.now(dt.timezone.utc))
     domain = parseaddr(sender)[1].rpartition("@")[2] or None
     msg["Message-ID"] = message_id or make_msgid("digest", domain=domain)
     if email_cfg.unsubscribe_url:
