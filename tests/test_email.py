@@ -330,3 +330,38 @@ def test_site_yaml_email_and_id_domain_are_validated(tmp_path: Path, capsys: pyt
     assert "site.yaml:3:20: feeds.id_domain: 'https://x.org/' is not a domain name" in err
     assert "site.yaml:5:9: email.from: 'not an address' is not an email address" in err
     assert "reply_to" not in err
+
+
+def test_email_reads_well_in_light_and_dark_clients(edition: tuple[Path, Path]) -> None:
+    """Chromium stands in for a client that honours prefers-color-scheme (Apple Mail, iOS)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from helpers_theme import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip
+
+    chromium_or_skip()
+    _site, out = edition
+    url = (out / "issues/2025-W48/email.html").as_uri()
+    colours = {}
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            for scheme in ("light", "dark"):
+                page = browser.new_page(color_scheme=scheme, viewport={"width": 380, "height": 800})
+                page.route("**/*", lambda route: route.abort() if not route.request.url.startswith("file:") else route.continue_())
+                page.goto(url)
+                colours[scheme] = page.evaluate("""() => {
+                    const style = (sel) => getComputedStyle(document.querySelector(sel));
+                    return {bg: style('.container').backgroundColor, text: style('.cell').color,
+                            link: style('.cell a').color, wide: document.documentElement.scrollWidth};
+                }""")
+                page.close()
+        finally:
+            browser.close()
+
+    def luminance(rgb: str) -> float:
+        r, g, b = (int(x) for x in re.findall(r"\d+", rgb)[:3])
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = colours["light"], colours["dark"]
+    assert luminance(light["bg"]) > 200 and luminance(light["text"]) < 80
+    assert luminance(dark["bg"]) < 60 and luminance(dark["text"]) > 180 and luminance(dark["link"]) > 120
+    assert light["wide"] <= 380 and dark["wide"] <= 380  # no sideways scrolling on a phone

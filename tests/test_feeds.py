@@ -199,8 +199,10 @@ def test_pages_link_feeds(out: Path) -> None:
         assert f'type="{kind}"' in home and f'href="{path}"' in home
     tag = (out / "tags/agents/index.html").read_text("utf-8")
     assert 'href="/digest/tags/agents/feed.xml"' in tag
-    for page in out.rglob("index.html"):
-        assert 'href="/digest/feed.xml"' in page.read_text("utf-8"), page
+    for page in [*out.rglob("index.html"), out / "404.html"]:
+        head, _, body = page.read_text("utf-8").partition("</head>")
+        assert 'rel="alternate" type="application/atom+xml"' in head and 'href="/digest/feed.xml"' in head, page
+        assert 'href="/digest/feed.xml"' in body.split("<footer", 1)[1], page  # and a visible link in the footer
 
 
 def test_ids_survive_title_scheme_path_and_domain_changes(tmp_path: Path, out: Path) -> None:
