@@ -68,7 +68,7 @@ def check_slug(value: str) -> str:
 
 
 def _one_line(value: str) -> str:
-    if "\n" in value.strip():
+    if any(brk in value.strip() for brk in "\n\r\x85\u2028\u2029"):  # a CR would also split an email header
         raise ValueError("must be one line")
     value = value.strip()
     if not value:

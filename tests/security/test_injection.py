@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from jinja2 import nodes
 
 from digestgen.markdown import render, safe_link
 from digestgen.render import builtin_theme, jsonld
-from .security_helpers import MARKDOWN_PAYLOADS, MARKER, TEXT_PAYLOADS, build, hostile_site, pinned_env, scan_html, scan_output
+from .security_helpers import MARKDOWN_PAYLOADS, MARKER, TEXT_PAYLOADS, Raw, build, hostile_site, pinned_env, scan_html, scan_output
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +169,35 @@ def test_theme_scripts_never_build_html_from_data() -> None:
             if JS_SINKS.search(line) and "security-reviewed" not in line:
                 found.append(f"{path.name}:{number}: {line.strip()[:100]}")
     assert found == []
+
+
+LATEX = r"\input{/etc/passwd}} @misc{evil, title={\immediate\write18{touch pwned}} \def\x{y} \catcode`\@=11 %"
+
+
+def test_bibtex_exports_cannot_carry_latex_commands(site: Path) -> None:
+    """A reader who pastes the BibTeX into a paper must not run anything the entry wrote."""
+    from .security_helpers import front_matter, write
+
+    write(site, "content/papers/2511.99999.md", front_matter(
+        {"title": "Paper " + LATEX, "date": Raw("2025-11-20"), "arxiv": "2511.99999", "authors": [LATEX, "B } and C"],
+         "doi": "10.1234/x}\\input{y}"}, "note"))
+    run = build(site)
+    assert run.code in (0, 1) and "Traceback" not in run.err
+    if run.code == 1:  # the DOI may be refused; then check the entry without it
+        write(site, "content/papers/2511.99999.md", front_matter(
+            {"title": "Paper " + LATEX, "date": Raw("2025-11-20"), "arxiv": "2511.99999", "authors": [LATEX, "B } and C"]}, "n"))
+        run = build(site)
+        assert run.code == 0, run.err
+    texts = [p.read_text("utf-8") for p in (site / "public").rglob("*.bib")]
+    page = (site / "public" / "papers" / "2511.99999" / "index.html").read_text("utf-8")
+    texts.append(html_lib.unescape(re.search(r"<pre[^>]*>.*?@\w+\{.*?</pre>", page, re.S).group()))
+    assert any("2511.99999" in t for t in texts)
+    for text in texts:
+        for entry in re.findall(r"@\w+\{.*?\n\}\n", text, re.S):
+            assert not re.search(r"(?<!\\textbackslash\{\})\\(input|include|write|immediate|openout|def|catcode)\b",
+                                 entry.replace(r"\textbackslash{}", "")), entry
+            depth = 0
+            for ch in re.sub(r"\\[{}]", "", entry):
+                depth += (ch == "{") - (ch == "}")
+                assert depth >= 0, entry
+            assert depth == 0, entry

@@ -365,3 +365,24 @@ def test_active_static_files_are_flagged_and_strict_refuses(site: Path, rel: str
         before = tree(site / "public")
         strict = build(site, "--strict")
         assert_refused(site, strict, before, 1, [(rel, "(file)", "review")])
+
+
+@pytest.mark.parametrize("brk", ["\\r", "\\n", "\\x85", "\\u2028", "\\u2029"])
+@pytest.mark.parametrize("where, text, field", [
+    (P, '---\ntitle: "Paper{b}Bcc: victim@example.org"\ndate: 2025-11-20\n---\n', "title"),
+    (P, paper('authors: ["A{b}B"]'), "authors.0"),
+    (P, paper('tldr: "x{b}Subject: y"'), "tldr"),
+    (P, paper('submitted_by: "x{b}y"'), "submitted_by"),
+    ("content/issues/2025-W47.md", '---\ntitle: "Week{b}Bcc: victim@example.org"\n---\nintro\n', "title"),
+    ("content/pages/about.md", '---\ntitle: "About{b}x"\n---\nbody\n', "title"),
+    ("content/tags.yaml", 'safety:\n  name: "Safety{b}x"\n', "safety.name"),
+])
+def test_line_breaks_in_one_line_fields_refused(site: Path, brk: str, where: str, text: str, field: str) -> None:
+    """A CR in a title would otherwise reach email headers (Subject) and plain-text editions."""
+    write(site, where, text.replace("{b}", brk))
+    refused_build(site, 1, [(where, field, "one line")])
+
+
+def test_line_break_in_site_title_refused(site: Path) -> None:
+    write(site, "site.yaml", SITE_YAML.replace("title: Security Digest", 'title: "Digest\\rBcc: victim@example.org"'))
+    refused_build(site, 2, [("site.yaml:1:8", "title", "one line")])
