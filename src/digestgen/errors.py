@@ -37,7 +37,7 @@ class Problem:
         kind = "warning" if self.severity == "warning" else "error"
         msg = f"{self.field}: {self.message}"
         msg = msg.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        path = self.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+        path = self.path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(",", "%2C").replace(":", "%3A")
         return printable(f"::{kind} file={path},line={self.line},col={self.column}::{msg}")
 
 

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import feedparser
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -129,3 +130,34 @@ def test_any_markdown_note_renders_without_script_handlers_or_javascript_urls(te
     assert not re.search(r"<script|<\w[^>]*\son\w+\s*=", html, re.I)
     for href in re.findall(r'(?:href|src)="([^"]*)"', html):
         assert not re.match(r"\s*(javascript|vbscript|data):", re.sub(r"[\x00-\x20]", "", href), re.I)
+
+
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(title=TEXT, authors=st.lists(TEXT, max_size=3), abstract=st.one_of(st.none(), TEXT), category=st.one_of(st.none(), TEXT),
+       link=TEXT)
+def test_imported_metadata_cannot_add_fields_to_an_entry(title: str, authors: list[str], abstract: str | None,
+                                                          category: str | None, link: str) -> None:
+    """`new`/`import` write API answers (strangers' titles and abstracts) into YAML: they stay values."""
+    import datetime as dt
+
+    entries = pytest.importorskip("digestgen.entries")
+    from digestgen.sources import PaperMeta
+    from digestgen.yamlio import load_mapping, split_front_matter
+
+    meta = PaperMeta(arxiv="2511.00001", title=title or "t", authors=authors, abstract=abstract, category=category,
+                     links={"code": link})
+    try:
+        text = entries.entry_text(dt.date(2025, 11, 20), meta)
+    except (ValueError, UnicodeError):
+        return  # refusing to write such metadata is fine
+    problems: list = []
+    parts = split_front_matter(text, "x.md", problems)
+    assert parts is not None, problems
+    front, body, _ = parts
+    assert body.strip() == ""  # nothing leaked below the front matter
+    doc = load_mapping(front, "x.md", 1, problems)
+    if doc is None:
+        return  # e.g. a control character: the curator gets a clean error at check time
+    assert set(doc.data) <= {"title", "date", "authors", "arxiv", "doi", "published", "tags", "upvotes", "links", "abstract"}
+    assert doc.data["title"] == (title or "t")
+    assert doc.data.get("links", {}) == {"code": link}

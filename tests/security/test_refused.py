@@ -386,3 +386,16 @@ def test_line_breaks_in_one_line_fields_refused(site: Path, brk: str, where: str
 def test_line_break_in_site_title_refused(site: Path) -> None:
     write(site, "site.yaml", SITE_YAML.replace("title: Security Digest", 'title: "Digest\\rBcc: victim@example.org"'))
     refused_build(site, 2, [("site.yaml:1:8", "title", "one line")])
+
+
+def test_github_annotations_cannot_be_forged(site: Path) -> None:
+    """`check --format github` output is read by the Actions runner: content must not start a command."""
+    from .security_helpers import run_cli
+
+    write(site, P, paper('"\\n::warning::forged": 1\ntags: ["a\\r\\n::add-mask::secret"]\ntldr: "x\\n::stop-commands::tok"'))
+    write(site, "content/papers/b\n::set-output name=x::y.md", paper('tldr: "x"'))
+    run = run_cli("check", "--site", str(site), "--format", "github")
+    assert run.code == 1
+    lines = run.out.splitlines()
+    assert lines and all(line.startswith(("::error file=", "::warning file=", "digestgen:")) for line in lines), run.out
+    assert sum(line.startswith("::") for line in lines) == len([m for m in lines if not m.startswith("digestgen:")])
