@@ -91,7 +91,7 @@ def test_search_finds_a_paper_by_an_abstract_word_and_a_tag_narrows(page: Page, 
     assert "tag=diffusion" in page.url and "q=model" in page.url
 
     page.select_option("#search-sort", "upvotes")
-    expect(page.locator("#search-status")).to_contain_text("tagged Diffusion")
+    page.wait_for_selector('#search-results[data-shown*="sort=upvotes"]')
     votes = [int(re.search(r"(\d+) upvotes", t)[1]) for t in page.locator(".result .meta").all_inner_texts()]
     assert votes == sorted(votes, reverse=True) and len(votes) == after
 

@@ -148,6 +148,7 @@
       return Promise.all(search.results.slice(0, LIMIT).map(function (r) { return r.data(); })).then(function (items) {
         if (mine !== serial) return;
         render(items);
+        list.setAttribute("data-shown", location.search);
         var what = s.q ? "for “" + s.q + "”" : "";
         if (s.tags.length) what += (what ? " " : "") + "tagged " + s.tags.map(function (t) { return tagNames[t] || t; }).join(" and ");
         status.textContent = total === 0 ? "No papers found " + what + "."
