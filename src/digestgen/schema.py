@@ -38,6 +38,7 @@ MAX_TITLE = 500
 MAX_AUTHORS = 3000
 MAX_TAGS = 50
 MAX_TEXT = 100_000
+MIN_DATE, MAX_DATE = dt.date(1000, 1, 1), dt.date(9000, 12, 31)
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 
@@ -88,7 +89,13 @@ def _timezone(value: str) -> str:
 
 def _to_date(value: Any, info: ValidationInfo) -> Any:
     tz = (info.context or {}).get("tz", dt.timezone.utc)
-    return as_date(value, tz)
+    try:
+        value = as_date(value, tz)
+    except OverflowError:
+        value = dt.date.max
+    if isinstance(value, dt.date) and not MIN_DATE <= value <= MAX_DATE:  # keeps week and feed arithmetic in range
+        raise ValueError(f"must be between {MIN_DATE} and {MAX_DATE}")
+    return value
 
 
 def _arxiv(value: str) -> str:

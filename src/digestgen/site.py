@@ -90,7 +90,10 @@ def issue_range(key: str, cadence: str) -> tuple[dt.date, dt.date]:
         return start, nxt - dt.timedelta(days=1)
     year, week = int(key[:4]), int(key[6:])
     start = dt.date.fromisocalendar(year, week, 1)
-    return start, start + dt.timedelta(days=6)
+    try:
+        return start, start + dt.timedelta(days=6)
+    except OverflowError:  # 9999-W52 ends after the last date Python knows
+        raise ValueError(key) from None
 
 
 def order_key(paper: Paper) -> tuple[object, ...]:

@@ -161,3 +161,26 @@ def test_imported_metadata_cannot_add_fields_to_an_entry(title: str, authors: li
     assert set(doc.data) <= {"title", "date", "authors", "arxiv", "doi", "published", "tags", "upvotes", "links", "abstract"}
     assert doc.data["title"] == (title or "t")
     assert doc.data.get("links", {}) == {"code": link}
+
+
+RAW_SCALAR = st.one_of(
+    st.dates().map(str), st.datetimes(timezones=st.one_of(st.none(), st.timezones())).map(str),
+    st.integers().map(str), st.floats(allow_nan=True).map(str),
+    st.text(alphabet="0123456789-:T+ .eE_xobWZ~", min_size=1, max_size=25),
+    st.sampled_from(["yes", "no", "on", "off", "~", "null", ".inf", "-.nan", "0o17", "0x1F", "1:20", "190:20:30"]))
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(["date", "published", "upvotes", "rank", "featured", "draft", "issue", "arxiv"]), RAW_SCALAR,
+       st.sampled_from(["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kathmandu"]),
+       st.sampled_from(["weekly", "daily", "monthly"]))
+def test_any_plain_scalar_in_typed_fields_is_a_clean_error_or_a_valid_site(field: str, raw: str, tz: str, cadence: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp, pinned_env():
+        root = Path(tmp) / "site"
+        make_site(root, site_yaml=f"title: T\nbase_url: https://e.org/\nsearch: false\ntimezone: {tz}\ncadence: {cadence}\n")
+        fields = {"title": "Typed", "date": Raw("2025-11-20"), "arxiv": "2511.00077", field: Raw(raw)}
+        write(root, "content/papers/2511.00077.md", front_matter(fields, "n"))
+        run = build(root, "--future", "--drafts")
+        assert "Traceback" not in run.err and run.code in (0, 1), run.err
+        for line in run.err.splitlines():
+            assert PROBLEM_LINE.match(line) or SUMMARY_LINE.match(line), repr(line)

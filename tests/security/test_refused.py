@@ -399,3 +399,21 @@ def test_github_annotations_cannot_be_forged(site: Path) -> None:
     lines = run.out.splitlines()
     assert lines and all(line.startswith(("::error file=", "::warning file=", "digestgen:")) for line in lines), run.out
     assert sum(line.startswith("::") for line in lines) == len([m for m in lines if not m.startswith("digestgen:")])
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "0999-12-31", "9999-12-31", "9001-01-01", "0001-01-01T00:00:00+14:00",
+                                   "9999-12-31T23:59:59-12:00"])
+@pytest.mark.parametrize("field", ["date", "published"])
+def test_dates_at_the_edge_of_the_calendar_refused(site: Path, value: str, field: str) -> None:
+    """Week numbers, time zones and feed timestamps overflow near year 1 and 9999."""
+    text = f'---\ntitle: "Edge"\ndate: {value}\n---\n' if field == "date" else paper(f"published: {value}")
+    write(site, P, text)
+    refused_build(site, 1, [(P, field, "must be between")])
+
+
+@pytest.mark.parametrize("key", ["9999-W52", "0000-W01", "9999-W53"])
+def test_issue_keys_at_the_edge_of_the_calendar_refused(site: Path, key: str) -> None:
+    write(site, P, paper(f'issue: "{key}"'))
+    write(site, f"content/issues/{key}.md", '---\ntitle: "Edge"\n---\nintro\n')
+    run = refused_build(site, 1)
+    assert any(m["field"] in ("issue", "key") for m in run.problems), run.err
