@@ -299,3 +299,14 @@ def test_override_one_block_of_the_card(tmp_path: Path) -> None:
     assert home.cssselect("header.site-header") and home.cssselect('link[href="/assets/style.css"]')
     paper = (tmp_path / "out" / "papers" / "1706.03762" / "index.html").read_text("utf-8")
     assert "custom-links" not in paper and 'class="links links-large"' in paper
+
+
+def test_site_without_papers_has_a_quiet_search_page(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "content" / "papers").mkdir(parents=True)
+    (site / "site.yaml").write_text("title: Empty\nbase_url: https://example.org/sub/\n", "utf-8")
+    build(site, tmp_path / "out")
+    search = (tmp_path / "out" / "search" / "index.html").read_text("utf-8")
+    assert "nothing to search yet" in search and "search.js" not in search
+    assert not (tmp_path / "out" / "pagefind").exists()
+    assert "No papers yet" in (tmp_path / "out" / "index.html").read_text("utf-8")
