@@ -274,12 +274,12 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
                     for name in sorted(extras):
                         staging.put(name, extras[name])
 
+                weights = state.weights if trusted else {}
                 page_keys = _render_pages(model, renderer, routes, staging, previous_pages, hashes, render_key,
-                                          progress, add_extras)
+                                          progress, add_extras, weights)
             except BaseException:
                 staging.abort()
                 raise
-            weights = state.weights if trusted else {}
             stats = staging.commit(_budget_checked(_timed(search_hook, search_time, progress), warnings, config, weights,
                                                    staging.manifest))
             manifest = _manifest_hash(config.output)
@@ -301,7 +301,7 @@ KEYED_TEMPLATES = frozenset({"paper.html", "issue.html", "tag.html"})
 
 def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: Staging, previous: dict[str, str],
                   hashes: dict[str, str], render_key: str, progress: Progress,
-                  meanwhile: Callable[[], None] | None = None) -> dict[str, str]:
+                  meanwhile: Callable[[], None] | None = None, weights: dict[str, Any] | None = None) -> dict[str, str]:
     """Render every page whose inputs changed into staging; link the others. Returns page keys."""
     site_key = hexhash(render_key, [(t.slug, t.name, t.description) for t in model.tags.values()],
                        [(i.key, i.title) for i in model.issues])
@@ -315,7 +315,7 @@ def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: S
                 continue
         todo.append(number)
     workers.render_pages(renderer, routes, todo, staging,
-                         _pool_ok(model.config, len(todo), workers.RENDER_POOL_MIN), progress, meanwhile)
+                         _pool_ok(model.config, len(todo), workers.RENDER_POOL_MIN), progress, meanwhile, weights)
     return keys
 
 

@@ -297,6 +297,20 @@ def paper_jsonld(paper: Paper, canonical: str, abs_url: Any, model: SiteModel) -
 PAGE_BUDGET = 100 * 1024  # bytes over the wire (gzip) for one page with its CSS and JS
 
 
+BUDGET_SKIP = ("papers/", "pagefind/")  # pages the budget check leaves out
+
+
+def weight_stamp(st: Any, html: bool, base_path: str) -> tuple[Any, ...]:
+    return (st.st_ino, st.st_size, st.st_mtime_ns, html, base_path)
+
+
+def weigh(data: bytes, st: Any, html: bool, base_path: str) -> tuple[Any, ...]:
+    """A page_weights memo entry: (stamp, gzipped size, stylesheets and scripts it loads)."""
+    asset = re.compile(r'(?:href|src)="' + re.escape(base_path) + r'([^"?#]+\.(?:css|js))"')
+    found = tuple(sorted(set(asset.findall(data.decode("utf-8", "replace"))))) if html else ()
+    return weight_stamp(st, html, base_path), len(gzip.compress(data, 6, mtime=0)) if data else 0, found
+
+
 def page_weights(folder: Path, base_path: str, skip: tuple[str, ...] = (),
                  memo: dict[str, Any] | None = None, names: list[str] | None = None) -> dict[str, int]:
     """Gzipped bytes of every HTML page in folder plus the stylesheets and scripts it loads.
@@ -304,7 +318,6 @@ def page_weights(folder: Path, base_path: str, skip: tuple[str, ...] = (),
     memo (optional, kept by the caller between builds) remembers each file's gzipped size and
     assets by its inode, size and mtime, so files unchanged since the last build are not read.
     """
-    asset = re.compile(r'(?:href|src)="' + re.escape(base_path) + r'([^"?#]+\.(?:css|js))"')
     packed: dict[str, int] = {}
     memo = {} if memo is None else memo
     resolved = folder.resolve()
@@ -315,16 +328,13 @@ def page_weights(folder: Path, base_path: str, skip: tuple[str, ...] = (),
             st = path.stat()
         except OSError:
             return 0, ()
-        stamp = (st.st_ino, st.st_size, st.st_mtime_ns, html, base_path)
         known = memo.get(name)
-        if known is not None and known[0] == stamp:
+        if known is not None and known[0] == weight_stamp(st, html, base_path):
             return known[1], known[2]
         inside = path.resolve().is_relative_to(resolved)
         data = path.read_bytes() if inside and path.is_file() else b""
-        found = tuple(sorted(set(asset.findall(data.decode("utf-8", "replace"))))) if html else ()
-        result = (len(gzip.compress(data, 6, mtime=0)) if data else 0, found)
-        memo[name] = (stamp, *result)
-        return result
+        memo[name] = weigh(data, st, html, base_path)
+        return memo[name][1], memo[name][2]
 
     def size(name: str) -> int:
         if name not in packed:
@@ -353,7 +363,7 @@ def budget_warnings(folder: Path, base_path: str, output: str, budget: int | Non
     return [Problem(f"{output}/{name}", 1, 1, "size",
                     f"{weight / 1024:.0f} KB over the wire (HTML, CSS and JS, gzip) exceeds the {budget // 1024} KB "
                     "page budget; split the issue or trim long notes", "warning")
-            for name, weight in page_weights(folder, base_path, ("papers/", "pagefind/"), memo, names).items() if weight > budget]
+            for name, weight in page_weights(folder, base_path, BUDGET_SKIP, memo, names).items() if weight > budget]
 
 
 LINK_NAMES = {

@@ -19,6 +19,7 @@ from typing import Any
 from digestgen.content import parse_paper
 from digestgen.output import place
 from digestgen.progress import Progress
+from digestgen.render import BUDGET_SKIP, weigh
 
 PARSE_POOL_MIN = 300  # below this, starting processes costs more than it saves
 RENDER_POOL_MIN = 400
@@ -74,17 +75,36 @@ def parse_papers(root: Path, rels: list[str], tz: dt.tzinfo, base_path: str, use
         gc.unfreeze()
 
 
-def _render_chunk(numbers: Sequence[int]) -> list[tuple[str, str, int, bool]]:
+def _render_chunk(numbers: Sequence[int]) -> list[tuple[tuple[str, str, int, bool], tuple[Any, ...] | None]]:
     renderer, routes, tmp, output, previous, patch = _job["render"]
     made: set[str] = _job.setdefault("made", set())
-    return [place(tmp, output, previous, routes[n].path, renderer.render(routes[n]), made, patch) for n in numbers]
+    done = []
+    for n in numbers:
+        data = renderer.render(routes[n])
+        placed = place(tmp, output, previous, routes[n].path, data, made, patch)
+        done.append((placed, _weigh(placed, data, tmp, output, renderer.base_path)))
+    return done
+
+
+def _weigh(placed: tuple[str, str, int, bool], data: bytes, tmp: Path, output: Path, base_path: str) -> tuple[Any, ...] | None:
+    """Measure a page for the theme's page-weight check here, in parallel, while its bytes are at hand."""
+    rel, _digest, _size, written = placed
+    if not rel.endswith(".html") or rel.startswith(BUDGET_SKIP):
+        return None
+    try:
+        st = os.stat((tmp if written or not (output / rel).exists() else output) / rel)
+    except OSError:
+        return None
+    return weigh(data, st, True, base_path)
 
 
 def render_pages(renderer: Any, routes: list[Any], numbers: list[int], staging: Any, use_pool: bool,
-                 progress: Progress | None, meanwhile: Callable[[], None] | None = None) -> None:
+                 progress: Progress | None, meanwhile: Callable[[], None] | None = None,
+                 weights: dict[str, Any] | None = None) -> None:
     """Render routes[n] for every n into the staging folder (workers write the files).
 
     meanwhile, if given, runs in this process while the workers render (or after, without them).
+    weights receives the workers' page-weight measurements (render.page_weights memo entries).
     """
     _job["render"] = (renderer, routes, staging.tmp, staging.output, staging.previous, staging.patch)
     _job["made"] = set()
@@ -102,8 +122,10 @@ def render_pages(renderer: Any, routes: list[Any], numbers: list[int], staging: 
             if meanwhile is not None:
                 meanwhile()
             for done in results:
-                for rel, digest_, size, written in done:
+                for (rel, digest_, size, written), weight in done:
                     staging.record(rel, digest_, size, written)
+                    if weight is not None and weights is not None:
+                        weights[rel] = weight
                 if progress:
                     progress.advance("rendering", len(done), len(numbers))
     finally:
