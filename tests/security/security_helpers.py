@@ -405,6 +405,9 @@ class Payloads:
     text: list[str] = field(default_factory=lambda: list(TEXT_PAYLOADS))
 
 
+# U+2028/U+2029 end a line, so one-line fields refuse them; multi-line fields carry them to inline JSON
+LINE_SEPARATORS = f"\u2028\u2029</script><script>alert('{MARKER}')</script>"
+
 TEXT_PAYLOADS = [
     f"<script>alert('{MARKER}')</script>",
     f"</script><script>alert('{MARKER}')</script>",
@@ -416,7 +419,7 @@ TEXT_PAYLOADS = [
     f"<iframe src=javascript:alert('{MARKER}')>",
     f"]]><script>alert('{MARKER}')</script><![CDATA[",
     f"{{{{ 7*7 }}}}{{% print('{MARKER}') %}}",
-    f"\u2028\u2029<!--<script>alert('{MARKER}')</script>-->",
+    f"<!--<script>alert('{MARKER}')</script>-->",
     f"&lt;script&gt;alert('{MARKER}')&lt;/script&gt;",
     f"<script>window.{MARKER}=1</script><img src=x onerror=\"window.{MARKER}=1\">",
 ]
@@ -492,7 +495,7 @@ def hostile_site(root: Path, search: bool = False) -> Path:
     payloads = TEXT_PAYLOADS
     site_yaml = "\n".join([
         f"title: {yq(payloads[1])}",
-        f"description: {yq(payloads[3])}",
+        f"description: {yq(payloads[3] + LINE_SEPARATORS)}",
         "base_url: https://digest.example.org/sub/",
         "timezone: UTC",
         f"search: {'true' if search else 'false'}",
@@ -523,7 +526,7 @@ def hostile_site(root: Path, search: bool = False) -> Path:
             "authors": [payloads[(i + 1) % len(payloads)], "Grace Hopper", payloads[(i + 2) % len(payloads)]],
             "arxiv": f"2511.{10000 + i}",
             "tldr": payloads[(i + 3) % len(payloads)],
-            "abstract": body + "\n\n" + payloads[(i + 4) % len(payloads)],
+            "abstract": body + "\n\n" + payloads[(i + 4) % len(payloads)] + LINE_SEPARATORS,
             "tags": [tags[i % 3], tags[(i + 1) % 3]],
             "links": {"code": f"https://example.org/{i}\"><script>alert('{MARKER}')</script>",
                       "project": f"https://example.org/?q='onmouseover='alert({i})'"},

@@ -75,6 +75,15 @@ def test_no_page_runs_content_script(served: tuple[str, list[str]]) -> None:
                     page.wait_for_timeout(50)
                 assert page.locator(results).count() > 0, f"search for {query} showed no results"
             assert page.evaluate(f"typeof window.{MARKER}") == "undefined"
+            # reflected payloads in the search page's own URL parameters
+            from urllib.parse import quote
+
+            payload = f"<img src=x onerror=window.{MARKER}=1><script>window.{MARKER}=1</script>\"'>"
+            for query in (f"q={quote(payload)}", f"sort={quote(payload)}", f"tag={quote(payload)}&q=a",
+                          f"q={quote('javascript:alert(1)')}&tag=alpha&tag={quote(payload)}"):
+                page.goto(search + "?" + query, wait_until="load")
+                page.wait_for_function("document.readyState === 'complete'")
+                assert page.evaluate(f"typeof window.{MARKER}") == "undefined", query
         # hover and focus every element once: onmouseover/onfocus payloads would fire now
         page.goto(base + "sub/", wait_until="load")
         for element in page.locator("a, img, p, h1, h2, h3, li").all()[:300]:

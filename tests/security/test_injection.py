@@ -12,7 +12,7 @@ from jinja2 import nodes
 
 from digestgen.markdown import render, safe_link
 from digestgen.render import builtin_theme, jsonld
-from .security_helpers import MARKDOWN_PAYLOADS, MARKER, TEXT_PAYLOADS, Raw, build, hostile_site, pinned_env, scan_html, scan_output
+from .security_helpers import MARKDOWN_PAYLOADS, MARKER, TEXT_PAYLOADS, Raw, build, run_cli, hostile_site, pinned_env, scan_html, scan_output
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,10 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = hostile_site(tmp_path_factory.mktemp("hostile") / "site", search=True)
     with pinned_env():
         run = build(root)
-    assert run.code == 0, run.err
+        assert run.code == 0, run.err
+        if "email" in run_cli("--help").out:  # the email edition is written into the built site too
+            mail = run_cli("email", "--site", str(root), "latest")
+            assert mail.code == 0, mail.err
     return root
 
 
@@ -29,6 +32,14 @@ def test_hostile_site_builds_and_nothing_executable_reaches_any_output(hostile: 
     files = [p for p in out.rglob("*") if p.is_file()]
     assert len([p for p in files if p.suffix == ".html"]) >= len(MARKDOWN_PAYLOADS)
     assert scan_output(out, "/sub/") == []
+
+
+def test_email_edition_is_scanned_too(hostile: Path) -> None:
+    editions = list((hostile / "public" / "issues").glob("*/email.html"))
+    if "email" in run_cli("--help").out:
+        assert editions
+    for edition in editions:
+        assert scan_html(edition.read_text("utf-8"), edition.name) == []
 
 
 def test_payloads_are_shown_as_text_not_dropped(hostile: Path) -> None:
