@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 from xml.etree import ElementTree
@@ -382,7 +383,7 @@ def opml(feeds: list[Feed], model: SiteModel) -> bytes:
     head = ElementTree.SubElement(root, "head")
     ElementTree.SubElement(head, "title").text = f"{fields.title}: feeds"
     updated = max((f.updated for f in feeds), default=EPOCH)
-    ElementTree.SubElement(head, "dateModified").text = updated.strftime("%a, %d %b %Y %H:%M:%S %z")
+    ElementTree.SubElement(head, "dateModified").text = format_datetime(updated)  # RFC 822, locale-free
     if fields.author:
         ElementTree.SubElement(head, "ownerName").text = fields.author.name
     body = ElementTree.SubElement(root, "body")
