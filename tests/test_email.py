@@ -304,8 +304,10 @@ def test_smtp_settings() -> None:
 def test_parse_recipients(tmp_path: Path) -> None:
     assert parse_recipients(" a@example.com , b@example.com,a@example.com ") == ["a@example.com", "b@example.com"]
     listing = tmp_path / "to.txt"
-    listing.write_text("x@example.com # first\n\n# comment\ny@example.com, z@example.com\n", "utf-8")
-    assert parse_recipients(f"@{listing}") == ["x@example.com", "y@example.com", "z@example.com"]
+    listing.write_text('x@example.com # first\n\n# comment\ny@example.com, z@example.com\n"Doe, Jane" <jane@example.com>\n'
+                       "odd#local@example.com\n", "utf-8")
+    assert parse_recipients(f"@{listing}") == ["x@example.com", "y@example.com", "z@example.com",
+                                               '"Doe, Jane" <jane@example.com>', "odd#local@example.com"]
     with pytest.raises(UsageError, match="cannot read the recipient list"):
         parse_recipients(f"@{tmp_path / 'missing.txt'}")
     with pytest.raises(UsageError, match="no recipients"):

@@ -74,10 +74,10 @@ def parse_recipients(spec: str) -> list[str]:
             raw = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"cannot read the recipient list {path}: {getattr(exc, 'strerror', None) or exc}") from None
-        items = [line.split("#", 1)[0] for line in raw.splitlines()]
-        items = [part for line in items for part in line.split(",")]
+        lines = [line.split(" #", 1)[0] for line in raw.splitlines() if not line.lstrip().startswith("#")]
+        items = [part for line in lines for part in split_addresses(line)]
     else:
-        items = spec.split(",")
+        items = split_addresses(spec)
     recipients: list[str] = []
     bad: list[str] = []
     for item in (i.strip() for i in items):
@@ -93,6 +93,28 @@ def parse_recipients(spec: str) -> list[str]:
     if not recipients:
         raise UsageError("no recipients given; pass --to a@example.org,b@example.org or --to @list.txt")
     return recipients
+
+
+def split_addresses(text: str) -> list[str]:
+    """Split at commas outside quotes and <...>: 'Doe, Jane <j@x.org>' stays one address."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
+    angle = 0
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif char == "<" and not quoted:
+            angle += 1
+        elif char == ">" and not quoted:
+            angle = max(0, angle - 1)
+        if char == "," and not quoted and not angle:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
 
 
 def valid_address(value: str) -> bool:
