@@ -95,3 +95,20 @@ def test_sitemap_and_robots(out: Path) -> None:
     assert f"<loc>{BASE}papers/p-alpha/</loc><lastmod>2025-11-24</lastmod>" in sitemap
     assert "404.html" not in sitemap
     assert (out / "robots.txt").read_text("utf-8").endswith(f"Sitemap: {BASE}sitemap.xml\n")
+
+
+def test_big_sitemap_becomes_an_index(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from lxml import etree
+
+    from digestgen import exports
+
+    monkeypatch.setattr(exports, "SITEMAP_MAX_URLS", 4)
+    _site, out = build_copy(tmp_path)
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    index = etree.fromstring((out / "sitemap.xml").read_bytes())
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    parts = index.findall("s:sitemap/s:loc", ns)
+    assert [p.text for p in parts] == [f"{BASE}sitemap-{n}.xml" for n in range(1, len(parts) + 1)]
+    pages = [loc.text for n in range(1, len(parts) + 1)
+             for loc in etree.fromstring((out / f"sitemap-{n}.xml").read_bytes()).findall("s:url/s:loc", ns)]
+    assert len(parts) >= 2 and len(pages) == len(set(pages)) > 4 and f"{BASE}papers/p-alpha/" in pages

@@ -19,12 +19,13 @@ if TYPE_CHECKING:
     from digestgen.render import Renderer
 
 PAPERS_JSON_VERSION = 1
+SITEMAP_MAX_URLS = 50_000  # the sitemaps.org limit per file
 
 
 def all_exports(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[str, str | None]]) -> dict[str, bytes]:
     """Every export file, keyed by its path inside the output folder."""
     files = {
-        "sitemap.xml": sitemap(model, sitemap_urls, renderer),
+        **sitemaps(model, sitemap_urls, renderer),
         "robots.txt": robots(renderer),
         "papers.json": papers_json(model, renderer),
         "llms.txt": llms_txt(model, renderer),
@@ -45,8 +46,25 @@ def issue_bib_path(key: str) -> str:
     return f"issues/{key}/{key}.bib"
 
 
+def sitemaps(model: SiteModel, urls: list[tuple[str, str | None]], renderer: Renderer) -> dict[str, bytes]:
+    """/sitemap.xml; past SITEMAP_MAX_URLS pages it becomes an index of /sitemap-N.xml files."""
+    if len(urls) <= SITEMAP_MAX_URLS:
+        return {"sitemap.xml": sitemap(model, urls, renderer)}
+    files: dict[str, bytes] = {}
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for number, start in enumerate(range(0, len(urls), SITEMAP_MAX_URLS), 1):
+        chunk = urls[start : start + SITEMAP_MAX_URLS]
+        files[f"sitemap-{number}.xml"] = sitemap(model, chunk, renderer)
+        newest = max((lastmod for _path, lastmod in chunk if lastmod), default=None)
+        lines.append(f"  <sitemap><loc>{escape(renderer.abs_url(f'/sitemap-{number}.xml'))}</loc>"
+                     + (f"<lastmod>{newest}</lastmod>" if newest else "") + "</sitemap>")
+    lines.append("</sitemapindex>")
+    files["sitemap.xml"] = ("\n".join(lines) + "\n").encode("utf-8")
+    return files
+
+
 def sitemap(model: SiteModel, urls: list[tuple[str, str | None]], renderer: Renderer) -> bytes:
-    """urls: (site path, lastmod ISO date or None)."""
+    """A <urlset> of urls: (site path, lastmod ISO date or None)."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for path, lastmod in urls:
         lines.append(f"  <url><loc>{escape(renderer.abs_url(path))}</loc>" + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "") + "</url>")
