@@ -7,7 +7,7 @@ import difflib
 import re
 import unicodedata
 from typing import Annotated, Any, Literal, Optional
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -48,6 +48,9 @@ def check_url(value: str) -> str:
         raise ValueError("must be a URL string")
     if any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Zs", "Zl", "Zp") for c in value):
         raise ValueError("must not contain spaces, control or invisible characters (encode a space as %20)")
+    unsafe = next((c for c in value if c in '"<>\\`'), None)
+    if unsafe is not None:  # never valid in a URL; a consumer that builds HTML from our feeds or JSON could break out
+        raise ValueError(f"must not contain {unsafe!r}; percent-encode it ({quote(unsafe)})")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https"):
         raise ValueError(f"must be an absolute http:// or https:// URL, got {value[:80]!r}")

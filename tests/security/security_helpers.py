@@ -506,7 +506,7 @@ def hostile_site(root: Path, search: bool = False) -> Path:
         f"  - title: {yq(payloads[4])}",
         "    url: /about/",
         f"  - title: {yq(payloads[0])}",
-        f"    url: {yq('https://example.org/' + chr(34) + 'onmouseover=' + chr(34) + 'alert(1)')}",
+        f"    url: {yq('https://example.org/' + chr(39) + 'onmouseover=' + chr(39) + 'alert(1)')}",
         "subscribe:",
         f"  url: {yq('https://example.org/subscribe?a=' + chr(39) + 'onfocus=' + chr(39) + 'alert(1)')}",
         f"  label: {yq(payloads[6])}",
@@ -528,7 +528,7 @@ def hostile_site(root: Path, search: bool = False) -> Path:
             "tldr": payloads[(i + 3) % len(payloads)],
             "abstract": body + "\n\n" + payloads[(i + 4) % len(payloads)] + LINE_SEPARATORS,
             "tags": [tags[i % 3], tags[(i + 1) % 3]],
-            "links": {"code": f"https://example.org/{i}\"><script>alert('{MARKER}')</script>",
+            "links": {"code": f"https://example.org/{i}'><svg/onload=alert('{MARKER}')>".replace("<", "%3C").replace(">", "%3E"),
                       "project": f"https://example.org/?q='onmouseover='alert({i})'"},
             "submitted_by": payloads[(i + 5) % len(payloads)],
             "upvotes": i,
@@ -536,7 +536,7 @@ def hostile_site(root: Path, search: bool = False) -> Path:
         if i % 4 == 0:
             fields["doi"] = f"10.1234/{i}\"><script>alert('{MARKER}')</script>"
         if i % 5 == 0:
-            fields["image"] = f"https://example.org/{i}.png\"onerror=\"alert('{MARKER}')"
+            fields["image"] = f"https://example.org/{i}.png'onerror='alert({i})'"
             fields["image_alt"] = payloads[(i + 6) % len(payloads)]
         write(root, f"content/papers/2511.{10000 + i}.md", front_matter(fields, body + "\n\n" + text + "\n"))
     write(root, "content/issues/2025-W45.md", front_matter(

@@ -417,3 +417,10 @@ def test_issue_keys_at_the_edge_of_the_calendar_refused(site: Path, key: str) ->
     write(site, f"content/issues/{key}.md", '---\ntitle: "Edge"\n---\nintro\n')
     run = refused_build(site, 1)
     assert any(m["field"] in ("issue", "key") for m in run.problems), run.err
+
+
+@pytest.mark.parametrize("url", ['https://example.org/"><script>x</script>', "https://example.org/<x>", "https://example.org/a`b",
+                                 "https://example.org/a\\\\b"])
+def test_url_characters_that_could_break_out_of_markup_refused(site: Path, url: str) -> None:
+    write(site, P, paper(f"links:\n  code: {url!r}".replace("\\\\\\\\", "\\\\")))
+    refused_build(site, 1, [(f"{P}:5:", "links.code", "must not contain")])
