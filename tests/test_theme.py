@@ -310,3 +310,27 @@ def test_site_without_papers_has_a_quiet_search_page(tmp_path: Path) -> None:
     assert "nothing to search yet" in search and "search.js" not in search
     assert not (tmp_path / "out" / "pagefind").exists()
     assert "No papers yet" in (tmp_path / "out" / "index.html").read_text("utf-8")
+
+
+def test_failing_indexer_stops_the_build_and_keeps_the_old_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    from digestgen import search
+    from digestgen.cli import main
+
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "override", site)
+    (site / "site.yaml").write_text((site / "site.yaml").read_text("utf-8").replace("search: false", "search: true"), "utf-8")
+    build(site, tmp_path / "out")
+    before = (tmp_path / "out" / "pagefind" / "pagefind-entry.json").read_bytes()
+    paper = site / "content" / "papers" / "1706.03762.md"
+    paper.write_text(paper.read_text("utf-8").replace("Attention Is All", "Attention Is Everything"), "utf-8")
+    monkeypatch.setattr(search, "command", lambda folder, language: [sys.executable, "-c", "import sys; sys.exit(3)"])
+    from helpers_theme import EXAMPLE_EPOCH, epoch
+
+    with epoch(EXAMPLE_EPOCH):
+        assert main(["build", "--site", str(site), "--output", str(tmp_path / "out")]) == 1
+    assert "search index: Pagefind failed" in capsys.readouterr().err
+    assert (tmp_path / "out" / "pagefind" / "pagefind-entry.json").read_bytes() == before
+    assert "Attention Is All" in (tmp_path / "out" / "papers" / "1706.03762" / "index.html").read_text("utf-8")
