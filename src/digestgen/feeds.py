@@ -373,10 +373,10 @@ def json_feed(feed: Feed, model: SiteModel) -> bytes:
 
 
 def opml(feeds: list[Feed], model: SiteModel) -> bytes:
-    """OPML 2.0 listing each distinct feed once (issues, every paper, then a folder of tags).
+    """OPML 2.0 listing every feed: issues, every paper, a folder of tags, a folder of formats.
 
-    /rss.xml and /feed.json carry exactly the items of /feed.xml, so listing them too would
-    subscribe an importing reader to the same issues three times.
+    /rss.xml and /feed.json carry exactly the items of /feed.xml, so they sit in their own
+    folder ("other formats") that a reader importing the list can leave unticked.
     """
     fields = model.config.fields
     root = ElementTree.Element("opml", version="2.0")
@@ -399,6 +399,12 @@ def opml(feeds: list[Feed], model: SiteModel) -> bytes:
         folder = ElementTree.SubElement(body, "outline", text=f"{fields.title}: tags", title=f"{fields.title}: tags")
         for feed in tag_feeds:
             outline(folder, feed)
+    formats = ElementTree.SubElement(body, "outline", text=f"{fields.title}: issues in other formats",
+                                     title=f"{fields.title}: issues in other formats")
+    for path, kind in (("rss.xml", "RSS"), ("feed.json", "JSON Feed")):
+        ElementTree.SubElement(formats, "outline", type="rss", text=f"{feeds[0].title} ({kind})",
+                               title=f"{feeds[0].title} ({kind})", xmlUrl=model.config.base_url + path,
+                               htmlUrl=feeds[0].home_url)
     ElementTree.indent(root)
     out = io.BytesIO()
     ElementTree.ElementTree(root).write(out, encoding="UTF-8", xml_declaration=True)
