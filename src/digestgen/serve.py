@@ -53,7 +53,7 @@ LIVE_JS = """\
     var s = overlay.style;
     s.position = "fixed"; s.top = "0"; s.left = "0"; s.right = "0"; s.bottom = "0";
     s.zIndex = "2147483647"; s.overflow = "auto"; s.padding = "2rem";
-    s.background = "rgba(24, 24, 27, 0.95)"; s.color = "#fafafa";
+    s.background = "rgba(24, 24, 27, 0.97)"; s.color = "#fafafa";
     s.font = "15px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace";
     var title = document.createElement("h2");
     title.textContent = "digestgen: the last change did not build";

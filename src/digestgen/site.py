@@ -147,6 +147,8 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
             problems.append(_problem(paper, "title", "has neither an abstract nor any link; readers cannot find the paper", "warning"))
         if paper.date.year < 1900 or (paper.date - config.today).days > 366:
             problems.append(_problem(paper, "date", f"{paper.date} looks implausible; is the year right?", "warning"))
+        if paper.published and (paper.published.year < 1900 or (paper.published - config.today).days > 366):
+            problems.append(_problem(paper, "published", f"{paper.published} looks implausible; is the year right?", "warning"))
         if paper.draft and not opts.drafts:
             continue
         if paper.date > config.today and not opts.future:
