@@ -21,6 +21,7 @@ from digestgen.cache import (
     stat_key,
     theme_fingerprint,
     tree_stats,
+    warn,
 )
 from digestgen.config import BuildOptions, SiteConfig, load_config
 from digestgen.content import (
@@ -44,6 +45,7 @@ from digestgen.output import (
 )
 from digestgen.progress import Progress
 from digestgen.site import SiteModel, build_model
+from digestgen.yamlio import HAVE_LIBYAML
 
 
 class BuildResult:
@@ -238,6 +240,9 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
     instead of being rendered.
     """
     started = time.perf_counter()
+    if not HAVE_LIBYAML:
+        warn("PyYAML was installed without libyaml, so reading entries is several times slower; "
+             "reinstall it from a wheel: pip install --force-reinstall --no-cache-dir pyyaml")
     config = config or load_config(root, options)
     check_output(config.output, config.root)
     cache = Cache(config.root, enabled=use_cache)
