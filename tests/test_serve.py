@@ -336,7 +336,10 @@ def test_cli_serve_prints_the_url_and_warns_on_public_bind(site: Path) -> None:
         line = proc.stdout.readline()
         match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
         assert match, line
-        assert get(int(match.group(1)), "/")[0] == 200
+        port = int(match.group(1))
+        assert get(port, "/")[0] == 200
+        assert get(port, "/", host=f"192.0.2.7:{port}")[0] == 200  # bound to every address: any IP of the machine
+        assert get(port, "/", host=f"evil.example:{port}")[0] == 403  # names still refused (DNS rebinding)
     finally:
         proc.terminate()
         proc.wait(timeout=10)

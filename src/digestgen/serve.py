@@ -374,6 +374,14 @@ def _wildcard(bind: str) -> bool:
     return bind in ("0.0.0.0", "::", "")
 
 
+def _ip_literal(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name[1:-1] if name.startswith("[") else name)
+    except ValueError:
+        return False
+    return True
+
+
 def is_loopback(bind: str) -> bool:
     if bind == "localhost":
         return True
@@ -444,7 +452,11 @@ class RequestHandler(BaseHTTPRequestHandler):
             name, _, port = host.partition(":")
         if port and port != str(preview.port):
             return False
-        return name in preview.allowed_hosts
+        if name in preview.allowed_hosts:
+            return True
+        # bound to every address: any address of this machine is "the bound name"; an IP literal
+        # cannot be rebound by DNS, so only names are refused
+        return _wildcard(preview.bind) and _ip_literal(name)
 
     def clean_path(self) -> str | None:
         """The decoded request path, or None when it tries to leave the site folder."""
