@@ -179,6 +179,22 @@ def test_polite_retry_honours_retry_after(apis: FakeApis, monkeypatch: pytest.Mo
         sources.fetch_arxiv(["2307.09288"])
 
 
+@settings(max_examples=100, deadline=None)
+@given(raw=st.text(min_size=1, max_size=60))
+def test_api_text_becomes_a_loadable_title(raw: str) -> None:
+    """Control characters, odd whitespace and surrogates from an API never reach an entry file."""
+    from digestgen.yamlio import load_mapping, split_front_matter
+
+    title = sources.one_line(raw)
+    if not title:
+        return
+    problems: list[object] = []
+    parts = split_front_matter(entry_text(dt.date(2025, 11, 29), PaperMeta(arxiv=None, title=title)), "x.md", problems)  # type: ignore[arg-type]
+    assert parts is not None
+    doc = load_mapping(parts[0], "x.md", 1, problems)  # type: ignore[arg-type]
+    assert problems == [] and doc is not None and doc.data["title"] == title
+
+
 def test_arxiv_id_forms() -> None:
     assert normalise_arxiv("arXiv:2511.11002v2") == "2511.11002v2"
     assert normalise_arxiv("https://arxiv.org/pdf/2511.11002.pdf") == "2511.11002"

@@ -66,9 +66,12 @@ def env_url(name: str, default: str) -> str:
     return os.environ.get(name, "").strip() or default
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
 def one_line(text: str | None) -> str:
-    """Collapse the hard line breaks and runs of spaces that APIs leave in titles and abstracts."""
-    return " ".join((text or "").split())
+    """Collapse the line breaks and runs of spaces APIs leave in titles and abstracts; drop control characters."""
+    return " ".join(_CONTROL.sub("", text or "").split())
 
 
 def normalise_arxiv(value: str) -> str | None:
