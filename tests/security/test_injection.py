@@ -212,3 +212,27 @@ def test_bibtex_exports_cannot_carry_latex_commands(site: Path) -> None:
                 depth += (ch == "{") - (ch == "}")
                 assert depth >= 0, entry
             assert depth == 0, entry
+
+
+def test_every_page_carries_a_script_policy_that_allows_only_the_theme(hostile: Path) -> None:
+    """A second wall: even markup that slipped through could run no inline script or handler."""
+    import base64
+    import hashlib
+
+    for path in sorted((hostile / "public").rglob("*.html")):
+        text = path.read_text("utf-8")
+        if "email.html" in path.name:
+            continue  # mail clients ignore CSP and run no script at all
+        policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', text)
+        assert policy, path
+        assert text.find("<script") == -1 or policy.start() < text.find("<script"), f"{path}: the policy must come first"
+        directives = dict((d.strip().split(" ", 1) + [""])[:2] for d in html_lib.unescape(policy.group(1)).split(";"))
+        script_src = directives["script-src"]
+        # 'unsafe-eval' is there for Pagefind's WebAssembly ('wasm-unsafe-eval' would do, but the
+        # HTML validator of the suite does not know it yet); it lets no injected markup run
+        sources = set(script_src.split())
+        assert sources <= {"'self'", "'unsafe-eval'"} | {s for s in sources if s.startswith("'sha256-")}, script_src
+        assert directives.get("object-src") == "'none'" and directives.get("base-uri") == "'none'"
+        for body in re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/(?:ld\+)?json)[^>]*>(.*?)</script>", text, re.S):
+            digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+            assert f"'sha256-{digest}'" in script_src, f"{path}: inline script not covered by the policy: {body[:60]!r}"
