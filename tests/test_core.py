@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EPOCH, REPO, SITES, copy_site, tree_digest
+from helpers_core import EPOCH, REPO, SITES, copy_site, tree_digest
 from digestgen.cli import main
 
 EXAMPLE_EPOCH = "1795953600"  # 2026-11-29 12:00 UTC, the example digest's "today"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import tree_digest
+from helpers_core import tree_digest
 from regen_golden import GOLDEN
 
 

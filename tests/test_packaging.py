@@ -8,7 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from conftest import EPOCH, REPO, SITES, copy_site
+from helpers_core import EPOCH, REPO, SITES, copy_site
 
 
 def test_wheel_ships_theme_and_builds_elsewhere(tmp_path: Path) -> None:

@@ -203,10 +203,10 @@ class Renderer:
         try:
             return self.env.get_template(route.template).render(ctx).encode("utf-8")
         except jinja2.TemplateError as exc:
-            raise theme_error(exc, route.template) from None
+            raise theme_error(exc, route.template, self.model.config.root) from None
 
 
-def theme_error(exc: jinja2.TemplateError, template: str) -> ThemeError:
+def theme_error(exc: jinja2.TemplateError, template: str, root: Path | None = None) -> ThemeError:
     """A template bug as 'file:line: message' instead of a traceback."""
     import traceback
 
@@ -216,9 +216,9 @@ def theme_error(exc: jinja2.TemplateError, template: str) -> ThemeError:
         if frame.filename.endswith((".html", ".xml", ".txt")):
             name, line = frame.filename, frame.lineno or 0
             break
-    root = Path.cwd()
+    root = root or Path.cwd()
     try:
-        name = Path(name).resolve().relative_to(root).as_posix()
+        name = Path(name).resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         name = Path(name).name
     return ThemeError(f"{name}:{line}: template error: {exc.message or exc}")
