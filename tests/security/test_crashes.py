@@ -16,6 +16,7 @@ import pytest
 
 from digestgen.errors import BuildLockedError
 from digestgen.output import build_lock
+
 from .security_helpers import EPOCH, build, debris, make_site, run_cli, tree, write
 
 EXTRA = '---\ntitle: "Another paper"\ndate: 2025-11-21\narxiv: "2511.00002"\ntags: [safety, crashes]\n---\nNote {n}.\n'
@@ -179,10 +180,9 @@ def test_a_second_build_waits_for_the_lock(site: Path) -> None:
 
 
 def test_lock_refuses_clearly_when_asked_not_to_wait(site: Path) -> None:
-    with build_lock(site / "public"):
-        with pytest.raises(BuildLockedError, match="another digestgen build"):
-            with build_lock(site / "public", wait=False):
-                pass
+    with build_lock(site / "public"), pytest.raises(BuildLockedError, match="another digestgen build"), \
+            build_lock(site / "public", wait=False):
+        pass
 
 
 # --- output folder refusals --------------------------------------------------------------

@@ -12,7 +12,18 @@ from jinja2 import nodes
 
 from digestgen.markdown import render, safe_link
 from digestgen.render import builtin_theme, jsonld
-from .security_helpers import MARKDOWN_PAYLOADS, MARKER, TEXT_PAYLOADS, Raw, build, run_cli, hostile_site, pinned_env, scan_html, scan_output
+
+from .security_helpers import (
+    MARKDOWN_PAYLOADS,
+    TEXT_PAYLOADS,
+    Raw,
+    build,
+    hostile_site,
+    pinned_env,
+    run_cli,
+    scan_html,
+    scan_output,
+)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +63,7 @@ def test_payloads_are_shown_as_text_not_dropped(hostile: Path) -> None:
 def test_markdown_payload_is_inert(payload: str) -> None:
     html = render(payload, doc_id="t").html
     assert scan_html(html, "note") == []
-    assert not re.search(r"<(script|iframe|svg|form|style|meta|object|embed|base|link)\b", html, re.I)
+    assert not re.search(r"<(script|iframe|svg|form|style|meta|object|embed|base|link)\b", html, re.IGNORECASE)
 
 
 @pytest.mark.parametrize("url", [
@@ -85,8 +96,8 @@ def test_values_reaching_javascript_go_through_tojson_or_data_attributes() -> No
     bad: list[str] = []
     for path in sorted((builtin_theme() / "templates").rglob("*.html")):
         source = path.read_text("utf-8")
-        for block in re.finditer(r"<script\b[^>]*>(.*?)</script>", source, re.S | re.I):
-            for expr in re.findall(r"\{\{(.*?)\}\}", block.group(1), re.S):
+        for block in re.finditer(r"<script\b[^>]*>(.*?)</script>", source, re.DOTALL | re.IGNORECASE):
+            for expr in re.findall(r"\{\{(.*?)\}\}", block.group(1), re.DOTALL):
                 if not re.search(r"\|\s*(tojson|jsonld)\s*(\(|$)", expr.strip()):
                     bad.append(f"{path.name}: {{{{{expr.strip()}}}}}")
     assert bad == []
@@ -201,10 +212,10 @@ def test_bibtex_exports_cannot_carry_latex_commands(site: Path) -> None:
         assert run.code == 0, run.err
     texts = [p.read_text("utf-8") for p in (site / "public").rglob("*.bib")]
     page = (site / "public" / "papers" / "2511.99999" / "index.html").read_text("utf-8")
-    texts.append(html_lib.unescape(re.search(r"<pre[^>]*>.*?@\w+\{.*?</pre>", page, re.S).group()))
+    texts.append(html_lib.unescape(re.search(r"<pre[^>]*>.*?@\w+\{.*?</pre>", page, re.DOTALL).group()))
     assert any("2511.99999" in t for t in texts)
     for text in texts:
-        for entry in re.findall(r"@\w+\{.*?\n\}\n", text, re.S):
+        for entry in re.findall(r"@\w+\{.*?\n\}\n", text, re.DOTALL):
             assert not re.search(r"(?<!\\textbackslash\{\})\\(input|include|write|immediate|openout|def|catcode)\b",
                                  entry.replace(r"\textbackslash{}", "")), entry
             depth = 0
@@ -233,6 +244,6 @@ def test_every_page_carries_a_script_policy_that_allows_only_the_theme(hostile: 
         sources = set(script_src.split())
         assert sources <= {"'self'", "'unsafe-eval'"} | {s for s in sources if s.startswith("'sha256-")}, script_src
         assert directives.get("object-src") == "'none'" and directives.get("base-uri") == "'none'"
-        for body in re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/(?:ld\+)?json)[^>]*>(.*?)</script>", text, re.S):
+        for body in re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/(?:ld\+)?json)[^>]*>(.*?)</script>", text, re.DOTALL):
             digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
             assert f"'sha256-{digest}'" in script_src, f"{path}: inline script not covered by the policy: {body[:60]!r}"

@@ -14,7 +14,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digestgen.markdown import render
-from .security_helpers import MARKER, PROBLEM_LINE, SUMMARY_LINE, build, front_matter, make_site, pinned_env, scan_html, scan_output, write, yq, Raw
+
+from .security_helpers import (
+    MARKER,
+    PROBLEM_LINE,
+    SUMMARY_LINE,
+    Raw,
+    build,
+    front_matter,
+    make_site,
+    pinned_env,
+    scan_html,
+    scan_output,
+    write,
+    yq,
+)
 
 ANY_CHAR = st.characters(codec=None, exclude_categories=())  # every code point, surrogates included
 ANY_TEXT = st.text(ANY_CHAR, max_size=60)
@@ -127,9 +141,9 @@ MARKDOWN = st.one_of(st.lists(st.one_of(MD_PIECES, st.text(ANY_CHAR, max_size=5)
 def test_any_markdown_note_renders_without_script_handlers_or_javascript_urls(text: str) -> None:
     html = render(text, doc_id="p").html
     assert scan_html(html, "note") == []
-    assert not re.search(r"<script|<\w[^>]*\son\w+\s*=", html, re.I)
+    assert not re.search(r"<script|<\w[^>]*\son\w+\s*=", html, re.IGNORECASE)
     for href in re.findall(r'(?:href|src)="([^"]*)"', html):
-        assert not re.match(r"\s*(javascript|vbscript|data):", re.sub(r"[\x00-\x20]", "", href), re.I)
+        assert not re.match(r"\s*(javascript|vbscript|data):", re.sub(r"[\x00-\x20]", "", href), re.IGNORECASE)
 
 
 @settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from digestgen.yamlio import MAX_FILE_BYTES
+
 from .security_helpers import SITE_YAML, assert_refused, build, refused_build, tree, write
 
 HEAD = '---\ntitle: "Hostile"\ndate: 2025-11-20\n'

@@ -9,6 +9,7 @@ import pytest
 
 from digestgen.markdown import MAX_HTML, MAX_MATH, MAX_NESTING, render
 from digestgen.schema import MAX_AUTHORS, MAX_TAGS, MAX_TEXT, MAX_TITLE
+
 from .security_helpers import build, refused_build, scan_html, write
 
 HEAD = '---\ntitle: "Heavy"\ndate: 2025-11-20\narxiv: "2511.99999"\n'
