@@ -14,7 +14,7 @@ import shutil
 import traceback
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -388,13 +388,6 @@ def scan_output(folder: Path, base_path: str = "/") -> list[str]:
 def copy_site(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst, symlinks=True)
     return dst
-
-
-@dataclass
-class Payloads:
-    """Hostile strings for every place content can reach."""
-
-    text: list[str] = field(default_factory=lambda: list(TEXT_PAYLOADS))
 
 
 # U+2028/U+2029 end a line, so one-line fields refuse them; multi-line fields carry them to inline JSON

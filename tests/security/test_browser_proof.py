@@ -15,7 +15,7 @@ import pytest
 from .security_helpers import MARKER, build, hostile_site, pinned_env
 
 pytest.importorskip("playwright")
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Dialog, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -60,7 +60,12 @@ def test_no_page_runs_content_script(served: tuple[str, list[str]]) -> None:
         # only our own server: payload images and links to other hosts never load
         context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base) else route.abort())
         page = context.new_page()
-        page.on("dialog", lambda dialog: (dialogs.append(f"{page.url}: {dialog.message}"), dialog.dismiss()))
+
+        def on_dialog(dialog: Dialog) -> None:
+            dialogs.append(f"{page.url}: {dialog.message}")
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
         for rel in pages:
             page.goto(base + rel, wait_until="load")
             assert page.evaluate(f"typeof window.{MARKER}") == "undefined", rel

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from .security_helpers import make_site, pinned_env
+from digestgen.serve import Preview
 
-Preview = pytest.importorskip("digestgen.serve").Preview
+from .security_helpers import make_site, pinned_env
 
 SECRET = "root:x:0:0:TOPSECRET"
 
