@@ -212,7 +212,7 @@ class Author(_Strict):
 
 
 def _domain(value: str) -> str:
-    if not DOMAIN_RE.match(value) or len(value) > 253:
+    if not DOMAIN_RE.fullmatch(value) or len(value) > 253:
         raise ValueError(f"{value[:60]!r} is not a domain name; write it like 'example.org' (lowercase, no scheme or path)")
     return value
 

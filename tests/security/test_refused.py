@@ -425,3 +425,8 @@ def test_issue_keys_at_the_edge_of_the_calendar_refused(site: Path, key: str) ->
 def test_url_characters_that_could_break_out_of_markup_refused(site: Path, url: str) -> None:
     write(site, P, paper(f"links:\n  code: {url!r}".replace("\\\\\\\\", "\\\\")))
     refused_build(site, 1, [(f"{P}:5:", "links.code", "must not contain")])
+
+
+def test_feed_id_domain_with_a_trailing_newline_refused(site: Path) -> None:
+    write(site, "site.yaml", SITE_YAML + 'feeds:\n  id_domain: "example.org\\n"\n')
+    refused_build(site, 2, [("site.yaml:", "feeds.id_domain", "not a domain name")])
