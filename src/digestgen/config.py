@@ -59,7 +59,10 @@ def today_in(tz: dt.tzinfo) -> dt.date:
             stamp = float(epoch)
         except ValueError:
             raise UsageError(f"SOURCE_DATE_EPOCH must be a number of seconds, got {epoch!r}") from None
-        return dt.datetime.fromtimestamp(stamp, tz).date()
+        try:
+            return dt.datetime.fromtimestamp(stamp, tz).date()
+        except (OverflowError, OSError, ValueError):
+            raise UsageError(f"SOURCE_DATE_EPOCH is out of range: {epoch[:40]!r}") from None
     return dt.datetime.fromtimestamp(time.time(), tz).date()
 
 

@@ -82,7 +82,7 @@ def normalise_arxiv(value: str) -> str | None:
         value = match.group(1)
     if value.lower().startswith("arxiv:"):
         value = value[6:]
-    return value if ARXIV_RE.match(value) else None
+    return value if ARXIV_RE.fullmatch(value) else None
 
 
 def arxiv_base(arxiv_id: str) -> str:
@@ -169,7 +169,7 @@ def parse_arxiv_feed(data: bytes) -> dict[str, PaperMeta]:
             abstract=one_line(entry.findtext(f"{_ATOM}summary")) or None,
             published=published,
             category=category.get("term") if category is not None else None,
-            doi=doi if doi and DOI_RE.match(doi) else None,
+            doi=doi if doi and DOI_RE.fullmatch(doi) else None,
         )
     return papers
 
