@@ -68,9 +68,11 @@ SINGLE = """{{ define "main" }}<article class="paper"><h1>{{ .Title }}</h1>
   eprint = { {{- .Params.arxiv -}} },
   archivePrefix = {arXiv}
 }</pre></section>
-{{ with .Site.RegularPages.Related . | first 5 }}<section><h2>Related papers</h2>{{ range . }}{{ partial "card.html" . }}{{ end }}</section>{{ end }}
+RELATED
 </article>{{ end }}
 """
+RELATED = """{{ with .Site.RegularPages.Related . | first 5 }}<section><h2>Related papers</h2>{{ range . }}{{ partial "card.html" . }}{{ end }}</section>{{ end }}"""
+SINGLE = SINGLE.replace("RELATED", RELATED)
 
 LIST = """{{ define "main" }}<h1>{{ .Title }}</h1>
 {{ $pages := .Pages.ByDate.Reverse }}{{ if eq .Data.Plural "issues" }}{{ range $pages }}{{ partial "card.html" . }}{{ end }}

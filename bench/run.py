@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import corpus  # noqa: E402
-import hugo_site  # noqa: E402
+import corpus
+import hugo_site
 
 BUILD = """
 import json, sys, time
@@ -156,6 +156,11 @@ def hugo_runs(n: int, work: Path, env: dict[str, str], binary: str) -> dict[str,
     edit_one(site)
     runs["edit"] = measure(cmd, site, env)
     runs["cold"].report = {"files": sum(len(f) for _, _, f in os.walk(site / "public"))}
+    # Hugo's related-content lookup is a large share of its time: also time it without
+    single = site / "layouts" / "_default" / "single.html"
+    single.write_text(hugo_site.SINGLE.replace(hugo_site.RELATED, ""), "utf-8")
+    shutil.rmtree(site / "public")
+    runs["norelated"] = measure(cmd, site, env)
     shutil.rmtree(site, ignore_errors=True)
     return runs
 
@@ -183,12 +188,13 @@ def main() -> None:
         cold = runs["cold"]
         pages = cold.report["files"]
         row = {"n": n, "cold": cold.wall, "nochange": runs["nochange"].wall, "edit": runs["edit"].wall,
-               "peak": max(r.peak_mb for r in runs.values()), "files": pages, "mb": cold.report["bytes"] / 1e6,
+               "peak": max(runs[k].peak_mb for k in ("cold", "nochange", "edit")), "files": pages,
+               "mb": cold.report["bytes"] / 1e6,
                "rate": pages / cold.wall}
         if binary:
             h = hugo_runs(n, work, env, binary)
             row.update(hugo=h["cold"].wall, hugo_edit=h["edit"].wall, hugo_peak=h["cold"].peak_mb,
-                       hugo_files=h["cold"].report["files"])
+                       hugo_files=h["cold"].report["files"], hugo_plain=h["norelated"].wall)
         rows.append(row)
         if "search" in runs:
             s = runs["search"]
@@ -199,8 +205,8 @@ def main() -> None:
     head = "| papers | cold build | no-change rebuild | one-entry edit | peak memory | output files | output MB | files/s |"
     rule = "|---:|---:|---:|---:|---:|---:|---:|---:|"
     if binary:
-        head += " Hugo cold | ratio | Hugo edit | Hugo peak | Hugo files |"
-        rule += "---:|---:|---:|---:|---:|"
+        head += " Hugo cold | ratio | Hugo edit | Hugo peak | Hugo files | Hugo cold, no related |"
+        rule += "---:|---:|---:|---:|---:|---:|"
     print(head)
     print(rule)
     for r in rows:
@@ -208,7 +214,7 @@ def main() -> None:
                 f"| {r['files']:,} | {r['mb']:.0f} | {r['rate']:,.0f} |")
         if binary:
             line += (f" {r['hugo']:.2f} s | {r['cold'] / r['hugo']:.2f}x | {r['hugo_edit']:.2f} s "
-                     f"| {r['hugo_peak']:.0f} MB | {r['hugo_files']:,} |")
+                     f"| {r['hugo_peak']:.0f} MB | {r['hugo_files']:,} | {r['hugo_plain']:.2f} s |")
         print(line)
     for line in extra:
         print()

@@ -17,7 +17,6 @@ from digestgen.build import build
 from digestgen.config import BuildOptions
 from digestgen.progress import Progress
 
-
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_EPOCH = "1795936000"  # 2026-11-29: every entry of the example digest is published
 

@@ -257,14 +257,14 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
                            unchanged=state.summary.get("files", 0))
         return BuildResult(None, state.warnings, stats, time.perf_counter() - started,
                            loader=lambda: load_site(config, cache)[0], counts=state.summary)
-    hashes: dict[str, str] = {}
-    model, warnings = load_site(config, cache, progress, hashes)
     from digestgen.render import Renderer
 
-    renderer = Renderer(model)
-    routes = list(renderer.routes())
+    hashes: dict[str, str] = {}
     search_time: list[float] = []
     try:
+        model, warnings = load_site(config, cache, progress, hashes)
+        renderer = Renderer(model)
+        routes = list(renderer.routes())
         with build_lock(config.output):
             check_output(config.output, config.root)
             trusted = bool(state.manifest) and _manifest_hash(config.output) == state.manifest
