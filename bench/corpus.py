@@ -30,7 +30,15 @@ FIRST = ["Ada", "Ben", "Chen", "Dana", "Emil", "Fatima", "Goran", "Hana", "Ivan"
 LAST = ["Abe", "Brandt", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Huang", "Ibrahim", "Jensen",
         "Kim", "Larsen", "Moreau", "Novak", "Okafor", "Petrov", "Quist", "Rossi", "Sato", "Tanaka",
         "Ueda", "Vogel", "Wang", "Yilmaz", "Zhou"]
-WORDS = ["model", "data", "training", "learning", "network", "method", "results", "show", "propose", "approach", "performance", "task", "tasks", "large", "language", "vision", "policy", "gradient", "loss", "objective", "sample", "samples", "benchmark", "accuracy", "robust", "efficient", "scaling", "layer", "attention", "token", "tokens", "representation", "representations", "memory", "inference", "latency", "compute", "budget", "estimator", "variance", "bias", "baseline", "ablation", "study", "evaluate", "across", "settings", "improves", "state", "art", "simple", "general", "framework", "theory", "bound", "analysis"]
+WORDS = [
+    "model", "data", "training", "learning", "network", "method", "results", "show", "propose",
+    "approach", "performance", "task", "tasks", "large", "language", "vision", "policy", "gradient",
+    "loss", "objective", "sample", "samples", "benchmark", "accuracy", "robust", "efficient",
+    "scaling", "layer", "attention", "token", "tokens", "representation", "representations",
+    "memory", "inference", "latency", "compute", "budget", "estimator", "variance", "bias",
+    "baseline", "ablation", "study", "evaluate", "across", "settings", "improves", "state", "art",
+    "simple", "general", "framework", "theory", "bound", "analysis",
+]
 MATH = ["$O(n \\log n)$", "$\\alpha = 0.1$", "$x_t = f(x_{t-1})$", "$\\mathbb{E}[L(\\theta)]$",
         "$k \\le 8$", "$\\sigma^2$", "$p(y \\mid x)$", "$\\nabla_\\theta J$"]
 START = dt.date(2008, 1, 7)  # a Monday
