@@ -10,6 +10,7 @@ import datetime as dt
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from heapq import nsmallest
 
 from digestgen.config import SiteConfig
 from digestgen.content import IssueIntro, Page, Paper, Tag, fold
@@ -229,6 +230,7 @@ def _related(papers: list[Paper], tags: dict[str, TagInfo]) -> dict[str, list[Pa
     # each tag's papers as positions in papers (ascending: both lists are newest first)
     positions = {slug: [index[p.id] for p in info.papers] for slug, info in tags.items()}
     half = RELATED_SCAN // 2
+    ids = [p.id for p in papers]
     related: dict[str, list[Paper]] = {}
     for pos, paper in enumerate(papers):
         scores: Counter[int] = Counter()
@@ -238,8 +240,8 @@ def _related(papers: list[Paper], tags: dict[str, TagInfo]) -> dict[str, list[Pa
             lo = max(0, bisect_left(members, pos) - half)
             scores.update(members[lo : lo + RELATED_SCAN])
         scores.pop(pos, None)
-        best = sorted(scores, key=lambda i: (-scores[i], abs(i - pos), papers[i].id))[:RELATED_LIMIT]
-        related[paper.id] = [papers[i] for i in best]
+        best = nsmallest(RELATED_LIMIT, [(-score, abs(i - pos), ids[i], i) for i, score in scores.items()])
+        related[paper.id] = [papers[i] for *_, i in best]
     return related
 
 
