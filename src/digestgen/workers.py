@@ -117,6 +117,9 @@ def render_pages(renderer: Any, routes: list[Any], numbers: list[int], staging: 
             if meanwhile is not None:
                 meanwhile()
             return
+        for template in sorted({routes[n].template for n in numbers}):
+            # compile every template and partial once, here, so that each worker inherits them
+            renderer.render(next(routes[n] for n in numbers if routes[n].template == template))
         with _pool(cpus()) as pool:
             results = pool.imap_unordered(_render_chunk, list(_chunks(numbers, RENDER_CHUNK)))
             if meanwhile is not None:
