@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from digestgen import __version__
 from digestgen.errors import DigestgenError, printable
@@ -18,7 +19,7 @@ COMMANDS = ["init", "build", "serve", "check", "new", "import", "email", "send",
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # exit code 2 with a short message, like argparse
+    def error(self, message: str) -> NoReturn:  # exit code 2 with a short message, like argparse
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
 

@@ -163,7 +163,7 @@ def _walk(root: Path, sub: str, problems: list[Problem]) -> list[str]:
     return found
 
 
-_SCRIPTED_SVG = re.compile(rb"<script|\son[a-z]+\s*=|javascript:", re.I)
+_SCRIPTED_SVG = re.compile(rb"<script|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
 
 
 def _active(file: Path) -> bool:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
-from typing import Any, Sequence
+from typing import Any
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
@@ -28,15 +29,10 @@ MAX_NESTING = 40
 MAX_HTML = 250_000  # characters of HTML one field may render to: formulas and links expand the most
 
 MATHML_TAGS = frozenset(
-    "math mrow mi mn mo ms mtext mspace msup msub msubsup mfrac msqrt mroot mstyle merror mpadded "
-    "mphantom mfenced menclose munder mover munderover mtable mtr mtd mlabeledtr semantics "
-    "annotation mmultiscripts mprescripts none".split()
+    ["math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msup", "msub", "msubsup", "mfrac", "msqrt", "mroot", "mstyle", "merror", "mpadded", "mphantom", "mfenced", "menclose", "munder", "mover", "munderover", "mtable", "mtr", "mtd", "mlabeledtr", "semantics", "annotation", "mmultiscripts", "mprescripts", "none"]
 )
 MATHML_ATTRS = frozenset(
-    "xmlns display mathvariant stretchy fence separator accent accentunder columnalign rowalign "
-    "columnspacing rowspacing columnlines rowlines frame width height depth lspace rspace "
-    "linethickness displaystyle scriptlevel movablelimits largeop symmetric minsize maxsize "
-    "notation open close separators form align columnspan rowspan encoding voffset".split()
+    ["xmlns", "display", "mathvariant", "stretchy", "fence", "separator", "accent", "accentunder", "columnalign", "rowalign", "columnspacing", "rowspacing", "columnlines", "rowlines", "frame", "width", "height", "depth", "lspace", "rspace", "linethickness", "displaystyle", "scriptlevel", "movablelimits", "largeop", "symmetric", "minsize", "maxsize", "notation", "open", "close", "separators", "form", "align", "columnspan", "rowspan", "encoding", "voffset"]
 )
 
 
@@ -118,7 +114,7 @@ def latex_to_mathml(latex: str, display: bool) -> str | None:
     annotation = f'<annotation encoding="application/x-tex">{html.escape(latex, quote=False)}</annotation>'
     body = "".join(parser.out)
     # keep the source for copy/paste and screen readers that prefer it
-    return re.sub(r"^(<math[^>]*>)(.*)(</math>)$", lambda m: f"{m.group(1)}<semantics><mrow>{m.group(2)}</mrow>{annotation}</semantics>{m.group(3)}", body, flags=re.S)
+    return re.sub(r"^(<math[^>]*>)(.*)(</math>)$", lambda m: f"{m.group(1)}<semantics><mrow>{m.group(2)}</mrow>{annotation}</semantics>{m.group(3)}", body, flags=re.DOTALL)
 
 
 @dataclass
@@ -133,7 +129,7 @@ class Rendered:
 
 def _render_link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
     token = tokens[idx]
-    href = token.attrGet("href") or ""
+    href = str(token.attrGet("href") or "")
     if href.startswith("/") and not href.startswith("//"):
         token.attrSet("href", env.get("base_path", "/") + href[1:])
     elif href.startswith(("http://", "https://")):
@@ -143,7 +139,7 @@ def _render_link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any
 
 def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
     token = tokens[idx]
-    src = token.attrGet("src") or ""
+    src = str(token.attrGet("src") or "")
     if src.startswith("/") and not src.startswith("//"):
         token.attrSet("src", env.get("base_path", "/") + src[1:])
     token.attrSet("loading", "lazy")
@@ -168,11 +164,12 @@ def markdown() -> MarkdownIt:
     """The configured MarkdownIt instance (one per process)."""
     md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": True, "maxNesting": MAX_NESTING})
     md.enable(["table", "strikethrough", "linkify", "replacements", "smartquotes"])
-    md.linkify.set({"fuzzy_link": False, "fuzzy_email": False})
+    linkify: Any = md.linkify
+    linkify.set({"fuzzy_link": False, "fuzzy_email": False})
     # linkify-it's quick pretest also looks for bare host names, which fuzzy_link=False never
     # links; with fuzzy matching off, a scheme is the exact test and saves a fifth of the time.
-    scheme = re.compile(md.linkify.re["schema_test"], re.IGNORECASE)
-    md.linkify.pretest = lambda text: scheme.search(text) is not None  # type: ignore[method-assign]
+    scheme = re.compile(linkify.re["schema_test"], re.IGNORECASE)
+    linkify.pretest = lambda text: scheme.search(text) is not None
     md.use(footnote_plugin)
     md.use(dollarmath_plugin, allow_digits=False, double_inline=True)
     md.validateLink = safe_link  # type: ignore[method-assign]
@@ -204,7 +201,7 @@ def render(text: str, *, doc_id: str = "", base_path: str = "/", first_line: int
                 else:
                     item.meta["mathml"] = mathml
             elif item.type == "link_open":
-                href = item.attrGet("href") or ""
+                href = str(item.attrGet("href") or "")
                 if href.startswith("/") and not href.startswith("//"):
                     result.internal_links.append((line, href))
     result.html = md.renderer.render(tokens, md.options, env)

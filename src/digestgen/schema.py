@@ -6,7 +6,7 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit
 
 from pydantic import (
@@ -124,8 +124,7 @@ def _image(value: str) -> str:
     if value.startswith(("https://", "http://")):
         return check_url(value)
     clean = value.lstrip("/")
-    if clean.startswith("static/"):
-        clean = clean[len("static/"):]
+    clean = clean.removeprefix("static/")
     parts = clean.split("/")
     if not clean or any(p in ("", ".", "..") or p.startswith(".") for p in parts) or "\\" in clean or ":" in clean:
         raise ValueError("must be a path of a file under static/ (like images/figure.png) or an https:// URL")
@@ -159,25 +158,25 @@ class PaperFields(_Strict):
     date: Date = Field(description="The day the paper entered the digest (picks its issue).")
     authors: list[Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_one_line)]] = Field(
         default_factory=list, max_length=MAX_AUTHORS, description="Full author list.")
-    arxiv: Optional[Annotated[str, AfterValidator(_arxiv)]] = Field(None, description='arXiv id, quoted: "2511.11002".')
-    doi: Optional[Annotated[str, AfterValidator(_doi)]] = None
-    published: Optional[Date] = Field(None, description="The paper's own publication date.")
-    abstract: Optional[Text] = Field(None, description="Abstract (Markdown, $math$ allowed).")
-    tldr: Optional[Annotated[str, Field(max_length=1000), AfterValidator(_one_line)]] = None
+    arxiv: Annotated[str, AfterValidator(_arxiv)] | None = Field(None, description='arXiv id, quoted: "2511.11002".')
+    doi: Annotated[str, AfterValidator(_doi)] | None = None
+    published: Date | None = Field(None, description="The paper's own publication date.")
+    abstract: Text | None = Field(None, description="Abstract (Markdown, $math$ allowed).")
+    tldr: Annotated[str, Field(max_length=1000), AfterValidator(_one_line)] | None = None
     tags: list[Slug] = Field(default_factory=list, max_length=MAX_TAGS)
-    upvotes: Optional[Annotated[int, Field(ge=0)]] = None
+    upvotes: Annotated[int, Field(ge=0)] | None = None
     links: Annotated[dict[str, Url], AfterValidator(_links)] = Field(default_factory=dict, max_length=50)
-    image: Optional[Annotated[str, AfterValidator(_image)]] = None
-    image_alt: Optional[Annotated[str, Field(max_length=1000), AfterValidator(_one_line)]] = None
+    image: Annotated[str, AfterValidator(_image)] | None = None
+    image_alt: Annotated[str, Field(max_length=1000), AfterValidator(_one_line)] | None = None
     featured: bool = False
-    rank: Optional[int] = None
-    issue: Optional[str] = Field(None, description="Issue key overriding the one picked from date.")
-    submitted_by: Optional[Annotated[str, Field(max_length=200), AfterValidator(_one_line)]] = None
+    rank: int | None = None
+    issue: str | None = Field(None, description="Issue key overriding the one picked from date.")
+    submitted_by: Annotated[str, Field(max_length=200), AfterValidator(_one_line)] | None = None
     draft: bool = False
-    note: Optional[Text] = Field(None, description="Curator's note (Markdown); only in .yaml entries.")
+    note: Text | None = Field(None, description="Curator's note (Markdown); only in .yaml entries.")
 
     @model_validator(mode="after")
-    def _checks(self) -> "PaperFields":
+    def _checks(self) -> PaperFields:
         if self.image and not self.image_alt:
             raise ValueError("image: needs image_alt too; describe the picture for screen readers")
         if len(set(self.tags)) != len(self.tags):
@@ -188,27 +187,27 @@ class PaperFields(_Strict):
 class IssueFields(_Strict):
     """Front matter of content/issues/<key>.md."""
 
-    title: Optional[OneLine] = None
-    summary: Optional[Annotated[str, Field(max_length=2000)]] = None
+    title: OneLine | None = None
+    summary: Annotated[str, Field(max_length=2000)] | None = None
 
 
 class PageFields(_Strict):
     """Front matter of content/pages/<slug>.md."""
 
     title: OneLine
-    description: Optional[Annotated[str, Field(max_length=2000)]] = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
     draft: bool = False
 
 
 class TagFields(_Strict):
     name: OneLine
-    description: Optional[Annotated[str, Field(max_length=2000)]] = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
 
 
 class Author(_Strict):
     name: OneLine
-    email: Optional[str] = None
-    url: Optional[Url] = None
+    email: str | None = None
+    url: Url | None = None
 
 
 def _domain(value: str) -> str:
@@ -237,8 +236,8 @@ def _address(value: str) -> str:
 class Feeds(_Strict):
     limit: Annotated[int, Field(ge=1, le=10000)] = 20
     full_content: bool = True
-    id_domain: Optional[Annotated[str, AfterValidator(_domain)]] = Field(
-        None, description="Domain used in feed entry ids (default: base_url's host); keep the old one after moving the site.")
+    id_domain: Annotated[str, AfterValidator(_domain)] | None = Field(
+        default=None, description="Domain used in feed entry ids (default: base_url's host); keep the old one after moving the site.")
 
 
 class NavItem(_Strict):
@@ -246,7 +245,7 @@ class NavItem(_Strict):
     url: str
 
     @model_validator(mode="after")
-    def _url(self) -> "NavItem":
+    def _url(self) -> NavItem:
         if self.url.startswith("/") and not self.url.startswith("//"):
             if any(c.isspace() or ord(c) < 32 for c in self.url) or ".." in self.url.split("/"):
                 raise ValueError("url: must be a clean site path like /about/")
@@ -261,9 +260,9 @@ class Subscribe(_Strict):
 
 
 class Email(_Strict):
-    sender: Optional[Annotated[str, AfterValidator(_address)]] = Field(None, alias="from")
-    reply_to: Optional[Annotated[str, AfterValidator(_address)]] = None
-    unsubscribe_url: Optional[Url] = None
+    sender: Annotated[str, AfterValidator(_address)] | None = Field(None, alias="from")
+    reply_to: Annotated[str, AfterValidator(_address)] | None = None
+    unsubscribe_url: Url | None = None
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 
@@ -273,19 +272,19 @@ class SiteFields(_Strict):
 
     title: OneLine
     base_url: Url
-    description: Optional[Annotated[str, Field(max_length=2000)]] = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
     language: Annotated[str, Field(pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")] = "en"
     timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
     cadence: Literal["weekly", "daily", "monthly"] = "weekly"
     theme: Annotated[str, AfterValidator(check_slug)] = "default"
-    author: Optional[Author] = None
-    feeds: Feeds = Feeds()
+    author: Author | None = None
+    feeds: Feeds = Field(default_factory=lambda: Feeds())
     per_page: Annotated[int, Field(ge=1, le=1000)] = 20
     search: bool = True
     nav: list[NavItem] = Field(default_factory=list)
-    subscribe: Optional[Subscribe] = None
-    email: Optional[Email] = None
-    output: Optional[str] = None
+    subscribe: Subscribe | None = None
+    email: Email | None = None
+    output: str | None = None
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -364,7 +363,7 @@ def validate(model: type[_Strict], doc: Doc, problems: list[Problem], context: d
         fields = sorted(model.model_fields)
         for err in exc.errors(include_url=False):
             loc = (*prefix, *err["loc"])
-            msg = _message(doc, loc, err, fields)
+            msg = _message(doc, loc, dict(err), fields)
             if msg.startswith(tuple(f + ": " for f in fields)) and not loc[len(prefix):]:
                 field, _, msg = msg.partition(": ")
                 loc = (*prefix, field)

@@ -102,6 +102,7 @@ class _Composer:
                 self.problem(node, loc, f"YAML tag {_show_tag(node.tag)} is not allowed; use plain values")
                 return None
             return [self.value(item, (*loc, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
         return self.scalar(node, loc)
 
     def mapping(self, node: yaml.MappingNode, loc: Path_) -> dict[str, Any] | None:
@@ -117,14 +118,14 @@ class _Composer:
             if key in result:
                 self.problem(key_node, (*loc, key), "duplicate key; keep only one")
                 continue
-            self.keys[(*loc, key)] = self.where(key_node)
+            self.keys[loc + (key,)] = self.where(key_node)
             result[key] = self.value(value_node, (*loc, key))
             if value_node.tag == _TAG + "null":
-                self.marks[(*loc, key)] = self.where(key_node)
+                self.marks[loc + (key,)] = self.where(key_node)
         return result
 
     def scalar(self, node: yaml.ScalarNode, loc: Path_) -> Any:
-        tag = node.tag[len(_TAG):] if node.tag.startswith(_TAG) else node.tag
+        tag = node.tag.removeprefix(_TAG)
         self.scalars[loc] = Scalar(tag, node.value, not node.style)
         if tag == "str":
             bad = _BAD_CHARS.search(node.value)
@@ -185,8 +186,8 @@ def load_mapping(text: str, path: str, line_offset: int = 0, problems: list[Prob
     if "&" in text:  # an anchor that is never aliased is harmless, but refuse it consistently
         for event in yaml.parse(text, Loader=_Loader):
             if getattr(event, "anchor", None) and not isinstance(event, yaml.AliasEvent):
-                mark = event.start_mark
-                problems.append(Problem(path, mark.line + 1 + line_offset, mark.column + 1, "(yaml)",
+                start: Any = event.start_mark
+                problems.append(Problem(path, start.line + 1 + line_offset, start.column + 1, "(yaml)",
                                         "YAML anchors (&name) and aliases are not allowed; write the value out"))
                 return None
     composer = _Composer(path, line_offset, problems)
