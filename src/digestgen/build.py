@@ -270,8 +270,7 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
             trusted = bool(state.manifest) and _manifest_hash(config.output) == state.manifest
             previous_pages = state.pages if trusted else {}
             search_hook = _search_hook(model)
-            # patch the published folder in place when the last build's manifest describes all of it
-            staging = Staging(config.output, patch=trusted and state.patchable and search_hook is None)
+            staging = Staging(config.output)
             try:
 
                 def add_extras() -> None:  # feeds, exports, static: while the workers render pages
@@ -295,7 +294,7 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
     if cache.enabled:
         summary = {**result.counts, "files": stats.files, "bytes": stats.bytes}
         cache.save_state(config.output, BuildState(fingerprint, looked, manifest, warnings, summary, page_keys,
-                                                   patchable=search_hook is None, weights=weights))
+                                                   weights=weights))
     return result
 
 
