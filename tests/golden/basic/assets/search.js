@@ -1,0 +1,186 @@
+/* The /search/ page: Pagefind's JavaScript API behind a plain HTML form. */
+(function () {
+  "use strict";
+  var form = document.getElementById("search-form");
+  if (!form) return;
+  var input = document.getElementById("search-q");
+  var sort = document.getElementById("search-sort");
+  var status = document.getElementById("search-status");
+  var list = document.getElementById("search-results");
+  var boxes = Array.prototype.slice.call(form.querySelectorAll("input[name=tag]"));
+  var tagNames = {};
+  boxes.forEach(function (box) { tagNames[box.value] = box.nextElementSibling.textContent; });
+  var pagefind = null;
+  var LIMIT = 50;
+
+  function state() {
+    return {
+      q: input.value.trim(),
+      sort: sort.value,
+      tags: boxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; })
+    };
+  }
+
+  function restore() {
+    var params = new URLSearchParams(location.search);
+    input.value = params.get("q") || "";
+    var wanted = params.get("sort") || "";
+    if (Array.prototype.some.call(sort.options, function (o) { return o.value === wanted; })) sort.value = wanted;
+    var tags = params.getAll("tag");
+    boxes.forEach(function (b) { b.checked = tags.indexOf(b.value) !== -1; });
+  }
+
+  function remember(s) {
+    var params = new URLSearchParams();
+    if (s.q) params.set("q", s.q);
+    if (s.sort) params.set("sort", s.sort);
+    s.tags.forEach(function (t) { params.append("tag", t); });
+    var query = params.toString();
+    history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+  }
+
+  /* Pagefind excerpts are HTML with <mark>; keep only text and <mark>, whatever they contain. */
+  function excerpt(html) {
+    var out = document.createElement("p");
+    out.className = "excerpt";
+    var doc = new DOMParser().parseFromString("<body>" + html, "text/html");
+    (function copy(from, to) {
+      from.childNodes.forEach(function (node) {
+        if (node.nodeType === 3) {
+          to.appendChild(document.createTextNode(node.nodeValue));
+        } else if (node.nodeType === 1) {
+          if (node.nodeName === "MARK") {
+            var mark = document.createElement("mark");
+            copy(node, mark);
+            to.appendChild(mark);
+          } else {
+            copy(node, to);
+          }
+        }
+      });
+    })(doc.body, out);
+    return out;
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  function render(results) {
+    list.textContent = "";
+    results.forEach(function (data) {
+      var item = el("li", "result");
+      var heading = el("h2");
+      var link = el("a", "", (data.meta && data.meta.title) || data.url);
+      link.href = data.url;
+      heading.appendChild(link);
+      item.appendChild(heading);
+      var bits = [];
+      if (data.meta.authors) bits.push(data.meta.authors.length > 120 ? data.meta.authors.slice(0, 117) + "…" : data.meta.authors);
+      if (data.meta.date) bits.push("featured " + data.meta.date);
+      if (data.meta.upvotes) bits.push(data.meta.upvotes + " upvotes");
+      if (bits.length) item.appendChild(el("p", "meta", bits.join(" · ")));
+      if (data.meta.tldr) item.appendChild(el("p", "tldr", data.meta.tldr));
+      /* Prefer the Abstract or Curator's note section that matched: the page excerpt often
+         just repeats the title. */
+      var sections = (data.sub_results || []).filter(function (sub) {
+        return sub.url.indexOf("#") !== -1 && sub.locations && sub.locations.length;
+      }).sort(function (a, b) { return b.locations.length - a.locations.length; });
+      var best = sections[0];
+      if (best && best.excerpt) {
+        var text = best.excerpt;
+        if (text.indexOf(best.title) === 0) text = text.slice(best.title.length).replace(/^[.:]?\s*/, "");
+        var p = excerpt(text);
+        p.insertBefore(el("span", "excerpt-label", best.title + ": "), p.firstChild);
+        item.appendChild(p);
+      } else if (data.excerpt && !data.meta.tldr) {
+        item.appendChild(excerpt(data.excerpt));
+      }
+      var tags = (data.filters && data.filters.tag) || [];
+      if (tags.length) {
+        var ul = el("ul", "tags");
+        tags.forEach(function (slug) {
+          var li = el("li");
+          var a = el("a", "", tagNames[slug] || slug);
+          a.href = form.dataset.base + "tags/" + encodeURIComponent(slug) + "/";
+          li.appendChild(a);
+          ul.appendChild(li);
+        });
+        item.appendChild(ul);
+      }
+      list.appendChild(item);
+    });
+  }
+
+  function counts(filters) {
+    var tagCounts = (filters && filters.tag) || {};
+    form.querySelectorAll("[data-count-for]").forEach(function (span) {
+      var n = tagCounts[span.getAttribute("data-count-for")] || 0;
+      span.textContent = String(n);
+      if (n) span.removeAttribute("data-zero"); else span.setAttribute("data-zero", "");
+    });
+  }
+
+  var serial = 0;
+  function run() {
+    var s = state();
+    remember(s);
+    var mine = ++serial;
+    if (!s.q && !s.tags.length) {
+      list.textContent = "";
+      status.textContent = "Type a word or pick a tag.";
+      pagefind.filters().then(function (f) { if (mine === serial) counts({ tag: f.tag }); });
+      return;
+    }
+    var options = {};
+    if (s.tags.length) options.filters = { tag: s.tags };
+    if (s.sort) {
+      options.sort = {};
+      options.sort[s.sort] = "desc";
+    }
+    pagefind.search(s.q || null, options).then(function (search) {
+      if (mine !== serial || !search) return null;
+      counts(search.filters);
+      var total = search.results.length;
+      return Promise.all(search.results.slice(0, LIMIT).map(function (r) { return r.data(); })).then(function (items) {
+        if (mine !== serial) return;
+        render(items);
+        list.setAttribute("data-shown", location.search);
+        var what = s.q ? "for “" + s.q + "”" : "";
+        if (s.tags.length) what += (what ? " " : "") + "tagged " + s.tags.map(function (t) { return tagNames[t] || t; }).join(" and ");
+        status.textContent = total === 0 ? "No papers found " + what + "."
+          : total + (total === 1 ? " paper " : " papers ") + what + (total > LIMIT ? " (showing the first " + LIMIT + ")" : "") + ".";
+      });
+    }).catch(function () {
+      status.textContent = "Search failed; reload the page to try again.";
+    });
+  }
+
+  var timer = null;
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(run, 180);
+  }
+
+  restore();
+  status.textContent = "Loading the search index…";
+  import(form.dataset.bundle).then(function (module) {
+    pagefind = module;
+    return pagefind.options({ baseUrl: form.dataset.base, excerptLength: 28 });
+  }).then(function () {
+    return pagefind.filters();
+  }).then(function () {
+    form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
+    input.addEventListener("input", later);
+    sort.addEventListener("change", run);
+    boxes.forEach(function (b) { b.addEventListener("change", run); });
+    window.addEventListener("popstate", function () { restore(); run(); });
+    form.dataset.ready = "true";
+    run();
+  }).catch(function () {
+    status.textContent = "The search index could not be loaded. Browse the archive or the tags instead.";
+  });
+})();

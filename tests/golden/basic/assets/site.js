@@ -1,0 +1,72 @@
+/* Small progressive enhancements; every page works without this file. */
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  var media = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+
+  function current() {
+    return root.dataset.theme || (media && media.matches ? "dark" : "light");
+  }
+
+  function sync(button) {
+    var dark = current() === "dark";
+    button.setAttribute("aria-pressed", dark ? "true" : "false");
+    button.title = dark ? "Switch to light theme" : "Switch to dark theme";
+  }
+
+  document.querySelectorAll("[data-theme-toggle]").forEach(function (button) {
+    button.hidden = false;
+    sync(button);
+    button.addEventListener("click", function () {
+      var next = current() === "dark" ? "light" : "dark";
+      root.dataset.theme = next;
+      try { localStorage.setItem("theme", next); } catch (e) { /* private mode: not remembered */ }
+      sync(button);
+    });
+    if (media && media.addEventListener) media.addEventListener("change", function () { sync(button); });
+  });
+
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    var target = document.getElementById(button.getAttribute("data-copy"));
+    if (!target || !navigator.clipboard) return;
+    var status = button.closest("section") && button.closest("section").querySelector("[role=status]");
+    var label = button.textContent;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(target.textContent).then(function () {
+        button.textContent = "Copied";
+        if (status) status.textContent = "BibTeX entry copied to the clipboard.";
+        setTimeout(function () { button.textContent = label; }, 2000);
+      }, function () {
+        if (status) status.textContent = "Copying failed; select the entry and copy it by hand.";
+      });
+    });
+  });
+
+  /* Wide formulas and code blocks scroll sideways; let keyboard users reach them. */
+  function focusableScrollers() {
+    document.querySelectorAll(".math, pre").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0");
+      } else if (box.getAttribute("tabindex") === "0" && !box.id) {
+        box.removeAttribute("tabindex");
+      }
+    });
+  }
+  focusableScrollers();
+  window.addEventListener("resize", focusableScrollers);
+  document.addEventListener("toggle", focusableScrollers, true);
+
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details:not([open])").forEach(function (d) {
+      d.setAttribute("open", "");
+      d.setAttribute("data-print-opened", "");
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    document.querySelectorAll("details[data-print-opened]").forEach(function (d) {
+      d.removeAttribute("open");
+      d.removeAttribute("data-print-opened");
+    });
+  });
+})();
