@@ -48,7 +48,18 @@ _URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 
 def absolutize(html: str, base_url: str) -> str:
     """Resolve every href/src in our own rendered HTML against base_url (a page's full URL)."""
-    return _URL_ATTR.sub(lambda m: m.group(1) + urljoin(base_url, m.group(2)) + m.group(3), html)
+    parts = urlsplit(base_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+
+    def resolve(m: re.Match[str]) -> str:
+        url = m.group(2)
+        if url.startswith(("https://", "http://", "mailto:")):
+            return m.group(0)  # already absolute: the common case, no parsing needed
+        if url.startswith("/") and not url.startswith("//"):
+            return m.group(1) + origin + url + m.group(3)
+        return m.group(1) + urljoin(base_url, url) + m.group(3)
+
+    return _URL_ATTR.sub(resolve, html)
 
 
 def tag_uri(domain: str, specific: str) -> str:
