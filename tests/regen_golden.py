@@ -29,6 +29,7 @@ def build_golden(dest: Path) -> None:
     if code != 0:
         raise SystemExit(code)
     (dest / ".digestgen.json").unlink()  # its hashes only repeat the tree
+    shutil.rmtree(dest / "assets")  # theme files copied as they are: no need to keep them twice
 
 
 if __name__ == "__main__":
