@@ -229,3 +229,12 @@ def test_example_digest_checks_clean(capsys: pytest.CaptureFixture[str], monkeyp
     assert code == 0, err
     papers = int(re.search(r"ok: (\d+) papers, (\d+) issues", out).group(1))  # type: ignore[union-attr]
     assert papers >= 30
+
+
+def test_links_to_an_unreadable_entry_are_not_reported_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = copy_site("basic", tmp_path / "site")
+    (site / "content/papers/2025/2010.11929.yaml").write_text("title: [broken\n", "utf-8")
+    code, _, err = run(["check", "--site", str(site)], capsys)
+    assert code == 1
+    assert [line for line in err.splitlines() if not line.startswith("digestgen: ")] == [
+        "content/papers/2025/2010.11929.yaml:2:1: (yaml): invalid YAML: did not find expected ',' or ']'"]

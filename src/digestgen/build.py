@@ -121,11 +121,14 @@ def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress
             fresh[rel] = Entry(st, digest_, value, looked)
             dirty.add(rel)
     papers: list[Paper] = []
+    unreadable: set[str] = set()
     for rel in sources.papers:
         paper, found = fresh[rel].value
         problems.extend(found)
         if paper is not None:
             papers.append(paper)
+        else:
+            unreadable.add(rel.rsplit("/", 1)[-1].rsplit(".", 1)[0])
         if hashes is not None:
             hashes[rel] = fresh[rel].hash
     if cache is not None and cache.enabled and (dirty or len(fresh) != len(entries)):
@@ -133,7 +136,7 @@ def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress
     intros = [i for rel in sources.issues if (i := parse_issue(root, rel, config.base_path, problems))]
     pages: list[Page] = [p for rel in sources.pages if (p := parse_page(root, rel, config.base_path, problems))]
     vocabulary: dict[str, Tag] | None = parse_tags(root, sources.tags, problems) if sources.tags else None
-    model = build_model(config, papers, intros, pages, vocabulary, problems)
+    model = build_model(config, papers, intros, pages, vocabulary, problems, frozenset(unreadable))
     return model, finish(problems, config.options.strict)
 
 

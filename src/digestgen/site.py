@@ -112,8 +112,13 @@ def _problem(paper: Paper, name: str, message: str, severity: str = "error") -> 
 
 
 def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro], pages: list[Page],
-                vocabulary: dict[str, Tag] | None, problems: list[Problem]) -> SiteModel:
-    """Group, order and cross-check; errors and warnings are appended to problems."""
+                vocabulary: dict[str, Tag] | None, problems: list[Problem],
+                unreadable: frozenset[str] = frozenset()) -> SiteModel:
+    """Group, order and cross-check; errors and warnings are appended to problems.
+
+    unreadable: ids of paper files that failed to load (already reported); links to them are
+    not reported again as links to missing pages.
+    """
     opts = config.options
     cadence = config.fields.cadence
     seen: dict[str, Paper] = {}
@@ -196,7 +201,7 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
     page_list = _check_pages([p for p in pages if opts.drafts or not p.draft], problems)
     model = SiteModel(config, visible, {p.id: p for p in visible}, issues, {i.key: i for i in issues},
                       issue_of, tags, page_list, _related(visible, tags))
-    _check_internal_links(model, parsed, pages, problems, intros)
+    _check_internal_links(model, parsed, pages, problems, intros, unreadable)
     return model
 
 
@@ -246,11 +251,11 @@ def _related(papers: list[Paper], tags: dict[str, TagInfo]) -> dict[str, list[Pa
 
 
 def _check_internal_links(model: SiteModel, parsed: list[Paper], pages: list[Page], problems: list[Problem],
-                          intros: list[IssueIntro]) -> None:
+                          intros: list[IssueIntro], unreadable: frozenset[str] = frozenset()) -> None:
     """Warn about note links to site paths that will not exist."""
     known = {"/", "/issues/", "/tags/", "/search/", "/papers/", "/feed.xml", "/rss.xml", "/feed.json",
              "/papers/feed.xml", "/feeds.opml", "/sitemap.xml", "/papers.json", "/llms.txt", "/404.html"}
-    known |= {f"/papers/{p.id}/" for p in parsed}
+    known |= {f"/papers/{pid}/" for pid in [*(p.id for p in parsed), *unreadable]}
     known |= {f"/issues/{k}/" for k in model.issues_by_key}
     known |= {f"/tags/{t}/" for t in model.tags} | {f"/tags/{t}/feed.xml" for t in model.tags}
     per_page = max(1, model.config.fields.per_page)
