@@ -62,6 +62,12 @@
     return out;
   }
 
+  /* Like the cards: the first three authors, then "+ N more" (the paper page lists them all). */
+  function shortAuthors(text) {
+    var names = text.split(", ");
+    return names.length <= 4 ? text : names.slice(0, 3).join(", ") + " + " + (names.length - 3) + " more";
+  }
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
@@ -79,7 +85,7 @@
       heading.appendChild(link);
       item.appendChild(heading);
       var bits = [];
-      if (data.meta.authors) bits.push(data.meta.authors.length > 120 ? data.meta.authors.slice(0, 117) + "…" : data.meta.authors);
+      if (data.meta.authors) bits.push(shortAuthors(data.meta.authors));
       if (data.meta.date) bits.push("featured " + data.meta.date);
       if (data.meta.upvotes) bits.push(data.meta.upvotes + " upvotes");
       if (bits.length) item.appendChild(el("p", "meta", bits.join(" · ")));
