@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 
 from digestgen import cache as cache_mod
+from digestgen import output as output_mod
 from digestgen import workers
 from digestgen.build import build
 from digestgen.config import BuildOptions
 from digestgen.progress import Progress
+
+PREVIEW = BuildOptions(serve=True)  # what digestgen serve asks for (without drafts and base_url)
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_EPOCH = "1795936000"  # 2026-11-29: every entry of the example digest is published
@@ -168,6 +171,65 @@ def test_worker_processes_give_the_same_bytes(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(workers, "cpus", lambda: 2)
     build(site, BuildOptions(output=tmp_path / "pooled"))
     assert tree_digest(tmp_path / "pooled") == serial
+
+
+def test_failed_patch_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A preview build that dies half-way through patching its folder leaves it as it was."""
+    site = _site(tmp_path)
+    build(site, PREVIEW)
+    before = tree_digest(site / "public")
+    _edit(site)
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    def failing_replace(src, dst):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise OSError("disk full")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(output_mod.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        build(site, PREVIEW)
+    monkeypatch.setattr(output_mod.os, "replace", real_replace)
+    assert tree_digest(site / "public") == before
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith(".public")) == [".public.lock"]
+
+
+def test_killed_patch_is_undone_by_the_next_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = _site(tmp_path)
+    build(site, PREVIEW)
+    before = tree_digest(site / "public")
+    _edit(site)
+
+    class Killed(BaseException):
+        pass
+
+    def die(folder: Path) -> None:  # after every file moved, before the journal is removed
+        raise Killed
+
+    monkeypatch.setattr(output_mod, "rollback", lambda output: None)  # a killed process cleans nothing
+    monkeypatch.setattr("digestgen.build._search_hook", lambda model: None)
+    monkeypatch.setattr("digestgen.build._budget_checked", lambda *args: die)
+    with pytest.raises(Killed):
+        build(site, PREVIEW)
+    assert (site / ".public.journal").exists()
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    output_mod.recover(site / "public")
+    assert tree_digest(site / "public") == before
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith(".public")) == [".public.lock"]
+
+
+def test_published_folder_is_never_patched_in_place(tmp_path: Path) -> None:
+    """Outside serve, a rebuild swaps in a whole new folder: the old one is never touched."""
+    site = _site(tmp_path)
+    build(site)
+    inode = (site / "public").stat().st_ino
+    _edit(site)
+    build(site)
+    assert (site / "public").stat().st_ino != inode  # a new folder was swapped in
+    assert not (site / ".public.journal").exists()
 
 
 def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:

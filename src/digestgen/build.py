@@ -273,7 +273,11 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
             trusted = bool(state.manifest) and _manifest_hash(config.output) == state.manifest
             previous_pages = state.pages if trusted else {}
             search_hook = _search_hook(model)
-            staging = Staging(config.output)
+            # A published folder is always swapped whole, so that it stays intact whatever happens.
+            # Only serve's private preview folder is patched in place (see Staging), which keeps
+            # an edit visible in a fraction of the time; its server waits out a patch in progress.
+            patch = config.options.serve and trusted and state.patchable and search_hook is None
+            staging = Staging(config.output, patch=patch)
             try:
 
                 def add_extras() -> None:  # feeds, exports, static: while the workers render pages
@@ -297,7 +301,7 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
     if cache.enabled:
         summary = {**result.counts, "files": stats.files, "bytes": stats.bytes}
         cache.save_state(config.output, BuildState(fingerprint, looked, manifest, warnings, summary, page_keys,
-                                                   weights=weights))
+                                                   patchable=search_hook is None, weights=weights))
     return result
 
 

@@ -27,7 +27,7 @@ from typing import Any
 from digestgen import __version__
 
 CACHE_DIR = ".digestgen-cache"
-FORMAT = 2
+FORMAT = 3
 MAGIC = b"digestgen-cache 1\n"
 KEY_BYTES = 32
 MAC_BYTES = 32
@@ -120,6 +120,7 @@ class BuildState:
     warnings: list[Any] = field(default_factory=list)
     summary: dict[str, int] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)  # output path -> input key
+    patchable: bool = False  # the manifest lists every file of the output (no search bundle)
     weights: dict[str, Any] = field(default_factory=dict)  # page-weight memo (render.page_weights)
 
 

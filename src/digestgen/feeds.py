@@ -281,7 +281,28 @@ def all_feeds(model: SiteModel, renderer: Renderer) -> dict[str, bytes]:
     return files
 
 
+# Serialised feeds by everything they are made of: a long process (digestgen serve) rebuilds
+# only the feeds whose items changed. Keys compare whole items, so a hit is always exact.
+_SERIALISED: dict[tuple[Any, ...], bytes] = {}
+_SERIALISED_MAX = 2048
+
+
 def _serialise(feed: Feed, model: SiteModel, writer: Callable[[Feed, SiteModel], bytes]) -> bytes:
+    f = model.config.fields
+    author = (f.author.name, f.author.email, f.author.url) if f.author else None
+    key = (writer.__name__, __version__, f.title, f.language, author, feed.path, feed.id, feed.title, feed.subtitle,
+           feed.home_url, feed.self_url, tuple(feed.items))
+    cached = _SERIALISED.get(key)
+    if cached is not None:
+        return cached
+    data = _write(feed, model, writer)
+    if len(_SERIALISED) >= _SERIALISED_MAX:
+        _SERIALISED.clear()
+    _SERIALISED[key] = data
+    return data
+
+
+def _write(feed: Feed, model: SiteModel, writer: Callable[[Feed, SiteModel], bytes]) -> bytes:
     try:
         return writer(feed, model)
     except ValueError as exc:  # lxml refuses some text; xml_problems should have caught it first

@@ -101,15 +101,17 @@ def build_lock(output: Path, wait: bool = True) -> Iterator[None]:
 
 
 def recover(output: Path) -> None:
-    """Finish or undo a swap interrupted by a crash, and remove temporary folders."""
+    """Finish or undo a swap or patch interrupted by a crash, and remove temporary folders."""
+    rollback(output)
     old = output.parent / f".{output.name}.old"
     if old.exists():
         if not output.exists():
             os.replace(old, output)
         else:
             shutil.rmtree(old, ignore_errors=True)
-    for stale in output.parent.glob(f".{output.name}.tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    for pattern in (f".{output.name}.tmp-*", f".{output.name}.bak-*"):
+        for stale in output.parent.glob(pattern):
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def read_manifest(output: Path) -> dict[str, str]:
@@ -121,21 +123,60 @@ def read_manifest(output: Path) -> dict[str, str]:
         return {}
 
 
+def _journal(output: Path) -> Path:
+    return output.parent / f".{output.name}.journal"
+
+
+def rollback(output: Path) -> None:
+    """Undo a patch that a crash interrupted: put every moved-away file back (see Staging)."""
+    journal = _journal(output)
+    try:
+        plan = json.loads(journal.read_text("utf-8"))
+        backup = output.parent / str(plan["backup"])
+        changed = [(safe_relpath(str(rel)), bool(existed)) for rel, existed in plan["changed"]]
+        deleted = [safe_relpath(str(rel)) for rel in plan["deleted"]]
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError, KeyError, TypeError):
+        journal.unlink(missing_ok=True)  # written atomically, so this is not ours: nothing to undo
+        return
+    for rel, existed in changed:
+        saved = backup / rel
+        if saved.exists():
+            os.replace(saved, output / rel)
+        elif not existed:
+            (output / rel).unlink(missing_ok=True)
+    for rel in deleted:
+        saved = backup / rel
+        if saved.exists():
+            (output / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(saved, output / rel)
+    shutil.rmtree(backup, ignore_errors=True)
+    journal.unlink(missing_ok=True)
+
+
 class Staging:
     """A new site being written next to the published one; commit() puts it in place.
 
-    Always a complete new folder: files whose bytes match the previous build (by the manifest)
-    are hard-linked from it, so their inodes and mtimes stay stable, and the folder is swapped
-    in at once (an atomic exchange where the kernel offers one, else two renames). The
-    published folder is never modified in place, so a build killed at any moment leaves it
-    whole. The caller holds build_lock. On any failure, abort() removes the temporary folder and the
+    Two ways, both all-or-nothing:
+    - swap (default, and always for a published site): a complete new folder; files whose bytes
+      match the previous build (by the manifest) are hard-linked from it, so their inodes and
+      mtimes stay stable; it is swapped in at once (an atomic exchange where the kernel offers
+      one, else two renames). The published folder is never modified in place.
+    - patch (patch=True, only for serve's private preview folder): only new and changed files are
+      written to the side; commit() writes a journal, moves each old file to a backup folder
+      and the new one into place, then deletes the journal. A build that fails rolls back at
+      once; one that is killed is rolled back by the next build (recover). Unchanged files are
+      never touched.
+    The caller holds build_lock. On any failure, abort() removes the temporary folder and the
     previous site stays as it was.
     """
 
-    def __init__(self, output: Path):
+    def __init__(self, output: Path, patch: bool = False):
         recover(output)
         self.output = output
         self.previous = read_manifest(output) if output.is_dir() else {}
+        self.patch = patch and bool(self.previous)
         self.tmp = output.parent / f".{output.name}.tmp-{os.getpid()}"
         self.manifest: dict[str, str] = {}
         self.stats = WriteStats()
@@ -144,7 +185,7 @@ class Staging:
 
     def put(self, name: str, data: bytes) -> None:
         """Add one file (kept from the previous build when its bytes did not change)."""
-        self.record(*place(self.tmp, self.output, self.previous, name, data, self._made))
+        self.record(*place(self.tmp, self.output, self.previous, name, data, self._made, self.patch))
 
     def reuse(self, name: str) -> bool:
         """Keep a file of the previous build unchanged; False when it is not there."""
@@ -152,6 +193,13 @@ class Staging:
         digest_ = self.previous.get(rel)
         if digest_ is None:
             return False
+        if self.patch:
+            try:
+                size = (self.output / rel).stat().st_size
+            except OSError:
+                return False
+            self.record(rel, digest_, size, False)
+            return True
         target = self.tmp / rel
         _mkdir(target.parent, self._made)
         try:
@@ -178,13 +226,58 @@ class Staging:
             manifest = {k: self.manifest[k] for k in sorted(self.manifest)}
             body = json.dumps({"generator": "digestgen", "files": manifest}, sort_keys=True, separators=(",", ":"))
             (self.tmp / MANIFEST).write_text(body, "utf-8")
-            if before_swap is not None:
-                before_swap(self.tmp)
-            swap(self.tmp, self.output)
+            if self.patch:
+                self._apply(before_swap)
+            else:
+                if before_swap is not None:
+                    before_swap(self.tmp)
+                swap(self.tmp, self.output)
         except BaseException:
             self.abort()
             raise
         return self.stats
+
+    def _apply(self, check: Callable[[Path], None] | None) -> None:
+        """Move changed files into the published folder under a journal (see the class doc)."""
+        changed = [(rel, rel in self.previous) for rel, h in self.manifest.items() if self.previous.get(rel) != h]
+        changed.append((MANIFEST, (self.output / MANIFEST).exists()))
+        deleted = sorted(rel for rel in self.previous if rel not in self.manifest)
+        backup = self.output.parent / f".{self.output.name}.bak-{os.getpid()}"
+        journal = _journal(self.output)
+        plan = json.dumps({"backup": backup.name, "changed": changed, "deleted": deleted})
+        pending = journal.with_name(journal.name + f".tmp-{os.getpid()}")
+        pending.write_text(plan, "utf-8")
+        os.replace(pending, journal)
+        made: set[str] = set()
+        try:
+            for rel in deleted:
+                _mkdir((backup / rel).parent, made)
+                with contextlib.suppress(FileNotFoundError):
+                    os.replace(self.output / rel, backup / rel)
+            for rel, existed in changed:
+                target = self.output / rel
+                if existed:
+                    _mkdir((backup / rel).parent, made)
+                    os.replace(target, backup / rel)
+                else:
+                    _mkdir(target.parent, made)
+                os.replace(self.tmp / rel, target)
+            if check is not None:
+                check(self.output)
+        except BaseException:
+            rollback(self.output)
+            raise
+        journal.unlink()
+        shutil.rmtree(backup, ignore_errors=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        for rel in deleted:  # drop folders the deleted files leave empty
+            folder = (self.output / rel).parent
+            while folder != self.output:
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+                folder = folder.parent
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -198,13 +291,16 @@ def _mkdir(folder: Path, made: set[str]) -> None:
 
 
 def place(tmp: Path, output: Path, previous: dict[str, str], name: str, data: bytes,
-          made: set[str]) -> tuple[str, str, int, bool]:
-    """Put one file into tmp: unchanged files are linked from the previous build; others are written.
+          made: set[str], patch: bool = False) -> tuple[str, str, int, bool]:
+    """Put one file into tmp: unchanged files are linked from the previous build (or, when
+    patching, left where they are); others are written.
 
     Returns (relative path, digest, size, written). Safe to call from worker processes.
     """
     rel = safe_relpath(name)
     h = digest(data)
+    if patch and previous.get(rel) == h:
+        return rel, h, len(data), False
     target = tmp / rel
     _mkdir(target.parent, made)
     if previous.get(rel) == h:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+import jinja2.bccache
 from markupsafe import Markup
 
 from digestgen import __version__
@@ -48,6 +49,29 @@ def theme_dirs(root: Path, theme: str) -> list[Path]:
     return dirs
 
 
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process, keyed by name and source checksum.
+
+    Each build makes a fresh Environment (its globals belong to one site model), but a long
+    process such as `digestgen serve` then skips re-compiling unchanged templates; an edited
+    template has another checksum and is compiled again.
+    """
+
+    def __init__(self) -> None:
+        self.store: dict[str, tuple[str, bytes]] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        found = self.store.get(bucket.key)
+        if found is not None and found[0] == bucket.checksum:
+            bucket.bytecode_from_string(found[1])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store[bucket.key] = (bucket.checksum, bucket.bytecode_to_string())
+
+
+_BYTECODE = _MemoryBytecodeCache()
+
+
 def make_environment(root: Path, theme: str) -> jinja2.Environment:
     dirs = theme_dirs(root, theme)
     choice: list[jinja2.BaseLoader] = []
@@ -67,6 +91,7 @@ def make_environment(root: Path, theme: str) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,
         cache_size=-1,
+        bytecode_cache=_BYTECODE,
     )
     env.filters.update(
         human_date=human_date,

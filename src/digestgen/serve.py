@@ -344,6 +344,16 @@ class Preview:
         self.server.shutdown()
         self.server.server_close()
 
+    def patching(self) -> bool:
+        """True while a build moves changed files into the folder in place (output.py's journal)."""
+        return (self.output.parent / f".{self.output.name}.journal").exists()
+
+    def wait_for_patch(self, limit: float = 2.0) -> None:
+        """Let an in-place update finish (it takes milliseconds) so a request sees one whole build."""
+        end = time.monotonic() + limit
+        while self.patching() and time.monotonic() < end:
+            time.sleep(0.005)
+
     def folder(self) -> Path | None:
         """The folder of the latest complete build (the previous one while a swap is under way)."""
         old = self.output.parent / f".{self.output.name}.old"
@@ -418,6 +428,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             return self.internal(path[len(PREFIX):], head)
         build = preview.hub.build  # read before the folder: a newer folder only causes one more reload
         for _ in range(5):
+            preview.wait_for_patch()
             folder = preview.folder()
             if folder is None:
                 return self.send(HTTPStatus.SERVICE_UNAVAILABLE, NO_SITE.encode(), "text/html; charset=utf-8", head, build)
@@ -473,8 +484,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         try:
             real = target.resolve(strict=True)
         except FileNotFoundError:
-            if not folder.is_dir():
-                raise  # swapped while we looked: the caller tries again
+            if not folder.is_dir() or self.server.preview.patching():
+                raise  # swapped or patched while we looked: the caller tries again
             return self.not_found(folder, head, build)
         except (OSError, RuntimeError):
             return self.not_found(folder, head, build)

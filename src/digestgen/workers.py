@@ -76,12 +76,12 @@ def parse_papers(root: Path, rels: list[str], tz: dt.tzinfo, base_path: str, use
 
 
 def _render_chunk(numbers: Sequence[int]) -> list[tuple[tuple[str, str, int, bool], tuple[Any, ...] | None]]:
-    renderer, routes, tmp, output, previous = _job["render"]
+    renderer, routes, tmp, output, previous, patch = _job["render"]
     made: set[str] = _job.setdefault("made", set())
     done = []
     for n in numbers:
         data = renderer.render(routes[n])
-        placed = place(tmp, output, previous, routes[n].path, data, made)
+        placed = place(tmp, output, previous, routes[n].path, data, made, patch)
         done.append((placed, _weigh(placed, data, tmp, output, renderer.base_path)))
     return done
 
@@ -106,7 +106,7 @@ def render_pages(renderer: Any, routes: list[Any], numbers: list[int], staging: 
     meanwhile, if given, runs in this process while the workers render (or after, without them).
     weights receives the workers' page-weight measurements (render.page_weights memo entries).
     """
-    _job["render"] = (renderer, routes, staging.tmp, staging.output, staging.previous)
+    _job["render"] = (renderer, routes, staging.tmp, staging.output, staging.previous, staging.patch)
     _job["made"] = set()
     try:
         if not use_pool:
