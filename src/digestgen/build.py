@@ -15,6 +15,7 @@ from digestgen.cache import (
     Cache,
     Entry,
     StatKey,
+    code_fingerprint,
     content_hash,
     hexhash,
     settled,
@@ -152,7 +153,7 @@ def _parse_key(config: SiteConfig) -> str:
         site_yaml = (config.root / "site.yaml").read_bytes()
     except OSError:
         site_yaml = b""
-    return hexhash(__version__, content_hash(site_yaml), str(config.tz), config.base_path)
+    return hexhash(__version__, code_fingerprint(), content_hash(site_yaml), str(config.tz), config.base_path)
 
 
 def finish(problems: list[Problem], strict: bool) -> list[Problem]:
