@@ -123,6 +123,12 @@ def newest_issues(issues: list[Issue], limit: int) -> list[Issue]:
     return sorted(issues, key=lambda i: (-max(p.date for p in i.papers).toordinal(), i.key))[:limit]
 
 
+# A paper's feed HTML by the (frozen) paper itself: a long process such as digestgen serve
+# builds it once per version of the entry instead of on every rebuild.
+_PAPER_HTML: dict[tuple[Paper, bool, str], str] = {}
+_PAPER_HTML_MAX = 50_000
+
+
 class _Builder:
     """Turns papers and issues into FeedItems for one site."""
 
@@ -150,6 +156,15 @@ class _Builder:
 
     def paper_html(self, paper: Paper, *, in_issue: bool) -> str:
         """A paper as HTML: (heading,) image, authors, dates, links, tldr/abstract, note."""
+        key = (paper, in_issue, self.renderer.base_url)  # everything the HTML is made of
+        cached = _PAPER_HTML.get(key)
+        if cached is None:
+            if len(_PAPER_HTML) >= _PAPER_HTML_MAX:
+                _PAPER_HTML.clear()
+            cached = _PAPER_HTML[key] = self._paper_html(paper, in_issue)
+        return cached
+
+    def _paper_html(self, paper: Paper, in_issue: bool) -> str:
         page = self.url(f"/papers/{paper.id}/")
         parts: list[str] = []
         if in_issue:
