@@ -252,3 +252,14 @@ def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     in_ci = Tty()
     Progress(in_ci).advance("rendering", 5, 10)
     assert in_ci.getvalue() == ""
+
+
+def test_cache_keeps_the_state_of_a_few_output_folders_only(tmp_path: Path) -> None:
+    """Building into many folders (tests, serve ports, --output) does not grow the cache forever."""
+    site = _site(tmp_path)
+    for n in range(cache_mod.KEEP_STATE_FILES + 4):
+        build(site, BuildOptions(output=tmp_path / f"out-{n}"))
+    states = sorted((site / cache_mod.CACHE_DIR).glob("state-*.bin"))
+    assert len(states) == cache_mod.KEEP_STATE_FILES
+    # the newest output's state survives: a rebuild there has nothing to do
+    assert build(site, BuildOptions(output=tmp_path / f"out-{cache_mod.KEEP_STATE_FILES + 3}")).stats.written == 0

@@ -33,6 +33,7 @@ MAGIC = b"digestgen-cache 1\n"
 KEY_BYTES = 32
 MAC_BYTES = 32
 KEEP_ENTRY_FILES = 4
+KEEP_STATE_FILES = 8  # output folders remembered (public/, serve's preview, --output elsewhere)
 SHARDS = 32  # entry files per setting: an edit rewrites 1/32 of the cache
 
 StatKey = tuple[int, int, int, int]
@@ -212,6 +213,7 @@ class Cache:
 
     def save_state(self, output: Path, state: BuildState) -> None:
         self._write(self._state_name(output), "state", str(output), state)
+        self._prune("state-", KEEP_STATE_FILES)
 
     def forget_state(self, output: Path) -> None:
         """Drop the record of the last build (before a build that may fail half-way)."""
@@ -223,14 +225,17 @@ class Cache:
         return f"state-{hexhash(str(output))[:16]}.bin"
 
     def _prune(self, prefix: str, keep: int) -> None:
-        """Keep the files of the newest few settings (e.g. entries for build and for serve)."""
+        """Keep the files of the newest few groups: entries of a setting (build, serve), or the
+        state of an output folder; older groups are deleted so the folder does not grow."""
         try:
+            groups: dict[str, list[Path]] = {}
             newest: dict[str, int] = {}
             for path in self.folder.glob(prefix + "*.bin"):
-                group = path.name.split("-")[1]
+                group = path.name[len(prefix):].removesuffix(".bin").split("-")[0]
+                groups.setdefault(group, []).append(path)
                 newest[group] = max(newest.get(group, 0), path.stat().st_mtime_ns)
             for group in sorted(newest, key=newest.__getitem__, reverse=True)[keep:]:
-                for old in self.folder.glob(f"{prefix}{group}-*.bin"):
+                for old in groups[group]:
                     old.unlink(missing_ok=True)
         except OSError:
             pass
