@@ -167,17 +167,6 @@ def finish(problems: list[Problem], strict: bool) -> list[Problem]:
     return warnings
 
 
-def render_site(model: SiteModel) -> dict[str, bytes]:
-    """Every output file as bytes, keyed by its path inside the output folder."""
-    from digestgen.render import Renderer
-
-    renderer = Renderer(model)
-    routes = list(renderer.routes())
-    files: dict[str, bytes] = {route.path: renderer.render(route) for route in routes}
-    files.update(render_extras(model, renderer, sitemap_urls(model, routes), files))
-    return files
-
-
 def sitemap_urls(model: SiteModel, routes: Iterable[Any]) -> list[tuple[str, str | None]]:
     """(site path, lastmod) of every page for the sitemap, in route order."""
     lastmod = {f"/papers/{p.id}/": p.date.isoformat() for p in model.papers}

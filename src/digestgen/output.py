@@ -314,18 +314,6 @@ def place(tmp: Path, output: Path, previous: dict[str, str], name: str, data: by
     return rel, h, len(data), True
 
 
-def write_site(output: Path, files: dict[str, bytes], before_swap: Callable[[Path], None] | None = None) -> WriteStats:
-    """Write files into a fresh sibling folder and swap it in; the caller holds build_lock."""
-    staging = Staging(output)
-    try:
-        for name in sorted(files):
-            staging.put(name, files[name])
-    except BaseException:
-        staging.abort()
-        raise
-    return staging.commit(before_swap)
-
-
 def swap(tmp: Path, output: Path) -> None:
     """Put the new folder in place of the old one: one atomic exchange, or two renames."""
     if output.is_dir() and _exchange(tmp, output):
