@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from digestgen.commands.common import add_site_options, report, say
+from digestgen.commands.common import add_site_options, report, say, site_options
 
 HELP = "build the site"
 
@@ -17,10 +17,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from digestgen.build import build
-    from digestgen.config import BuildOptions
 
-    options = BuildOptions(output=args.output.resolve() if args.output else None, drafts=args.drafts,
-                           future=args.future, base_url=args.base_url, strict=args.strict)
+    options = site_options(args)
     result = build(args.site, options)
     report(result.warnings)
     say(result.summary())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from digestgen.commands.common import add_site_options, report, say
+from digestgen.commands.common import add_site_options, report, say, site_options
 
 HELP = "validate the site without building it"
 
@@ -17,10 +17,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from digestgen.build import check
-    from digestgen.config import BuildOptions
     from digestgen.errors import ContentError
 
-    options = BuildOptions(drafts=args.drafts, future=args.future, base_url=args.base_url, strict=args.strict)
+    options = site_options(args)
     try:
         model, warnings = check(args.site, options)
     except ContentError as exc:

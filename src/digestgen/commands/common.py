@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digestgen.errors import Problem, printable
+
+if TYPE_CHECKING:
+    from digestgen.config import BuildOptions
 
 
 def add_site_options(parser: argparse.ArgumentParser) -> None:
@@ -15,6 +19,15 @@ def add_site_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--future", action="store_true", help="include entries dated after today")
     parser.add_argument("--base-url", help="override base_url from site.yaml")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+
+def site_options(args: argparse.Namespace) -> BuildOptions:
+    """BuildOptions from the options of add_site_options (and --output where a command has it)."""
+    from digestgen.config import BuildOptions
+
+    output = getattr(args, "output", None)
+    return BuildOptions(output=output.resolve() if output else None, drafts=args.drafts, future=args.future,
+                        base_url=args.base_url, strict=args.strict)
 
 
 def report(problems: list[Problem], fmt: str = "text") -> None:

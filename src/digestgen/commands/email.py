@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from digestgen.commands.common import add_site_options, report, say
+from digestgen.commands.common import add_site_options, report, say, site_options
 
 HELP = "write the email edition of an issue (HTML and plain text)"
 
@@ -18,11 +18,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from digestgen.build import load_site
-    from digestgen.config import BuildOptions, load_config
+    from digestgen.config import load_config
     from digestgen.mail import pick_issue, render_edition, write_edition
 
-    options = BuildOptions(output=args.output.resolve() if args.output else None, drafts=args.drafts,
-                           future=args.future, base_url=args.base_url, strict=args.strict)
+    options = site_options(args)
     config = load_config(args.site, options)
     model, warnings = load_site(config)
     report(warnings)
