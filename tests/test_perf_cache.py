@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from digestgen import cache as cache_mod
+from digestgen import memo, workers
 from digestgen import output as output_mod
-from digestgen import workers
 from digestgen.build import build
 from digestgen.config import BuildOptions
 from digestgen.progress import Progress
@@ -59,7 +59,18 @@ def _edit(site: Path) -> Path:
     return paper
 
 
-def test_incremental_builds_match_a_cold_build(tmp_path: Path) -> None:
+@pytest.mark.parametrize("long_process", [False, True], ids=["build", "kept-between-builds"])
+def test_incremental_builds_match_a_cold_build(tmp_path: Path, long_process: bool) -> None:
+    """Also in a long process (serve) that keeps per-paper results between builds (memo.py)."""
+    if long_process:
+        memo.keep_between_builds()
+    try:
+        _incremental_builds_match(tmp_path)
+    finally:
+        memo.keep_between_builds(False)
+
+
+def _incremental_builds_match(tmp_path: Path) -> None:
     site = _site(tmp_path)
     out = site / "public"
     first = build(site)

@@ -273,7 +273,7 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
                 def add_extras() -> None:  # feeds, exports, static: while the workers render pages
                     extras = render_extras(model, renderer, sitemap_urls(model, routes), (r.path for r in routes))
                     for name in sorted(extras):
-                        staging.put(name, extras[name])
+                        staging.put(name, extras[name], again=True)
 
                 weights = state.weights if trusted else {}
                 page_keys = _render_pages(model, renderer, routes, staging, previous_pages, hashes, render_key,

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digestgen import __version__
+from digestgen import __version__, memo
 
 CACHE_DIR = ".digestgen-cache"
 FORMAT = 3
@@ -126,6 +126,12 @@ class BuildState:
     weights: dict[str, Any] = field(default_factory=dict)  # page-weight memo (render.page_weights)
 
 
+# What this process wrote, by file: a long process (see memo.py) reads its own writes back
+# from memory instead of unpickling them. Entries are keyed by content hash and the state is
+# checked against the output's manifest, so a copy in memory is as good as the file.
+_KEPT: memo.Memo[tuple[tuple[Any, ...], Any]] = memo.Memo(limit=1024)
+
+
 class Cache:
     """One site's cache folder; every method fails soft (a broken cache only costs time)."""
 
@@ -146,6 +152,9 @@ class Cache:
         if self.key is None:
             return None
         path = self.folder / name
+        kept = _KEPT.peek(path)
+        if kept is not None and kept[0] == (kind, FORMAT, __version__, key):
+            return kept[1]
         try:
             blob = path.read_bytes()
         except FileNotFoundError:
@@ -171,7 +180,9 @@ class Cache:
     def _write(self, name: str, kind: str, key: str, payload: Any) -> None:
         if self.key is None:
             return
-        body = pickle.dumps(((kind, FORMAT, __version__, key), payload), protocol=pickle.HIGHEST_PROTOCOL)
+        header = (kind, FORMAT, __version__, key)
+        _KEPT.put(self.folder / name, (header, payload))
+        body = pickle.dumps((header, payload), protocol=pickle.HIGHEST_PROTOCOL)
         mac = hmac.new(self.key, body, hashlib.sha256).digest()
         tmp = self.folder / f".{name}.tmp-{os.getpid()}"
         try:
@@ -218,6 +229,7 @@ class Cache:
     def forget_state(self, output: Path) -> None:
         """Drop the record of the last build (before a build that may fail half-way)."""
         if self.key is not None:
+            _KEPT.drop(self.folder / self._state_name(output))
             (self.folder / self._state_name(output)).unlink(missing_ok=True)
 
     @staticmethod

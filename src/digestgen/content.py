@@ -7,6 +7,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,19 @@ class Paper:
     internal_links: tuple[tuple[int, str], ...] = ()
     marks: tuple[tuple[str, int, int], ...] = ()
 
+    def __hash__(self) -> int:
+        """Computed once: records are dictionary keys of the memos of a long process (memo.py)."""
+        try:
+            return self.__dict__["_hash"]  # type: ignore[no-any-return]
+        except KeyError:
+            value = hash(astuple_shallow(self))
+            self.__dict__["_hash"] = value
+            return value
+
+    def __getstate__(self) -> dict[str, object]:
+        # string hashes differ between processes: never pickle the cached one
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
     def mark(self, name: str) -> tuple[int, int]:
         for key, line, col in self.marks:
             if key == name:
@@ -80,6 +94,11 @@ class Paper:
     @property
     def arxiv_pdf(self) -> str | None:
         return f"https://arxiv.org/pdf/{self.arxiv}" if self.arxiv else None
+
+
+def astuple_shallow(record: object) -> tuple[object, ...]:
+    """The field values of a dataclass record, in order (not copied, unlike dataclasses.astuple)."""
+    return tuple(getattr(record, f.name) for f in dataclass_fields(record))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -140,26 +159,28 @@ def _walk(root: Path, sub: str, problems: list[Problem]) -> list[str]:
     if not base.is_dir():
         return []
     found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-        dirnames.sort()
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
-        for name in list(dirnames):
-            if (Path(dirpath) / name).is_symlink():
-                problems.append(Problem(f"{rel_dir}/{name}", 1, 1, "(file)", "is a symbolic link; digestgen does not follow links"))
-                dirnames.remove(name)
-            elif name.startswith("."):
-                dirnames.remove(name)
-        for name in sorted(filenames):
-            if name.startswith(".") or name.endswith("~"):
-                continue
-            full = Path(dirpath) / name
-            if full.is_symlink():
-                problems.append(Problem(f"{rel_dir}/{name}", 1, 1, "(file)", "is a symbolic link; digestgen does not follow links"))
-                continue
-            found.append(f"{rel_dir}/{name}")
-            if len(found) > MAX_FILES:
-                problems.append(Problem(sub, 1, 1, "(file)", f"holds more than {MAX_FILES:,} files"))
-                return found
+
+    def visit(folder: str, rel_dir: str) -> bool:  # False once there are too many files
+        try:
+            with os.scandir(folder) as listing:
+                children = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            return True
+        files = [e for e in children if not e.name.startswith(".") and not e.name.endswith("~")]
+        for entry in files:
+            if entry.is_symlink():
+                problems.append(Problem(f"{rel_dir}/{entry.name}", 1, 1, "(file)",
+                                        "is a symbolic link; digestgen does not follow links"))
+            elif not entry.is_dir(follow_symlinks=False):
+                found.append(f"{rel_dir}/{entry.name}")
+                if len(found) > MAX_FILES:
+                    problems.append(Problem(sub, 1, 1, "(file)", f"holds more than {MAX_FILES:,} files"))
+                    return False
+        # like os.walk: the files of a folder, then its subfolders in order
+        return all(visit(entry.path, f"{rel_dir}/{entry.name}") for entry in files
+                   if not entry.is_symlink() and entry.is_dir(follow_symlinks=False))
+
+    visit(str(base), sub)
     return found
 
 

@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape
 
 from digestgen.bibtex import bibtex
 from digestgen.content import Paper
+from digestgen.memo import Memo
 from digestgen.site import Issue, SiteModel
 
 if TYPE_CHECKING:
@@ -30,12 +31,19 @@ def all_exports(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[s
         "papers.json": papers_json(model, renderer),
         "llms.txt": llms_txt(model, renderer),
     }
-    entries = {paper.id: bibtex(paper) for paper in model.papers}
-    for paper_id, entry in entries.items():
-        files[paper_bib_path(paper_id)] = entry.encode("utf-8")
+    entries: dict[str, str] = {}
+    for paper in model.papers:
+        entry = entries[paper.id] = _BIBTEX.get(paper, bibtex, paper)
+        files[paper_bib_path(paper.id)] = _BIB_FILE.get(paper, entry.encode, "utf-8")
     for issue in model.issues:
         files[issue_bib_path(issue.key)] = issue_bibtex(issue, entries).encode("utf-8")
     return files
+
+
+# per paper, between the builds of a long process (see memo.py)
+_BIBTEX: Memo[str] = Memo()
+_BIB_FILE: Memo[bytes] = Memo()
+_JSON_LINE: Memo[str] = Memo()
 
 
 def paper_bib_path(paper_id: str) -> str:
@@ -109,6 +117,10 @@ def paper_record(paper: Paper, model: SiteModel, renderer: Renderer) -> dict[str
     }
 
 
+def _json_line(paper: Paper, model: SiteModel, renderer: Renderer) -> str:
+    return json.dumps(paper_record(paper, model, renderer), ensure_ascii=False, separators=(",", ":"))
+
+
 def papers_json(model: SiteModel, renderer: Renderer) -> bytes:
     """/papers.json: every published paper, newest first, with the tag vocabulary."""
     body = {
@@ -121,7 +133,7 @@ def papers_json(model: SiteModel, renderer: Renderer) -> bytes:
     }
     # compact, one paper per line: small for big digests, and a new paper is a one-line diff
     head = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    papers = ",\n".join(json.dumps(paper_record(p, model, renderer), ensure_ascii=False, separators=(",", ":"))
+    papers = ",\n".join(_JSON_LINE.get((p, model.issue_of.get(p.id), renderer.base_url), _json_line, p, model, renderer)
                         for p in model.papers)
     return (head[:-1] + ',"papers":[\n' + papers + "\n]}\n").encode("utf-8")
 

@@ -30,6 +30,7 @@ from markupsafe import escape
 from digestgen import __version__
 from digestgen.content import Paper
 from digestgen.errors import ContentError, Problem
+from digestgen.memo import Memo
 from digestgen.site import Issue, SiteModel
 
 if TYPE_CHECKING:
@@ -125,8 +126,7 @@ def newest_issues(issues: list[Issue], limit: int) -> list[Issue]:
 
 # A paper's feed HTML by the (frozen) paper itself: a long process such as digestgen serve
 # builds it once per version of the entry instead of on every rebuild.
-_PAPER_HTML: dict[tuple[Paper, bool, str], str] = {}
-_PAPER_HTML_MAX = 50_000
+_PAPER_HTML: Memo[str] = Memo()
 
 
 class _Builder:
@@ -157,12 +157,7 @@ class _Builder:
     def paper_html(self, paper: Paper, *, in_issue: bool) -> str:
         """A paper as HTML: (heading,) image, authors, dates, links, tldr/abstract, note."""
         key = (paper, in_issue, self.renderer.base_url)  # everything the HTML is made of
-        cached = _PAPER_HTML.get(key)
-        if cached is None:
-            if len(_PAPER_HTML) >= _PAPER_HTML_MAX:
-                _PAPER_HTML.clear()
-            cached = _PAPER_HTML[key] = self._paper_html(paper, in_issue)
-        return cached
+        return _PAPER_HTML.get(key, self._paper_html, paper, in_issue)
 
     def _paper_html(self, paper: Paper, in_issue: bool) -> str:
         page = self.url(f"/papers/{paper.id}/")
@@ -298,8 +293,7 @@ def all_feeds(model: SiteModel, renderer: Renderer) -> dict[str, bytes]:
 
 # Serialised feeds by everything they are made of: a long process (digestgen serve) rebuilds
 # only the feeds whose items changed. Keys compare whole items, so a hit is always exact.
-_SERIALISED: dict[tuple[Any, ...], bytes] = {}
-_SERIALISED_MAX = 2048
+_SERIALISED: Memo[bytes] = Memo(limit=2048)
 
 
 def _serialise(feed: Feed, model: SiteModel, writer: Callable[[Feed, SiteModel], bytes]) -> bytes:
@@ -307,14 +301,7 @@ def _serialise(feed: Feed, model: SiteModel, writer: Callable[[Feed, SiteModel],
     author = (f.author.name, f.author.email, f.author.url) if f.author else None
     key = (writer.__name__, __version__, f.title, f.language, author, feed.path, feed.id, feed.title, feed.subtitle,
            feed.home_url, feed.self_url, tuple(feed.items))
-    cached = _SERIALISED.get(key)
-    if cached is not None:
-        return cached
-    data = _write(feed, model, writer)
-    if len(_SERIALISED) >= _SERIALISED_MAX:
-        _SERIALISED.clear()
-    _SERIALISED[key] = data
-    return data
+    return _SERIALISED.get(key, _write, feed, model, writer)
 
 
 def _write(feed: Feed, model: SiteModel, writer: Callable[[Feed, SiteModel], bytes]) -> bytes:
@@ -472,6 +459,21 @@ def _bad(value: object) -> str | None:
     return None
 
 
+_BAD_IN_PAPER: Memo[list[tuple[str, str]]] = Memo()
+
+
+def _bad_in_paper(paper: Paper) -> list[tuple[str, str]]:
+    """(field, character) for each field of a paper holding a character XML cannot carry."""
+    found = []
+    for name in ("title", "authors", "tldr", "abstract", "note", "links", "image_alt", "submitted_by"):
+        char = _bad(getattr(paper, name))
+        if char is None and name in ("abstract", "note"):
+            char = _bad(getattr(paper, f"{name}_html"))
+        if char is not None:
+            found.append((name, char))
+    return found
+
+
 def xml_problems(model: SiteModel) -> list[Problem]:
     """Text that lxml would refuse, reported as file:line:col: field, before feedgen sees it."""
     problems: list[Problem] = []
@@ -481,12 +483,8 @@ def xml_problems(model: SiteModel) -> list[Problem]:
                                                        "cannot carry; remove it"))
 
     for paper in model.papers:
-        for name in ("title", "authors", "tldr", "abstract", "note", "links", "image_alt", "submitted_by"):
-            char = _bad(getattr(paper, name))
-            if char is None and name in ("abstract", "note"):
-                char = _bad(getattr(paper, f"{name}_html"))
-            if char is not None:
-                report(paper.source, *paper.mark(name), name, char)
+        for field_name, bad in _BAD_IN_PAPER.get(paper, _bad_in_paper, paper):
+            report(paper.source, *paper.mark(field_name), field_name, bad)
     for issue in model.issues:
         if issue.intro is None:
             continue

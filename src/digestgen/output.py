@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from digestgen.errors import BuildLockedError, UsageError
+from digestgen.memo import Memo
 
 MANIFEST = ".digestgen.json"
 
@@ -155,6 +156,11 @@ def rollback(output: Path) -> None:
     journal.unlink(missing_ok=True)
 
 
+# The digest of the bytes last put at each path: a long process (memo.py) that puts the very
+# same bytes object again (a kept feed or BibTeX file) does not hash it again.
+_DIGESTS: Memo[tuple[bytes, str]] = Memo()
+
+
 class Staging:
     """A new site being written next to the published one; commit() puts it in place.
 
@@ -183,9 +189,20 @@ class Staging:
         self._made: set[str] = set()
         self.tmp.mkdir(parents=True)
 
-    def put(self, name: str, data: bytes) -> None:
-        """Add one file (kept from the previous build when its bytes did not change)."""
-        self.record(*place(self.tmp, self.output, self.previous, name, data, self._made, self.patch))
+    def put(self, name: str, data: bytes, again: bool = False) -> None:
+        """Add one file (kept from the previous build when its bytes did not change).
+
+        again: data is likely the very bytes object put at this name last time (a feed or
+        export kept by a long process, see memo.py), so its digest is remembered.
+        """
+        known = None
+        if again:
+            last = _DIGESTS.peek(name)
+            known = last[1] if last is not None and last[0] is data else None
+        rel, digest_, size, written = place(self.tmp, self.output, self.previous, name, data, self._made, self.patch, known)
+        if again:
+            _DIGESTS.put(name, (data, digest_))
+        self.record(rel, digest_, size, written)
 
     def reuse(self, name: str) -> bool:
         """Keep a file of the previous build unchanged; False when it is not there."""
@@ -291,14 +308,15 @@ def _mkdir(folder: Path, made: set[str]) -> None:
 
 
 def place(tmp: Path, output: Path, previous: dict[str, str], name: str, data: bytes,
-          made: set[str], patch: bool = False) -> tuple[str, str, int, bool]:
+          made: set[str], patch: bool = False, known: str | None = None) -> tuple[str, str, int, bool]:
     """Put one file into tmp: unchanged files are linked from the previous build (or, when
     patching, left where they are); others are written.
 
-    Returns (relative path, digest, size, written). Safe to call from worker processes.
+    known: the digest of data, when the caller has it. Returns (relative path, digest, size,
+    written). Safe to call from worker processes.
     """
     rel = safe_relpath(name)
-    h = digest(data)
+    h = known or digest(data)
     if patch and previous.get(rel) == h:
         return rel, h, len(data), False
     target = tmp / rel

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from digestgen import memo
 from digestgen.errors import ContentError, DigestgenError, UsageError, printable
 
 WATCHED = ("content", "static", "templates", "themes")
@@ -329,6 +330,7 @@ class Preview:
 
     def start(self) -> None:
         """First build, then watch and serve in background threads."""
+        memo.keep_between_builds()  # until stop: rebuilds reuse what did not change
         self.rebuild()
         self.watcher.start()
         self.debouncer.thread.start()
@@ -343,6 +345,7 @@ class Preview:
         self.watcher.stop()
         self.server.shutdown()
         self.server.server_close()
+        memo.keep_between_builds(False)
 
     def patching(self) -> bool:
         """True while a build moves changed files into the folder in place (output.py's journal)."""

@@ -15,6 +15,7 @@ from heapq import nsmallest
 from digestgen.config import SiteConfig
 from digestgen.content import IssueIntro, Page, Paper, Tag, fold
 from digestgen.errors import Problem
+from digestgen.memo import Memo
 from digestgen.schema import ISSUE_KEY_RE
 
 RESERVED_SLUGS = frozenset({"issues", "papers", "tags", "search", "pagefind", "static", "assets", "feed", "feeds", "404"})
@@ -229,14 +230,25 @@ def _check_pages(pages: list[Page], problems: list[Problem]) -> list[Page]:
     return kept
 
 
+# related papers depend only on the ids and tags of the papers in order (see memo.py)
+_RELATED: Memo[list[list[int]]] = Memo(limit=4)
+
+
 def _related(papers: list[Paper], tags: dict[str, TagInfo]) -> dict[str, list[Paper]]:
     """Papers sharing the most tags, then the nearest in date; bounded work per paper."""
+    key = tuple((p.id, p.tags) for p in papers)
+    chosen = _RELATED.get(key, _related_positions, papers, tags)
+    return {paper.id: [papers[i] for i in best] for paper, best in zip(papers, chosen)}
+
+
+def _related_positions(papers: list[Paper], tags: dict[str, TagInfo]) -> list[list[int]]:
+    """For each paper (by position), the positions of its related papers, best first."""
     index = {p.id: i for i, p in enumerate(papers)}
     # each tag's papers as positions in papers (ascending: both lists are newest first)
     positions = {slug: [index[p.id] for p in info.papers] for slug, info in tags.items()}
     half = RELATED_SCAN // 2
     ids = [p.id for p in papers]
-    related: dict[str, list[Paper]] = {}
+    related: list[list[int]] = []
     for pos, paper in enumerate(papers):
         scores: Counter[int] = Counter()
         for tag in paper.tags:
@@ -246,7 +258,7 @@ def _related(papers: list[Paper], tags: dict[str, TagInfo]) -> dict[str, list[Pa
             scores.update(members[lo : lo + RELATED_SCAN])
         scores.pop(pos, None)
         best = nsmallest(RELATED_LIMIT, [(-score, abs(i - pos), ids[i], i) for i, score in scores.items()])
-        related[paper.id] = [papers[i] for *_, i in best]
+        related.append([i for *_, i in best])
     return related
 
 
