@@ -274,3 +274,41 @@ def test_cache_keeps_the_state_of_a_few_output_folders_only(tmp_path: Path) -> N
     assert len(states) == cache_mod.KEEP_STATE_FILES
     # the newest output's state survives: a rebuild there has nothing to do
     assert build(site, BuildOptions(output=tmp_path / f"out-{cache_mod.KEEP_STATE_FILES + 3}")).stats.written == 0
+
+
+def _issue_siblings(site: Path, paper_id: str) -> list[str]:
+    """Ids of the other papers in the issue of paper_id (from the built papers.json)."""
+    import json
+
+    papers = json.loads((site / "public" / "papers.json").read_text("utf-8"))["papers"]
+    issue = next(p["issue"] for p in papers if p["id"] == paper_id)
+    return [p["id"] for p in papers if p["issue"] == issue and p["id"] != paper_id]
+
+
+def test_paper_pages_depend_on_their_issue_only_as_far_as_they_show_it(tmp_path: Path) -> None:
+    """The built-in paper page shows its issue's name, so editing one paper leaves the pages
+    of the other papers of its issue alone (unless they list it as related); a theme whose
+    paper page lists the issue's papers gets those pages rendered again."""
+    site = _site(tmp_path)
+    build(site)
+    edited = _edit(site)
+    siblings = _issue_siblings(site, edited.stem)
+    pages = {pid: site / "public" / "papers" / pid / "index.html" for pid in siblings}
+    before = {pid: page.stat().st_ino for pid, page in pages.items()}
+    build(site)
+    kept = [pid for pid, page in pages.items() if page.stat().st_ino == before[pid]]
+    shown = [pid for pid, page in pages.items() if b"Revisited: " in page.read_bytes()]
+    assert kept and set(kept) | set(shown) == set(siblings)  # only pages showing the paper (related) changed
+    assert tree_digest(site / "public") == _cold(site, tmp_path / "cold-builtin")
+
+    (site / "templates").mkdir()
+    (site / "templates" / "paper.html").write_text(
+        "<!doctype html>\n<title>{{ paper.title }}</title>\n"
+        "{% if paper.tags %}<ul>{% for p in issue.papers %}<li>{{ p.title }}</li>{% endfor %}</ul>{% endif %}\n", "utf-8")
+    build(site)
+    text = edited.read_text("utf-8")
+    edited.write_text(text.replace('title: "Revisited: ', 'title: "Revised twice: ', 1), "utf-8")
+    build(site)
+    listing = [pages[pid].read_text("utf-8") for pid in siblings if "<li>" in pages[pid].read_text("utf-8")]
+    assert listing and all("Revised twice: " in page for page in listing)
+    assert tree_digest(site / "public") == _cold(site, tmp_path / "cold-theme")

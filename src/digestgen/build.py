@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from digestgen import __version__, workers
+from digestgen import __version__, memo, workers
 from digestgen.cache import (
     BuildState,
     Cache,
@@ -276,8 +276,8 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
                         staging.put(name, extras[name], again=True)
 
                 weights = state.weights if trusted else {}
-                page_keys = _render_pages(model, renderer, routes, staging, previous_pages, hashes, render_key,
-                                          progress, add_extras, weights)
+                page_keys, shallow = _render_pages(model, renderer, routes, staging, previous_pages, hashes, render_key,
+                                                   progress, add_extras, weights, state.shallow if trusted else frozenset())
             except BaseException:
                 staging.abort()
                 raise
@@ -291,7 +291,8 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
     if cache.enabled:
         summary = {**result.counts, "files": stats.files, "bytes": stats.bytes}
         cache.save_state(config.output, BuildState(fingerprint, looked, manifest, warnings, summary, page_keys,
-                                                   patchable=search_hook is None, weights=weights))
+                                                   patchable=search_hook is None, weights=weights,
+                                                   shallow=frozenset(shallow)))
     return result
 
 
@@ -302,22 +303,58 @@ KEYED_TEMPLATES = frozenset({"paper.html", "issue.html", "tag.html"})
 
 def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: Staging, previous: dict[str, str],
                   hashes: dict[str, str], render_key: str, progress: Progress,
-                  meanwhile: Callable[[], None] | None = None, weights: dict[str, Any] | None = None) -> dict[str, str]:
-    """Render every page whose inputs changed into staging; link the others. Returns page keys."""
+                  meanwhile: Callable[[], None] | None = None, weights: dict[str, Any] | None = None,
+                  shallow: frozenset[str] = frozenset()) -> tuple[dict[str, str], set[str]]:
+    """Render every page whose inputs changed into staging; link the others.
+
+    Returns the input key of every keyed page, and the paper pages that did not look at the
+    other papers of their issue (shallow: in the last build): those are keyed by the issue's
+    name and dates only, so editing one paper does not render every page of its issue again.
+    """
     site_key = hexhash(render_key, [(t.slug, t.name, t.description) for t in model.tags.values()],
                        [(i.key, i.title) for i in model.issues])
     keyer = _Keyer(hashes)
+
+    def compute(route: Any, shallow_: bool) -> str:
+        context = keyer.shallow(route.context) if shallow_ else keyer.of(route.context)
+        return hexhash(site_key, route.path, route.template, route.url, shallow_, context)
+
+    def key_of(route: Any, shallow_: bool) -> str:
+        if not memo.keeping():
+            return compute(route, shallow_)
+        return _PAGE_KEYS.get((site_key, route.path, route.template, route.url, shallow_, keyer.light(route.context, shallow_)),
+                              compute, route, shallow_)
+
     keys: dict[str, str] = {}
+    now_shallow: set[str] = set()
     todo: list[int] = []
     for number, route in enumerate(routes):
         if route.template in KEYED_TEMPLATES:
-            key = keys[route.path] = hexhash(site_key, route.path, route.template, route.url, keyer.of(route.context))
+            was_shallow = route.path in shallow
+            key = keys[route.path] = key_of(route, was_shallow)
             if previous.get(route.path) == key and staging.reuse(route.path):
+                if was_shallow:
+                    now_shallow.add(route.path)
                 continue
         todo.append(number)
-    workers.render_pages(renderer, routes, todo, staging,
-                         _pool_ok(model.config, len(todo), workers.RENDER_POOL_MIN), progress, meanwhile, weights)
-    return keys
+    looked: set[str] = set()
+    workers.render_pages(renderer, routes, todo, staging, _pool_ok(model.config, len(todo), workers.RENDER_POOL_MIN),
+                         progress, meanwhile, weights, looked)
+    for number in todo:  # key what was rendered by what it turned out to show
+        route = routes[number]
+        if route.template != "paper.html" or (route.path in looked) == (route.path not in shallow):
+            continue  # keyed as it should be
+        if route.path in looked:
+            keys[route.path] = key_of(route, False)
+        else:
+            keys[route.path] = key_of(route, True)
+    now_shallow.update(routes[n].path for n in todo if routes[n].template == "paper.html" and routes[n].path not in looked)
+    return keys, now_shallow
+
+
+# Page keys by their inputs as objects (Keyer.light): a long process (memo.py) keys the
+# pages of unchanged papers without hashing their contexts again.
+_PAGE_KEYS: memo.Memo[str] = memo.Memo()
 
 
 class _Keyer:
@@ -326,6 +363,38 @@ class _Keyer:
     def __init__(self, hashes: dict[str, str]):
         self.hashes = hashes
         self.memo: dict[int, object] = {}
+
+    def shallow(self, context: dict[str, Any]) -> object:
+        """Like of(context), but the context's issue only by its name, dates and neighbours."""
+        from digestgen.site import Issue
+
+        issue = context.get("issue")
+        if not isinstance(issue, Issue):
+            return self.of(context)
+        head = ("issue-head", issue.key, issue.start, issue.end, issue.newer, issue.older, issue.intro)
+        return self.of({**context, "issue": head})
+
+    def light(self, context: dict[str, Any], shallow: bool) -> tuple[Any, ...]:
+        """A hashable stand-in for of(context), cheap to compare: papers are their (frozen)
+        records, issues and tags their descriptions."""
+        from digestgen.site import Issue
+
+        parts: list[Any] = []
+        for name in sorted(context):
+            value = context[name]
+            if isinstance(value, list):
+                value = tuple(self.light_value(v) for v in value)
+            elif isinstance(value, Issue) and shallow:
+                value = ("issue-head", value.key, value.start, value.end, value.newer, value.older, value.intro)
+            else:
+                value = self.light_value(value)
+            parts.append((name, value))
+        return tuple(parts)
+
+    def light_value(self, value: Any) -> Any:
+        if isinstance(value, (Paper, str, int, type(None))):
+            return value
+        return self.of(value)  # issues and tags: their memoised description
 
     def of(self, value: Any) -> object:
         from digestgen.site import Issue, TagInfo

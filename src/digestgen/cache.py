@@ -28,7 +28,7 @@ from typing import Any
 from digestgen import __version__, memo
 
 CACHE_DIR = ".digestgen-cache"
-FORMAT = 3
+FORMAT = 4
 MAGIC = b"digestgen-cache 1\n"
 KEY_BYTES = 32
 MAC_BYTES = 32
@@ -124,6 +124,7 @@ class BuildState:
     pages: dict[str, str] = field(default_factory=dict)  # output path -> input key
     patchable: bool = False  # the manifest lists every file of the output (no search bundle)
     weights: dict[str, Any] = field(default_factory=dict)  # page-weight memo (render.page_weights)
+    shallow: frozenset[str] = frozenset()  # paper pages keyed by their issue's name only (build._render_pages)
 
 
 # What this process wrote, by file: a long process (see memo.py) reads its own writes back
@@ -175,6 +176,7 @@ class Cache:
             return None
         if header != (kind, FORMAT, __version__, key):
             return None  # written for other settings or another version: simply stale
+        _KEPT.put(path, (header, payload))
         return payload
 
     def _write(self, name: str, kind: str, key: str, payload: Any) -> None:

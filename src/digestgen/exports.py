@@ -206,8 +206,14 @@ def llms_txt(model: SiteModel, renderer: Renderer) -> bytes:
         count = len(issue.papers)
         lines.append(f"- [{_md(title)}]({url(f'/issues/{issue.key}/')}): {count} paper{'s' * (count != 1)}")
     lines += ["", "## Papers", ""]
-    for paper in model.papers:
-        facts = ([f"arXiv {paper.arxiv}"] if paper.arxiv else []) + [f"featured {paper.date.isoformat()}"]
-        line = f"- [{_md(paper.title)}]({url(f'/papers/{paper.id}/')})" + (f": {_md(paper.tldr)}" if paper.tldr else "")
-        lines.append(line + f" ({', '.join(facts)})")
+    lines += [_LLMS_LINE.get((paper, renderer.base_url), _llms_line, paper, renderer) for paper in model.papers]
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+_LLMS_LINE: Memo[str] = Memo()
+
+
+def _llms_line(paper: Paper, renderer: Renderer) -> str:
+    facts = ([f"arXiv {paper.arxiv}"] if paper.arxiv else []) + [f"featured {paper.date.isoformat()}"]
+    line = f"- [{_md(paper.title)}]({renderer.abs_url(f'/papers/{paper.id}/')})" + (f": {_md(paper.tldr)}" if paper.tldr else "")
+    return line + f" ({', '.join(facts)})"

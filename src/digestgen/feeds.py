@@ -127,6 +127,7 @@ def newest_issues(issues: list[Issue], limit: int) -> list[Issue]:
 # A paper's feed HTML by the (frozen) paper itself: a long process such as digestgen serve
 # builds it once per version of the entry instead of on every rebuild.
 _PAPER_HTML: Memo[str] = Memo()
+_IN_ISSUE: Memo[str] = Memo()  # the same in an issue's entry, its links made absolute
 
 
 class _Builder:
@@ -207,6 +208,9 @@ class _Builder:
         label = self.label(issue)
         return f"{issue.title} ({label})" if issue.title else label
 
+    def _in_issue(self, paper: Paper, page: str) -> str:
+        return absolutize(self.paper_html(paper, in_issue=True), page)
+
     def issue_item(self, issue: Issue) -> FeedItem:
         page = self.url(f"/issues/{issue.key}/")
         count = len(issue.papers)
@@ -218,9 +222,9 @@ class _Builder:
         summary_html = (f"<p>{escape(intro_summary)}</p>" if intro_summary else "") + f"<ul>{listing}</ul>"
         content = None
         if self.cfg.fields.feeds.full_content:
-            parts = [issue.intro.intro_html] if issue.intro and issue.intro.intro_html else []
-            parts += [self.paper_html(p, in_issue=True) for p in issue.papers]
-            content = absolutize("\n".join(parts), page)
+            parts = [absolutize(issue.intro.intro_html, page)] if issue.intro and issue.intro.intro_html else []
+            parts += [_IN_ISSUE.get((p, self.renderer.base_url, page), self._in_issue, p, page) for p in issue.papers]
+            content = "\n".join(parts)
         dates = [p.date for p in issue.papers]
         return FeedItem(
             id=tag_uri(self.domain, f"issue:{issue.key}"),

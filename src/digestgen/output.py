@@ -159,6 +159,7 @@ def rollback(output: Path) -> None:
 # The digest of the bytes last put at each path: a long process (memo.py) that puts the very
 # same bytes object again (a kept feed or BibTeX file) does not hash it again.
 _DIGESTS: Memo[tuple[bytes, str]] = Memo()
+_SIZES: Memo[int] = Memo()  # (path, digest) -> size, for the summary of serve's patched builds
 
 
 class Staging:
@@ -211,10 +212,13 @@ class Staging:
         if digest_ is None:
             return False
         if self.patch:
-            try:
-                size = (self.output / rel).stat().st_size
-            except OSError:
-                return False
+            size = _SIZES.peek((rel, digest_))
+            if size is None:
+                try:
+                    size = (self.output / rel).stat().st_size
+                except OSError:
+                    return False
+                _SIZES.put((rel, digest_), size)
             self.record(rel, digest_, size, False)
             return True
         target = self.tmp / rel

@@ -13,8 +13,8 @@ import html
 import json
 import math
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -221,14 +221,44 @@ class Renderer:
             yield Route("search/index.html", "search.html", {}, "/search/")
         yield Route("404.html", "404.html", {}, "/404.html")
 
-    def render(self, route: Route) -> bytes:
+    def render(self, route: Route, looked: list[bool] | None = None) -> bytes:
+        """The page's bytes. looked (for pages of one paper): set to [True] if the template looked
+        at the papers of the paper's issue, so the page depends on all of them, not only on the
+        issue's name and dates (see build._render_pages)."""
         ctx = dict(route.context)
+        if looked is not None and isinstance(ctx.get("issue"), Issue):
+            ctx["issue"] = replace(ctx["issue"], papers=Watched(ctx["issue"].papers, looked))
         ctx["page_url"] = route.url
         ctx["canonical"] = self.abs_url(route.url)
         try:
             return self.env.get_template(route.template).render(ctx).encode("utf-8")
         except jinja2.TemplateError as exc:
             raise theme_error(exc, route.template, self.model.config.root) from None
+
+
+class Watched(Sequence[Any]):
+    """A read-only list that notes any use of its items (in looked[0])."""
+
+    def __init__(self, items: list[Any], looked: list[bool]):
+        self._items, self._looked = items, looked
+
+    def __getitem__(self, index: Any) -> Any:
+        self._looked[0] = True
+        return self._items[index]
+
+    def __len__(self) -> int:
+        self._looked[0] = True
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Any]:
+        self._looked[0] = True
+        return iter(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        self._looked[0] = True
+        return list(self._items) == (list(other._items) if isinstance(other, Watched) else other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def theme_error(exc: jinja2.TemplateError, template: str, root: Path | None = None) -> ThemeError:

@@ -75,14 +75,15 @@ def parse_papers(root: Path, rels: list[str], tz: dt.tzinfo, base_path: str, use
         gc.unfreeze()
 
 
-def _render_chunk(numbers: Sequence[int]) -> list[tuple[tuple[str, str, int, bool], tuple[Any, ...] | None]]:
+def _render_chunk(numbers: Sequence[int]) -> list[tuple[tuple[str, str, int, bool], tuple[Any, ...] | None, bool]]:
     renderer, routes, tmp, output, previous, patch = _job["render"]
     made: set[str] = _job.setdefault("made", set())
     done = []
     for n in numbers:
-        data = renderer.render(routes[n])
+        looked = [False]
+        data = renderer.render(routes[n], looked)
         placed = place(tmp, output, previous, routes[n].path, data, made, patch)
-        done.append((placed, _weigh(placed, data, tmp, output, renderer.base_path)))
+        done.append((placed, _weigh(placed, data, tmp, output, renderer.base_path), looked[0]))
     return done
 
 
@@ -100,18 +101,22 @@ def _weigh(placed: tuple[str, str, int, bool], data: bytes, tmp: Path, output: P
 
 def render_pages(renderer: Any, routes: list[Any], numbers: list[int], staging: Any, use_pool: bool,
                  progress: Progress | None, meanwhile: Callable[[], None] | None = None,
-                 weights: dict[str, Any] | None = None) -> None:
+                 weights: dict[str, Any] | None = None, looked: set[str] | None = None) -> None:
     """Render routes[n] for every n into the staging folder (workers write the files).
 
     meanwhile, if given, runs in this process while the workers render (or after, without them).
-    weights receives the workers' page-weight measurements (render.page_weights memo entries).
+    weights receives the workers' page-weight measurements (render.page_weights memo entries);
+    looked, the paths of the pages that looked at their issue's papers (Renderer.render).
     """
     _job["render"] = (renderer, routes, staging.tmp, staging.output, staging.previous, staging.patch)
     _job["made"] = set()
     try:
         if not use_pool:
             for n in numbers:
-                staging.put(routes[n].path, renderer.render(routes[n]))
+                seen = [False]
+                staging.put(routes[n].path, renderer.render(routes[n], seen))
+                if seen[0] and looked is not None:
+                    looked.add(routes[n].path)
                 if progress:
                     progress.advance("rendering", 1, len(numbers))
             if meanwhile is not None:
@@ -125,10 +130,12 @@ def render_pages(renderer: Any, routes: list[Any], numbers: list[int], staging: 
             if meanwhile is not None:
                 meanwhile()
             for done in results:
-                for (rel, digest_, size, written), weight in done:
+                for (rel, digest_, size, written), weight, seen in done:
                     staging.record(rel, digest_, size, written)
                     if weight is not None and weights is not None:
                         weights[rel] = weight
+                    if seen and looked is not None:
+                        looked.add(rel)
                 if progress:
                     progress.advance("rendering", len(done), len(numbers))
     finally:
