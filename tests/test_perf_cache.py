@@ -95,7 +95,7 @@ def _incremental_builds_match(tmp_path: Path) -> None:
     build(site)
     assert not (out / "papers" / "9999.00001").exists()
     assert tree_digest(out) == _cold(site, tmp_path / "cold3")
-    assert not [p.name for p in site.iterdir() if p.name.startswith(".public.")  and p.suffix != ".lock"]
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith(".public.")) == [".public.lock", ".public.spare"]
 
 
 def test_no_change_rebuild_keeps_files_and_mtimes(tmp_path: Path) -> None:
@@ -105,10 +105,73 @@ def test_no_change_rebuild_keeps_files_and_mtimes(tmp_path: Path) -> None:
     result = build(site)
     assert result.stats.written == 0
     assert {p: p.stat().st_mtime_ns for p in (site / "public").rglob("*") if p.is_file()} == before
-    _edit(site)
-    build(site)
+    edited = _edit(site)
+    build(site)  # a new folder; the previous one becomes the spare
     home = site / "public" / "404.html"
     assert home.stat().st_mtime_ns == before[home]  # unchanged bytes keep their mtime
+    for n in range(3):  # later edits refresh the spare and swap it in
+        _revise(site, edited, f"Take {n}:")
+        result = build(site)
+        assert 0 < result.stats.written < 30
+        assert home.stat().st_mtime_ns == before[home]
+        assert b"Take %d: " % n in (site / "public" / "papers" / edited.stem / "index.html").read_bytes()
+    assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
+
+
+def _revise(site: Path, paper: Path, words: str) -> None:
+    text = paper.read_text("utf-8")
+    paper.write_text(text.replace('title: "', f'title: "{words} ', 1), "utf-8")
+
+
+def test_a_spare_that_changed_is_not_trusted(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    build(site)
+    paper = _edit(site)
+    build(site)
+    spare = site / ".public.spare"
+    manifest = spare / output_mod.MANIFEST
+    manifest.write_text(manifest.read_text("utf-8").replace('"404.html":"', '"404.html":"0'), "utf-8")
+    (spare / "404.html").unlink()  # a hard link to the published file: replace, do not write through
+    (spare / "404.html").write_text("tampered", "utf-8")
+    _revise(site, paper, "Again:")
+    build(site)
+    assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
+    assert b"tampered" not in (spare / "404.html").read_bytes()  # the spare was replaced whole
+
+
+@pytest.mark.parametrize("failure", [OSError, KeyboardInterrupt])
+def test_a_refresh_that_fails_leaves_the_site_and_distrusts_the_spare(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      failure: type[BaseException]) -> None:
+    """An error while the spare is brought up to date: a file-system error falls back to a
+    complete new folder; an interruption leaves the published site as it was."""
+    site = _site(tmp_path)
+    build(site)
+    paper = _edit(site)
+    build(site)
+    before = tree_digest(site / "public")
+    other = sorted((site / "content" / "papers").rglob("*.md"))[10]
+    _revise(site, other, "Third:")  # the first edit's pages are linked from the published site
+    real_link = os.link
+
+    def failing_link(src, dst):  # type: ignore[no-untyped-def]
+        if ".public.spare" in str(dst):
+            raise failure("link refused")
+        return real_link(src, dst)
+
+    monkeypatch.setattr(output_mod.os, "link", failing_link)
+    if failure is OSError:
+        build(site)
+        assert tree_digest(site / "public") == _cold(site, tmp_path / "cold1")
+    else:
+        with pytest.raises(failure):
+            build(site)
+        assert tree_digest(site / "public") == before
+        assert not (site / ".public.spare" / output_mod.MANIFEST).exists()
+    monkeypatch.setattr(output_mod.os, "link", real_link)
+    _revise(site, paper, "Fourth:")
+    build(site)
+    assert tree_digest(site / "public") == _cold(site, tmp_path / "cold2")
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith(".public.")) == [".public.lock", ".public.spare"]
 
 
 def test_deleting_the_cache_is_safe(tmp_path: Path) -> None:

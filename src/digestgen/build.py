@@ -267,7 +267,8 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
             # Only serve's private preview folder is patched in place (see Staging), which keeps
             # an edit visible in a fraction of the time; its server waits out a patch in progress.
             patch = config.options.serve and trusted and state.patchable and search_hook is None
-            staging = Staging(config.output, patch=patch)
+            keep_spare = cache.enabled and not config.options.serve
+            staging = Staging(config.output, patch=patch, spare=state.spare if trusted else "", keep_spare=keep_spare)
             try:
 
                 def add_extras() -> None:  # feeds, exports, static: while the workers render pages
@@ -292,7 +293,7 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
         summary = {**result.counts, "files": stats.files, "bytes": stats.bytes}
         cache.save_state(config.output, BuildState(fingerprint, looked, manifest, warnings, summary, page_keys,
                                                    patchable=search_hook is None, weights=weights,
-                                                   shallow=frozenset(shallow)))
+                                                   shallow=frozenset(shallow), spare=staging.spare_hash))
     return result
 
 

@@ -28,7 +28,7 @@ from typing import Any
 from digestgen import __version__, memo
 
 CACHE_DIR = ".digestgen-cache"
-FORMAT = 4
+FORMAT = 5
 MAGIC = b"digestgen-cache 1\n"
 KEY_BYTES = 32
 MAC_BYTES = 32
@@ -125,6 +125,7 @@ class BuildState:
     patchable: bool = False  # the manifest lists every file of the output (no search bundle)
     weights: dict[str, Any] = field(default_factory=dict)  # page-weight memo (render.page_weights)
     shallow: frozenset[str] = frozenset()  # paper pages keyed by their issue's name only (build._render_pages)
+    spare: str = ""  # content hash of the manifest of the output's spare folder (output.Staging)
 
 
 # What this process wrote, by file: a long process (see memo.py) reads its own writes back

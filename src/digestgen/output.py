@@ -110,7 +110,8 @@ def recover(output: Path) -> None:
             os.replace(old, output)
         else:
             shutil.rmtree(old, ignore_errors=True)
-    for pattern in (f".{output.name}.tmp-*", f".{output.name}.bak-*"):
+    for pattern in (f".{output.name}.tmp-*", f".{output.name}.bak-*", f".{output.name}.kept-*",
+                    f".{output.name}.spare.stale-*"):
         for stale in output.parent.glob(pattern):
             shutil.rmtree(stale, ignore_errors=True)
 
@@ -177,16 +178,30 @@ class Staging:
       never touched.
     The caller holds build_lock. On any failure, abort() removes the temporary folder and the
     previous site stays as it was.
+
+    A swap leaves the previous site in a spare folder beside the output (keep_spare), and the
+    next build refreshes that spare instead of writing a whole new folder: the spare holds the
+    build before last, so only the files that differ from the new site are replaced in it
+    (hard links to unchanged files of the published folder, new files from the staging area),
+    then it is swapped in. An edit then costs a few file operations, not one per page. The
+    spare is used only when its manifest is the one the caller expects (spare: its content
+    hash, from the last build's state); it is made untrusted before it is touched, so a build
+    that dies half-way leaves a spare the next build will not use.
     """
 
-    def __init__(self, output: Path, patch: bool = False):
+    def __init__(self, output: Path, patch: bool = False, spare: str = "", keep_spare: bool = False):
         recover(output)
         self.output = output
         self.previous = read_manifest(output) if output.is_dir() else {}
-        self.patch = patch and bool(self.previous)
+        self.spare = output.parent / f".{output.name}.spare"
+        self.keep_spare = keep_spare
+        self.refresh = (not patch and keep_spare and bool(spare) and bool(self.previous)
+                        and _file_hash(self.spare / MANIFEST) == spare)
+        self.patch = (patch or self.refresh) and bool(self.previous)  # stage changed files only
         self.tmp = output.parent / f".{output.name}.tmp-{os.getpid()}"
         self.manifest: dict[str, str] = {}
         self.stats = WriteStats()
+        self.spare_hash = ""  # content hash of the spare's manifest after commit ("" = no spare)
         self._made: set[str] = set()
         self.tmp.mkdir(parents=True)
 
@@ -246,17 +261,92 @@ class Staging:
         try:
             manifest = {k: self.manifest[k] for k in sorted(self.manifest)}
             body = json.dumps({"generator": "digestgen", "files": manifest}, sort_keys=True, separators=(",", ":"))
-            (self.tmp / MANIFEST).write_text(body, "utf-8")
-            if self.patch:
+            if self.refresh:
+                self._refresh(body, before_swap)
+            elif self.patch:
+                (self.tmp / MANIFEST).write_text(body, "utf-8")
                 self._apply(before_swap)
             else:
+                (self.tmp / MANIFEST).write_text(body, "utf-8")
                 if before_swap is not None:
                     before_swap(self.tmp)
-                swap(self.tmp, self.output)
+                self._swap(self.tmp)
         except BaseException:
             self.abort()
             raise
+        shutil.rmtree(self.tmp, ignore_errors=True)
         return self.stats
+
+    def _swap(self, folder: Path) -> None:
+        """Swap folder in; keep the previous site as the spare (or delete it)."""
+        stale = self.spare.parent / f"{self.spare.name}.stale-{os.getpid()}"
+        if self.spare.exists() and folder != self.spare:
+            os.replace(self.spare, stale)
+        try:
+            old = swap(folder, self.output, keep=True)
+            if old is not None and self.keep_spare:
+                if old != self.spare:
+                    os.replace(old, self.spare)
+                self.spare_hash = _file_hash(self.spare / MANIFEST)
+            elif old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(stale, ignore_errors=True)
+
+    def _refresh(self, body: str, check: Callable[[Path], None] | None) -> None:
+        """Turn the spare (the build before last) into the new site, then swap it in; if the
+        spare cannot be brought up to date, complete the staging folder instead."""
+        try:
+            self._update_spare(body)
+        except OSError:
+            shutil.rmtree(self.spare, ignore_errors=True)
+            self._complete_tmp(body)
+            if check is not None:
+                check(self.tmp)
+            self._swap(self.tmp)
+            return
+        if check is not None:
+            check(self.spare)
+        self._swap(self.spare)
+
+    def _complete_tmp(self, body: str) -> None:
+        """Link every file the staging folder lacks from the published one (a whole new site)."""
+        made: set[str] = set()
+        for rel, digest_ in self.manifest.items():
+            if self.previous.get(rel) == digest_ and not (self.tmp / rel).exists():
+                _mkdir((self.tmp / rel).parent, made)
+                os.link(self.output / rel, self.tmp / rel)
+        (self.tmp / MANIFEST).write_text(body, "utf-8")
+
+    def _update_spare(self, body: str) -> None:
+        spare, output = self.spare, self.output
+        had = read_manifest(spare)
+        (spare / MANIFEST).unlink()  # from here on the spare is not trusted, should this build die
+        made: set[str] = set()
+        emptied: set[Path] = set()
+        for rel in sorted(had.keys() - self.manifest.keys()):
+            (spare / rel).unlink(missing_ok=True)
+            emptied.add((spare / rel).parent)
+        for rel, digest_ in self.manifest.items():
+            if had.get(rel) == digest_:
+                continue  # the spare already has these bytes
+            target = spare / rel
+            _mkdir(target.parent, made)
+            if self.previous.get(rel) != digest_:
+                os.replace(self.tmp / rel, target)  # new in this build: staged
+            else:  # unchanged since the last build: the published file itself, by a hard link
+                link = target.with_name(f".{target.name}.link-{os.getpid()}")
+                link.unlink(missing_ok=True)
+                os.link(output / rel, link)
+                os.replace(link, target)
+        for folder in sorted(emptied, key=lambda f: len(f.parts), reverse=True):
+            while folder != spare:  # drop folders the deleted files leave empty
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+                folder = folder.parent
+        (spare / MANIFEST).write_text(body, "utf-8")
 
     def _apply(self, check: Callable[[Path], None] | None) -> None:
         """Move changed files into the published folder under a journal (see the class doc)."""
@@ -336,16 +426,35 @@ def place(tmp: Path, output: Path, previous: dict[str, str], name: str, data: by
     return rel, h, len(data), True
 
 
-def swap(tmp: Path, output: Path) -> None:
-    """Put the new folder in place of the old one: one atomic exchange, or two renames."""
+def swap(tmp: Path, output: Path, keep: bool = False) -> Path | None:
+    """Put the new folder in place of the old one: one atomic exchange, or two renames.
+
+    With keep, the previous site is not deleted: returns the folder now holding it (None when
+    there was none).
+    """
     if output.is_dir() and _exchange(tmp, output):
-        shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the previous site
-        return
+        if keep:
+            return tmp  # tmp now holds the previous site
+        shutil.rmtree(tmp, ignore_errors=True)
+        return None
     old = output.parent / f".{output.name}.old"
-    if output.exists():
+    existed = output.exists()
+    if existed:
         os.replace(output, old)
     os.replace(tmp, output)
+    if keep and existed:
+        kept = output.parent / f".{output.name}.kept-{os.getpid()}"
+        os.replace(old, kept)  # not '.old': recover() would take it for an interrupted swap
+        return kept
     shutil.rmtree(old, ignore_errors=True)
+    return None
+
+
+def _file_hash(path: Path) -> str:
+    try:
+        return digest(path.read_bytes())
+    except OSError:
+        return ""
 
 
 def _exchange(a: Path, b: Path) -> bool:
