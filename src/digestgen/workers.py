@@ -75,7 +75,27 @@ def parse_papers(root: Path, rels: list[str], tz: dt.tzinfo, base_path: str, use
         gc.unfreeze()
 
 
-def _render_chunk(numbers: Sequence[int]) -> list[tuple[tuple[str, str, int, bool], tuple[Any, ...] | None, bool]]:
+_Done = list[tuple[tuple[str, str, int, bool], tuple[Any, ...] | None, bool]]
+
+
+def _render_share(report: Callable[[int], None] | None = None) -> _Done:
+    """Render chunks until none are left; the chunks are shared out through one counter, so
+    the parent process (which builds feeds first) and the workers finish together. report,
+    if given, learns how many chunks have been taken so far, after each chunk."""
+    chunks, counter = _job["chunks"], _job["counter"]
+    done: _Done = []
+    while True:
+        with counter.get_lock():
+            number = counter.value
+            counter.value += 1
+        if number >= len(chunks):
+            return done
+        done += _render_chunk(chunks[number])
+        if report is not None:
+            report(min(counter.value, len(chunks)))
+
+
+def _render_chunk(numbers: Sequence[int]) -> _Done:
     renderer, routes, tmp, output, previous, patch = _job["render"]
     made: set[str] = _job.setdefault("made", set())
     done = []
@@ -125,21 +145,32 @@ def render_pages(renderer: Any, routes: list[Any], numbers: list[int], staging: 
         for template in sorted({routes[n].template for n in numbers}):
             # compile every template and partial once, here, so that each worker inherits them
             renderer.render(next(routes[n] for n in numbers if routes[n].template == template))
-        with _pool(cpus()) as pool:
-            results = pool.imap_unordered(_render_chunk, list(_chunks(numbers, RENDER_CHUNK)))
+        # This process works too (meanwhile, then pages): one worker fewer than cores, so the
+        # model is copied (page by page, as processes touch it) into fewer processes.
+        _job["chunks"] = list(_chunks(numbers, RENDER_CHUNK))
+        _job["counter"] = multiprocessing.get_context("fork").Value("i", 0)
+        with _pool(cpus() - 1) as pool:
+            shares = [pool.apply_async(_render_share) for _ in range(cpus() - 1)]
             if meanwhile is not None:
                 meanwhile()
-            for done in results:
-                for (rel, digest_, size, written), weight, seen in done:
-                    staging.record(rel, digest_, size, written)
-                    if weight is not None and weights is not None:
-                        weights[rel] = weight
-                    if seen and looked is not None:
-                        looked.add(rel)
+            shown = [0]
+
+            def report(taken: int) -> None:
+                pages = min(taken * RENDER_CHUNK, len(numbers))
                 if progress:
-                    progress.advance("rendering", len(done), len(numbers))
+                    progress.advance("rendering", pages - shown[0], len(numbers))
+                shown[0] = pages
+
+            results = [_render_share(report), *(share.get() for share in shares)]
+        for done in results:
+            for (rel, digest_, size, written), weight, seen in done:
+                staging.record(rel, digest_, size, written)
+                if weight is not None and weights is not None:
+                    weights[rel] = weight
+                if seen and looked is not None:
+                    looked.add(rel)
     finally:
-        _job.pop("render", None)
-        _job.pop("made", None)
+        for name in ("render", "made", "chunks", "counter"):
+            _job.pop(name, None)
         gc.unfreeze()
 
