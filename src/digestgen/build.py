@@ -137,7 +137,11 @@ def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress
     intros = [i for rel in sources.issues if (i := parse_issue(root, rel, config.base_path, problems))]
     pages: list[Page] = [p for rel in sources.pages if (p := parse_page(root, rel, config.base_path, problems))]
     vocabulary: dict[str, Tag] | None = parse_tags(root, sources.tags, problems) if sources.tags else None
-    model = build_model(config, papers, intros, pages, vocabulary, problems, frozenset(unreadable))
+    related = cache.related(parse_key) if cache is not None and cache.enabled else None
+    had = list(related or ())
+    model = build_model(config, papers, intros, pages, vocabulary, problems, frozenset(unreadable), related)
+    if cache is not None and related is not None and list(related) != had:
+        cache.save_related(parse_key, related)
     return model, finish(problems, config.options.strict)
 
 

@@ -7,6 +7,7 @@ a corrupt one, or one from another digestgen version is ignored with a warning, 
 
 - entries-<key>-<shard>.bin: {source path: (stat, content hash, Paper, problems)}; the key covers
   digestgen's version, site.yaml and the settings that parsing depends on.
+- related-<key>.bin: the related papers of the last few lists of published papers (site._related).
 - state-<output>.bin: the fingerprint of the inputs of the last build into one output folder,
   the manifest it wrote, its warnings and summary, and an input key per rendered page.
 """
@@ -220,6 +221,15 @@ class Cache:
             if set(members) != self._shards.get(number, set()) or any(shard_of(rel) == number for rel in dirty):
                 self._write(f"entries-{key[:16]}-{number:02d}.bin", "entries", key, members)
         self._prune("entries-", KEEP_ENTRY_FILES)
+
+    def related(self, key: str) -> dict[str, list[list[int]]]:
+        """The related papers of the last build with these settings (see site._related)."""
+        payload = self._read(f"related-{key[:16]}.bin", "related", key)
+        return payload if isinstance(payload, dict) else {}
+
+    def save_related(self, key: str, store: dict[str, list[list[int]]]) -> None:
+        self._write(f"related-{key[:16]}.bin", "related", key, store)
+        self._prune("related-", KEEP_ENTRY_FILES)
 
     def state(self, output: Path) -> BuildState:
         payload = self._read(self._state_name(output), "state", str(output))

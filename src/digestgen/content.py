@@ -303,7 +303,38 @@ def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Pa
         submitted_by=fields.submitted_by, draft=fields.draft, note=note or None,
         note_html=rendered_note.html if rendered_note else "", internal_links=tuple(links), marks=marks,
     )
+    for name, char in xml_unsafe_fields(paper):
+        problems.append(Problem(rel, *paper.mark(name), name, f"contains the character U+{ord(char):04X}, which XML "
+                                                             "feeds cannot carry; remove it"))
     return paper, problems
+
+
+# XML 1.0 Char production: feeds (lxml) refuse anything else
+_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_invalid(value: object) -> str | None:
+    """The first character XML cannot carry in a string, a list of strings or (label, url) pairs."""
+    texts = value if isinstance(value, (tuple, list)) else [value]
+    for text in texts:
+        if isinstance(text, tuple):  # (label, url) pairs
+            text = " ".join(text)
+        match = _XML_INVALID.search(text) if isinstance(text, str) else None
+        if match:
+            return match.group()
+    return None
+
+
+def xml_unsafe_fields(paper: Paper) -> list[tuple[str, str]]:
+    """(field, character) for each field of a paper holding a character XML cannot carry."""
+    found = []
+    for name in ("title", "authors", "tldr", "abstract", "note", "links", "image_alt", "submitted_by"):
+        char = xml_invalid(getattr(paper, name))
+        if char is None and name in ("abstract", "note"):
+            char = xml_invalid(getattr(paper, f"{name}_html"))
+        if char is not None:
+            found.append((name, char))
+    return found
 
 
 def parse_issue(root: Path, rel: str, base_path: str, problems: list[Problem]) -> IssueIntro | None:

@@ -28,7 +28,7 @@ from feedgen.feed import FeedGenerator
 from markupsafe import escape
 
 from digestgen import __version__
-from digestgen.content import Paper
+from digestgen.content import Paper, xml_invalid
 from digestgen.errors import ContentError, Problem
 from digestgen.memo import Memo
 from digestgen.site import Issue, SiteModel
@@ -43,7 +43,6 @@ ATOM = "application/atom+xml"
 RSS = "application/rss+xml"
 JSON_FEED = "application/feed+json"
 # XML 1.0 Char production: anything else makes lxml raise a context-free ValueError
-_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 
 
@@ -314,7 +313,7 @@ def _write(feed: Feed, model: SiteModel, writer: Callable[[Feed, SiteModel], byt
     except ValueError as exc:  # lxml refuses some text; xml_problems should have caught it first
         for item in feed.items:
             for name, value in vars(item).items():
-                char = _bad(value) if name != "source" else None
+                char = xml_invalid(value) if name != "source" else None
                 if char is not None:
                     field_name = {"summary_text": "summary", "summary_html": "summary", "content_html": "content",
                                   "categories": "tags"}.get(name, name)
@@ -452,32 +451,6 @@ def opml(feeds: list[Feed], model: SiteModel) -> bytes:
 # --- characters XML cannot carry -------------------------------------------------------------
 
 
-def _bad(value: object) -> str | None:
-    texts = value if isinstance(value, (tuple, list)) else [value]
-    for text in texts:
-        if isinstance(text, tuple):  # (label, url) pairs
-            text = " ".join(text)
-        match = _XML_INVALID.search(text) if isinstance(text, str) else None
-        if match:
-            return match.group()
-    return None
-
-
-_BAD_IN_PAPER: Memo[list[tuple[str, str]]] = Memo()
-
-
-def _bad_in_paper(paper: Paper) -> list[tuple[str, str]]:
-    """(field, character) for each field of a paper holding a character XML cannot carry."""
-    found = []
-    for name in ("title", "authors", "tldr", "abstract", "note", "links", "image_alt", "submitted_by"):
-        char = _bad(getattr(paper, name))
-        if char is None and name in ("abstract", "note"):
-            char = _bad(getattr(paper, f"{name}_html"))
-        if char is not None:
-            found.append((name, char))
-    return found
-
-
 def xml_problems(model: SiteModel) -> list[Problem]:
     """Text that lxml would refuse, reported as file:line:col: field, before feedgen sees it."""
     problems: list[Problem] = []
@@ -486,19 +459,17 @@ def xml_problems(model: SiteModel) -> list[Problem]:
         problems.append(Problem(path, line, col, name, f"contains the character U+{ord(char):04X}, which XML feeds "
                                                        "cannot carry; remove it"))
 
-    for paper in model.papers:
-        for field_name, bad in _BAD_IN_PAPER.get(paper, _bad_in_paper, paper):
-            report(paper.source, *paper.mark(field_name), field_name, bad)
+    # papers are checked as they are read (content.xml_unsafe_fields): by check, and once per version
     for issue in model.issues:
         if issue.intro is None:
             continue
         for name, value in (("title", issue.intro.title), ("summary", issue.intro.summary), ("body", issue.intro.intro_html)):
-            char = _bad(value)
+            char = xml_invalid(value)
             if char is not None:
                 report(issue.intro.source, issue.intro.line if name == "body" else 1, 1, name, char)
     for tag in model.tags.values():
         for name, value in (("name", tag.name), ("description", tag.description)):
-            char = _bad(value)
+            char = xml_invalid(value)
             if char is not None:
                 report("content/tags.yaml", 1, 1, f"{tag.slug}.{name}", char)
     fields = model.config.fields
@@ -506,7 +477,7 @@ def xml_problems(model: SiteModel) -> list[Problem]:
     for name, value in (("title", fields.title), ("description", fields.description),
                         ("author.name", author.name if author else None), ("author.email", author.email if author else None),
                         ("author.url", author.url if author else None)):
-        char = _bad(value)
+        char = xml_invalid(value)
         if char is not None:
             report("site.yaml", 1, 1, name, char)
     return problems

@@ -15,7 +15,7 @@ from heapq import nsmallest
 from digestgen.config import SiteConfig
 from digestgen.content import IssueIntro, Page, Paper, Tag, fold
 from digestgen.errors import Problem
-from digestgen.memo import Memo
+from digestgen.cache import hexhash
 from digestgen.schema import ISSUE_KEY_RE
 
 RESERVED_SLUGS = frozenset({"issues", "papers", "tags", "search", "pagefind", "static", "assets", "feed", "feeds", "404"})
@@ -114,11 +114,11 @@ def _problem(paper: Paper, name: str, message: str, severity: str = "error") -> 
 
 def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro], pages: list[Page],
                 vocabulary: dict[str, Tag] | None, problems: list[Problem],
-                unreadable: frozenset[str] = frozenset()) -> SiteModel:
+                unreadable: frozenset[str] = frozenset(), related: dict[str, list[list[int]]] | None = None) -> SiteModel:
     """Group, order and cross-check; errors and warnings are appended to problems.
 
     unreadable: ids of paper files that failed to load (already reported); links to them are
-    not reported again as links to missing pages.
+    not reported again as links to missing pages. related: see _related.
     """
     opts = config.options
     cadence = config.fields.cadence
@@ -201,7 +201,7 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
 
     page_list = _check_pages([p for p in pages if opts.drafts or not p.draft], problems)
     model = SiteModel(config, visible, {p.id: p for p in visible}, issues, {i.key: i for i in issues},
-                      issue_of, tags, page_list, _related(visible, tags))
+                      issue_of, tags, page_list, _related(visible, tags, related))
     _check_internal_links(model, parsed, pages, problems, intros, unreadable)
     return model
 
@@ -230,14 +230,25 @@ def _check_pages(pages: list[Page], problems: list[Problem]) -> list[Page]:
     return kept
 
 
-# related papers depend only on the ids and tags of the papers in order (see memo.py)
-_RELATED: Memo[list[list[int]]] = Memo(limit=4)
+RELATED_KEPT = 4  # lists of papers remembered (a build, a preview with drafts, ...)
 
 
-def _related(papers: list[Paper], tags: dict[str, TagInfo]) -> dict[str, list[Paper]]:
-    """Papers sharing the most tags, then the nearest in date; bounded work per paper."""
-    key = tuple((p.id, p.tags) for p in papers)
-    chosen = _RELATED.get(key, _related_positions, papers, tags)
+def _related(papers: list[Paper], tags: dict[str, TagInfo],
+             store: dict[str, list[list[int]]] | None = None) -> dict[str, list[Paper]]:
+    """Papers sharing the most tags, then the nearest in date; bounded work per paper.
+
+    They depend only on the ids and tags of the papers in order: store (kept by the build
+    cache) remembers the answer for the last few such lists, so most builds do not compute it.
+    """
+    if store is None:
+        chosen = _related_positions(papers, tags)
+    else:
+        key = hexhash([(p.id, p.tags) for p in papers])
+        chosen = store.get(key) or _related_positions(papers, tags)
+        if key not in store:
+            while len(store) >= RELATED_KEPT:
+                del store[next(iter(store))]  # the oldest
+            store[key] = chosen
     return {paper.id: [papers[i] for i in best] for paper, best in zip(papers, chosen)}
 
 
