@@ -168,7 +168,7 @@ def serve_edits(site: Path, env: dict[str, str], count: int = 5) -> list[float]:
         proc.wait(timeout=30)
 
 
-def digestgen_runs(n: int, work: Path, env: dict[str, str], search: bool) -> dict[str, Run]:
+def digestgen_runs(n: int, work: Path, env: dict[str, str], search: bool, serve: bool = True) -> dict[str, Run]:
     site = work / f"digest-{n}"
     corpus.generate(n, site, search=False)
     settle()
@@ -181,7 +181,8 @@ def digestgen_runs(n: int, work: Path, env: dict[str, str], search: bool) -> dic
     for which in (6, 7, 8):  # later edits of other entries
         edit_one(site, which)
         runs[f"edit{which}"] = measure(cmd, site, env)
-    runs["serve"] = Run(statistics.median(serve_edits(site, env)), 0, {})
+    if serve:
+        runs["serve"] = Run(statistics.median(serve_edits(site, env)), 0, {})
     if search:
         text = (site / "site.yaml").read_text("utf-8").replace("search: false", "search: true")
         (site / "site.yaml").write_text(text, "utf-8")
@@ -231,6 +232,8 @@ def main() -> None:
     parser.add_argument("sizes", type=int, nargs="*", default=[1000])
     parser.add_argument("--hugo", action="store_true", help="also build the equivalent Hugo site")
     parser.add_argument("--no-search", dest="search", action="store_false", help="skip the build with search on")
+    parser.add_argument("--no-serve", dest="serve", action="store_false",
+                        help="skip the edits in digestgen serve (its first build has no worker processes)")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="digestgen-bench-"))
@@ -245,12 +248,13 @@ def main() -> None:
     rows = []
     extra = []
     for n in args.sizes:
-        runs = digestgen_runs(n, work, env, args.search)
+        runs = digestgen_runs(n, work, env, args.search, args.serve)
         cold = runs["cold"]
         pages = cold.report["files"]
         row = {"n": n, "cold": cold.wall, "nochange": runs["nochange"].wall, "edit": runs["edit"].wall,
-               "later": statistics.median(runs[f"edit{w}"].wall for w in (6, 7, 8)), "serve": runs["serve"].wall,
-               "peak": max(runs[k].peak_mb for k in ("cold", "nochange", "edit")), "files": pages,
+               "later": statistics.median(runs[f"edit{w}"].wall for w in (6, 7, 8)),
+               "serve": runs["serve"].wall if "serve" in runs else None,
+               "peak": max(run.peak_mb for name, run in runs.items() if name != "search"), "files": pages,
                "mb": cold.report["bytes"] / 1e6,
                "rate": pages / cold.wall}
         if binary:
@@ -273,8 +277,9 @@ def main() -> None:
     print(head)
     print(rule)
     for r in rows:
+        serve_cell = "-" if r["serve"] is None else f"{r['serve'] * 1000:.0f} ms"
         line = (f"| {r['n']:,} | {r['cold']:.2f} s | {r['nochange']:.2f} s | {r['edit']:.2f} s | {r['later']:.2f} s "
-                f"| {r['serve'] * 1000:.0f} ms | {r['peak']:.0f} MB "
+                f"| {serve_cell} | {r['peak']:.0f} MB "
                 f"| {r['files']:,} | {r['mb']:.0f} | {r['rate']:,.0f} |")
         if binary:
             line += (f" {r['hugo']:.2f} s | {r['cold'] / r['hugo']:.2f}x | {r['hugo_edit']:.2f} s "

@@ -375,3 +375,19 @@ def test_paper_pages_depend_on_their_issue_only_as_far_as_they_show_it(tmp_path:
     listing = [pages[pid].read_text("utf-8") for pid in siblings if "<li>" in pages[pid].read_text("utf-8")]
     assert listing and all("Revised twice: " in page for page in listing)
     assert tree_digest(site / "public") == _cold(site, tmp_path / "cold-theme")
+
+
+def test_a_static_file_cannot_replace_a_kept_bibtex_file(tmp_path: Path) -> None:
+    """BibTeX files of unchanged papers are kept from the last build without being made again;
+    a static file at the same path is still refused."""
+    from digestgen.errors import ContentError
+
+    site = _site(tmp_path)
+    build(site)
+    before = tree_digest(site / "public")
+    bib = next((site / "public" / "papers").rglob("*.bib")).relative_to(site / "public")
+    (site / "static" / bib).parent.mkdir(parents=True)
+    (site / "static" / bib).write_text("@misc{x}\n", "utf-8")
+    with pytest.raises(ContentError, match="would replace the generated"):
+        build(site)
+    assert tree_digest(site / "public") == before

@@ -180,16 +180,28 @@ def sitemap_urls(model: SiteModel, routes: Iterable[Any]) -> list[tuple[str, str
 
 
 def render_extras(model: SiteModel, renderer: Any, sitemap_urls: list[tuple[str, str | None]],
-                  pages: Iterable[str]) -> dict[str, bytes]:
-    """Feeds, exports and static files: everything besides the template pages (named in pages)."""
+                  pages: Iterable[str], keep: Callable[[str, list[Paper]], bool] | None = None) -> dict[str, bytes]:
+    """Feeds, exports and static files: everything besides the template pages (named in pages).
+
+    keep: see exports.all_exports (files it keeps are left out of the result).
+    """
     from digestgen import exports, feeds
     from digestgen.render import builtin_theme, theme_dirs
 
     cfg = model.config
+    kept: list[str] = []
+
+    def keeping(path: str, papers: list[Paper]) -> bool:
+        if keep is not None and keep(path, papers):
+            kept.append(path)
+            return True
+        return False
+
     files: dict[str, bytes] = {}
     files.update(feeds.all_feeds(model, renderer))
-    files.update(exports.all_exports(model, renderer, sitemap_urls))
-    _add_static(files, cfg, [*reversed(theme_dirs(cfg.root, cfg.fields.theme))], builtin_theme(), taken=pages)
+    files.update(exports.all_exports(model, renderer, sitemap_urls, keeping))
+    _add_static(files, cfg, [*reversed(theme_dirs(cfg.root, cfg.fields.theme))], builtin_theme(),
+                taken=[*pages, *kept])
     return files
 
 
@@ -275,8 +287,15 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
             staging = Staging(config.output, patch=patch, spare=state.spare if trusted else "", keep_spare=keep_spare)
             try:
 
+                export_keys: dict[str, str] = {}
+
+                def keep(path: str, papers: list[Paper]) -> bool:
+                    """Keep a file made of these papers alone (BibTeX) when none of them changed."""
+                    key = export_keys[path] = hexhash(render_key, path, [hashes.get(p.source) or hexhash(p) for p in papers])
+                    return previous_pages.get(path) == key and staging.reuse(path)
+
                 def add_extras() -> None:  # feeds, exports, static: while the workers render pages
-                    extras = render_extras(model, renderer, sitemap_urls(model, routes), (r.path for r in routes))
+                    extras = render_extras(model, renderer, sitemap_urls(model, routes), (r.path for r in routes), keep)
                     for name in sorted(extras):
                         staging.put(name, extras[name], again=True)
 
@@ -286,6 +305,7 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
             except BaseException:
                 staging.abort()
                 raise
+            page_keys.update(export_keys)
             stats = staging.commit(_budget_checked(_timed(search_hook, search_time, progress), warnings, config, weights,
                                                    staging.manifest))
             manifest = _manifest_hash(config.output)
@@ -405,7 +425,10 @@ class _Keyer:
         from digestgen.site import Issue, TagInfo
 
         if isinstance(value, Paper):
-            return ("paper", value.id, self.hashes.get(value.source) or hexhash(value))
+            known = self.memo.get(id(value))
+            if known is None:
+                known = self.memo[id(value)] = f"paper:{value.id}:{self.hashes.get(value.source) or hexhash(value)}"
+            return known
         if isinstance(value, (list, tuple)):
             return [self.of(v) for v in value]
         if isinstance(value, dict):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
@@ -23,21 +24,32 @@ PAPERS_JSON_VERSION = 1
 SITEMAP_MAX_URLS = 50_000  # the sitemaps.org limit per file
 
 
-def all_exports(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[str, str | None]]) -> dict[str, bytes]:
-    """Every export file, keyed by its path inside the output folder."""
+def all_exports(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[str, str | None]],
+                keep: Callable[[str, list[Paper]], bool] | None = None) -> dict[str, bytes]:
+    """Every export file, keyed by its path inside the output folder.
+
+    keep(path, papers), when given, is asked about each BibTeX file (made of those papers
+    only): True means the caller kept it from the last build, so it is not made again.
+    """
     files = {
         **sitemaps(model, sitemap_urls, renderer),
         "robots.txt": robots(renderer),
         "papers.json": papers_json(model, renderer),
         "llms.txt": llms_txt(model, renderer),
     }
-    entries: dict[str, str] = {}
     for paper in model.papers:
-        entry = entries[paper.id] = _BIBTEX.get(paper, bibtex, paper)
-        files[paper_bib_path(paper.id)] = _BIB_FILE.get(paper, entry.encode, "utf-8")
+        path = paper_bib_path(paper.id)
+        if keep is None or not keep(path, [paper]):
+            files[path] = _BIB_FILE.get(paper, _encoded_bibtex, paper)
     for issue in model.issues:
-        files[issue_bib_path(issue.key)] = issue_bibtex(issue, entries).encode("utf-8")
+        path = issue_bib_path(issue.key)
+        if keep is None or not keep(path, issue.papers):
+            files[path] = issue_bibtex(issue).encode("utf-8")
     return files
+
+
+def _encoded_bibtex(paper: Paper) -> bytes:
+    return _BIBTEX.get(paper, bibtex, paper).encode("utf-8")
 
 
 # per paper, between the builds of a long process (see memo.py)
@@ -141,12 +153,12 @@ def papers_json(model: SiteModel, renderer: Renderer) -> bytes:
 # --- BibTeX ----------------------------------------------------------------------------------
 
 
-def issue_bibtex(issue: Issue, entries: dict[str, str] | None = None) -> str:
+def issue_bibtex(issue: Issue) -> str:
     """Every paper of an issue in its order; repeated cite keys get b, c, ... suffixes."""
     out: list[str] = []
     used: dict[str, int] = {}
     for paper in issue.papers:
-        entry = entries[paper.id] if entries and paper.id in entries else bibtex(paper)
+        entry = _BIBTEX.get(paper, bibtex, paper)
         kind, _, rest = entry.partition("{")
         key, _, body = rest.partition(",")
         seen = used.get(key, 0)

@@ -36,7 +36,14 @@ class WriteStats:
 
 
 def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    """What the manifest records of a file: its content hash and size ('<hash>-<size>')."""
+    return f"{hashlib.blake2b(data, digest_size=16).hexdigest()}-{len(data)}"
+
+
+def recorded_size(record: str) -> int | None:
+    """The size in a manifest record (None for a record without one)."""
+    _, dash, size = record.rpartition("-")
+    return int(size) if dash and size.isdigit() else None
 
 
 def check_output(output: Path, root: Path) -> None:
@@ -160,7 +167,6 @@ def rollback(output: Path) -> None:
 # The digest of the bytes last put at each path: a long process (memo.py) that puts the very
 # same bytes object again (a kept feed or BibTeX file) does not hash it again.
 _DIGESTS: Memo[tuple[bytes, str]] = Memo()
-_SIZES: Memo[int] = Memo()  # (path, digest) -> size, for the summary of serve's patched builds
 
 
 class Staging:
@@ -226,21 +232,20 @@ class Staging:
         digest_ = self.previous.get(rel)
         if digest_ is None:
             return False
+        size = recorded_size(digest_)
         if self.patch:
-            size = _SIZES.peek((rel, digest_))
             if size is None:
                 try:
                     size = (self.output / rel).stat().st_size
                 except OSError:
                     return False
-                _SIZES.put((rel, digest_), size)
             self.record(rel, digest_, size, False)
             return True
         target = self.tmp / rel
         _mkdir(target.parent, self._made)
         try:
             os.link(self.output / rel, target)
-            size = target.stat().st_size
+            size = target.stat().st_size if size is None else size
         except OSError:
             return False
         self.record(rel, digest_, size, False)
