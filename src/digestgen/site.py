@@ -12,10 +12,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from heapq import nsmallest
 
+from digestgen.cache import hexhash
 from digestgen.config import SiteConfig
 from digestgen.content import IssueIntro, Page, Paper, Tag, fold
 from digestgen.errors import Problem
-from digestgen.cache import hexhash
 from digestgen.schema import ISSUE_KEY_RE
 
 RESERVED_SLUGS = frozenset({"issues", "papers", "tags", "search", "pagefind", "static", "assets", "feed", "feeds", "404"})
