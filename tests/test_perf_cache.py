@@ -391,3 +391,22 @@ def test_a_static_file_cannot_replace_a_kept_bibtex_file(tmp_path: Path) -> None
     with pytest.raises(ContentError, match="would replace the generated"):
         build(site)
     assert tree_digest(site / "public") == before
+
+
+def test_files_added_to_the_published_folder_do_not_come_back(tmp_path: Path) -> None:
+    """digestgen email (or a person) adds files to public/ after a build; the next build
+    drops them, and they must not reappear from the spare folder two builds later."""
+    site = _site(tmp_path)
+    build(site)
+    paper = _edit(site)
+    build(site)
+    stray = site / "public" / "issues" / "email.html"
+    stray.write_text("an old edition", "utf-8")
+    (site / ".public.spare" / "robots.txt").unlink()  # and one lost from the spare comes back
+    (site / "public" / "extra").mkdir()
+    (site / "public" / "extra" / "notes.txt").write_text("by hand", "utf-8")
+    for n in range(3):
+        _revise(site, paper, f"Round {n}:")
+        build(site)
+        assert not stray.exists() and not (site / "public" / "extra").exists()
+    assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")

@@ -329,11 +329,15 @@ class Staging:
         (spare / MANIFEST).unlink()  # from here on the spare is not trusted, should this build die
         made: set[str] = set()
         emptied: set[Path] = set()
-        for rel in sorted(had.keys() - self.manifest.keys()):
+        # files that were added to the published folder after its build (digestgen email,
+        # or by hand) are in the spare too: they go, like everything this build does not make
+        present = set(_walk_files(spare))
+        strays = [rel for rel in present if rel not in had]
+        for rel in sorted({*strays, *(had.keys() - self.manifest.keys())}):
             (spare / rel).unlink(missing_ok=True)
             emptied.add((spare / rel).parent)
         for rel, digest_ in self.manifest.items():
-            if had.get(rel) == digest_:
+            if had.get(rel) == digest_ and rel in present:
                 continue  # the spare already has these bytes
             target = spare / rel
             _mkdir(target.parent, made)
@@ -397,6 +401,19 @@ class Staging:
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _walk_files(folder: Path) -> Iterator[str]:
+    """The relative path of every file (and link) under folder."""
+    todo = [("", str(folder))]
+    while todo:
+        prefix, path = todo.pop()
+        with os.scandir(path) as listing:
+            for entry in listing:
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append((f"{prefix}{entry.name}/", entry.path))
+                else:
+                    yield prefix + entry.name
 
 
 def _mkdir(folder: Path, made: set[str]) -> None:
