@@ -347,8 +347,12 @@ def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: S
     def key_of(route: Any, shallow_: bool) -> str:
         if not memo.keeping():
             return compute(route, shallow_)
-        return _PAGE_KEYS.get((site_key, route.path, route.template, route.url, shallow_, keyer.light(route.context, shallow_)),
-                              compute, route, shallow_)
+        light = (site_key, route.path, route.template, route.url, shallow_, keyer.light(route.context, shallow_))
+        try:
+            hash(light)
+        except TypeError:  # a context value with no hashable stand-in (a theme's own data)
+            return compute(route, shallow_)
+        return _PAGE_KEYS.get(light, compute, route, shallow_)
 
     keys: dict[str, str] = {}
     now_shallow: set[str] = set()
