@@ -112,7 +112,9 @@ def edit_one(site: Path, which: int = 0) -> Path:
     """Change the title of one entry (a different one for each value of which)."""
     paper = sorted((site / "content" / "papers").rglob("*.md"))[-7 - 13 * which]
     text = paper.read_text("utf-8")
-    paper.write_text(text.replace('title: "', 'title: "Revised: ', 1), "utf-8")
+    saved = paper.with_name(paper.name + ".tmp")  # saved whole, as editors do (serve ignores .tmp files)
+    saved.write_text(text.replace('title: "', 'title: "Revised: ', 1), "utf-8")
+    os.replace(saved, paper)
     return paper
 
 
