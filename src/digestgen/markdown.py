@@ -169,7 +169,10 @@ def markdown() -> MarkdownIt:
     # linkify-it's quick pretest also looks for bare host names, which fuzzy_link=False never
     # links; with fuzzy matching off, a scheme is the exact test and saves a fifth of the time.
     scheme = re.compile(linkify.re["schema_test"], re.IGNORECASE)
-    linkify.pretest = lambda text: scheme.search(text) is not None
+    # ...and most text holds no scheme at all: a plain search for one (which any match of the
+    # full test contains, as its second group) rules that out several times faster
+    bare = re.compile(r"mailto:|https?:|ftp:|//", re.IGNORECASE)
+    linkify.pretest = lambda text: bare.search(text) is not None and scheme.search(text) is not None
     md.use(footnote_plugin)
     md.use(dollarmath_plugin, allow_digits=False, double_inline=True)
     md.validateLink = safe_link  # type: ignore[method-assign]
