@@ -371,3 +371,30 @@ def test_overlay_in_the_browser(preview: Preview, site: Path) -> None:
             page.get_by_text("Attention, Reloaded").first.wait_for(timeout=DEADLINE * 1000)
         finally:
             browser.close()
+
+
+def test_search_index_follows_an_edit_in_the_background(site: Path) -> None:
+    """With search on, a rebuild does not wait for Pagefind: the page reloads, then the search
+    bundle of the new pages is put in place whole."""
+    config = site / "site.yaml"
+    config.write_text(config.read_text().replace("search: false", "search: true"))
+    running = Preview(site, port=0, settle=0.1, log=lambda message: None)
+    running.start()
+    try:
+        bundle = site / ".digestgen-cache" / "serve" / "pagefind"
+
+        def fragments() -> set[str]:
+            return {p.name for p in (bundle / "fragment").iterdir()} if (bundle / "fragment").is_dir() else set()
+
+        wait_for(lambda: running.indexer.idle() and (bundle / "pagefind.js").is_file(), "the first search bundle")
+        first = fragments()
+        events = Events(running.port)
+        events.next("hello")
+        edit(site, PAPER, "title: Attention Is All You Need", "title: Attention Was All We Needed")
+        assert events.next("reload", "error")["event"] == "reload"
+        wait_for(lambda: running.indexer.idle() and fragments() not in (first, set()), "the search bundle of the edit")
+        assert get(running.port, "/pagefind/pagefind.js")[0] == 200
+        assert not [p.name for p in (site / ".digestgen-cache").iterdir() if "-search-" in p.name]
+        events.close()
+    finally:
+        running.stop()

@@ -326,7 +326,7 @@ def test_failing_indexer_stops_the_build_and_keeps_the_old_site(tmp_path: Path, 
     before = (tmp_path / "out" / "pagefind" / "pagefind-entry.json").read_bytes()
     paper = site / "content" / "papers" / "1706.03762.md"
     paper.write_text(paper.read_text("utf-8").replace("Attention Is All", "Attention Is Everything"), "utf-8")
-    monkeypatch.setattr(search, "command", lambda folder, language: [sys.executable, "-c", "import sys; sys.exit(3)"])
+    monkeypatch.setattr(search, "command", lambda folder, language, bundle=None: [sys.executable, "-c", "import sys; sys.exit(3)"])
     from helpers_theme import EXAMPLE_EPOCH, epoch
 
     with epoch(EXAMPLE_EPOCH):

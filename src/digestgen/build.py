@@ -278,7 +278,8 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
             check_output(config.output, config.root)
             trusted = bool(state.manifest) and _manifest_hash(config.output) == state.manifest
             previous_pages = state.pages if trusted else {}
-            search_hook = _search_hook(model)
+            # serve indexes its preview in the background, after the page has reloaded (serve.py)
+            search_hook = None if config.options.serve else _search_hook(model)
             # A published folder is always swapped whole, so that it stays intact whatever happens.
             # Only serve's private preview folder is patched in place (see Staging), which keeps
             # an edit visible in a fraction of the time; its server waits out a patch in progress.

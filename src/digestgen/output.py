@@ -454,7 +454,7 @@ def swap(tmp: Path, output: Path, keep: bool = False) -> Path | None:
     With keep, the previous site is not deleted: returns the folder now holding it (None when
     there was none).
     """
-    if output.is_dir() and _exchange(tmp, output):
+    if output.is_dir() and exchange(tmp, output):
         if keep:
             return tmp  # tmp now holds the previous site
         shutil.rmtree(tmp, ignore_errors=True)
@@ -479,7 +479,7 @@ def _file_hash(path: Path) -> str:
         return ""
 
 
-def _exchange(a: Path, b: Path) -> bool:
+def exchange(a: Path, b: Path) -> bool:
     """Swap two folders atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported.
 
     With it, a web server reading the output folder never sees it missing, even for the

@@ -9,14 +9,18 @@ built on pagefind.js.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digestgen.errors import DigestgenError
-from digestgen.site import SiteModel
+
+if TYPE_CHECKING:
+    from digestgen.site import SiteModel
 
 BUNDLE = "pagefind"
 PAPER_PAGES = "papers/*/index.html"
@@ -29,13 +33,13 @@ class SearchIndexError(DigestgenError):
     """Pagefind could not index the site."""
 
 
-def command(folder: Path, language: str) -> list[str]:
+def command(folder: Path, language: str, bundle: Path | None = None) -> list[str]:
     """The Pagefind command line (the binary shipped by the pagefind[bin] package)."""
     return [
         sys.executable, "-m", "pagefind",
         "--site", str(folder),
         "--glob", PAPER_PAGES,
-        "--output-subdir", BUNDLE,
+        *(["--output-path", str(bundle)] if bundle is not None else ["--output-subdir", BUNDLE]),
         "--force-language", language.split("-")[0].lower(),
         "--exclude-selectors", "annotation",  # index math as the reader sees it, not its LaTeX source
         "--silent",
@@ -44,20 +48,35 @@ def command(folder: Path, language: str) -> list[str]:
 
 def index(folder: Path, model: SiteModel) -> None:
     """Write the Pagefind bundle for the paper pages in folder into folder/pagefind."""
-    if not model.papers:
-        return
+    if model.papers:
+        run(folder, model.config.fields.language)
+
+
+def run(folder: Path, language: str, bundle: Path | None = None, background: bool = False) -> None:
+    """Run Pagefind over folder; the bundle goes to folder/pagefind, or to bundle (a folder of
+    its own, which digestgen serve puts in place when it is complete). background: at a lower
+    CPU priority, so that it does not slow down the next rebuild."""
     # Pagefind also reads PAGEFIND_* variables and a pagefind.yml in its working folder: neither
     # may change what a build of this site produces.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}
     try:
-        done = subprocess.run(command(folder, model.config.fields.language), capture_output=True, text=True,
-                              env=env, cwd=folder, timeout=TIMEOUT, check=False, stdin=subprocess.DEVNULL)
+        with subprocess.Popen(command(folder, language, bundle), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=env, cwd=folder, stdin=subprocess.DEVNULL) as proc:
+            if background and hasattr(os, "setpriority"):
+                with contextlib.suppress(OSError):  # Pagefind's processes and threads inherit it
+                    os.setpriority(os.PRIO_PROCESS, proc.pid, 10)
+            try:
+                out, err = proc.communicate(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+                raise
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SearchIndexError(f"search index: could not run Pagefind ({exc}); set 'search: false' in site.yaml "
                                "to build without search") from None
-    bundle = folder / BUNDLE
-    if done.returncode != 0 or not (bundle / "pagefind.js").is_file():
-        detail = (done.stderr or done.stdout).strip().splitlines()
+    bundle = bundle or folder / BUNDLE
+    if proc.returncode != 0 or not (bundle / "pagefind.js").is_file():
+        detail = (err or out).strip().splitlines()
         raise SearchIndexError("search index: Pagefind failed" + (f": {detail[-1]}" if detail else "") +
                                "; set 'search: false' in site.yaml to build without search")
     for item in sorted(bundle.iterdir()):

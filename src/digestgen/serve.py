@@ -16,6 +16,8 @@ import html
 import ipaddress
 import json
 import mimetypes
+import os
+import shutil
 import sys
 import threading
 import time
@@ -170,6 +172,82 @@ class Debouncer:
                 traceback.print_exc(file=sys.stderr)
 
 
+class SearchIndexer:
+    """Pagefind for the preview, in the background: a page reloads as soon as it is rebuilt,
+    and the search bundle follows a moment later (Pagefind re-indexes every page, which takes
+    about a second per thousand papers). The bundle is written beside the preview folder and
+    put in place whole, under the build lock; one made while a newer build finished is thrown
+    away and made again."""
+
+    def __init__(self, preview: Preview):
+        self.preview = preview
+        self.wanted = 0  # the build (Hub.build) whose pages need indexing (0: none)
+        self.done = 0  # the build whose pages the bundle in place comes from
+        self.language = "en"
+        self.stopped = False
+        self.cond = threading.Condition()
+        self.thread = threading.Thread(target=self._loop, name="digestgen-search", daemon=True)
+
+    def request(self, build: int, language: str) -> None:
+        with self.cond:
+            self.wanted, self.language = build, language
+            self.cond.notify_all()
+
+    def stop(self) -> None:
+        with self.cond:
+            self.stopped = True
+            self.cond.notify_all()
+
+    def has_bundle(self) -> bool:
+        folder = self.preview.folder()
+        return folder is not None and (folder / "pagefind" / "pagefind.js").is_file()
+
+    def idle(self) -> bool:
+        with self.cond:
+            return self.wanted == self.done
+
+    def _loop(self) -> None:
+        while True:
+            with self.cond:
+                self.cond.wait_for(lambda: self.stopped or self.wanted != self.done)
+                if self.stopped:
+                    return
+                build, language = self.wanted, self.language
+            try:
+                self.index(build, language)
+            except Exception as exc:  # noqa: BLE001 - search is optional in a preview; say why and go on
+                self.preview.log(f"search index not updated: {exc}")
+            with self.cond:
+                if self.wanted == build:
+                    self.done = build
+
+    def index(self, build: int, language: str) -> None:
+        from digestgen import search
+        from digestgen.output import exchange, build_lock
+
+        preview = self.preview
+        folder = preview.folder()
+        if folder is None:
+            return
+        fresh = preview.output.parent / f".{preview.output.name}-search-{os.getpid()}"
+        shutil.rmtree(fresh, ignore_errors=True)
+        try:
+            search.run(folder, language, fresh, background=True)
+            with build_lock(preview.output):
+                if preview.hub.build != build or self.wanted != build:
+                    return  # pages changed while Pagefind read them: the next round indexes them
+                target = preview.output / search.BUNDLE
+                if not target.is_dir():
+                    os.replace(fresh, target)
+                elif exchange(fresh, target):
+                    pass  # fresh now holds the old bundle, removed below
+                else:
+                    shutil.rmtree(target)
+                    os.replace(fresh, target)
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
+
+
 class Watcher:
     """watchdog on content/, static/, templates/, themes/ and site.yaml; editor noise ignored."""
 
@@ -293,6 +371,7 @@ class Preview:
         self.url = f"http://{host}:{self.port}/"
         self.allowed_hosts = {f"[{bind}]" if ":" in bind else bind, "localhost", "127.0.0.1", "[::1]"}
         self.debouncer = Debouncer(self.rebuild, settle=settle)
+        self.indexer = SearchIndexer(self)
         self.watcher = Watcher(self.root, [self.output, self.root / CACHE, self.root / "public"], self.debouncer.notify)
         self.threads: list[threading.Thread] = []
 
@@ -323,14 +402,29 @@ class Preview:
             self.log(warning.format())
         self.builds += 1
         # a save that changed no output (same bytes, a no-op edit) needs no reload, unless errors must clear
-        if stats.written or stats.files != self.files or self.hub.errors or self.hub.build == 0:
+        changed_output = bool(stats.written or stats.files != self.files)
+        if changed_output or self.hub.errors or self.hub.build == 0:
             self.hub.publish(self.hub.build + 1, [])
         self.files = stats.files
+        language = self.search_language() if result.counts.get("papers") else None
+        if language and (changed_output or not self.indexer.has_bundle()):
+            self.indexer.request(self.hub.build, language)
         return True
+
+    def search_language(self) -> str | None:
+        """The site's language when it has search on, else None."""
+        from digestgen.config import load_config
+
+        try:
+            fields = load_config(self.root).fields
+        except Exception:  # noqa: BLE001 - site.yaml was fine a moment ago; no search this time
+            return None
+        return fields.language if fields.search else None
 
     def start(self) -> None:
         """First build, then watch and serve in background threads."""
         memo.keep_between_builds()  # until stop: rebuilds reuse what did not change
+        self.indexer.thread.start()
         self.rebuild()
         self.watcher.start()
         self.debouncer.thread.start()
@@ -341,6 +435,7 @@ class Preview:
 
     def stop(self) -> None:
         self.hub.close()
+        self.indexer.stop()
         self.debouncer.stop()
         self.watcher.stop()
         self.server.shutdown()
