@@ -142,8 +142,8 @@ def test_a_spare_that_changed_is_not_trusted(tmp_path: Path) -> None:
 @pytest.mark.parametrize("failure", [OSError, KeyboardInterrupt])
 def test_a_refresh_that_fails_leaves_the_site_and_distrusts_the_spare(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                       failure: type[BaseException]) -> None:
-    """An error while the spare is brought up to date: a file-system error falls back to a
-    complete new folder; an interruption leaves the published site as it was."""
+    """An error while the spare is brought up to date: after a file-system error the build
+    starts again without the spare; an interruption leaves the published site as it was."""
     site = _site(tmp_path)
     build(site)
     paper = _edit(site)
@@ -172,6 +172,25 @@ def test_a_refresh_that_fails_leaves_the_site_and_distrusts_the_spare(tmp_path: 
     build(site)
     assert tree_digest(site / "public") == _cold(site, tmp_path / "cold2")
     assert sorted(p.name for p in site.iterdir() if p.name.startswith(".public.")) == [".public.lock", ".public.spare"]
+
+
+def test_files_deleted_by_hand_from_both_folders_are_made_again(tmp_path: Path) -> None:
+    """A page gone from the published folder and from the spare: the refresh cannot link it,
+    so the build starts again without the spare and renders it."""
+    site = _site(tmp_path)
+    build(site)
+    first = _edit(site)
+    build(site)
+    _revise(site, first, "Again:")
+    build(site)  # the first edit's pages now differ between the spare and the published site
+    page = next(p for p in sorted((site / "public" / "papers").glob("*/index.html")) if p.parent.name != first.stem)
+    rel = page.relative_to(site / "public")
+    other = sorted((site / "content" / "papers").rglob("*.md"))[10]
+    _revise(site, other, "Elsewhere:")
+    (site / "public" / rel).unlink()
+    (site / ".public.spare" / rel).unlink(missing_ok=True)
+    build(site)
+    assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
 
 
 def test_deleting_the_cache_is_safe(tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ from digestgen.content import (
 from digestgen.errors import ContentError, Problem
 from digestgen.output import (
     MANIFEST,
+    SpareUnusable,
     Staging,
     WriteStats,
     build_lock,
@@ -248,6 +249,14 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
     parsed again, and pages whose inputs did not change are linked from the previous output
     instead of being rendered.
     """
+    try:
+        return _build(root, options, config, use_cache)
+    except SpareUnusable:  # removed by now: the second build writes a whole new folder
+        return _build(root, options, config, use_cache)
+
+
+def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig | None = None,
+           use_cache: bool = True) -> BuildResult:
     started = time.perf_counter()
     if not HAVE_LIBYAML:
         warn("PyYAML was installed without libyaml, so reading entries is several times slower; "

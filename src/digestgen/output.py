@@ -169,6 +169,11 @@ def rollback(output: Path) -> None:
 _DIGESTS: Memo[tuple[bytes, str]] = Memo()
 
 
+class SpareUnusable(Exception):
+    """The spare folder could not be brought up to date (a file of it or of the published site
+    went missing or could not be linked); nothing was published, and it has been removed."""
+
+
 class Staging:
     """A new site being written next to the published one; commit() puts it in place.
 
@@ -299,29 +304,15 @@ class Staging:
             shutil.rmtree(stale, ignore_errors=True)
 
     def _refresh(self, body: str, check: Callable[[Path], None] | None) -> None:
-        """Turn the spare (the build before last) into the new site, then swap it in; if the
-        spare cannot be brought up to date, complete the staging folder instead."""
+        """Turn the spare (the build before last) into the new site, then swap it in."""
         try:
             self._update_spare(body)
-        except OSError:
+        except OSError as exc:  # the published site stays; the caller builds again without the spare
             shutil.rmtree(self.spare, ignore_errors=True)
-            self._complete_tmp(body)
-            if check is not None:
-                check(self.tmp)
-            self._swap(self.tmp)
-            return
+            raise SpareUnusable(str(exc)) from exc
         if check is not None:
             check(self.spare)
         self._swap(self.spare)
-
-    def _complete_tmp(self, body: str) -> None:
-        """Link every file the staging folder lacks from the published one (a whole new site)."""
-        made: set[str] = set()
-        for rel, digest_ in self.manifest.items():
-            if self.previous.get(rel) == digest_ and not (self.tmp / rel).exists():
-                _mkdir((self.tmp / rel).parent, made)
-                os.link(self.output / rel, self.tmp / rel)
-        (self.tmp / MANIFEST).write_text(body, "utf-8")
 
     def _update_spare(self, body: str) -> None:
         spare, output = self.spare, self.output
