@@ -78,7 +78,12 @@ def _pss_kb(pid: int) -> int:
 
 
 def measure(cmd: list[str], cwd: Path, env: dict[str, str]) -> Run:
-    """Run cmd; wall time, peak PSS of its process tree, and its JSON report (last stdout line)."""
+    """Run cmd; wall time, peak PSS of its process tree, and its JSON report (last stdout line).
+
+    The disk is synced first, so that no build pays for writing back (or, with the 'discard'
+    mount option, trimming) what the step before it wrote or deleted.
+    """
+    os.sync()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
