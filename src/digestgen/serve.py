@@ -181,7 +181,7 @@ class SearchIndexer:
 
     def __init__(self, preview: Preview):
         self.preview = preview
-        self.wanted = 0  # the build (Hub.build) whose pages need indexing (0: none)
+        self.wanted = 0  # the version of the pages (Preview.pages) to index (0: none)
         self.done = 0  # the build whose pages the bundle in place comes from
         self.language = "en"
         self.stopped = False
@@ -234,7 +234,7 @@ class SearchIndexer:
         try:
             search.run(folder, language, fresh, background=True)
             with build_lock(preview.output):
-                if preview.hub.build != build or self.wanted != build:
+                if preview.pages != build or self.wanted != build:
                     return  # pages changed while Pagefind read them: the next round indexes them
                 target = preview.output / search.BUNDLE
                 if not target.is_dir():
@@ -360,6 +360,7 @@ class Preview:
         self.log = log or (lambda message: print(printable(message), file=sys.stderr, flush=True))
         self.builds = 0  # finished attempts, good or bad
         self.files = 0  # files in the last good build
+        self.pages = 0  # counts the good builds that changed the preview folder
         try:
             self.server = DevServer(bind, port, self)
         except OSError as exc:
@@ -406,9 +407,11 @@ class Preview:
         if changed_output or self.hub.errors or self.hub.build == 0:
             self.hub.publish(self.hub.build + 1, [])
         self.files = stats.files
+        if changed_output:
+            self.pages += 1
         language = self.search_language() if result.counts.get("papers") else None
         if language and (changed_output or not self.indexer.has_bundle()):
-            self.indexer.request(self.hub.build, language)
+            self.indexer.request(self.pages, language)
         return True
 
     def search_language(self) -> str | None:
