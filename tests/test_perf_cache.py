@@ -429,3 +429,19 @@ def test_files_added_to_the_published_folder_do_not_come_back(tmp_path: Path) ->
         build(site)
         assert not stray.exists() and not (site / "public" / "extra").exists()
     assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
+
+
+@pytest.mark.parametrize("source, shown", [
+    ("{{ xs|length }}", "3"), ("{{ xs + [4] }}", "[1, 2, 3, 4]"), ("{{ xs }}", "[1, 2, 3]"), ("{{ xs|last }}", "3"),
+    ("{{ xs[:2] }}", "[1, 2]"), ("{{ 2 in xs }}", "True"), ("{{ xs|sort|join(',') }}", "1,2,3"),
+    ("{{ xs is sequence }}", "True"), ("{{ xs|reverse|list }}", "[3, 2, 1]"), ("{% for x in xs %}{{ x }}{% endfor %}", "123"),
+])
+def test_an_issues_papers_on_a_paper_page_act_as_the_list_and_note_each_use(source: str, shown: str) -> None:
+    """What a theme's paper page can do with issue.papers (see Renderer.render)."""
+    import jinja2
+
+    from digestgen.render import Watched
+
+    looked = [False]
+    assert jinja2.Environment().from_string(source).render(xs=Watched([1, 2, 3], looked)) == shown
+    assert looked == [True]

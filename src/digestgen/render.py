@@ -258,6 +258,18 @@ class Watched(Sequence[Any]):
         self._looked[0] = True
         return list(self._items) == (list(other._items) if isinstance(other, Watched) else other)
 
+    def __add__(self, other: Any) -> list[Any]:
+        self._looked[0] = True
+        return list(self._items) + list(other)
+
+    def __radd__(self, other: Any) -> list[Any]:
+        self._looked[0] = True
+        return list(other) + list(self._items)
+
+    def __repr__(self) -> str:  # as the list would print in a template
+        self._looked[0] = True
+        return repr(self._items)
+
     __hash__ = None  # type: ignore[assignment]
 
 
