@@ -310,7 +310,7 @@ class Watcher:
         kind = getattr(event, "event_type", "")
         if kind in ("opened", "closed_no_write") or (kind == "modified" and getattr(event, "is_directory", False)):
             return  # directory mtime changes repeat the file events; reads change nothing
-        for path in (getattr(event, "src_path", ""), getattr(event, "dest_path", "")):
+        for path in (getattr(event, "dest_path", ""), getattr(event, "src_path", "")):  # a save by rename: its name
             rel = self.relevant(path)
             if rel is None:
                 continue
