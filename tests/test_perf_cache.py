@@ -118,6 +118,28 @@ def test_no_change_rebuild_keeps_files_and_mtimes(tmp_path: Path) -> None:
     assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
 
 
+def test_git_does_not_see_the_spare_folder(tmp_path: Path) -> None:
+    """Even in a repository whose .gitignore only names public/, the spare is not offered for
+    committing; and its ignore file never reaches the published site."""
+    import subprocess
+
+    site = _site(tmp_path)
+    (site / ".gitignore").write_text("public/\n.digestgen-cache/\n", "utf-8")
+    subprocess.run(["git", "init", "-q"], cwd=site, check=True)
+    build(site)
+    paper = _edit(site)
+    build(site)
+    assert (site / ".public.spare" / ".gitignore").is_file()
+    for n in range(2):
+        _revise(site, paper, f"Pass {n}:")
+        build(site)
+        assert not (site / "public" / ".gitignore").exists()
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=site, check=True,
+                            capture_output=True, text=True).stdout
+    assert ".public.spare" not in status and "content/" in status
+    assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
+
+
 def _revise(site: Path, paper: Path, words: str) -> None:
     text = paper.read_text("utf-8")
     paper.write_text(text.replace('title: "', f'title: "{words} ', 1), "utf-8")

@@ -169,6 +169,9 @@ def rollback(output: Path) -> None:
 _DIGESTS: Memo[tuple[bytes, str]] = Memo()
 
 
+SPARE_GITIGNORE = "# digestgen's copy of the site before last, to build the next one faster: never commit\n*\n"
+
+
 class SpareUnusable(Exception):
     """The spare folder could not be brought up to date (a file of it or of the published site
     went missing or could not be linked); nothing was published, and it has been removed."""
@@ -297,6 +300,9 @@ class Staging:
             if old is not None and self.keep_spare:
                 if old != self.spare:
                     os.replace(old, self.spare)
+                # not a site folder for git, whatever the repository ignores (the next refresh
+                # removes this file with everything else the manifest does not list)
+                (self.spare / ".gitignore").write_text(SPARE_GITIGNORE, "utf-8")
                 self.spare_hash = _file_hash(self.spare / MANIFEST)
             elif old is not None:
                 shutil.rmtree(old, ignore_errors=True)
