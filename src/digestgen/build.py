@@ -82,12 +82,14 @@ def _counts(model: SiteModel) -> dict[str, int]:
 
 
 def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress | None = None,
-              hashes: dict[str, str] | None = None) -> tuple[SiteModel, list[Problem]]:
+              hashes: dict[str, str] | None = None,
+              stats: tuple[int, dict[str, StatKey]] | None = None) -> tuple[SiteModel, list[Problem]]:
     """Read and validate every source; raise ContentError with all errors of the run.
 
     With a cache, papers whose files did not change are taken from it instead of being parsed
     again; the others are parsed over a process pool when there are many. hashes, when given,
-    receives the content hash of every paper file (for the page keys of the renderer).
+    receives the content hash of every paper file (for the page keys of the renderer). stats:
+    (when they were taken, file stats by site path), already taken for the build's fingerprint.
     """
     root = config.root
     sources = discover(root)
@@ -96,13 +98,15 @@ def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress
     entries = cache.entries(parse_key) if cache is not None and cache.enabled else {}
     fresh: dict[str, Entry] = {}
     todo: list[tuple[str, StatKey, str]] = []
-    looked = time.time_ns()
+    looked, known_stats = stats if stats is not None else (time.time_ns(), {})
     dirty: set[str] = set()
     for rel in sources.papers:
-        try:
-            st = stat_key(os.lstat(root / rel))
-        except OSError:
-            st = (-1, -1, -1, -1)
+        st = known_stats.get(rel)
+        if st is None:
+            try:
+                st = stat_key(os.lstat(root / rel))
+            except OSError:
+                st = (-1, -1, -1, -1)
         known = entries.get(rel)
         if known is not None and known.stat == st and settled(st, known.looked_ns):
             fresh[rel] = known
@@ -267,7 +271,7 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
     progress = Progress()
     render_key = _render_key(config)
     looked = time.time_ns()
-    fingerprint, newest = _fingerprint(config, render_key) if cache.enabled else ("", 0)
+    fingerprint, newest, file_stats = _fingerprint(config, render_key) if cache.enabled else ("", 0, None)
     state = cache.state(config.output) if cache.enabled else BuildState()
     if (cache.enabled and state.fingerprint == fingerprint and settled((0, newest, newest, 0), state.looked_ns)
             and state.manifest and _manifest_hash(config.output) == state.manifest):
@@ -280,7 +284,8 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
     hashes: dict[str, str] = {}
     search_time: list[float] = []
     try:
-        model, warnings = load_site(config, cache, progress, hashes)
+        model, warnings = load_site(config, cache, progress, hashes,
+                                    (looked, dict(file_stats)) if file_stats is not None else None)
         renderer = Renderer(model)
         routes = list(renderer.routes())
         with build_lock(config.output):
@@ -289,9 +294,10 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
             previous_pages = state.pages if trusted else {}
             # serve indexes its preview in the background, after the page has reloaded (serve.py)
             search_hook = None if config.options.serve else _search_hook(model)
-            # A published folder is always swapped whole, so that it stays intact whatever happens.
-            # Only serve's private preview folder is patched in place (see Staging), which keeps
-            # an edit visible in a fraction of the time; its server waits out a patch in progress.
+            # A published folder is never modified in place: a complete folder (new, or the spare
+            # brought up to date) is swapped in, so that it stays intact whatever happens. Only
+            # serve's private preview folder is patched in place (see Staging), which keeps an edit
+            # visible in a fraction of the time; its server waits out a patch in progress.
             patch = config.options.serve and trusted and state.patchable and search_hook is None
             keep_spare = cache.enabled and not config.options.serve
             staging = Staging(config.output, patch=patch, spare=state.spare if trusted else "", keep_spare=keep_spare)
@@ -471,12 +477,12 @@ def _render_key(config: SiteConfig) -> str:
                    config.today, str(config.output), config.fields)
 
 
-def _fingerprint(config: SiteConfig, render_key: str) -> tuple[str, int]:
+def _fingerprint(config: SiteConfig, render_key: str) -> tuple[str, int, list[tuple[str, StatKey]]]:
     """The state of every input file (by size, times and inode), to notice a build with nothing
-    to do; and the newest file time among them."""
+    to do; the newest file time among them; and the file stats themselves."""
     stats = tree_stats(config.root, ["content", "static", "templates", "themes"])
     newest = max((max(st[1], st[2]) for _, st in stats), default=0)
-    return hexhash(render_key, stats), newest
+    return hexhash(render_key, stats), newest, stats
 
 
 def _manifest_hash(output: Path) -> str:
