@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 from digestgen.errors import Problem, printable
 
 if TYPE_CHECKING:
-    from digestgen.config import BuildOptions
+    from digestgen.config import BuildOptions, SiteConfig
+    from digestgen.mail import Edition
+    from digestgen.site import Issue, SiteModel
 
 
 def add_site_options(parser: argparse.ArgumentParser) -> None:
@@ -37,3 +39,16 @@ def report(problems: list[Problem], fmt: str = "text") -> None:
 
 def say(message: str) -> None:
     print(printable(message))
+
+
+def load_edition(args: argparse.Namespace) -> tuple[SiteConfig, SiteModel, Issue, Edition]:
+    """The site of a command's options (its warnings reported) and the email edition of args.issue."""
+    from digestgen.build import load_site
+    from digestgen.config import load_config
+    from digestgen.mail import pick_issue, render_edition
+
+    config = load_config(args.site, site_options(args))
+    model, warnings = load_site(config)
+    report(warnings)
+    issue = pick_issue(model, args.issue)
+    return config, model, issue, render_edition(model, issue)

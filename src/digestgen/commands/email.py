@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from digestgen.commands.common import add_site_options, report, say, site_options
+from digestgen.commands.common import add_site_options, load_edition, say
 
 HELP = "write the email edition of an issue (HTML and plain text)"
 
@@ -17,16 +17,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from digestgen.build import load_site
-    from digestgen.config import load_config
-    from digestgen.mail import pick_issue, render_edition, write_edition
+    from digestgen.mail import write_edition
 
-    options = site_options(args)
-    config = load_config(args.site, options)
-    model, warnings = load_site(config)
-    report(warnings)
-    issue = pick_issue(model, args.issue)
-    edition = render_edition(model, issue)
+    config, _model, issue, edition = load_edition(args)
     written = write_edition(config, edition)
     size = len(edition.html.encode("utf-8"))
     note = "" if edition.level == "full" else f"; shortened to fit ({edition.level}, {edition.omitted} papers left for the web page)"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from digestgen.commands.common import add_site_options, report, say, site_options
+from digestgen.commands.common import add_site_options, load_edition, say
 
 HELP = "send the email edition of an issue over SMTP"
 
@@ -25,20 +25,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from digestgen.build import load_site
-    from digestgen.config import load_config
     from digestgen.errors import printable
-    from digestgen.mail import pick_issue, render_edition
     from digestgen.sending import build_message, parse_recipients, send_all, smtp_settings
 
     recipients = parse_recipients(args.to)
     settings = None if args.dry_run else smtp_settings()
-    options = site_options(args)
-    config = load_config(args.site, options)
-    model, warnings = load_site(config)
-    report(warnings)
-    issue = pick_issue(model, args.issue)
-    edition = render_edition(model, issue)
+    _config, model, issue, edition = load_edition(args)
     messages = [(r, build_message(model, edition, r)) for r in recipients]
     if settings is None:
         sys.stdout.write(messages[0][1].as_string())
