@@ -296,7 +296,7 @@ class Staging:
         if self.spare.exists() and folder != self.spare:
             os.replace(self.spare, stale)
         try:
-            old = swap(folder, self.output, keep=True)
+            old = swap(folder, self.output)
             if old is not None and self.keep_spare:
                 if old != self.spare:
                     os.replace(old, self.spare)
@@ -445,28 +445,24 @@ def place(tmp: Path, output: Path, previous: dict[str, str], name: str, data: by
     return rel, h, len(data), True
 
 
-def swap(tmp: Path, output: Path, keep: bool = False) -> Path | None:
+def swap(tmp: Path, output: Path) -> Path | None:
     """Put the new folder in place of the old one: one atomic exchange, or two renames.
 
-    With keep, the previous site is not deleted: returns the folder now holding it (None when
-    there was none).
+    Returns the folder now holding the previous site (None when there was none); the caller
+    keeps it as the spare or deletes it.
     """
     if output.is_dir() and exchange(tmp, output):
-        if keep:
-            return tmp  # tmp now holds the previous site
-        shutil.rmtree(tmp, ignore_errors=True)
-        return None
+        return tmp  # tmp now holds the previous site
     old = output.parent / f".{output.name}.old"
     existed = output.exists()
     if existed:
         os.replace(output, old)
     os.replace(tmp, output)
-    if keep and existed:
-        kept = output.parent / f".{output.name}.kept-{os.getpid()}"
-        os.replace(old, kept)  # not '.old': recover() would take it for an interrupted swap
-        return kept
-    shutil.rmtree(old, ignore_errors=True)
-    return None
+    if not existed:
+        return None
+    kept = output.parent / f".{output.name}.kept-{os.getpid()}"
+    os.replace(old, kept)  # not '.old': recover() would take it for an interrupted swap
+    return kept
 
 
 def _file_hash(path: Path) -> str:
