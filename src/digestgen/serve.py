@@ -409,9 +409,10 @@ class Preview:
         self.files = stats.files
         if changed_output:
             self.pages += 1
-        language = self.search_language() if result.counts.get("papers") else None
-        if language and (changed_output or not self.indexer.has_bundle()):
-            self.indexer.request(self.pages, language)
+        if result.counts.get("papers") and (changed_output or not self.indexer.has_bundle()):
+            language = self.search_language()
+            if language:
+                self.indexer.request(self.pages, language)
         return True
 
     def search_language(self) -> str | None:
