@@ -98,6 +98,42 @@ def _incremental_builds_match(tmp_path: Path) -> None:
     assert sorted(p.name for p in site.iterdir() if p.name.startswith(".public.")) == [".public.lock", ".public.spare"]
 
 
+def test_preview_rebuilds_in_a_long_process_match_a_cold_build(tmp_path: Path) -> None:
+    """serve's way: one process, results kept between builds, pages known unchanged by the
+    identity of what they show (site.carry_over). Every kind of edit still gives the bytes of a
+    cold build: a note only, a title (which reorders an issue), tags, an issue's intro, the
+    tag vocabulary, a removed paper."""
+    site = _site(tmp_path)
+    out = site / "public"
+    papers = sorted((site / "content" / "papers").rglob("*.md"))
+    intro = sorted((site / "content" / "issues").glob("*.md"))[0]
+    vocabulary = site / "content" / "tags.yaml"
+
+    def replace(path: Path, old: str, new: str) -> None:
+        text = path.read_text("utf-8")
+        assert old in text, (path, old)
+        path.write_text(text.replace(old, new, 1), "utf-8")
+
+    edits = [
+        lambda: (papers[5].open("a", encoding="utf-8").write("\nOne more sentence of the note.\n")),
+        lambda: replace(papers[7], 'title: "', 'title: "Zzz last in its issue: '),
+        lambda: replace(papers[9], "tags: [", "tags: [scaling, "),
+        lambda: replace(intro, 'title: "', 'title: "Retitled: '),
+        lambda: replace(vocabulary, 'name: "Scaling"', 'name: "Scaling laws"'),
+        lambda: papers[11].unlink(),
+    ]
+    memo.keep_between_builds()
+    try:
+        build(site, PREVIEW)
+        for number, edit in enumerate(edits):
+            edit()
+            result = build(site, PREVIEW)
+            assert 0 < result.stats.written, number
+            assert tree_digest(out) == _cold(site, tmp_path / f"cold{number}"), number
+    finally:
+        memo.keep_between_builds(False)
+
+
 def test_no_change_rebuild_keeps_files_and_mtimes(tmp_path: Path) -> None:
     site = _site(tmp_path)
     build(site)

@@ -46,7 +46,7 @@ from digestgen.output import (
     safe_relpath,
 )
 from digestgen.progress import Progress
-from digestgen.site import SiteModel, build_model
+from digestgen.site import SiteModel, build_model, carry_over, same_items
 from digestgen.yamlio import HAVE_LIBYAML
 
 
@@ -286,6 +286,9 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
     try:
         model, warnings = load_site(config, cache, progress, hashes,
                                     (looked, dict(file_stats)) if file_stats is not None else None)
+        if memo.keeping():
+            model = carry_over(model, _MODELS.peek(config.output))
+            _MODELS.put(config.output, model)
         renderer = Renderer(model)
         routes = list(renderer.routes())
         with build_lock(config.output):
@@ -337,6 +340,10 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
     return result
 
 
+# The last model built into an output folder, in a long process (see site.carry_over).
+_MODELS: memo.Memo[SiteModel] = memo.Memo(limit=4)
+
+
 # Pages of these templates show one paper, issue or tag: they are rendered again only when
 # what they show changed. Every other page (home, archive, tag index...) is always rendered.
 KEYED_TEMPLATES = frozenset({"paper.html", "issue.html", "tag.html"})
@@ -356,27 +363,23 @@ def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: S
                        [(i.key, i.title) for i in model.issues])
     keyer = _Keyer(hashes)
 
-    def compute(route: Any, shallow_: bool) -> str:
+    def key_of(route: Any, shallow_: bool) -> str:
         context = keyer.shallow(route.context) if shallow_ else keyer.of(route.context)
         return hexhash(site_key, route.path, route.template, route.url, shallow_, context)
-
-    def key_of(route: Any, shallow_: bool) -> str:
-        if not memo.keeping():
-            return compute(route, shallow_)
-        light = (site_key, route.path, route.template, route.url, shallow_, keyer.light(route.context, shallow_))
-        try:
-            hash(light)
-        except TypeError:  # a context value with no hashable stand-in (a theme's own data)
-            return compute(route, shallow_)
-        return _PAGE_KEYS.get(light, compute, route, shallow_)
 
     keys: dict[str, str] = {}
     now_shallow: set[str] = set()
     todo: list[int] = []
+    last = _ROUTES.peek(staging.output)
+    before = last[1] if last is not None and last[0] == site_key else {}
     for number, route in enumerate(routes):
         if route.template in KEYED_TEMPLATES:
             was_shallow = route.path in shallow
-            key = keys[route.path] = key_of(route, was_shallow)
+            prior = before.get(route.path)
+            if prior is not None and prior[1] == was_shallow and _same_context(prior[0], route.context):
+                key = keys[route.path] = prior[2]  # the very objects of the last build: unchanged
+            else:
+                key = keys[route.path] = key_of(route, was_shallow)
             if previous.get(route.path) == key and staging.reuse(route.path):
                 if was_shallow:
                     now_shallow.add(route.path)
@@ -394,12 +397,33 @@ def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: S
         else:
             keys[route.path] = key_of(route, True)
     now_shallow.update(routes[n].path for n in todo if routes[n].template == "paper.html" and routes[n].path not in looked)
+    if memo.keeping():
+        _ROUTES.put(staging.output, (site_key, {r.path: (r.context, r.path in now_shallow, keys[r.path])
+                                                for r in routes if r.path in keys}))
     return keys, now_shallow
 
 
-# Page keys by their inputs as objects (Keyer.light): a long process (memo.py) keys the
-# pages of unchanged papers without hashing their contexts again.
-_PAGE_KEYS: memo.Memo[str] = memo.Memo()
+# The context and key of every keyed page of the last build into an output folder, in a long
+# process: a page whose context holds the very same objects (see site.carry_over) keeps its key.
+_ROUTES: memo.Memo[tuple[str, dict[str, tuple[dict[str, Any], bool, str]]]] = memo.Memo(limit=4)
+
+
+def _same_context(before: dict[str, Any], now: dict[str, Any]) -> bool:
+    """The same values, compared by identity (lists item by item; plain values by equality)."""
+    if before.keys() != now.keys():
+        return False
+    for name, value in now.items():
+        old = before[name]
+        if old is value:
+            continue
+        if type(old) is not type(value):
+            return False
+        if isinstance(value, list):
+            if not same_items(old, value):
+                return False
+        elif not isinstance(value, (str, int)) or old != value:
+            return False
+    return True
 
 
 class _Keyer:
@@ -418,28 +442,6 @@ class _Keyer:
             return self.of(context)
         head = ("issue-head", issue.key, issue.start, issue.end, issue.newer, issue.older, issue.intro)
         return self.of({**context, "issue": head})
-
-    def light(self, context: dict[str, Any], shallow: bool) -> tuple[Any, ...]:
-        """A hashable stand-in for of(context), cheap to compare: papers are their (frozen)
-        records, issues and tags their descriptions."""
-        from digestgen.site import Issue
-
-        parts: list[Any] = []
-        for name in sorted(context):
-            value = context[name]
-            if isinstance(value, list):
-                value = tuple(self.light_value(v) for v in value)
-            elif isinstance(value, Issue) and shallow:
-                value = ("issue-head", value.key, value.start, value.end, value.newer, value.older, value.intro)
-            else:
-                value = self.light_value(value)
-            parts.append((name, value))
-        return tuple(parts)
-
-    def light_value(self, value: Any) -> Any:
-        if isinstance(value, (Paper, str, int, type(None))):
-            return value
-        return self.of(value)  # issues and tags: their memoised description
 
     def of(self, value: Any) -> object:
         from digestgen.site import Issue, TagInfo

@@ -12,6 +12,7 @@ Three parts, each small:
 
 from __future__ import annotations
 
+import gc
 import html
 import ipaddress
 import json
@@ -430,6 +431,11 @@ class Preview:
         memo.keep_between_builds()  # until stop: rebuilds reuse what did not change
         self.indexer.thread.start()
         self.rebuild()
+        # What the first build loaded (every paper, the memos) lives until stop: moved out of the
+        # cyclic garbage collector's sight, rebuilds no longer spend a tenth of their time
+        # walking it again. Objects freed later are still freed; only cycles among them are not.
+        gc.collect()
+        gc.freeze()
         self.watcher.start()
         self.debouncer.thread.start()
         server = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2},
@@ -445,6 +451,7 @@ class Preview:
         self.server.shutdown()
         self.server.server_close()
         memo.keep_between_builds(False)
+        gc.unfreeze()
 
     def patching(self) -> bool:
         """True while a build moves changed files into the folder in place (output.py's journal)."""

@@ -8,6 +8,7 @@ hash and size of a file the worker wrote). Output does not depend on which worke
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import multiprocessing
@@ -36,10 +37,16 @@ def cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _pool(size: int):  # type: ignore[no-untyped-def]
+@contextlib.contextmanager
+def _pool(size: int) -> Iterator[Any]:
+    """A pool of forked workers; the collector keeps off the parent's objects meanwhile."""
     gc.collect()
     gc.freeze()  # keep the collector from touching (and so copying) the parent's objects
-    return multiprocessing.get_context("fork").Pool(size)
+    try:
+        with multiprocessing.get_context("fork").Pool(size) as pool:
+            yield pool
+    finally:
+        gc.unfreeze()
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -72,7 +79,6 @@ def parse_papers(root: Path, rels: list[str], tz: dt.tzinfo, base_path: str, use
         return results
     finally:
         _job.pop("parse", None)
-        gc.unfreeze()
 
 
 _Done = list[tuple[tuple[str, str, int, bool], tuple[Any, ...] | None, bool]]
@@ -172,5 +178,4 @@ def render_pages(renderer: Any, routes: list[Any], numbers: list[int], staging: 
     finally:
         for name in ("render", "made", "chunks", "counter"):
             _job.pop(name, None)
-        gc.unfreeze()
 
