@@ -307,10 +307,20 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
             try:
 
                 export_keys: dict[str, str] = {}
+                last = _EXPORTS.peek(config.output)
+                before = last[1] if last is not None and last[0] == render_key else {}
+                made: dict[str, tuple[list[Paper], str]] = {}
 
                 def keep(path: str, papers: list[Paper]) -> bool:
                     """Keep a file made of these papers alone (BibTeX) when none of them changed."""
-                    key = export_keys[path] = hexhash(render_key, path, [hashes.get(p.source) or hexhash(p) for p in papers])
+                    prior = before.get(path)
+                    if prior is not None and same_items(prior[0], papers):
+                        key = prior[1]  # the very records of the last build (a long process)
+                    else:
+                        key = hexhash(render_key, path, [hashes.get(p.source) or hexhash(p) for p in papers])
+                    export_keys[path] = key
+                    if memo.keeping():
+                        made[path] = (papers, key)
                     return previous_pages.get(path) == key and staging.reuse(path)
 
                 def add_extras() -> None:  # feeds, exports, static: while the workers render pages
@@ -325,6 +335,7 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
                 staging.abort()
                 raise
             page_keys.update(export_keys)
+            _EXPORTS.put(config.output, (render_key, made))
             stats = staging.commit(_budget_checked(_timed(search_hook, search_time, progress), warnings, config, weights,
                                                    staging.manifest))
             manifest = _manifest_hash(config.output)
@@ -342,6 +353,8 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
 
 # The last model built into an output folder, in a long process (see site.carry_over).
 _MODELS: memo.Memo[SiteModel] = memo.Memo(limit=4)
+# The papers and key of each export file made of papers alone (BibTeX), likewise.
+_EXPORTS: memo.Memo[tuple[str, dict[str, tuple[list[Paper], str]]]] = memo.Memo(limit=4)
 
 
 # Pages of these templates show one paper, issue or tag: they are rendered again only when
@@ -432,6 +445,7 @@ class _Keyer:
     def __init__(self, hashes: dict[str, str]):
         self.hashes = hashes
         self.memo: dict[int, object] = {}
+        self.heads: dict[int, str] = {}
 
     def shallow(self, context: dict[str, Any]) -> object:
         """Like of(context), but the context's issue only by its name, dates and neighbours."""
@@ -440,7 +454,10 @@ class _Keyer:
         issue = context.get("issue")
         if not isinstance(issue, Issue):
             return self.of(context)
-        head = ("issue-head", issue.key, issue.start, issue.end, issue.newer, issue.older, issue.intro)
+        head = self.heads.get(id(issue))
+        if head is None:  # described once per issue: its intro can be long
+            head = self.heads[id(issue)] = hexhash("issue-head", issue.key, issue.start, issue.end, issue.newer,
+                                                   issue.older, issue.intro)
         return self.of({**context, "issue": head})
 
     def of(self, value: Any) -> object:

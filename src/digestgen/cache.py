@@ -29,7 +29,7 @@ from typing import Any
 from digestgen import __version__, memo
 
 CACHE_DIR = ".digestgen-cache"
-FORMAT = 5
+FORMAT = 6
 MAGIC = b"digestgen-cache 1\n"
 KEY_BYTES = 32
 MAC_BYTES = 32

@@ -55,7 +55,7 @@ def _encoded_bibtex(paper: Paper) -> bytes:
 # per paper, between the builds of a long process (see memo.py)
 _BIBTEX: Memo[str] = Memo()
 _BIB_FILE: Memo[bytes] = Memo()
-_JSON_LINE: Memo[str] = Memo()
+_JSON_LINE: Memo[bytes] = Memo()
 
 
 def paper_bib_path(paper_id: str) -> str:
@@ -129,8 +129,8 @@ def paper_record(paper: Paper, model: SiteModel, renderer: Renderer) -> dict[str
     }
 
 
-def _json_line(paper: Paper, model: SiteModel, renderer: Renderer) -> str:
-    return json.dumps(paper_record(paper, model, renderer), ensure_ascii=False, separators=(",", ":"))
+def _json_line(paper: Paper, model: SiteModel, renderer: Renderer) -> bytes:
+    return json.dumps(paper_record(paper, model, renderer), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def papers_json(model: SiteModel, renderer: Renderer) -> bytes:
@@ -145,9 +145,11 @@ def papers_json(model: SiteModel, renderer: Renderer) -> bytes:
     }
     # compact, one paper per line: small for big digests, and a new paper is a one-line diff
     head = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    papers = ",\n".join(_JSON_LINE.get((p, model.issue_of.get(p.id), renderer.base_url), _json_line, p, model, renderer)
-                        for p in model.papers)
-    return (head[:-1] + ',"papers":[\n' + papers + "\n]}\n").encode("utf-8")
+    # joined as UTF-8 bytes: one non-ASCII name would make a joined str two or four bytes a
+    # character, and at 100,000 papers this file is hundreds of megabytes
+    papers = b",\n".join(_JSON_LINE.get((p, model.issue_of.get(p.id), renderer.base_url), _json_line, p, model, renderer)
+                         for p in model.papers)
+    return b"".join([head[:-1].encode("utf-8"), b',"papers":[\n', papers, b"\n]}\n"])
 
 
 # --- BibTeX ----------------------------------------------------------------------------------
@@ -218,14 +220,14 @@ def llms_txt(model: SiteModel, renderer: Renderer) -> bytes:
         count = len(issue.papers)
         lines.append(f"- [{_md(title)}]({url(f'/issues/{issue.key}/')}): {count} paper{'s' * (count != 1)}")
     lines += ["", "## Papers", ""]
-    lines += [_LLMS_LINE.get((paper, renderer.base_url), _llms_line, paper, renderer) for paper in model.papers]
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    papers = (_LLMS_LINE.get((paper, renderer.base_url), _llms_line, paper, renderer) for paper in model.papers)
+    return b"\n".join([*(line.encode("utf-8") for line in lines), *papers, b""])
 
 
-_LLMS_LINE: Memo[str] = Memo()
+_LLMS_LINE: Memo[bytes] = Memo()
 
 
-def _llms_line(paper: Paper, renderer: Renderer) -> str:
+def _llms_line(paper: Paper, renderer: Renderer) -> bytes:
     facts = ([f"arXiv {paper.arxiv}"] if paper.arxiv else []) + [f"featured {paper.date.isoformat()}"]
     line = f"- [{_md(paper.title)}]({renderer.abs_url(f'/papers/{paper.id}/')})" + (f": {_md(paper.tldr)}" if paper.tldr else "")
-    return line + f" ({', '.join(facts)})"
+    return f"{line} ({', '.join(facts)})".encode("utf-8")
