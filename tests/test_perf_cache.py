@@ -489,6 +489,40 @@ def test_files_added_to_the_published_folder_do_not_come_back(tmp_path: Path) ->
     assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
 
 
+def test_the_spare_is_read_only_where_its_folders_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refresh lists only the folders of the spare whose time changed since it was published
+    (a stat each, not a walk), and still finds what a person added, removed or replaced there."""
+    site = _site(tmp_path)
+    build(site)
+    long_ago = 1_600_000_000_000_000_000  # folders untouched since an old build
+    for folder in [site / "public", *(p for p in (site / "public").rglob("*") if p.is_dir())]:
+        os.utime(folder, ns=(long_ago, long_ago))
+    papers = sorted(p for p in (site / "public" / "papers").iterdir() if p.is_dir())
+    (papers[0] / "notes.txt").write_text("added by hand", "utf-8")
+    (papers[1] / "index.html").unlink()
+    shutil.rmtree(papers[2])
+    papers[2].symlink_to(tmp_path, target_is_directory=True)  # a folder made a link: nothing outside is touched
+    (tmp_path / "keep.txt").write_text("outside the site", "utf-8")
+    paper = _edit(site)
+    build(site)  # a new folder; the one above becomes the spare
+    listed: list[str] = []
+    real_scandir = os.scandir
+
+    def counting(path: object) -> object:
+        if str(path).startswith(str(site / ".public.spare")):
+            listed.append(str(path))
+        return real_scandir(path)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(output_mod.os, "scandir", counting)
+    _revise(site, paper, "Refreshed:")
+    build(site)  # refreshes the spare
+    folders = sum(1 for p in (site / "public").rglob("*") if p.is_dir())
+    assert 0 < len(listed) < folders / 2
+    assert (tmp_path / "keep.txt").read_text("utf-8") == "outside the site"
+    assert not (site / "public" / "papers" / papers[0].name / "notes.txt").exists()
+    assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
+
+
 @pytest.mark.parametrize("source, shown", [
     ("{{ xs|length }}", "3"), ("{{ xs + [4] }}", "[1, 2, 3, 4]"), ("{{ xs }}", "[1, 2, 3]"), ("{{ xs|last }}", "3"),
     ("{{ xs[:2] }}", "[1, 2]"), ("{{ 2 in xs }}", "True"), ("{{ xs|sort|join(',') }}", "1,2,3"),

@@ -303,7 +303,9 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
             # visible in a fraction of the time; its server waits out a patch in progress.
             patch = config.options.serve and trusted and state.patchable and search_hook is None
             keep_spare = cache.enabled and not config.options.serve
-            staging = Staging(config.output, patch=patch, spare=state.spare if trusted else "", keep_spare=keep_spare)
+            staging = Staging(config.output, patch=patch, spare=state.spare if trusted else "", keep_spare=keep_spare,
+                              spare_since=state.spare_since if trusted else 0,
+                              published_since=state.published_since if trusted else 0)
             try:
 
                 export_keys: dict[str, str] = {}
@@ -347,7 +349,9 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
         summary = {**result.counts, "files": stats.files, "bytes": stats.bytes}
         cache.save_state(config.output, BuildState(fingerprint, looked, manifest, warnings, summary, page_keys,
                                                    patchable=search_hook is None, weights=weights,
-                                                   shallow=frozenset(shallow), spare=staging.spare_hash))
+                                                   shallow=frozenset(shallow), spare=staging.spare_hash,
+                                                   spare_since=staging.spare_since_after,
+                                                   published_since=staging.published_since_after))
     return result
 
 

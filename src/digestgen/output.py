@@ -16,7 +16,9 @@ import json
 import os
 import re
 import shutil
+import stat
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -203,12 +205,19 @@ class Staging:
     that dies half-way leaves a spare the next build will not use.
     """
 
-    def __init__(self, output: Path, patch: bool = False, spare: str = "", keep_spare: bool = False):
+    def __init__(self, output: Path, patch: bool = False, spare: str = "", keep_spare: bool = False,
+                 spare_since: int = 0, published_since: int = 0):
         recover(output)
         self.output = output
         self.previous = read_manifest(output) if output.is_dir() else {}
         self.spare = output.parent / f".{output.name}.spare"
         self.keep_spare = keep_spare
+        # when the spare and the published folder got their present files (time_ns; 0 = not
+        # known): a folder of either that has not changed since holds just what its manifest says
+        self.spare_since = spare_since
+        self.published_since = published_since
+        self.spare_since_after = 0  # ...and after commit, for the next build
+        self.published_since_after = 0
         self.refresh = (not patch and keep_spare and bool(spare) and bool(self.previous)
                         and _file_hash(self.spare / MANIFEST) == spare)
         self.patch = (patch or self.refresh) and bool(self.previous)  # stage changed files only
@@ -297,6 +306,7 @@ class Staging:
             os.replace(self.spare, stale)
         try:
             old = swap(folder, self.output)
+            self.published_since_after = time.time_ns()
             if old is not None and self.keep_spare:
                 if old != self.spare:
                     os.replace(old, self.spare)
@@ -304,6 +314,7 @@ class Staging:
                 # removes this file with everything else the manifest does not list)
                 (self.spare / ".gitignore").write_text(SPARE_GITIGNORE, "utf-8")
                 self.spare_hash = _file_hash(self.spare / MANIFEST)
+                self.spare_since_after = self.published_since
             elif old is not None:
                 shutil.rmtree(old, ignore_errors=True)
         finally:
@@ -328,7 +339,7 @@ class Staging:
         emptied: set[Path] = set()
         # files that were added to the published folder after its build (digestgen email,
         # or by hand) are in the spare too: they go, like everything this build does not make
-        present = set(_walk_files(spare))
+        present = _files_now(spare, had, self.spare_since)
         strays = [rel for rel in present if rel not in had]
         for rel in sorted({*strays, *(had.keys() - self.manifest.keys())}):
             (spare / rel).unlink(missing_ok=True)
@@ -385,6 +396,8 @@ class Staging:
             rollback(self.output)
             raise
         journal.unlink()
+        # files added by hand before this patch are still there: the folder's time stays
+        self.published_since_after = self.published_since
         shutil.rmtree(backup, ignore_errors=True)
         shutil.rmtree(self.tmp, ignore_errors=True)
         for rel in deleted:  # drop folders the deleted files leave empty
@@ -398,6 +411,51 @@ class Staging:
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+# Directory times are kept by the kernel's coarse clock, a tick behind the one time_ns reads.
+CLOCK_SLACK_NS = 1_000_000_000
+
+
+def _files_now(folder: Path, listed: dict[str, str], since: int) -> set[str]:
+    """The relative path of every file under folder, which held the files listed (by its
+    manifest) at time since.
+
+    Adding, removing or renaming a file changes the time of its directory, so only folders
+    changed since then are read; the others hold just what the manifest says. A stat per
+    folder instead of a listing: at 100,000 papers a tenth of the time of a full walk.
+    Without a time (0) every folder is read.
+    """
+    if not since:
+        return set(_walk_files(folder))
+    by_folder: dict[str, list[str]] = {"": []}
+    for rel in listed:
+        parent, _, _ = rel.rpartition("/")
+        by_folder.setdefault(parent, []).append(rel)
+        while parent and parent not in by_folder:  # folders holding only folders
+            by_folder[parent] = []
+            parent = parent.rpartition("/")[0]
+    present: set[str] = set()
+    for name, files in by_folder.items():
+        path = os.path.join(folder, name) if name else str(folder)
+        try:
+            st = os.stat(path, follow_symlinks=False)
+        except OSError:
+            continue  # gone: so are its files
+        if not stat.S_ISDIR(st.st_mode):
+            continue  # replaced by a file or a link, which the listing of its parent shows
+        if st.st_mtime_ns < since - CLOCK_SLACK_NS:
+            present.update(files)
+            continue
+        prefix = f"{name}/" if name else ""
+        with contextlib.suppress(OSError), os.scandir(path) as listing:
+            for entry in listing:
+                rel = prefix + entry.name
+                if not entry.is_dir(follow_symlinks=False):
+                    present.add(rel)
+                elif rel not in by_folder:  # a folder made by hand: all of it
+                    present.update(rel + "/" + inner for inner in _walk_files(Path(entry.path)))
+    return present
 
 
 def _walk_files(folder: Path) -> Iterator[str]:
