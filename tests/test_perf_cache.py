@@ -537,3 +537,25 @@ def test_an_issues_papers_on_a_paper_page_act_as_the_list_and_note_each_use(sour
     looked = [False]
     assert jinja2.Environment().from_string(source).render(xs=Watched([1, 2, 3], looked)) == shown
     assert looked == [True]
+
+
+@pytest.mark.parametrize("patch", [False, True], ids=["new-folder", "patched-in-place"])
+def test_a_file_written_in_pieces_is_kept_when_its_bytes_did_not_change(tmp_path: Path, patch: bool) -> None:
+    """papers.json is written as it is made (Staging.put_chunks); unchanged, the published file
+    stays the same file (inode and time), as with whole files."""
+    out = tmp_path / "public"
+    first = output_mod.Staging(out)
+    first.put_chunks("papers.json", iter([b'{"papers":[\n', b"1,\n", b"2\n]}\n"]))
+    first.put_chunks("other.json", iter([b"[1]"]))
+    first.commit()
+    before = (out / "papers.json").stat()
+    again = output_mod.Staging(out, patch=patch)
+    again.put_chunks("papers.json", iter([b'{"papers":[\n1,\n', b"2\n]}\n"]))  # the same bytes, cut elsewhere
+    again.put_chunks("other.json", iter([b"[1,", b"2]"]))
+    stats = again.commit()
+    assert (stats.files, stats.written) == (2, 1)
+    after = (out / "papers.json").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert (out / "papers.json").read_bytes() == b'{"papers":[\n1,\n2\n]}\n'
+    assert (out / "other.json").read_bytes() == b"[1,2]"
+    assert output_mod.read_manifest(out)["papers.json"] == output_mod.digest(b'{"papers":[\n1,\n2\n]}\n')

@@ -36,6 +36,7 @@ from digestgen.content import (
     parse_tags,
 )
 from digestgen.errors import ContentError, Problem
+from digestgen.exports import Chunks
 from digestgen.output import (
     MANIFEST,
     SpareUnusable,
@@ -185,7 +186,7 @@ def sitemap_urls(model: SiteModel, routes: Iterable[Any]) -> list[tuple[str, str
 
 
 def render_extras(model: SiteModel, renderer: Any, sitemap_urls: list[tuple[str, str | None]],
-                  pages: Iterable[str], keep: Callable[[str, list[Paper]], bool] | None = None) -> dict[str, bytes]:
+                  pages: Iterable[str], keep: Callable[[str, list[Paper]], bool] | None = None) -> dict[str, bytes | Chunks]:
     """Feeds, exports and static files: everything besides the template pages (named in pages).
 
     keep: see exports.all_exports (files it keeps are left out of the result).
@@ -202,7 +203,7 @@ def render_extras(model: SiteModel, renderer: Any, sitemap_urls: list[tuple[str,
             return True
         return False
 
-    files: dict[str, bytes] = {}
+    files: dict[str, bytes | Chunks] = {}
     files.update(feeds.all_feeds(model, renderer))
     files.update(exports.all_exports(model, renderer, sitemap_urls, keeping))
     _add_static(files, cfg, [*reversed(theme_dirs(cfg.root, cfg.fields.theme))], builtin_theme(),
@@ -210,7 +211,7 @@ def render_extras(model: SiteModel, renderer: Any, sitemap_urls: list[tuple[str,
     return files
 
 
-def _add_static(files: dict[str, bytes], cfg: SiteConfig, themes: list[Path], builtin: Path,
+def _add_static(files: dict[str, bytes | Chunks], cfg: SiteConfig, themes: list[Path], builtin: Path,
                 taken: Iterable[str] = ()) -> None:
     """Theme assets under assets/ (site theme over default), then static/ as-is; no collisions."""
     problems: list[Problem] = []
@@ -328,7 +329,11 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
                 def add_extras() -> None:  # feeds, exports, static: while the workers render pages
                     extras = render_extras(model, renderer, sitemap_urls(model, routes), (r.path for r in routes), keep)
                     for name in sorted(extras):
-                        staging.put(name, extras[name], again=True)
+                        data = extras[name]
+                        if isinstance(data, Chunks):
+                            staging.put_chunks(name, data.make())
+                        else:
+                            staging.put(name, data, again=True)
 
                 weights = state.weights if trusted else {}
                 page_keys, shallow = _render_pages(model, renderer, routes, staging, previous_pages, hashes, render_key,

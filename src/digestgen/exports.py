@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
@@ -25,16 +25,16 @@ SITEMAP_MAX_URLS = 50_000  # the sitemaps.org limit per file
 
 
 def all_exports(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[str, str | None]],
-                keep: Callable[[str, list[Paper]], bool] | None = None) -> dict[str, bytes]:
+                keep: Callable[[str, list[Paper]], bool] | None = None) -> dict[str, bytes | Chunks]:
     """Every export file, keyed by its path inside the output folder.
 
     keep(path, papers), when given, is asked about each BibTeX file (made of those papers
     only): True means the caller kept it from the last build, so it is not made again.
     """
-    files = {
+    files: dict[str, bytes | Chunks] = {
         **sitemaps(model, sitemap_urls, renderer),
         "robots.txt": robots(renderer),
-        "papers.json": papers_json(model, renderer),
+        "papers.json": Chunks(lambda: papers_json_chunks(model, renderer)),
         "llms.txt": llms_txt(model, renderer),
     }
     for paper in model.papers:
@@ -133,8 +133,23 @@ def _json_line(paper: Paper, model: SiteModel, renderer: Renderer) -> bytes:
     return json.dumps(paper_record(paper, model, renderer), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+class Chunks:
+    """A file made piece by piece when it is written (Staging.put_chunks), never held whole."""
+
+    def __init__(self, make: Callable[[], Iterator[bytes]]):
+        self.make = make
+
+    def __bytes__(self) -> bytes:
+        return b"".join(self.make())
+
+
 def papers_json(model: SiteModel, renderer: Renderer) -> bytes:
     """/papers.json: every published paper, newest first, with the tag vocabulary."""
+    return b"".join(papers_json_chunks(model, renderer))
+
+
+def papers_json_chunks(model: SiteModel, renderer: Renderer) -> Iterator[bytes]:
+    """papers.json in pieces: at 100,000 papers it is hundreds of megabytes."""
     body = {
         "version": PAPERS_JSON_VERSION,
         "title": model.config.fields.title,
@@ -145,11 +160,12 @@ def papers_json(model: SiteModel, renderer: Renderer) -> bytes:
     }
     # compact, one paper per line: small for big digests, and a new paper is a one-line diff
     head = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    # joined as UTF-8 bytes: one non-ASCII name would make a joined str two or four bytes a
-    # character, and at 100,000 papers this file is hundreds of megabytes
-    papers = b",\n".join(_JSON_LINE.get((p, model.issue_of.get(p.id), renderer.base_url), _json_line, p, model, renderer)
-                         for p in model.papers)
-    return b"".join([head[:-1].encode("utf-8"), b',"papers":[\n', papers, b"\n]}\n"])
+    yield head[:-1].encode("utf-8") + b',"papers":[\n'
+    separator = b""
+    for p in model.papers:  # UTF-8 lines, a paper each: a new paper is a one-line diff
+        yield separator + _JSON_LINE.get((p, model.issue_of.get(p.id), renderer.base_url), _json_line, p, model, renderer)
+        separator = b",\n"
+    yield b"\n]}\n"
 
 
 # --- BibTeX ----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import shutil
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -241,6 +241,33 @@ class Staging:
         rel, digest_, size, written = place(self.tmp, self.output, self.previous, name, data, self._made, self.patch, known)
         if again:
             _DIGESTS.put(name, (data, digest_))
+        self.record(rel, digest_, size, written)
+
+    def put_chunks(self, name: str, chunks: Iterable[bytes]) -> None:
+        """Add one file given in pieces, written as they come (for files of hundreds of
+        megabytes, which need not be held whole); kept like put's when its bytes did not change."""
+        rel = safe_relpath(name)
+        target = self.tmp / rel
+        _mkdir(target.parent, self._made)
+        h = hashlib.blake2b(digest_size=16)
+        size = 0
+        with open(target, "xb") as handle:
+            for chunk in chunks:
+                h.update(chunk)
+                handle.write(chunk)
+                size += len(chunk)
+        digest_ = f"{h.hexdigest()}-{size}"  # as digest() records it
+        written = self.previous.get(rel) != digest_
+        if not written and self.patch:
+            target.unlink()  # the file in place stays
+        elif not written:  # the previous file itself, by a link, as place() keeps it
+            link = target.with_name(f".{target.name}.link-{os.getpid()}")
+            try:
+                os.link(self.output / rel, link)
+                os.replace(link, target)
+            except OSError:
+                link.unlink(missing_ok=True)
+                written = True  # the copy just written stays
         self.record(rel, digest_, size, written)
 
     def reuse(self, name: str) -> bool:
