@@ -559,3 +559,34 @@ def test_a_file_written_in_pieces_is_kept_when_its_bytes_did_not_change(tmp_path
     assert (out / "papers.json").read_bytes() == b'{"papers":[\n1,\n2\n]}\n'
     assert (out / "other.json").read_bytes() == b"[1,2]"
     assert output_mod.read_manifest(out)["papers.json"] == output_mod.digest(b'{"papers":[\n1,\n2\n]}\n')
+
+
+def test_an_edit_copies_the_other_papers_lines_of_papers_json_and_llms_txt(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh process makes the lines of the edited paper only (exports.PriorLines), and never
+    copies from a published file that was changed by hand."""
+    from digestgen import exports
+
+    site = _site(tmp_path)
+    build(site)
+    made: list[str] = []
+    real_json, real_llms = exports._json_line, exports._llms_line
+    monkeypatch.setattr(exports, "_json_line", lambda p, *a: made.append(f"json:{p.id}") or real_json(p, *a))
+    monkeypatch.setattr(exports, "_llms_line", lambda p, *a: made.append(f"llms:{p.id}") or real_llms(p, *a))
+    paper = _edit(site)
+    build(site)
+    assert sorted(made) == [f"json:{paper.stem}", f"llms:{paper.stem}"]
+    assert tree_digest(site / "public") == _cold(site, tmp_path / "cold1")
+
+    published = site / "public" / "papers.json"
+    text = published.read_bytes()
+    other = sorted((site / "content" / "papers").rglob("*.md"))[9].stem
+    forged = text.replace(f'"id":"{other}"'.encode(), f'"id":"{other[::-1]}"'.encode(), 1)
+    assert forged != text
+    published.unlink()  # a new file, as an editor saves it
+    published.write_bytes(forged)
+    made.clear()
+    _revise(site, paper, "Again:")
+    build(site)
+    assert sum(1 for m in made if m.startswith("json:")) > 10  # made again, not copied
+    assert tree_digest(site / "public") == _cold(site, tmp_path / "cold2")

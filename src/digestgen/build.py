@@ -36,7 +36,7 @@ from digestgen.content import (
     parse_tags,
 )
 from digestgen.errors import ContentError, Problem
-from digestgen.exports import Chunks
+from digestgen.exports import Chunks, PriorLines
 from digestgen.output import (
     MANIFEST,
     SpareUnusable,
@@ -186,10 +186,11 @@ def sitemap_urls(model: SiteModel, routes: Iterable[Any]) -> list[tuple[str, str
 
 
 def render_extras(model: SiteModel, renderer: Any, sitemap_urls: list[tuple[str, str | None]],
-                  pages: Iterable[str], keep: Callable[[str, list[Paper]], bool] | None = None) -> dict[str, bytes | Chunks]:
+                  pages: Iterable[str], keep: Callable[[str, list[Paper]], bool] | None = None,
+                  lines: PriorLines | None = None) -> dict[str, bytes | Chunks]:
     """Feeds, exports and static files: everything besides the template pages (named in pages).
 
-    keep: see exports.all_exports (files it keeps are left out of the result).
+    keep, lines: see exports.all_exports (files it keeps are left out of the result).
     """
     from digestgen import exports, feeds
     from digestgen.render import builtin_theme, theme_dirs
@@ -205,7 +206,7 @@ def render_extras(model: SiteModel, renderer: Any, sitemap_urls: list[tuple[str,
 
     files: dict[str, bytes | Chunks] = {}
     files.update(feeds.all_feeds(model, renderer))
-    files.update(exports.all_exports(model, renderer, sitemap_urls, keeping))
+    files.update(exports.all_exports(model, renderer, sitemap_urls, keeping, lines))
     _add_static(files, cfg, [*reversed(theme_dirs(cfg.root, cfg.fields.theme))], builtin_theme(),
                 taken=[*pages, *kept])
     return files
@@ -326,8 +327,15 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
                         made[path] = (papers, key)
                     return previous_pages.get(path) == key and staging.reuse(path)
 
+                lines = PriorLines(hashes)
+                # (a long process keeps the lines themselves: see memo.py)
+                for path, (recorded, made_for, index) in (state.lines if trusted and not memo.keeping() else {}).items():
+                    if made_for == render_key and staging.previous.get(path) == recorded:
+                        lines.load(config.output, path, recorded, index)
+
                 def add_extras() -> None:  # feeds, exports, static: while the workers render pages
-                    extras = render_extras(model, renderer, sitemap_urls(model, routes), (r.path for r in routes), keep)
+                    extras = render_extras(model, renderer, sitemap_urls(model, routes), (r.path for r in routes), keep,
+                                           lines)
                     for name in sorted(extras):
                         data = extras[name]
                         if isinstance(data, Chunks):
@@ -356,7 +364,10 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
                                                    patchable=search_hook is None, weights=weights,
                                                    shallow=frozenset(shallow), spare=staging.spare_hash,
                                                    spare_since=staging.spare_since_after,
-                                                   published_since=staging.published_since_after))
+                                                   published_since=staging.published_since_after,
+                                                   lines={path: (staging.manifest[path], render_key, index)
+                                                          for path, index in lines.made.items()
+                                                          if path in staging.manifest}))
     return result
 
 

@@ -7,14 +7,17 @@ same sources always give the same bytes.
 from __future__ import annotations
 
 import json
+import mmap
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from digestgen.bibtex import bibtex
 from digestgen.content import Paper
 from digestgen.memo import Memo
+from digestgen.output import digest
 from digestgen.site import Issue, SiteModel
 
 if TYPE_CHECKING:
@@ -25,17 +28,19 @@ SITEMAP_MAX_URLS = 50_000  # the sitemaps.org limit per file
 
 
 def all_exports(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[str, str | None]],
-                keep: Callable[[str, list[Paper]], bool] | None = None) -> dict[str, bytes | Chunks]:
+                keep: Callable[[str, list[Paper]], bool] | None = None,
+                lines: PriorLines | None = None) -> dict[str, bytes | Chunks]:
     """Every export file, keyed by its path inside the output folder.
 
     keep(path, papers), when given, is asked about each BibTeX file (made of those papers
     only): True means the caller kept it from the last build, so it is not made again.
+    lines: the paper lines of the last build's papers.json and llms.txt (see PriorLines).
     """
     files: dict[str, bytes | Chunks] = {
         **sitemaps(model, sitemap_urls, renderer),
         "robots.txt": robots(renderer),
-        "papers.json": Chunks(lambda: papers_json_chunks(model, renderer)),
-        "llms.txt": llms_txt(model, renderer),
+        "papers.json": Chunks(lambda: papers_json_chunks(model, renderer, lines)),
+        "llms.txt": Chunks(lambda: llms_txt_chunks(model, renderer, lines)),
     }
     for paper in model.papers:
         path = paper_bib_path(paper.id)
@@ -133,10 +138,68 @@ def _json_line(paper: Paper, model: SiteModel, renderer: Renderer) -> bytes:
     return json.dumps(paper_record(paper, model, renderer), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+class PriorLines:
+    """The paper lines of the last build's papers.json and llms.txt, copied instead of made
+    again: a fresh process that builds after a one-entry edit makes one line of each, not
+    10,000.
+
+    A line is found by a key of what it is made of besides the settings (the paper's id, its
+    file's content hash and, in papers.json, its issue); the caller uses a store only for the
+    settings it was made with. The lines are read from the published file itself (mapped,
+    not loaded), and only when its bytes still hash to what the manifest recorded.
+    """
+
+    def __init__(self, hashes: dict[str, str]):
+        self.hashes = hashes  # content hash of each paper file, by site path
+        self.prior: dict[str, dict[str, memoryview]] = {}
+        self.made: dict[str, list[tuple[str, int, int]]] = {}  # path -> (key, offset, length) per line
+
+    def load(self, folder: Path, path: str, recorded: str, index: list[tuple[str, int, int]]) -> None:
+        """Take the lines of folder/path, a file whose manifest digest is recorded."""
+        try:
+            with open(folder / path, "rb") as handle:
+                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # gone, unreadable or empty
+            return
+        if digest(data) != recorded:  # changed by hand since: not a source of lines
+            return
+        view = memoryview(data)
+        self.prior[path] = {key: view[at : at + length] for key, at, length in index if at + length <= len(data)}
+
+    def key(self, paper: Paper, *more: object) -> str | None:
+        known = self.hashes.get(paper.source)
+        return ":".join([paper.id, known, *map(str, more)]) if known else None
+
+    def line(self, path: str, key: str | None) -> memoryview | None:
+        return self.prior.get(path, {}).get(key) if key else None
+
+
+def _lines(path: str, head: bytes, separator: bytes, tail: bytes, papers: list[Paper],
+           make: Callable[[Paper], bytes], prior: PriorLines | None,
+           key: Callable[[PriorLines, Paper], str | None]) -> Iterator[bytes | memoryview]:
+    """head, a line per paper between separators, tail; noting where each line went."""
+    index: list[tuple[str, int, int]] = []
+    yield head
+    at = len(head)
+    for number, paper in enumerate(papers):
+        if number:
+            yield separator
+            at += len(separator)
+        known = key(prior, paper) if prior is not None else None
+        line = (prior.line(path, known) if prior is not None else None) or make(paper)
+        yield line
+        if known:
+            index.append((known, at, len(line)))
+        at += len(line)
+    yield tail
+    if prior is not None:
+        prior.made[path] = index
+
+
 class Chunks:
     """A file made piece by piece when it is written (Staging.put_chunks), never held whole."""
 
-    def __init__(self, make: Callable[[], Iterator[bytes]]):
+    def __init__(self, make: Callable[[], Iterator[bytes | memoryview]]):
         self.make = make
 
     def __bytes__(self) -> bytes:
@@ -148,7 +211,7 @@ def papers_json(model: SiteModel, renderer: Renderer) -> bytes:
     return b"".join(papers_json_chunks(model, renderer))
 
 
-def papers_json_chunks(model: SiteModel, renderer: Renderer) -> Iterator[bytes]:
+def papers_json_chunks(model: SiteModel, renderer: Renderer, prior: PriorLines | None = None) -> Iterator[bytes | memoryview]:
     """papers.json in pieces: at 100,000 papers it is hundreds of megabytes."""
     body = {
         "version": PAPERS_JSON_VERSION,
@@ -160,12 +223,13 @@ def papers_json_chunks(model: SiteModel, renderer: Renderer) -> Iterator[bytes]:
     }
     # compact, one paper per line: small for big digests, and a new paper is a one-line diff
     head = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    yield head[:-1].encode("utf-8") + b',"papers":[\n'
-    separator = b""
-    for p in model.papers:  # UTF-8 lines, a paper each: a new paper is a one-line diff
-        yield separator + _JSON_LINE.get((p, model.issue_of.get(p.id), renderer.base_url), _json_line, p, model, renderer)
-        separator = b",\n"
-    yield b"\n]}\n"
+
+    def make(p: Paper) -> bytes:
+        return _JSON_LINE.get((p, model.issue_of.get(p.id), renderer.base_url), _json_line, p, model, renderer)
+
+    # UTF-8 lines, a paper each: a new paper is a one-line diff
+    return _lines("papers.json", head[:-1].encode("utf-8") + b',"papers":[\n', b",\n", b"\n]}\n", model.papers, make,
+                  prior, lambda lines, p: lines.key(p, model.issue_of.get(p.id)))
 
 
 # --- BibTeX ----------------------------------------------------------------------------------
@@ -209,6 +273,10 @@ def _md(text: str) -> str:
 
 def llms_txt(model: SiteModel, renderer: Renderer) -> bytes:
     """/llms.txt (llmstxt.org): what the site is, its issues and papers, and where the data is."""
+    return b"".join(llms_txt_chunks(model, renderer))
+
+
+def llms_txt_chunks(model: SiteModel, renderer: Renderer, prior: PriorLines | None = None) -> Iterator[bytes | memoryview]:
     from digestgen.render import issue_label
 
     fields = model.config.fields
@@ -236,8 +304,13 @@ def llms_txt(model: SiteModel, renderer: Renderer) -> bytes:
         count = len(issue.papers)
         lines.append(f"- [{_md(title)}]({url(f'/issues/{issue.key}/')}): {count} paper{'s' * (count != 1)}")
     lines += ["", "## Papers", ""]
-    papers = (_LLMS_LINE.get((paper, renderer.base_url), _llms_line, paper, renderer) for paper in model.papers)
-    return b"\n".join([*(line.encode("utf-8") for line in lines), *papers, b""])
+    head = "".join(line + "\n" for line in lines).encode("utf-8")
+
+    def make(paper: Paper) -> bytes:
+        return _LLMS_LINE.get((paper, renderer.base_url), _llms_line, paper, renderer)
+
+    return _lines("llms.txt", head, b"\n", b"\n" if model.papers else b"", model.papers, make, prior,
+                  lambda known, paper: known.key(paper))
 
 
 _LLMS_LINE: Memo[bytes] = Memo()
@@ -246,4 +319,4 @@ _LLMS_LINE: Memo[bytes] = Memo()
 def _llms_line(paper: Paper, renderer: Renderer) -> bytes:
     facts = ([f"arXiv {paper.arxiv}"] if paper.arxiv else []) + [f"featured {paper.date.isoformat()}"]
     line = f"- [{_md(paper.title)}]({renderer.abs_url(f'/papers/{paper.id}/')})" + (f": {_md(paper.tldr)}" if paper.tldr else "")
-    return f"{line} ({', '.join(facts)})".encode("utf-8")
+    return f"{line} ({', '.join(facts)})".encode()

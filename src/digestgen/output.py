@@ -13,6 +13,7 @@ import errno
 import fcntl
 import hashlib
 import json
+import mmap
 import os
 import re
 import shutil
@@ -37,7 +38,7 @@ class WriteStats:
     unchanged: int = 0
 
 
-def digest(data: bytes) -> str:
+def digest(data: bytes | mmap.mmap) -> str:
     """What the manifest records of a file: its content hash and size ('<hash>-<size>')."""
     return f"{hashlib.blake2b(data, digest_size=16).hexdigest()}-{len(data)}"
 
@@ -243,7 +244,7 @@ class Staging:
             _DIGESTS.put(name, (data, digest_))
         self.record(rel, digest_, size, written)
 
-    def put_chunks(self, name: str, chunks: Iterable[bytes]) -> None:
+    def put_chunks(self, name: str, chunks: Iterable[bytes | memoryview]) -> None:
         """Add one file given in pieces, written as they come (for files of hundreds of
         megabytes, which need not be held whole); kept like put's when its bytes did not change."""
         rel = safe_relpath(name)
@@ -252,10 +253,10 @@ class Staging:
         h = hashlib.blake2b(digest_size=16)
         size = 0
         with open(target, "xb") as handle:
-            for chunk in chunks:
-                h.update(chunk)
-                handle.write(chunk)
-                size += len(chunk)
+            for block in _blocks(chunks):
+                h.update(block)
+                handle.write(block)
+                size += len(block)
         digest_ = f"{h.hexdigest()}-{size}"  # as digest() records it
         written = self.previous.get(rel) != digest_
         if not written and self.patch:
@@ -438,6 +439,20 @@ class Staging:
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _blocks(chunks: Iterable[bytes | memoryview], size: int = 1 << 20) -> Iterator[bytes]:
+    """Small pieces joined into blocks of about size bytes (fewer calls to hash and write)."""
+    pending: list[bytes | memoryview] = []
+    held = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        held += len(chunk)
+        if held >= size:
+            yield b"".join(pending)
+            pending, held = [], 0
+    if pending:
+        yield b"".join(pending)
 
 
 # Directory times are kept by the kernel's coarse clock, a tick behind the one time_ns reads.
