@@ -296,61 +296,27 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
         with build_lock(config.output):
             check_output(config.output, config.root)
             trusted = bool(state.manifest) and _manifest_hash(config.output) == state.manifest
-            previous_pages = state.pages if trusted else {}
+            last = state if trusted else BuildState()  # what the output folder was made from, if known
             # serve indexes its preview in the background, after the page has reloaded (serve.py)
             search_hook = None if config.options.serve else _search_hook(model)
             # A published folder is never modified in place: a complete folder (new, or the spare
             # brought up to date) is swapped in, so that it stays intact whatever happens. Only
             # serve's private preview folder is patched in place (see Staging), which keeps an edit
             # visible in a fraction of the time; its server waits out a patch in progress.
-            patch = config.options.serve and trusted and state.patchable and search_hook is None
+            patch = config.options.serve and last.patchable and search_hook is None
             keep_spare = cache.enabled and not config.options.serve
-            staging = Staging(config.output, patch=patch, spare=state.spare if trusted else "", keep_spare=keep_spare,
-                              spare_since=state.spare_since if trusted else 0,
-                              published_since=state.published_since if trusted else 0)
+            staging = Staging(config.output, patch=patch, spare=last.spare, keep_spare=keep_spare,
+                              spare_since=last.spare_since, published_since=last.published_since)
             try:
-
-                export_keys: dict[str, str] = {}
-                last = _EXPORTS.peek(config.output)
-                before = last[1] if last is not None and last[0] == render_key else {}
-                made: dict[str, tuple[list[Paper], str]] = {}
-
-                def keep(path: str, papers: list[Paper]) -> bool:
-                    """Keep a file made of these papers alone (BibTeX) when none of them changed."""
-                    prior = before.get(path)
-                    if prior is not None and same_items(prior[0], papers):
-                        key = prior[1]  # the very records of the last build (a long process)
-                    else:
-                        key = hexhash(render_key, path, [hashes.get(p.source) or hexhash(p) for p in papers])
-                    export_keys[path] = key
-                    if memo.keeping():
-                        made[path] = (papers, key)
-                    return previous_pages.get(path) == key and staging.reuse(path)
-
-                lines = PriorLines(hashes)
-                # (a long process keeps the lines themselves: see memo.py)
-                for path, (recorded, made_for, index) in (state.lines if trusted and not memo.keeping() else {}).items():
-                    if made_for == render_key and staging.previous.get(path) == recorded:
-                        lines.load(config.output, path, recorded, index)
-
-                def add_extras() -> None:  # feeds, exports, static: while the workers render pages
-                    extras = render_extras(model, renderer, sitemap_urls(model, routes), (r.path for r in routes), keep,
-                                           lines)
-                    for name in sorted(extras):
-                        data = extras[name]
-                        if isinstance(data, Chunks):
-                            staging.put_chunks(name, data.make())
-                        else:
-                            staging.put(name, data, again=True)
-
-                weights = state.weights if trusted else {}
-                page_keys, shallow = _render_pages(model, renderer, routes, staging, previous_pages, hashes, render_key,
-                                                   progress, add_extras, weights, state.shallow if trusted else frozenset())
+                extras = _Extras(model, renderer, routes, staging, last, hashes, render_key)
+                weights = last.weights
+                page_keys, shallow = _render_pages(model, renderer, routes, staging, last.pages, hashes, render_key,
+                                                   progress, extras.add, weights, last.shallow)
             except BaseException:
                 staging.abort()
                 raise
-            page_keys.update(export_keys)
-            _EXPORTS.put(config.output, (render_key, made))
+            page_keys.update(extras.keys)
+            extras.remember()
             stats = staging.commit(_budget_checked(_timed(search_hook, search_time, progress), warnings, config, weights,
                                                    staging.manifest))
             manifest = _manifest_hash(config.output)
@@ -365,9 +331,7 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
                                                    shallow=frozenset(shallow), spare=staging.spare_hash,
                                                    spare_since=staging.spare_since_after,
                                                    published_since=staging.published_since_after,
-                                                   lines={path: (staging.manifest[path], render_key, index)
-                                                          for path, index in lines.made.items()
-                                                          if path in staging.manifest}))
+                                                   lines=extras.lines_state()))
     return result
 
 
@@ -375,6 +339,61 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
 _MODELS: memo.Memo[SiteModel] = memo.Memo(limit=4)
 # The papers and key of each export file made of papers alone (BibTeX), likewise.
 _EXPORTS: memo.Memo[tuple[str, dict[str, tuple[list[Paper], str]]]] = memo.Memo(limit=4)
+
+
+class _Extras:
+    """Feeds, exports and static files of one build, made while the workers render pages.
+
+    A BibTeX file made of unchanged papers is kept from the last build (by the content hashes
+    of its papers, or in a long process by their identity); papers.json and llms.txt copy the
+    lines of unchanged papers from the published files (exports.PriorLines).
+    """
+
+    def __init__(self, model: SiteModel, renderer: Any, routes: list[Any], staging: Staging, last: BuildState,
+                 hashes: dict[str, str], render_key: str):
+        self.model, self.renderer, self.routes, self.staging = model, renderer, routes, staging
+        self.previous = last.pages
+        self.hashes, self.render_key = hashes, render_key
+        self.keys: dict[str, str] = {}  # input key of each file made of papers alone
+        remembered = _EXPORTS.peek(staging.output)
+        self.before = remembered[1] if remembered is not None and remembered[0] == render_key else {}
+        self.made: dict[str, tuple[list[Paper], str]] = {}
+        self.lines = PriorLines(hashes)
+        if not memo.keeping():  # a long process keeps the lines themselves (memo.py)
+            for path, (recorded, made_for, index) in last.lines.items():
+                if made_for == render_key and staging.previous.get(path) == recorded:
+                    self.lines.load(staging.output, path, recorded, index)
+
+    def keep(self, path: str, papers: list[Paper]) -> bool:
+        """Keep a file made of these papers alone (BibTeX) when none of them changed."""
+        prior = self.before.get(path)
+        if prior is not None and same_items(prior[0], papers):
+            key = prior[1]  # the very records of the last build (a long process)
+        else:
+            key = hexhash(self.render_key, path, [self.hashes.get(p.source) or hexhash(p) for p in papers])
+        self.keys[path] = key
+        if memo.keeping():
+            self.made[path] = (papers, key)
+        return self.previous.get(path) == key and self.staging.reuse(path)
+
+    def add(self) -> None:
+        files = render_extras(self.model, self.renderer, sitemap_urls(self.model, self.routes),
+                              (r.path for r in self.routes), self.keep, self.lines)
+        for name in sorted(files):
+            data = files[name]
+            if isinstance(data, Chunks):
+                self.staging.put_chunks(name, data.make())
+            else:
+                self.staging.put(name, data, again=True)
+
+    def remember(self) -> None:
+        """In a long process, what the next build compares its BibTeX files with."""
+        _EXPORTS.put(self.staging.output, (self.render_key, self.made))
+
+    def lines_state(self) -> dict[str, tuple[str, str, list[tuple[str, int, int]]]]:
+        """Where each paper's line went in papers.json and llms.txt, for the next build."""
+        return {path: (self.staging.manifest[path], self.render_key, index)
+                for path, index in self.lines.made.items() if path in self.staging.manifest}
 
 
 # Pages of these templates show one paper, issue or tag: they are rendered again only when
