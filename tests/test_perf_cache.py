@@ -590,3 +590,21 @@ def test_an_edit_copies_the_other_papers_lines_of_papers_json_and_llms_txt(tmp_p
     build(site)
     assert sum(1 for m in made if m.startswith("json:")) > 10  # made again, not copied
     assert tree_digest(site / "public") == _cold(site, tmp_path / "cold2")
+
+
+def test_a_patch_keeps_the_time_its_folder_was_finished(tmp_path: Path) -> None:
+    """The manifest's time says when a folder last got all its files (output._files_now): a
+    patch, which leaves what was added by hand before it, must not move that time on."""
+    out = tmp_path / "public"
+    first = output_mod.Staging(out)
+    first.put("a.html", b"one")
+    first.commit()
+    manifest = out / output_mod.MANIFEST
+    long_ago = 1_600_000_000_000_000_000
+    os.utime(manifest, ns=(long_ago, long_ago))
+    patch = output_mod.Staging(out, patch=True)
+    patch.put("a.html", b"two")
+    patch.commit()
+    assert (out / "a.html").read_bytes() == b"two"
+    assert manifest.stat().st_mtime_ns == long_ago
+    assert output_mod.read_manifest(out) == {"a.html": output_mod.digest(b"two")}

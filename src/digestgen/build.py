@@ -305,8 +305,7 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
             # visible in a fraction of the time; its server waits out a patch in progress.
             patch = config.options.serve and last.patchable and search_hook is None
             keep_spare = cache.enabled and not config.options.serve
-            staging = Staging(config.output, patch=patch, spare=last.spare, keep_spare=keep_spare,
-                              spare_since=last.spare_since, published_since=last.published_since)
+            staging = Staging(config.output, patch=patch, spare=last.spare, keep_spare=keep_spare)
             try:
                 extras = _Extras(model, renderer, routes, staging, last, hashes, render_key)
                 weights = last.weights
@@ -329,8 +328,6 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
         cache.save_state(config.output, BuildState(fingerprint, looked, manifest, warnings, summary, page_keys,
                                                    patchable=search_hook is None, weights=weights,
                                                    shallow=frozenset(shallow), spare=staging.spare_hash,
-                                                   spare_since=staging.spare_since_after,
-                                                   published_since=staging.published_since_after,
                                                    lines=extras.lines_state()))
     return result
 

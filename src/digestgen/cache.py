@@ -29,7 +29,7 @@ from typing import Any
 from digestgen import __version__, memo
 
 CACHE_DIR = ".digestgen-cache"
-FORMAT = 8
+FORMAT = 9
 MAGIC = b"digestgen-cache 1\n"
 KEY_BYTES = 32
 MAC_BYTES = 32
@@ -127,8 +127,6 @@ class BuildState:
     weights: dict[str, Any] = field(default_factory=dict)  # page-weight memo (render.page_weights)
     shallow: frozenset[str] = frozenset()  # paper pages keyed by their issue's name only (build._render_pages)
     spare: str = ""  # content hash of the manifest of the output's spare folder (output.Staging)
-    spare_since: int = 0  # when the spare got its files (time_ns; output.Staging)
-    published_since: int = 0  # when the output folder got its files
     # for papers.json and llms.txt: (manifest digest, render key, where each paper's line is)
     lines: dict[str, tuple[str, str, list[tuple[str, int, int]]]] = field(default_factory=dict)
 

@@ -19,7 +19,6 @@ import re
 import shutil
 import stat
 import sys
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -206,19 +205,12 @@ class Staging:
     that dies half-way leaves a spare the next build will not use.
     """
 
-    def __init__(self, output: Path, patch: bool = False, spare: str = "", keep_spare: bool = False,
-                 spare_since: int = 0, published_since: int = 0):
+    def __init__(self, output: Path, patch: bool = False, spare: str = "", keep_spare: bool = False):
         recover(output)
         self.output = output
         self.previous = read_manifest(output) if output.is_dir() else {}
         self.spare = output.parent / f".{output.name}.spare"
         self.keep_spare = keep_spare
-        # when the spare and the published folder got their present files (time_ns; 0 = not
-        # known): a folder of either that has not changed since holds just what its manifest says
-        self.spare_since = spare_since
-        self.published_since = published_since
-        self.spare_since_after = 0  # ...and after commit, for the next build
-        self.published_since_after = 0
         self.refresh = (not patch and keep_spare and bool(spare) and bool(self.previous)
                         and _file_hash(self.spare / MANIFEST) == spare)
         self.patch = (patch or self.refresh) and bool(self.previous)  # stage changed files only
@@ -334,7 +326,6 @@ class Staging:
             os.replace(self.spare, stale)
         try:
             old = swap(folder, self.output)
-            self.published_since_after = time.time_ns()
             if old is not None and self.keep_spare:
                 if old != self.spare:
                     os.replace(old, self.spare)
@@ -342,7 +333,6 @@ class Staging:
                 # removes this file with everything else the manifest does not list)
                 (self.spare / ".gitignore").write_text(SPARE_GITIGNORE, "utf-8")
                 self.spare_hash = _file_hash(self.spare / MANIFEST)
-                self.spare_since_after = self.published_since
             elif old is not None:
                 shutil.rmtree(old, ignore_errors=True)
         finally:
@@ -362,12 +352,15 @@ class Staging:
     def _update_spare(self, body: str) -> None:
         spare, output = self.spare, self.output
         had = read_manifest(spare)
+        # the manifest is the last file a build writes: its time, by the file system's own
+        # clock, is when the folder was finished (a patch keeps the time it replaces)
+        finished = (spare / MANIFEST).stat().st_mtime_ns
         (spare / MANIFEST).unlink()  # from here on the spare is not trusted, should this build die
         made: set[str] = set()
         emptied: set[Path] = set()
         # files that were added to the published folder after its build (digestgen email,
         # or by hand) are in the spare too: they go, like everything this build does not make
-        present = _files_now(spare, had, self.spare_since)
+        present = _files_now(spare, had, finished)
         strays = [rel for rel in present if rel not in had]
         for rel in sorted({*strays, *(had.keys() - self.manifest.keys())}):
             (spare / rel).unlink(missing_ok=True)
@@ -397,6 +390,11 @@ class Staging:
         """Move changed files into the published folder under a journal (see the class doc)."""
         changed = [(rel, rel in self.previous) for rel, h in self.manifest.items() if self.previous.get(rel) != h]
         changed.append((MANIFEST, (self.output / MANIFEST).exists()))
+        # files added by hand before this patch are still there: the folder keeps the time it
+        # was finished (see _files_now)
+        with contextlib.suppress(OSError):
+            finished = (self.output / MANIFEST).stat()
+            os.utime(self.tmp / MANIFEST, ns=(finished.st_atime_ns, finished.st_mtime_ns))
         deleted = sorted(rel for rel in self.previous if rel not in self.manifest)
         backup = self.output.parent / f".{self.output.name}.bak-{os.getpid()}"
         journal = _journal(self.output)
@@ -424,8 +422,6 @@ class Staging:
             rollback(self.output)
             raise
         journal.unlink()
-        # files added by hand before this patch are still there: the folder's time stays
-        self.published_since_after = self.published_since
         shutil.rmtree(backup, ignore_errors=True)
         shutil.rmtree(self.tmp, ignore_errors=True)
         for rel in deleted:  # drop folders the deleted files leave empty
@@ -455,21 +451,15 @@ def _blocks(chunks: Iterable[bytes | memoryview], size: int = 1 << 20) -> Iterat
         yield b"".join(pending)
 
 
-# Directory times are kept by the kernel's coarse clock, a tick behind the one time_ns reads.
-CLOCK_SLACK_NS = 1_000_000_000
-
-
 def _files_now(folder: Path, listed: dict[str, str], since: int) -> set[str]:
     """The relative path of every file under folder, which held the files listed (by its
-    manifest) at time since.
+    manifest) when it was finished, at the file-system time since.
 
     Adding, removing or renaming a file changes the time of its directory, so only folders
-    changed since then are read; the others hold just what the manifest says. A stat per
-    folder instead of a listing: at 100,000 papers a tenth of the time of a full walk.
-    Without a time (0) every folder is read.
+    changed since then (or in the same tick of a coarse clock) are read; the others hold just
+    what the manifest says. A stat per folder instead of a listing: at 100,000 papers a tenth
+    of the time of a full walk.
     """
-    if not since:
-        return set(_walk_files(folder))
     by_folder: dict[str, list[str]] = {"": []}
     for rel in listed:
         parent, _, _ = rel.rpartition("/")
@@ -486,7 +476,7 @@ def _files_now(folder: Path, listed: dict[str, str], since: int) -> set[str]:
             continue  # gone: so are its files
         if not stat.S_ISDIR(st.st_mode):
             continue  # replaced by a file or a link, which the listing of its parent shows
-        if st.st_mtime_ns < since - CLOCK_SLACK_NS:
+        if st.st_mtime_ns < since:
             present.update(files)
             continue
         prefix = f"{name}/" if name else ""
