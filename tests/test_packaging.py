@@ -30,3 +30,17 @@ def test_wheel_ships_theme_and_builds_elsewhere(tmp_path: Path) -> None:
     assert (site / "public/index.html").is_file()
     assert (site / "public/papers/1706.03762/index.html").is_file()
     assert SITES.is_dir()
+
+
+def test_the_command_says_everything_and_exits_with_its_code(tmp_path: Path) -> None:
+    """`python -m digestgen` leaves without freeing the build's objects (cli.entry): what it
+    printed still arrives whole, through pipes, with the exit code of the command."""
+    site = copy_site("basic", tmp_path / "site")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    done = subprocess.run([sys.executable, "-m", "digestgen", "build"], cwd=site, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("built ") and done.stdout.endswith(" s\n")
+    (site / "site.yaml").write_text("title: [unclosed\n", "utf-8")
+    failed = subprocess.run([sys.executable, "-m", "digestgen", "build"], cwd=site, env=env, capture_output=True, text=True)
+    assert failed.returncode == 2, failed.stderr
+    assert "site.yaml" in failed.stderr and failed.stdout == ""

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from digestgen.cli import main
+from digestgen.cli import entry
 
-raise SystemExit(main())
+entry()

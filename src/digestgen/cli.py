@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -62,3 +63,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" ({exc.filename})" if exc.filename else ""
         print(printable(f"digestgen: {exc.strerror or exc}{where}; the previous site is untouched"), file=sys.stderr)
         return 1
+
+
+def entry() -> NoReturn:
+    """The `digestgen` command: main(), then leave at once.
+
+    A build holds every paper of the site; freeing those objects one by one at exit takes a
+    noticeable part of a small build (0.15 s at 10,000 papers) for memory the system takes
+    back anyway. Everything is written and closed by now; the output streams are flushed.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            pass
+    os._exit(code)
