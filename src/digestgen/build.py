@@ -47,7 +47,7 @@ from digestgen.output import (
     safe_relpath,
 )
 from digestgen.progress import Progress
-from digestgen.site import SiteModel, build_model, carry_over, same_items
+from digestgen.site import Issue, SiteModel, TagInfo, build_model, carry_over, same_items
 from digestgen.yamlio import HAVE_LIBYAML
 
 
@@ -480,13 +480,11 @@ class _Keyer:
 
     def __init__(self, hashes: dict[str, str]):
         self.hashes = hashes
-        self.memo: dict[int, object] = {}
+        self.memo: dict[int, object] = {}  # by id: papers, issues and tags of the model, alive all build long
         self.heads: dict[int, str] = {}
 
     def shallow(self, context: dict[str, Any]) -> object:
         """Like of(context), but the context's issue only by its name, dates and neighbours."""
-        from digestgen.site import Issue
-
         issue = context.get("issue")
         if not isinstance(issue, Issue):
             return self.of(context)
@@ -497,15 +495,14 @@ class _Keyer:
         return self.of({**context, "issue": head})
 
     def of(self, value: Any) -> object:
-        from digestgen.site import Issue, TagInfo
-
         if isinstance(value, Paper):
             known = self.memo.get(id(value))
             if known is None:
                 known = self.memo[id(value)] = f"paper:{value.id}:{self.hashes.get(value.source) or hexhash(value)}"
             return known
-        if isinstance(value, (list, tuple)):
-            return [self.of(v) for v in value]
+        if isinstance(value, (list, tuple)):  # mostly papers, described already: no call for them
+            memo = self.memo
+            return [memo.get(id(v)) or self.of(v) for v in value]
         if isinstance(value, dict):
             return [(k, self.of(v)) for k, v in sorted(value.items())]
         if isinstance(value, Issue):
