@@ -104,10 +104,6 @@ def order_key(paper: Paper) -> tuple[object, ...]:
     return (not paper.featured, paper.rank is None, paper.rank or 0, -(paper.upvotes or 0), paper.title.casefold(), paper.id)
 
 
-def newest_first(paper: Paper) -> tuple[object, ...]:
-    return (-paper.date.toordinal(), paper.id)
-
-
 def _problem(paper: Paper, name: str, message: str, severity: str = "error") -> Problem:
     line, col = paper.mark(name)
     return Problem(paper.source, line, col, name, message, severity)
@@ -127,18 +123,20 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
     arxiv_seen: dict[str, Paper] = {}
     visible: list[Paper] = []
     static = config.root / "static"
+    earliest, latest = dt.date(1900, 1, 1), config.today + dt.timedelta(days=366)  # plausible dates
     for paper in parsed:  # parsed is in sorted path order
         first = seen.get(paper.id)
         if first is not None:
             problems.append(Problem(paper.source, 1, 1, "id", f"'{paper.id}' is already used by {first.source}; ids must be unique"))
             continue
         seen[paper.id] = paper
-        if paper.arxiv_base:
-            other = arxiv_seen.get(paper.arxiv_base)
+        arxiv = paper.arxiv_base
+        if arxiv:
+            other = arxiv_seen.get(arxiv)
             if other is not None:
-                problems.append(_problem(paper, "arxiv", f"arXiv {paper.arxiv_base} is already in the digest as {other.source}"))
+                problems.append(_problem(paper, "arxiv", f"arXiv {arxiv} is already in the digest as {other.source}"))
             else:
-                arxiv_seen[paper.arxiv_base] = paper
+                arxiv_seen[arxiv] = paper
         if vocabulary is not None:
             for i, tag in enumerate(paper.tags):
                 if tag not in vocabulary:
@@ -153,9 +151,9 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
                 problems.append(_problem(paper, "image", f"static/{paper.image} does not exist"))
         if not paper.abstract and not paper.links and not paper.arxiv and not paper.doi:
             problems.append(_problem(paper, "title", "has neither an abstract nor any link; readers cannot find the paper", "warning"))
-        if paper.date.year < 1900 or (paper.date - config.today).days > 366:
+        if not earliest <= paper.date <= latest:
             problems.append(_problem(paper, "date", f"{paper.date} looks implausible; is the year right?", "warning"))
-        if paper.published and (paper.published.year < 1900 or (paper.published - config.today).days > 366):
+        if paper.published and not earliest <= paper.published <= latest:
             problems.append(_problem(paper, "published", f"{paper.published} looks implausible; is the year right?", "warning"))
         if paper.draft and not opts.drafts:
             continue
@@ -163,11 +161,14 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
             continue
         visible.append(paper)
 
-    visible.sort(key=newest_first)
+    # newest first, then by id: two stable sorts by attribute, no key function called per paper
+    visible.sort(key=operator.attrgetter("id"))
+    visible.sort(key=operator.attrgetter("date"), reverse=True)
     by_issue: dict[str, list[Paper]] = defaultdict(list)
     issue_of: dict[str, str] = {}
+    key_of_day: dict[dt.date, str] = {}
     for paper in visible:
-        key = paper.issue or issue_key(paper.date, cadence)
+        key = paper.issue or key_of_day.get(paper.date) or key_of_day.setdefault(paper.date, issue_key(paper.date, cadence))
         by_issue[key].append(paper)
         issue_of[paper.id] = key
 
