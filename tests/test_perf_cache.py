@@ -608,3 +608,23 @@ def test_a_patch_keeps_the_time_its_folder_was_finished(tmp_path: Path) -> None:
     assert (out / "a.html").read_bytes() == b"two"
     assert manifest.stat().st_mtime_ns == long_ago
     assert output_mod.read_manifest(out) == {"a.html": output_mod.digest(b"two")}
+
+
+def test_holds_on_the_collector_nest_and_end_with_the_outermost() -> None:
+    """A build holds its data out of the collector's sight inside serve's own hold, and a
+    worker pool inside a build's: only the outermost release hands the objects back."""
+    import gc
+
+    from digestgen import collector
+
+    kept = [[n] for n in range(100)]
+    collector.hold()
+    collector.hold(collect=True)
+    collector.release()
+    assert gc.get_freeze_count() >= len(kept)
+    collector.release()
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
+    with collector.paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()

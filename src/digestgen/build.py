@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from digestgen import __version__, memo, workers
+from digestgen import __version__, collector, memo, workers
 from digestgen.cache import (
     BuildState,
     Cache,
@@ -273,8 +273,9 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
     progress = Progress()
     render_key = _render_key(config)
     looked = time.time_ns()
-    fingerprint, newest, file_stats = _fingerprint(config, render_key) if cache.enabled else ("", 0, None)
-    state = cache.state(config.output) if cache.enabled else BuildState()
+    with collector.paused():  # what a build loads makes no cyclic garbage (collector.py)
+        fingerprint, newest, file_stats = _fingerprint(config, render_key) if cache.enabled else ("", 0, None)
+        state = cache.state(config.output) if cache.enabled else BuildState()
     if (cache.enabled and state.fingerprint == fingerprint and settled((0, newest, newest, 0), state.looked_ns)
             and state.manifest and _manifest_hash(config.output) == state.manifest):
         stats = WriteStats(files=state.summary.get("files", 0), bytes=state.summary.get("bytes", 0),
@@ -285,14 +286,19 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
 
     hashes: dict[str, str] = {}
     search_time: list[float] = []
+    held = False
     try:
-        model, warnings = load_site(config, cache, progress, hashes,
-                                    (looked, dict(file_stats)) if file_stats is not None else None)
-        if memo.keeping():
-            model = carry_over(model, _MODELS.peek(config.output))
-            _MODELS.put(config.output, model)
-        renderer = Renderer(model)
-        routes = list(renderer.routes())
+        with collector.paused():
+            model, warnings = load_site(config, cache, progress, hashes,
+                                        (looked, dict(file_stats)) if file_stats is not None else None)
+            if memo.keeping():
+                model = carry_over(model, _MODELS.peek(config.output))
+                _MODELS.put(config.output, model)
+            renderer = Renderer(model)
+            routes = list(renderer.routes())
+        if not memo.keeping():  # all of it lives until the end (a long process: see serve.py)
+            collector.hold()
+            held = True
         with build_lock(config.output):
             check_output(config.output, config.root)
             trusted = bool(state.manifest) and _manifest_hash(config.output) == state.manifest
@@ -321,6 +327,8 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
             manifest = _manifest_hash(config.output)
     finally:
         progress.done()
+        if held:
+            collector.release()
     result = BuildResult(model, warnings, stats, time.perf_counter() - started,
                          search_seconds=search_time[0] if search_time else None)
     if cache.enabled:

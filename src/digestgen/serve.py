@@ -12,7 +12,6 @@ Three parts, each small:
 
 from __future__ import annotations
 
-import gc
 import html
 import ipaddress
 import json
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from digestgen import memo
+from digestgen import collector, memo
 from digestgen.errors import ContentError, DigestgenError, UsageError, printable
 
 WATCHED = ("content", "static", "templates", "themes")
@@ -434,8 +433,7 @@ class Preview:
         # What the first build loaded (every paper, the memos) lives until stop: moved out of the
         # cyclic garbage collector's sight, rebuilds no longer spend a tenth of their time
         # walking it again. Objects freed later are still freed; only cycles among them are not.
-        gc.collect()
-        gc.freeze()
+        collector.hold(collect=True)
         self.watcher.start()
         self.debouncer.thread.start()
         server = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2},
@@ -451,7 +449,7 @@ class Preview:
         self.server.shutdown()
         self.server.server_close()
         memo.keep_between_builds(False)
-        gc.unfreeze()
+        collector.release()
 
     def patching(self) -> bool:
         """True while a build moves changed files into the folder in place (output.py's journal)."""

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from digestgen import collector
 from digestgen.content import parse_paper
 from digestgen.output import place
 from digestgen.progress import Progress
@@ -39,14 +39,10 @@ def cpus() -> int:
 
 @contextlib.contextmanager
 def _pool(size: int) -> Iterator[Any]:
-    """A pool of forked workers; the collector keeps off the parent's objects meanwhile."""
-    gc.collect()
-    gc.freeze()  # keep the collector from touching (and so copying) the parent's objects
-    try:
-        with multiprocessing.get_context("fork").Pool(size) as pool:
-            yield pool
-    finally:
-        gc.unfreeze()
+    """A pool of forked workers; the collector keeps off the parent's objects meanwhile (it
+    would touch, and so copy, every one of them in every worker)."""
+    with collector.held(collect=True), multiprocessing.get_context("fork").Pool(size) as pool:
+        yield pool
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
