@@ -39,8 +39,8 @@ def all_exports(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[s
     files: dict[str, bytes | Chunks] = {
         **sitemaps(model, sitemap_urls, renderer),
         "robots.txt": robots(renderer),
-        "papers.json": Chunks(lambda: papers_json_chunks(model, renderer, lines)),
-        "llms.txt": Chunks(lambda: llms_txt_chunks(model, renderer, lines)),
+        "papers.json": Chunks(lambda: papers_json(model, renderer, lines)),
+        "llms.txt": Chunks(lambda: llms_txt(model, renderer, lines)),
     }
     for paper in model.papers:
         path = paper_bib_path(paper.id)
@@ -202,17 +202,10 @@ class Chunks:
     def __init__(self, make: Callable[[], Iterator[bytes | memoryview]]):
         self.make = make
 
-    def __bytes__(self) -> bytes:
-        return b"".join(self.make())
 
-
-def papers_json(model: SiteModel, renderer: Renderer) -> bytes:
-    """/papers.json: every published paper, newest first, with the tag vocabulary."""
-    return b"".join(papers_json_chunks(model, renderer))
-
-
-def papers_json_chunks(model: SiteModel, renderer: Renderer, prior: PriorLines | None = None) -> Iterator[bytes | memoryview]:
-    """papers.json in pieces: at 100,000 papers it is hundreds of megabytes."""
+def papers_json(model: SiteModel, renderer: Renderer, prior: PriorLines | None = None) -> Iterator[bytes | memoryview]:
+    """/papers.json, in pieces (hundreds of megabytes at 100,000 papers): every published
+    paper, newest first, with the tag vocabulary."""
     body = {
         "version": PAPERS_JSON_VERSION,
         "title": model.config.fields.title,
@@ -221,13 +214,12 @@ def papers_json_chunks(model: SiteModel, renderer: Renderer, prior: PriorLines |
         "tags": {slug: {"name": tag.name, "description": tag.description, "count": len(tag.papers)}
                  for slug, tag in model.tags.items()},
     }
-    # compact, one paper per line: small for big digests, and a new paper is a one-line diff
     head = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
     def make(p: Paper) -> bytes:
         return _JSON_LINE.get((p, model.issue_of.get(p.id), renderer.base_url), _json_line, p, model, renderer)
 
-    # UTF-8 lines, a paper each: a new paper is a one-line diff
+    # compact, one paper per line: small for big digests, and a new paper is a one-line diff
     return _lines("papers.json", head[:-1].encode("utf-8") + b',"papers":[\n', b",\n", b"\n]}\n", model.papers, make,
                   prior, lambda lines, p: lines.key(p, model.issue_of.get(p.id)))
 
@@ -271,12 +263,9 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
-def llms_txt(model: SiteModel, renderer: Renderer) -> bytes:
-    """/llms.txt (llmstxt.org): what the site is, its issues and papers, and where the data is."""
-    return b"".join(llms_txt_chunks(model, renderer))
-
-
-def llms_txt_chunks(model: SiteModel, renderer: Renderer, prior: PriorLines | None = None) -> Iterator[bytes | memoryview]:
+def llms_txt(model: SiteModel, renderer: Renderer, prior: PriorLines | None = None) -> Iterator[bytes | memoryview]:
+    """/llms.txt (llmstxt.org), in pieces: what the site is, its issues and papers, and where
+    the data is."""
     from digestgen.render import issue_label
 
     fields = model.config.fields
