@@ -363,11 +363,11 @@ class _Extras:
         remembered = _EXPORTS.peek(staging.output)
         self.before = remembered[1] if remembered is not None and remembered[0] == render_key else {}
         self.made: dict[str, tuple[list[Paper], str]] = {}
-        self.lines = PriorLines(hashes)
-        if not memo.keeping():  # a long process keeps the lines themselves (memo.py)
-            for path, (recorded, made_for, index) in last.lines.items():
-                if made_for == render_key and staging.previous.get(path) == recorded:
-                    self.lines.load(staging.output, path, recorded, index)
+        # a long process keeps the lines themselves (memo.py), and its next build is its own
+        self.lines = None if memo.keeping() else PriorLines(hashes)
+        for path, (recorded, made_for, index) in last.lines.items():
+            if self.lines is not None and made_for == render_key and staging.previous.get(path) == recorded:
+                self.lines.load(staging.output, path, recorded, index)
 
     def keep(self, path: str, papers: list[Paper]) -> bool:
         """Keep a file made of these papers alone (BibTeX) when none of them changed."""
@@ -397,8 +397,9 @@ class _Extras:
 
     def lines_state(self) -> dict[str, tuple[str, str, list[tuple[str, int, int]]]]:
         """Where each paper's line went in papers.json and llms.txt, for the next build."""
+        made = self.lines.made if self.lines is not None else {}
         return {path: (self.staging.manifest[path], self.render_key, index)
-                for path, index in self.lines.made.items() if path in self.staging.manifest}
+                for path, index in made.items() if path in self.staging.manifest}
 
 
 # Pages of these templates show one paper, issue or tag: they are rendered again only when
