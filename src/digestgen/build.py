@@ -38,12 +38,12 @@ from digestgen.content import (
 from digestgen.errors import ContentError, Problem
 from digestgen.exports import Chunks, PriorLines
 from digestgen.output import (
-    MANIFEST,
     SpareUnusable,
     Staging,
     WriteStats,
     build_lock,
     check_output,
+    manifest_hash,
     safe_relpath,
 )
 from digestgen.progress import Progress
@@ -277,7 +277,7 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
         fingerprint, newest, file_stats = _fingerprint(config, render_key) if cache.enabled else ("", 0, None)
         state = cache.state(config.output) if cache.enabled else BuildState()
     if (cache.enabled and state.fingerprint == fingerprint and settled((0, newest, newest, 0), state.looked_ns)
-            and state.manifest and _manifest_hash(config.output) == state.manifest):
+            and state.manifest and manifest_hash(config.output) == state.manifest):
         stats = WriteStats(files=state.summary.get("files", 0), bytes=state.summary.get("bytes", 0),
                            unchanged=state.summary.get("files", 0))
         return BuildResult(None, state.warnings, stats, time.perf_counter() - started,
@@ -301,7 +301,7 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
             held = True
         with build_lock(config.output):
             check_output(config.output, config.root)
-            trusted = bool(state.manifest) and _manifest_hash(config.output) == state.manifest
+            trusted = bool(state.manifest) and manifest_hash(config.output) == state.manifest
             last = state if trusted else BuildState()  # what the output folder was made from, if known
             # serve indexes its preview in the background, after the page has reloaded (serve.py)
             search_hook = None if config.options.serve else _search_hook(model)
@@ -324,7 +324,7 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
             extras.remember()
             stats = staging.commit(_budget_checked(_timed(search_hook, search_time, progress), warnings, config, weights,
                                                    staging.manifest))
-            manifest = _manifest_hash(config.output)
+            manifest = staging.manifest_hash
     finally:
         progress.done()
         if held:
@@ -544,13 +544,6 @@ def _fingerprint(config: SiteConfig, render_key: str) -> tuple[str, int, list[tu
     stats = tree_stats(config.root, ["content", "static", "templates", "themes"])
     newest = max((max(st[1], st[2]) for _, st in stats), default=0)
     return hexhash(render_key, stats), newest, stats
-
-
-def _manifest_hash(output: Path) -> str:
-    try:
-        return content_hash((output / MANIFEST).read_bytes())
-    except OSError:
-        return ""
 
 
 def _timed(hook: Callable[[Path], None] | None, seconds: list[float], progress: Progress) -> Callable[[Path], None] | None:

@@ -29,7 +29,7 @@ from typing import Any
 from digestgen import __version__, memo
 
 CACHE_DIR = ".digestgen-cache"
-FORMAT = 9
+FORMAT = 10
 MAGIC = b"digestgen-cache 1\n"
 KEY_BYTES = 32
 MAC_BYTES = 32
@@ -119,14 +119,14 @@ class BuildState:
 
     fingerprint: str = ""
     looked_ns: int = 0  # when the fingerprint's file stats were taken (see settled)
-    manifest: str = ""  # content hash of the output's manifest file
+    manifest: str = ""  # output.manifest_hash of the output folder
     warnings: list[Any] = field(default_factory=list)
     summary: dict[str, int] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)  # output path -> input key
     patchable: bool = False  # the manifest lists every file of the output (no search bundle)
     weights: dict[str, Any] = field(default_factory=dict)  # page-weight memo (render.page_weights)
     shallow: frozenset[str] = frozenset()  # paper pages keyed by their issue's name only (build._render_pages)
-    spare: str = ""  # content hash of the manifest of the output's spare folder (output.Staging)
+    spare: str = ""  # output.manifest_hash of the output's spare folder (output.Staging)
     # for papers.json and llms.txt: (manifest digest, render key, where each paper's line is)
     lines: dict[str, tuple[str, str, list[tuple[str, int, int]]]] = field(default_factory=dict)
 

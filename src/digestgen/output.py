@@ -39,7 +39,12 @@ class WriteStats:
 
 def digest(data: bytes | mmap.mmap) -> str:
     """What the manifest records of a file: its content hash and size ('<hash>-<size>')."""
-    return f"{hashlib.blake2b(data, digest_size=16).hexdigest()}-{len(data)}"
+    return _record(hashlib.blake2b(data, digest_size=16), len(data))
+
+
+def _record(content: hashlib.blake2b, size: int) -> str:
+    """A manifest record from the (finished) BLAKE2b hash of a file and its size."""
+    return f"{content.hexdigest()}-{size}"
 
 
 def recorded_size(record: str) -> int | None:
@@ -212,12 +217,13 @@ class Staging:
         self.spare = output.parent / f".{output.name}.spare"
         self.keep_spare = keep_spare
         self.refresh = (not patch and keep_spare and bool(spare) and bool(self.previous)
-                        and _file_hash(self.spare / MANIFEST) == spare)
+                        and manifest_hash(self.spare) == spare)
         self.patch = (patch or self.refresh) and bool(self.previous)  # stage changed files only
         self.tmp = output.parent / f".{output.name}.tmp-{os.getpid()}"
         self.manifest: dict[str, str] = {}
         self.stats = WriteStats()
-        self.spare_hash = ""  # content hash of the spare's manifest after commit ("" = no spare)
+        self.spare_hash = ""  # manifest_hash of the spare after commit ("" = no spare)
+        self.manifest_hash = ""  # manifest_hash of the output after commit
         self._made: set[str] = set()
         self.tmp.mkdir(parents=True)
 
@@ -249,17 +255,14 @@ class Staging:
                 h.update(block)
                 handle.write(block)
                 size += len(block)
-        digest_ = f"{h.hexdigest()}-{size}"  # as digest() records it
+        digest_ = _record(h, size)
         written = self.previous.get(rel) != digest_
         if not written and self.patch:
             target.unlink()  # the file in place stays
-        elif not written:  # the previous file itself, by a link, as place() keeps it
-            link = target.with_name(f".{target.name}.link-{os.getpid()}")
+        elif not written:  # the previous file itself, as place() keeps it
             try:
-                os.link(self.output / rel, link)
-                os.replace(link, target)
+                _link_over(self.output / rel, target)
             except OSError:
-                link.unlink(missing_ok=True)
                 written = True  # the copy just written stays
         self.record(rel, digest_, size, written)
 
@@ -301,8 +304,8 @@ class Staging:
     def commit(self, before_swap: Callable[[Path], None] | None = None) -> WriteStats:
         """Write the manifest, run the hook on the finished folder, then swap it in."""
         try:
-            manifest = {k: self.manifest[k] for k in sorted(self.manifest)}
-            body = json.dumps({"generator": "digestgen", "files": manifest}, sort_keys=True, separators=(",", ":"))
+            body = json.dumps({"generator": "digestgen", "files": self.manifest}, sort_keys=True, separators=(",", ":"))
+            self.manifest_hash = digest(body.encode("utf-8"))  # of the file written below
             if self.refresh:
                 self._refresh(body, before_swap)
             elif self.patch:
@@ -332,7 +335,7 @@ class Staging:
                 # not a site folder for git, whatever the repository ignores (the next refresh
                 # removes this file with everything else the manifest does not list)
                 (self.spare / ".gitignore").write_text(SPARE_GITIGNORE, "utf-8")
-                self.spare_hash = _file_hash(self.spare / MANIFEST)
+                self.spare_hash = manifest_hash(self.spare)
             elif old is not None:
                 shutil.rmtree(old, ignore_errors=True)
         finally:
@@ -372,11 +375,8 @@ class Staging:
             _mkdir(target.parent, made)
             if self.previous.get(rel) != digest_:
                 os.replace(self.tmp / rel, target)  # new in this build: staged
-            else:  # unchanged since the last build: the published file itself, by a hard link
-                link = target.with_name(f".{target.name}.link-{os.getpid()}")
-                link.unlink(missing_ok=True)
-                os.link(output / rel, link)
-                os.replace(link, target)
+            else:  # unchanged since the last build: the published file itself
+                _link_over(output / rel, target)
         for folder in sorted(emptied, key=lambda f: len(f.parts), reverse=True):
             while folder != spare:  # drop folders the deleted files leave empty
                 try:
@@ -435,6 +435,18 @@ class Staging:
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _link_over(source: Path, target: Path) -> None:
+    """Make target a hard link to source, replacing whatever is there in one rename."""
+    link = target.with_name(f".{target.name}.link-{os.getpid()}")
+    link.unlink(missing_ok=True)
+    try:
+        os.link(source, link)
+        os.replace(link, target)
+    except OSError:
+        link.unlink(missing_ok=True)
+        raise
 
 
 def _blocks(chunks: Iterable[bytes | memoryview], size: int = 1 << 20) -> Iterator[bytes]:
@@ -555,9 +567,11 @@ def swap(tmp: Path, output: Path) -> Path | None:
     return kept
 
 
-def _file_hash(path: Path) -> str:
+def manifest_hash(folder: Path) -> str:
+    """The hash of a folder's manifest file ("" when it has none): what a build state records
+    of the output folder it made, and of the spare."""
     try:
-        return digest(path.read_bytes())
+        return digest((folder / MANIFEST).read_bytes())
     except OSError:
         return ""
 
