@@ -128,16 +128,31 @@ class Hub:
             self.cond.notify_all()
 
 
-class Debouncer:
+class _Background:
+    """A daemon thread running _loop, told of new work and of stop() through one condition."""
+
+    def __init__(self, name: str):
+        self.stopped = False
+        self.cond = threading.Condition()
+        self.thread = threading.Thread(target=self._loop, name=name, daemon=True)
+
+    def stop(self) -> None:
+        with self.cond:
+            self.stopped = True
+            self.cond.notify_all()
+
+    def _loop(self) -> None:
+        raise NotImplementedError
+
+
+class Debouncer(_Background):
     """Collect change notices; call action once they have been quiet for `settle` seconds."""
 
     def __init__(self, action: Callable[[list[str]], object], settle: float = 0.1, longest: float = 3.0):
+        super().__init__("digestgen-rebuild")
         self.action, self.settle, self.longest = action, settle, longest
         self.pending: set[str] = set()
         self.first = self.last = 0.0
-        self.stopped = False
-        self.cond = threading.Condition()
-        self.thread = threading.Thread(target=self._loop, name="digestgen-rebuild", daemon=True)
 
     def notify(self, rel: str) -> None:
         with self.cond:
@@ -146,11 +161,6 @@ class Debouncer:
                 self.first = now
             self.pending.add(rel)
             self.last = now
-            self.cond.notify_all()
-
-    def stop(self) -> None:
-        with self.cond:
-            self.stopped = True
             self.cond.notify_all()
 
     def _loop(self) -> None:
@@ -172,7 +182,7 @@ class Debouncer:
                 traceback.print_exc(file=sys.stderr)
 
 
-class SearchIndexer:
+class SearchIndexer(_Background):
     """Pagefind for the preview, in the background: a page reloads as soon as it is rebuilt,
     and the search bundle follows a moment later (Pagefind re-indexes every page, which takes
     about a second per thousand papers). The bundle is written beside the preview folder and
@@ -180,22 +190,15 @@ class SearchIndexer:
     away and made again."""
 
     def __init__(self, preview: Preview):
+        super().__init__("digestgen-search")
         self.preview = preview
         self.wanted = 0  # the version of the pages (Preview.pages) to index (0: none)
         self.done = 0  # the build whose pages the bundle in place comes from
         self.language = "en"
-        self.stopped = False
-        self.cond = threading.Condition()
-        self.thread = threading.Thread(target=self._loop, name="digestgen-search", daemon=True)
 
     def request(self, build: int, language: str) -> None:
         with self.cond:
             self.wanted, self.language = build, language
-            self.cond.notify_all()
-
-    def stop(self) -> None:
-        with self.cond:
-            self.stopped = True
             self.cond.notify_all()
 
     def has_bundle(self) -> bool:
@@ -223,7 +226,7 @@ class SearchIndexer:
 
     def index(self, build: int, language: str) -> None:
         from digestgen import search
-        from digestgen.output import exchange, build_lock
+        from digestgen.output import build_lock, exchange
 
         preview = self.preview
         folder = preview.folder()
