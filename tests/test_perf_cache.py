@@ -52,6 +52,12 @@ def _cold(site: Path, dest: Path) -> dict[str, str]:
     return tree_digest(dest)
 
 
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
 def _edit(site: Path) -> Path:
     paper = sorted((site / "content" / "papers").rglob("*.md"))[3]
     text = paper.read_text("utf-8")
@@ -108,18 +114,12 @@ def test_preview_rebuilds_in_a_long_process_match_a_cold_build(tmp_path: Path) -
     papers = sorted((site / "content" / "papers").rglob("*.md"))
     intro = sorted((site / "content" / "issues").glob("*.md"))[0]
     vocabulary = site / "content" / "tags.yaml"
-
-    def replace(path: Path, old: str, new: str) -> None:
-        text = path.read_text("utf-8")
-        assert old in text, (path, old)
-        path.write_text(text.replace(old, new, 1), "utf-8")
-
     edits = [
         lambda: (papers[5].open("a", encoding="utf-8").write("\nOne more sentence of the note.\n")),
-        lambda: replace(papers[7], 'title: "', 'title: "Zzz last in its issue: '),
-        lambda: replace(papers[9], "tags: [", "tags: [scaling, "),
-        lambda: replace(intro, 'title: "', 'title: "Retitled: '),
-        lambda: replace(vocabulary, 'name: "Scaling"', 'name: "Scaling laws"'),
+        lambda: _replace(papers[7], 'title: "', 'title: "Zzz last in its issue: '),
+        lambda: _replace(papers[9], "tags: [", "tags: [scaling, "),
+        lambda: _replace(intro, 'title: "', 'title: "Retitled: '),
+        lambda: _replace(vocabulary, 'name: "Scaling"', 'name: "Scaling laws"'),
         lambda: papers[11].unlink(),
     ]
     memo.keep_between_builds()
@@ -132,6 +132,67 @@ def test_preview_rebuilds_in_a_long_process_match_a_cold_build(tmp_path: Path) -
             assert tree_digest(out) == _cold(site, tmp_path / f"cold{number}"), number
     finally:
         memo.keep_between_builds(False)
+
+
+@pytest.mark.parametrize("beside", [False, True], ids=["one-process", "feeds-and-exports-beside"])
+def test_one_shot_builds_after_every_kind_of_edit_match_a_cold_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                     beside: bool) -> None:
+    """After an edit the feeds and exports are made by a second process while this one renders
+    the pages (when it can fork), and a tag's feed is kept unless its papers, its name or
+    description, or the name of a tag its papers carry changed: the bytes are a cold build's."""
+    from digestgen import build as build_mod
+
+    if beside:
+        monkeypatch.setattr(workers, "cpus", lambda: 2)
+        monkeypatch.setattr(build_mod.threading, "active_count", lambda: 1)
+    else:
+        monkeypatch.setenv("DIGESTGEN_WORKERS", "1")
+    started: list[int] = []
+    real_aside = workers.aside
+    monkeypatch.setattr(workers, "aside", lambda work: started.append(1) or real_aside(work))
+    site = _site(tmp_path)
+    out = site / "public"
+    papers = sorted((site / "content" / "papers").rglob("*.md"))
+    vocabulary = site / "content" / "tags.yaml"
+    edits = [
+        lambda: papers[5].open("a", encoding="utf-8").write("\nOne more sentence of the note.\n"),
+        lambda: _replace(papers[9], "tags: [", "tags: [scaling, "),
+        lambda: _replace(vocabulary, 'name: "Scaling"', 'name: "Scaling laws"'),
+        lambda: _replace(vocabulary, 'description: "Making training', 'description: "Making learning'),
+        lambda: papers[11].unlink(),
+    ]
+    build(site)
+    feeds = {p: p.stat().st_ino for p in (out / "tags").glob("*/feed.xml")}
+    for number, edit in enumerate(edits):
+        edit()
+        result = build(site)
+        assert 0 < result.stats.written, number
+        assert tree_digest(out) == _cold(site, tmp_path / f"cold{number}"), number
+    assert bool(started) == beside
+    # a tag no edit touched: its feed was never written again (a hard link to the first one)
+    untouched = out / "tags" / "agents" / "feed.xml"
+    assert untouched.stat().st_ino == feeds[untouched]
+
+
+def test_an_error_found_beside_fails_the_build_and_keeps_the_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A problem met by the second process (a static file over a generated one) is reported
+    with its file like any other, and the published site stays as it was."""
+    from digestgen import build as build_mod
+    from digestgen.errors import ContentError
+
+    monkeypatch.setattr(workers, "cpus", lambda: 2)
+    monkeypatch.setattr(build_mod.threading, "active_count", lambda: 1)
+    site = _site(tmp_path)
+    build(site)
+    before = tree_digest(site / "public")
+    _edit(site)
+    (site / "static").mkdir()
+    (site / "static" / "robots.txt").write_text("User-agent: *\n", "utf-8")
+    with pytest.raises(ContentError) as failed:
+        build(site)
+    assert [(p.path, p.field) for p in failed.value.problems] == [("static/robots.txt", "(file)")]
+    assert tree_digest(site / "public") == before
+    assert not list(site.glob(".public.tmp-*"))
 
 
 def test_no_change_rebuild_keeps_files_and_mtimes(tmp_path: Path) -> None:
@@ -567,6 +628,7 @@ def test_an_edit_copies_the_other_papers_lines_of_papers_json_and_llms_txt(tmp_p
     copies from a published file that was changed by hand."""
     from digestgen import exports
 
+    monkeypatch.setenv("DIGESTGEN_WORKERS", "1")  # made in this process, where they can be counted
     site = _site(tmp_path)
     build(site)
     made: list[str] = []

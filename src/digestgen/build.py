@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -152,9 +153,14 @@ def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress
 
 
 def _pool_ok(config: SiteConfig, jobs: int, minimum: int) -> bool:
-    """Use worker processes only for big batches, in a process without other threads (fork)."""
-    return (jobs >= minimum and workers.cpus() > 1 and not config.options.serve
-            and threading.active_count() == 1 and os.environ.get("DIGESTGEN_WORKERS") != "1")
+    """Use worker processes only for big batches (see _fork_ok)."""
+    return jobs >= minimum and _fork_ok(config)
+
+
+def _fork_ok(config: SiteConfig) -> bool:
+    """A second core, and a process without other threads (fork) that is not a preview server."""
+    return (workers.cpus() > 1 and not config.options.serve and threading.active_count() == 1
+            and os.environ.get("DIGESTGEN_WORKERS") != "1")
 
 
 def _parse_key(config: SiteConfig) -> str:
@@ -186,11 +192,12 @@ def sitemap_urls(model: SiteModel, routes: Iterable[Any]) -> list[tuple[str, str
 
 
 def render_extras(model: SiteModel, renderer: Any, sitemap_urls: list[tuple[str, str | None]],
-                  pages: Iterable[str], keep: Callable[[str, list[Paper]], bool] | None = None,
+                  pages: Iterable[str], keep: Callable[..., bool] | None = None,
                   lines: PriorLines | None = None) -> dict[str, bytes | Chunks]:
     """Feeds, exports and static files: everything besides the template pages (named in pages).
 
-    keep, lines: see exports.all_exports (files it keeps are left out of the result).
+    keep, lines: see feeds.site_feeds and exports.all_exports (files it keeps are left out of
+    the result).
     """
     from digestgen import exports, feeds
     from digestgen.render import builtin_theme, theme_dirs
@@ -198,14 +205,14 @@ def render_extras(model: SiteModel, renderer: Any, sitemap_urls: list[tuple[str,
     cfg = model.config
     kept: list[str] = []
 
-    def keeping(path: str, papers: list[Paper]) -> bool:
-        if keep is not None and keep(path, papers):
+    def keeping(path: str, papers: list[Paper], *more: object) -> bool:
+        if keep is not None and keep(path, papers, *more):
             kept.append(path)
             return True
         return False
 
     files: dict[str, bytes | Chunks] = {}
-    files.update(feeds.all_feeds(model, renderer))
+    files.update(feeds.all_feeds(model, renderer, keeping))
     files.update(exports.all_exports(model, renderer, sitemap_urls, keeping, lines))
     _add_static(files, cfg, [*reversed(theme_dirs(cfg.root, cfg.fields.theme))], builtin_theme(),
                 taken=[*pages, *kept])
@@ -312,12 +319,14 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
             patch = config.options.serve and last.patchable and search_hook is None
             keep_spare = cache.enabled and not config.options.serve
             staging = Staging(config.output, patch=patch, spare=last.spare, keep_spare=keep_spare)
+            extras = _Extras(model, renderer, routes, staging, last, hashes, render_key)
             try:
-                extras = _Extras(model, renderer, routes, staging, last, hashes, render_key)
                 weights = last.weights
                 page_keys, shallow = _render_pages(model, renderer, routes, staging, last.pages, hashes, render_key,
-                                                   progress, extras.add, weights, last.shallow)
+                                                   progress, extras.add, weights, last.shallow, extras.start)
+                extras.finish()
             except BaseException:
+                extras.cancel()
                 staging.abort()
                 raise
             page_keys.update(extras.keys)
@@ -342,8 +351,8 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
 
 # The last model built into an output folder, in a long process (see site.carry_over).
 _MODELS: memo.Memo[SiteModel] = memo.Memo(limit=4)
-# The papers and key of each export file made of papers alone (BibTeX), likewise.
-_EXPORTS: memo.Memo[tuple[str, dict[str, tuple[list[Paper], str]]]] = memo.Memo(limit=4)
+# The papers, key and other values of each file made of papers alone (BibTeX, tag feeds), likewise.
+_EXPORTS: memo.Memo[tuple[str, dict[str, tuple[list[Paper], str, tuple[object, ...]]]]] = memo.Memo(limit=4)
 
 
 class _Extras:
@@ -362,23 +371,50 @@ class _Extras:
         self.keys: dict[str, str] = {}  # input key of each file made of papers alone
         remembered = _EXPORTS.peek(staging.output)
         self.before = remembered[1] if remembered is not None and remembered[0] == render_key else {}
-        self.made: dict[str, tuple[list[Paper], str]] = {}
+        self.made: dict[str, tuple[list[Paper], str, tuple[object, ...]]] = {}
         # a long process keeps the lines themselves (memo.py), and its next build is its own
         self.lines = None if memo.keeping() else PriorLines(hashes)
         for path, (recorded, made_for, index) in last.lines.items():
             if self.lines is not None and made_for == render_key and staging.previous.get(path) == recorded:
                 self.lines.load(staging.output, path, recorded, index)
+        self.aside: workers.Aside | None = None
 
-    def keep(self, path: str, papers: list[Paper]) -> bool:
-        """Keep a file made of these papers alone (BibTeX) when none of them changed."""
+    def start(self) -> None:
+        """Make the files in a forked process, from now until finish()."""
+        self.aside = workers.aside(self._made_aside)
+
+    def _made_aside(self) -> tuple[dict[str, str], WriteStats, dict[str, str], dict[str, Any]]:
+        self.staging.manifest, self.staging.stats = {}, WriteStats()  # this process's own copy
+        self.add()
+        return self.staging.manifest, self.staging.stats, self.keys, self.lines.made if self.lines is not None else {}
+
+    def finish(self) -> None:
+        """Take what the forked process made (see start)."""
+        if self.aside is None:
+            return
+        manifest, stats, keys, made = self.aside.join()
+        self.aside = None
+        self.staging.absorb(manifest, stats)
+        self.keys.update(keys)
+        if self.lines is not None:
+            self.lines.made.update(made)
+
+    def cancel(self) -> None:
+        if self.aside is not None:
+            self.aside.cancel()
+            self.aside = None
+
+    def keep(self, path: str, papers: list[Paper], *more: object) -> bool:
+        """Keep a file made of these papers (and the plain values more) alone, such as a BibTeX
+        file or a tag's feed, when none of them changed."""
         prior = self.before.get(path)
-        if prior is not None and same_items(prior[0], papers):
+        if prior is not None and same_items(prior[0], papers) and prior[2] == more:
             key = prior[1]  # the very records of the last build (a long process)
         else:
-            key = hexhash(self.render_key, path, [self.hashes.get(p.source) or hexhash(p) for p in papers])
+            key = hexhash(self.render_key, path, [self.hashes.get(p.source) or hexhash(p) for p in papers], *more)
         self.keys[path] = key
         if memo.keeping():
-            self.made[path] = (papers, key)
+            self.made[path] = (papers, key, more)
         return self.previous.get(path) == key and self.staging.reuse(path)
 
     def add(self) -> None:
@@ -402,6 +438,8 @@ class _Extras:
                 for path, index in made.items() if path in self.staging.manifest}
 
 
+_PAPER_CONTEXT = {"paper", "related", "issue"}  # what Renderer.routes gives a paper's page
+
 # Pages of these templates show one paper, issue or tag: they are rendered again only when
 # what they show changed. Every other page (home, archive, tag index...) is always rendered.
 KEYED_TEMPLATES = frozenset({"paper.html", "issue.html", "tag.html"})
@@ -410,8 +448,13 @@ KEYED_TEMPLATES = frozenset({"paper.html", "issue.html", "tag.html"})
 def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: Staging, previous: dict[str, str],
                   hashes: dict[str, str], render_key: str, progress: Progress,
                   meanwhile: Callable[[], None] | None = None, weights: dict[str, Any] | None = None,
-                  shallow: frozenset[str] = frozenset()) -> tuple[dict[str, str], set[str]]:
+                  shallow: frozenset[str] = frozenset(),
+                  beside: Callable[[], None] | None = None) -> tuple[dict[str, str], set[str]]:
     """Render every page whose inputs changed into staging; link the others.
+
+    meanwhile runs while worker processes render (or after the pages, without them); unless,
+    when the pages are too few for workers, beside() starts it in a second process instead
+    (after an edit, when the feeds and exports take longer than the pages).
 
     Returns the input key of every keyed page, and the paper pages that did not look at the
     other papers of their issue (shallow: in the last build): those are keyed by the issue's
@@ -422,6 +465,8 @@ def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: S
     keyer = _Keyer(hashes)
 
     def key_of(route: Any, shallow_: bool) -> str:
+        if route.template == "paper.html" and route.context.keys() == _PAPER_CONTEXT:
+            return keyer.paper_page(site_key, route, shallow_)  # most pages: the same, made faster
         context = keyer.shallow(route.context) if shallow_ else keyer.of(route.context)
         return hexhash(site_key, route.path, route.template, route.url, shallow_, context)
 
@@ -444,8 +489,11 @@ def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: S
                 continue
         todo.append(number)
     looked: set[str] = set()
-    workers.render_pages(renderer, routes, todo, staging, _pool_ok(model.config, len(todo), workers.RENDER_POOL_MIN),
-                         progress, meanwhile, weights, looked)
+    use_pool = _pool_ok(model.config, len(todo), workers.RENDER_POOL_MIN)
+    if beside is not None and meanwhile is not None and not use_pool and _fork_ok(model.config):
+        beside()  # forked only now: this process keyed every page before sharing its memory
+        meanwhile = None
+    workers.render_pages(renderer, routes, todo, staging, use_pool, progress, meanwhile, weights, looked)
     for number in todo:  # key what was rendered by what it turned out to show
         route = routes[number]
         if route.template != "paper.html" or (route.path in looked) == (route.path not in shallow):
@@ -497,11 +545,24 @@ class _Keyer:
         issue = context.get("issue")
         if not isinstance(issue, Issue):
             return self.of(context)
+        return self.of({**context, "issue": self.head(issue)})
+
+    def head(self, issue: Issue) -> str:
         head = self.heads.get(id(issue))
         if head is None:  # described once per issue: its intro can be long
             head = self.heads[id(issue)] = hexhash("issue-head", issue.key, issue.start, issue.end, issue.newer,
                                                    issue.older, issue.intro)
-        return self.of({**context, "issue": head})
+        return head
+
+    def paper_page(self, site_key: str, route: Any, shallow: bool) -> str:
+        """The key of a paper's page (context: paper, related, issue), as _render_pages would
+        make it from of() or shallow(), in a third of the time: one hash of joined strings."""
+        context = route.context
+        issue = context["issue"]
+        parts = [site_key, route.path, route.url, "shallow" if shallow else "deep",
+                 self.head(issue) if shallow else str(self.of(issue)), str(self.of(context["paper"]))]
+        parts += [str(self.of(paper)) for paper in context["related"]]
+        return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
     def of(self, value: Any) -> object:
         if isinstance(value, Paper):
@@ -566,8 +627,8 @@ def _budget_checked(hook: Callable[[Path], None] | None, warnings: list[Problem]
     from digestgen.render import budget_warnings
 
     def run(folder: Path) -> None:
-        names = list(files) if files is not None else None  # every page of this build, without a walk
-        warnings.extend(budget_warnings(folder, config.base_path, config.output.name, memo=memo, names=names))
+        # every page of this build (its manifest), without a walk
+        warnings.extend(budget_warnings(folder, config.base_path, config.output.name, memo=memo, files=files))
         if hook is not None:
             hook(folder)
 

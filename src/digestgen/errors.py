@@ -56,6 +56,9 @@ class ContentError(DigestgenError):
         self.problems = sorted(problems)
         super().__init__("\n".join(p.format() for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[ContentError], tuple[list[Problem]]]:
+        return type(self), (self.problems,)  # not the joined message (work done in a worker process)
+
 
 class ConfigError(ContentError):
     """Problems in site.yaml (or the site layout); exit code 2."""

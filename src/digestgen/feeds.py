@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 TAG_DATE = "2000"  # the date part of every tag: URI; constant so ids never change
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)  # 'updated' of a feed with no items
+Keep = Callable[..., bool]  # keep(path, papers, *more): see site_feeds
 MAX_AUTHORS = 20  # author elements per entry; the content names the rest as a count
 ATOM = "application/atom+xml"
 RSS = "application/rss+xml"
@@ -107,9 +108,12 @@ class Feed:
     home_url: str
     self_url: str
     items: list[FeedItem] = field(default_factory=list)
+    kept: dt.datetime | None = None  # a feed kept from the last build, so not made: its updated time
 
     @property
     def updated(self) -> dt.datetime:
+        if self.kept is not None:
+            return self.kept
         return max((item.updated for item in self.items), default=EPOCH)
 
 
@@ -247,8 +251,13 @@ def _plain(markdown_text: str, limit: int = 500) -> str:
 # --- the feeds of a site ---------------------------------------------------------------------
 
 
-def site_feeds(model: SiteModel, renderer: Renderer) -> list[Feed]:
-    """Every feed of the site, format-neutral: issues, every paper, then one per tag."""
+def site_feeds(model: SiteModel, renderer: Renderer, keep: Keep | None = None) -> list[Feed]:
+    """Every feed of the site, format-neutral: issues, every paper, then one per tag.
+
+    keep(path, papers, *more), when given, is asked about each tag's feed (made of those
+    papers, the tag's name and description and the names of all tags): True means the caller
+    kept the file from the last build, so the feed is listed but its items are not made.
+    """
     b = _Builder(model, renderer)
     fields = model.config.fields
     limit = fields.feeds.limit
@@ -261,29 +270,39 @@ def site_feeds(model: SiteModel, renderer: Renderer) -> list[Feed]:
              [b.paper_item(p) for p in model.papers[:limit]]),
     ]
     items: dict[str, FeedItem] = {}
+    names = [(slug, tag.name) for slug, tag in model.tags.items()]  # the items' categories
     for tag in model.tags.values():
         if not tag.papers:
             continue  # no page to link to; the tag appears once a paper uses it
-        chosen = []
-        for paper in tag.papers[:limit]:  # newest first, like model.papers
-            if paper.id not in items:
-                items[paper.id] = b.paper_item(paper)
-            chosen.append(items[paper.id])
-        feeds.append(Feed(f"tags/{tag.slug}/feed.xml", tag_uri(b.domain, f"feed:tag:{tag.slug}"),
-                          f"{fields.title}: {tag.name}", tag.description or f"Papers tagged {tag.name} in {fields.title}.",
-                          b.url(f"/tags/{tag.slug}/"), b.url(f"/tags/{tag.slug}/feed.xml"), newest_items(chosen, limit)))
+        path = f"tags/{tag.slug}/feed.xml"
+        feed = Feed(path, tag_uri(b.domain, f"feed:tag:{tag.slug}"), f"{fields.title}: {tag.name}",
+                    tag.description or f"Papers tagged {tag.name} in {fields.title}.",
+                    b.url(f"/tags/{tag.slug}/"), b.url(f"/tags/{tag.slug}/feed.xml"))
+        papers = tag.papers[:limit]  # newest first, like model.papers
+        if keep is not None and keep(path, papers, tag.name, tag.description, names):
+            feed.kept = max((b.when(p.date) for p in papers), default=EPOCH)
+        else:
+            for paper in papers:
+                if paper.id not in items:
+                    items[paper.id] = b.paper_item(paper)
+            feed.items = newest_items([items[p.id] for p in papers], limit)
+        feeds.append(feed)
     return feeds
 
 
-def all_feeds(model: SiteModel, renderer: Renderer) -> dict[str, bytes]:
-    """Every feed file, keyed by output path; ContentError if some text cannot be put in XML."""
+def all_feeds(model: SiteModel, renderer: Renderer, keep: Keep | None = None) -> dict[str, bytes]:
+    """Every feed file, keyed by output path; ContentError if some text cannot be put in XML.
+
+    keep: see site_feeds (files it keeps are left out of the result).
+    """
     problems = xml_problems(model)
     if problems:
         raise ContentError(problems)
-    feeds = site_feeds(model, renderer)
+    feeds = site_feeds(model, renderer, keep)
     files: dict[str, bytes] = {}
     for feed in feeds:
-        files[feed.path] = _serialise(feed, model, atom)
+        if feed.kept is None:
+            files[feed.path] = _serialise(feed, model, atom)
     issues = feeds[0]
     rss_feed = Feed("rss.xml", issues.id, issues.title, issues.subtitle, issues.home_url, renderer.abs_url("/rss.xml"),
                     issues.items)

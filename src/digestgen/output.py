@@ -301,6 +301,12 @@ class Staging:
         else:
             self.stats.unchanged += 1
 
+    def absorb(self, manifest: dict[str, str], stats: WriteStats) -> None:
+        """Count files that another process placed in the folder (see build._Extras)."""
+        self.manifest.update(manifest)
+        for name in ("files", "bytes", "written", "unchanged"):
+            setattr(self.stats, name, getattr(self.stats, name) + getattr(stats, name))
+
     def commit(self, before_swap: Callable[[Path], None] | None = None) -> WriteStats:
         """Write the manifest, run the hook on the finished folder, then swap it in."""
         try:

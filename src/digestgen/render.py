@@ -367,40 +367,50 @@ PAGE_BUDGET = 100 * 1024  # bytes over the wire (gzip) for one page with its CSS
 BUDGET_SKIP = ("papers/", "pagefind/")  # pages the budget check leaves out
 
 
-def weight_stamp(st: Any, html: bool, base_path: str) -> tuple[Any, ...]:
+def weight_stamp(st: Any, html: bool, base_path: str, recorded: str | None = None) -> tuple[Any, ...]:
+    """What a page_weights memo entry is valid for: the file's manifest record when known
+    (its content hash), else its inode, size and time."""
+    if recorded is not None:
+        return (recorded, html, base_path)
     return (st.st_ino, st.st_size, st.st_mtime_ns, html, base_path)
 
 
-def weigh(data: bytes, st: Any, html: bool, base_path: str) -> tuple[Any, ...]:
+def weigh(data: bytes, st: Any, html: bool, base_path: str, recorded: str | None = None) -> tuple[Any, ...]:
     """A page_weights memo entry: (stamp, gzipped size, stylesheets and scripts it loads)."""
     asset = re.compile(r'(?:href|src)="' + re.escape(base_path) + r'([^"?#]+\.(?:css|js))"')
     found = tuple(sorted(set(asset.findall(data.decode("utf-8", "replace"))))) if html else ()
-    return weight_stamp(st, html, base_path), len(gzip.compress(data, 6, mtime=0)) if data else 0, found
+    return weight_stamp(st, html, base_path, recorded), len(gzip.compress(data, 6, mtime=0)) if data else 0, found
 
 
 def page_weights(folder: Path, base_path: str, skip: tuple[str, ...] = (),
-                 memo: dict[str, Any] | None = None, names: list[str] | None = None) -> dict[str, int]:
+                 memo: dict[str, Any] | None = None, files: dict[str, str] | None = None) -> dict[str, int]:
     """Gzipped bytes of every HTML page in folder plus the stylesheets and scripts it loads.
 
     memo (optional, kept by the caller between builds) remembers each file's gzipped size and
-    assets by its inode, size and mtime, so files unchanged since the last build are not read.
+    assets, so files unchanged since the last build are not read. files (optional): the
+    folder's manifest (path -> record), when the caller knows it: then only those pages are
+    weighed, and a file is known unchanged by its record, without a look at the disk;
+    otherwise every page is found by a walk and known by its inode, size and time.
     """
     packed: dict[str, int] = {}
     memo = {} if memo is None else memo
     resolved = folder.resolve()
 
     def measure(name: str, html: bool) -> tuple[int, tuple[str, ...]]:
+        known = memo.get(name)
+        recorded = files.get(name) if files is not None else None
+        if recorded is not None and known is not None and known[0] == (recorded, html, base_path):
+            return known[1], known[2]
         path = folder / name
         try:
             st = path.stat()
         except OSError:
             return 0, ()
-        known = memo.get(name)
-        if known is not None and known[0] == weight_stamp(st, html, base_path):
+        if known is not None and known[0] == weight_stamp(st, html, base_path, recorded):
             return known[1], known[2]
         inside = path.resolve().is_relative_to(resolved)
         data = path.read_bytes() if inside and path.is_file() else b""
-        memo[name] = weigh(data, st, html, base_path)
+        memo[name] = weigh(data, st, html, base_path, recorded)
         return memo[name][1], memo[name][2]
 
     def size(name: str) -> int:
@@ -409,8 +419,7 @@ def page_weights(folder: Path, base_path: str, skip: tuple[str, ...] = (),
         return packed[name]
 
     weights = {}
-    if names is None:  # the caller may know the files already (the build's manifest)
-        names = [path.relative_to(folder).as_posix() for path in folder.rglob("*.html")]
+    names = list(files) if files is not None else [path.relative_to(folder).as_posix() for path in folder.rglob("*.html")]
     for name in sorted(n for n in names if n.endswith(".html")):
         if name.startswith(skip):
             continue
@@ -420,7 +429,7 @@ def page_weights(folder: Path, base_path: str, skip: tuple[str, ...] = (),
 
 
 def budget_warnings(folder: Path, base_path: str, output: str, budget: int | None = None,
-                    memo: dict[str, Any] | None = None, names: list[str] | None = None) -> list[Problem]:
+                    memo: dict[str, Any] | None = None, files: dict[str, str] | None = None) -> list[Problem]:
     """One warning per list page (home, issues, tags...) heavier than the budget over the wire.
 
     Paper pages show one paper and are skipped to keep big builds fast; the search index is
@@ -430,7 +439,7 @@ def budget_warnings(folder: Path, base_path: str, output: str, budget: int | Non
     return [Problem(f"{output}/{name}", 1, 1, "size",
                     f"{weight / 1024:.0f} KB over the wire (HTML, CSS and JS, gzip) exceeds the {budget // 1024} KB "
                     "page budget; split the issue or trim long notes", "warning")
-            for name, weight in page_weights(folder, base_path, BUDGET_SKIP, memo, names).items() if weight > budget]
+            for name, weight in page_weights(folder, base_path, BUDGET_SKIP, memo, files).items() if weight > budget]
 
 
 LINK_NAMES = {

@@ -278,6 +278,8 @@ def _related_positions(papers: list[Paper], tags: dict[str, TagInfo]) -> list[li
 def _check_internal_links(model: SiteModel, parsed: list[Paper], pages: list[Page], problems: list[Problem],
                           intros: list[IssueIntro], unreadable: frozenset[str] = frozenset()) -> None:
     """Warn about note links to site paths that will not exist."""
+    if not any(doc.internal_links for docs in (parsed, pages, intros) for doc in docs):
+        return  # most digests: no site path to look up, so no need for the set of them all
     known = {"/", "/issues/", "/tags/", "/search/", "/papers/", "/feed.xml", "/rss.xml", "/feed.json",
              "/papers/feed.xml", "/feeds.opml", "/sitemap.xml", "/papers.json", "/llms.txt", "/404.html"}
     known |= {f"/papers/{pid}/" for pid in [*(p.id for p in parsed), *unreadable]}

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import multiprocessing
 import os
+import pickle
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,64 @@ def _pool(size: int) -> Iterator[Any]:
     would touch, and so copy, every one of them in every worker)."""
     with collector.held(collect=True), multiprocessing.get_context("fork").Pool(size) as pool:
         yield pool
+
+
+class Aside:
+    """Some work running in a forked process (see aside)."""
+
+    def __init__(self, pid: int, pipe: int):
+        self.pid, self.pipe = pid, pipe
+
+    def join(self) -> Any:
+        """The work's result, or its exception raised here."""
+        with open(self.pipe, "rb") as pipe:
+            data = pipe.read()
+        os.waitpid(self.pid, 0)
+        if not data:
+            raise RuntimeError("a worker process ended without a result (killed, or out of memory?)")
+        ok, value = pickle.loads(data)
+        if not ok:
+            raise value
+        return value
+
+    def cancel(self) -> None:
+        """Stop the work and forget it (when this process fails first)."""
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, 9)
+        with contextlib.suppress(OSError):
+            os.close(self.pipe)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+
+def aside(work: Callable[[], Any]) -> Aside:
+    """Run work() in a forked process while this one goes on; Aside.join() gives its result.
+
+    The result (or the exception) comes back pickled, so it should be small; like the pools'
+    workers, the process inherits everything set up so far instead of being sent it.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write)
+        return Aside(pid, read)
+    try:  # the forked process: it never returns into the caller's code
+        os.close(read)
+        gc.disable()  # it ends soon; collecting would only copy the parent's pages
+        try:
+            payload: tuple[bool, Any] = (True, work())
+        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
+            payload = (False, exc)
+        try:
+            data = pickle.dumps(payload, pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 - an unpicklable result or error
+            data = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+        with open(write, "wb") as pipe:
+            pipe.write(data)
+    finally:
+        os._exit(0)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -105,20 +166,16 @@ def _render_chunk(numbers: Sequence[int]) -> _Done:
         looked = [False]
         data = renderer.render(routes[n], looked)
         placed = place(tmp, output, previous, routes[n].path, data, made, patch)
-        done.append((placed, _weigh(placed, data, tmp, output, renderer.base_path), looked[0]))
+        done.append((placed, _weigh(placed, data, renderer.base_path), looked[0]))
     return done
 
 
-def _weigh(placed: tuple[str, str, int, bool], data: bytes, tmp: Path, output: Path, base_path: str) -> tuple[Any, ...] | None:
+def _weigh(placed: tuple[str, str, int, bool], data: bytes, base_path: str) -> tuple[Any, ...] | None:
     """Measure a page for the theme's page-weight check here, in parallel, while its bytes are at hand."""
-    rel, _digest, _size, written = placed
+    rel, digest_, _size, _written = placed
     if not rel.endswith(".html") or rel.startswith(BUDGET_SKIP):
         return None
-    try:
-        st = os.stat((tmp if written or not (output / rel).exists() else output) / rel)
-    except OSError:
-        return None
-    return weigh(data, st, True, base_path)
+    return weigh(data, None, True, base_path, digest_)
 
 
 def render_pages(renderer: Any, routes: list[Any], numbers: list[int], staging: Any, use_pool: bool,
