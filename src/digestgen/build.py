@@ -411,7 +411,9 @@ class _Extras:
         if prior is not None and same_items(prior[0], papers) and prior[2] == more:
             key = prior[1]  # the very records of the last build (a long process)
         else:
-            key = hexhash(self.render_key, path, [self.hashes.get(p.source) or hexhash(p) for p in papers], *more)
+            hashes = self.hashes
+            parts = [self.render_key, path, *[hashes.get(p.source) or hexhash(p) for p in papers], repr(more)]
+            key = hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
         self.keys[path] = key
         if memo.keeping():
             self.made[path] = (papers, key, more)

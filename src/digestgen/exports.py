@@ -166,30 +166,34 @@ class PriorLines:
         view = memoryview(data)
         self.prior[path] = {key: view[at : at + length] for key, at, length in index if at + length <= len(data)}
 
-    def key(self, paper: Paper, *more: object) -> str | None:
-        known = self.hashes.get(paper.source)
-        return ":".join([paper.id, known, *map(str, more)]) if known else None
-
-    def line(self, path: str, key: str | None) -> memoryview | None:
-        return self.prior.get(path, {}).get(key) if key else None
+    def keys(self, papers: list[Paper], more: list[str | None] | None = None) -> list[str | None]:
+        """The key of each paper's line (None for a paper whose file hash is not known);
+        more: a value per paper that its line also shows (its issue, in papers.json)."""
+        hashes = self.hashes
+        known = [hashes.get(p.source) for p in papers]
+        if more is None:
+            return [f"{p.id}:{h}" if h else None for p, h in zip(papers, known)]
+        return [f"{p.id}:{h}:{m}" if h else None for p, h, m in zip(papers, known, more)]
 
 
 def _lines(path: str, head: bytes, separator: bytes, tail: bytes, papers: list[Paper],
            make: Callable[[Paper], bytes], prior: PriorLines | None,
-           key: Callable[[PriorLines, Paper], str | None]) -> Iterator[bytes | memoryview]:
+           keys: Callable[[PriorLines], list[str | None]]) -> Iterator[bytes | memoryview]:
     """head, a line per paper between separators, tail; noting where each line went."""
     index: list[tuple[str, int, int]] = []
     yield head
     at = len(head)
-    for number, paper in enumerate(papers):
+    gap = len(separator)
+    known = keys(prior) if prior is not None else [None] * len(papers)
+    found = prior.prior.get(path, {}) if prior is not None else {}
+    for number, (paper, key) in enumerate(zip(papers, known)):
         if number:
             yield separator
-            at += len(separator)
-        known = key(prior, paper) if prior is not None else None
-        line = (prior.line(path, known) if prior is not None else None) or make(paper)
+            at += gap
+        line = (found.get(key) if key else None) or make(paper)
         yield line
-        if known:
-            index.append((known, at, len(line)))
+        if key:
+            index.append((key, at, len(line)))
         at += len(line)
     yield tail
     if prior is not None:
@@ -221,7 +225,7 @@ def papers_json(model: SiteModel, renderer: Renderer, prior: PriorLines | None =
 
     # compact, one paper per line: small for big digests, and a new paper is a one-line diff
     return _lines("papers.json", head[:-1].encode("utf-8") + b',"papers":[\n', b",\n", b"\n]}\n", model.papers, make,
-                  prior, lambda lines, p: lines.key(p, model.issue_of.get(p.id)))
+                  prior, lambda lines: lines.keys(model.papers, [model.issue_of.get(p.id) for p in model.papers]))
 
 
 # --- BibTeX ----------------------------------------------------------------------------------
@@ -299,7 +303,7 @@ def llms_txt(model: SiteModel, renderer: Renderer, prior: PriorLines | None = No
         return _LLMS_LINE.get((paper, renderer.base_url), _llms_line, paper, renderer)
 
     return _lines("llms.txt", head, b"\n", b"\n" if model.papers else b"", model.papers, make, prior,
-                  lambda known, paper: known.key(paper))
+                  lambda lines: lines.keys(model.papers))
 
 
 _LLMS_LINE: Memo[bytes] = Memo()
