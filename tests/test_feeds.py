@@ -274,9 +274,11 @@ def test_text_xml_cannot_carry_is_found_in_each_field_of_a_paper() -> None:
     model, _warnings = load_site(load_config(FEEDS_SITE))
     paper = next(p for p in model.papers if p.id == "p-gamma")
     assert xml_unsafe_fields(paper) == []
-    bad = dataclasses.replace(paper, title="Gamma\x0b rays", note="fine\ufffe", links=(("code", "https://e.org/\x01"),))
+    bad = dataclasses.replace(paper, title="Gamma\x0b rays", texts=paper.texts.replaced(note="fine\ufffe"),
+                              links=(("code", "https://e.org/\x01"),))
     assert xml_unsafe_fields(bad) == [("title", "\x0b"), ("note", "\ufffe"), ("links", "\x01")]
-    assert xml_unsafe_fields(dataclasses.replace(paper, note_html="<p>\ufffe</p>")) == [("note", "\ufffe")]
+    assert xml_unsafe_fields(dataclasses.replace(paper, texts=paper.texts.replaced(note_html="<p>\ufffe</p>"))) == [
+        ("note", "\ufffe")]
 
 
 def test_lxml_refusal_is_still_reported_with_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -320,8 +322,9 @@ def test_hostile_notes_never_reach_feeds_executable(feed_model: tuple[object, Re
     from digestgen.markdown import render
 
     model, renderer = feed_model
-    paper = dataclasses.replace(model.papers[0], title=title or "t", note=note,  # type: ignore[attr-defined]
-                                note_html=render(note, doc_id="h", base_path="/digest/").html)
+    first = model.papers[0]  # type: ignore[attr-defined]
+    paper = dataclasses.replace(first, title=title or "t", texts=first.texts.replaced(
+        note=note, note_html=render(note, doc_id="h", base_path="/digest/").html))
     item = feeds._Builder(model, renderer).paper_item(paper)  # type: ignore[arg-type]
     for fragment in (item.content_html or "", item.summary_html):
         assert unsafe_bits(fragment) == []

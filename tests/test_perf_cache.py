@@ -112,7 +112,7 @@ def test_preview_rebuilds_in_a_long_process_match_a_cold_build(tmp_path: Path) -
     site = _site(tmp_path)
     out = site / "public"
     papers = sorted((site / "content" / "papers").rglob("*.md"))
-    intro = sorted((site / "content" / "issues").glob("*.md"))[0]
+    intro = min((site / "content" / "issues").glob("*.md"))
     vocabulary = site / "content" / "tags.yaml"
     edits = [
         lambda: (papers[5].open("a", encoding="utf-8").write("\nOne more sentence of the note.\n")),
@@ -174,23 +174,30 @@ def test_one_shot_builds_after_every_kind_of_edit_match_a_cold_build(tmp_path: P
     assert untouched.stat().st_ino == feeds[untouched]
 
 
-def test_an_error_found_beside_fails_the_build_and_keeps_the_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A problem met by the second process (a static file over a generated one) is reported
-    with its file like any other, and the published site stays as it was."""
+def test_an_error_met_beside_fails_the_build_and_keeps_the_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A problem met by the second process (making the feeds) is reported with its file like
+    any other, and the published site stays as it was."""
     from digestgen import build as build_mod
-    from digestgen.errors import ContentError
+    from digestgen import feeds
+    from digestgen.errors import ContentError, Problem
 
     monkeypatch.setattr(workers, "cpus", lambda: 2)
     monkeypatch.setattr(build_mod.threading, "active_count", lambda: 1)
     site = _site(tmp_path)
     build(site)
     before = tree_digest(site / "public")
-    _edit(site)
-    (site / "static").mkdir()
-    (site / "static" / "robots.txt").write_text("User-agent: *\n", "utf-8")
+    edited = _edit(site)
+    parent = os.getpid()
+
+    def failing(*args: object, **kwargs: object) -> dict[str, bytes]:
+        assert os.getpid() != parent  # made beside
+        raise ContentError([Problem(edited.relative_to(site).as_posix(), 2, 8, "title", "cannot be put in a feed")])
+
+    monkeypatch.setattr(feeds, "all_feeds", failing)
     with pytest.raises(ContentError) as failed:
         build(site)
-    assert [(p.path, p.field) for p in failed.value.problems] == [("static/robots.txt", "(file)")]
+    where = edited.relative_to(site).as_posix()
+    assert [p.format() for p in failed.value.problems] == [f"{where}:2:8: title: cannot be put in a feed"]
     assert tree_digest(site / "public") == before
     assert not list(site.glob(".public.tmp-*"))
 
@@ -340,6 +347,42 @@ def test_corrupt_cache_is_ignored_with_a_warning(tmp_path: Path, capsys: pytest.
     build(site)
     err = capsys.readouterr().err
     assert "ignoring .digestgen-cache/" in err and "safe to delete" in err
+    assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
+
+
+def test_papers_from_the_cache_leave_their_texts_in_it_until_shown(tmp_path: Path) -> None:
+    """A build from the cache loads each paper without its abstract and note (most of its
+    bytes); they are read back, checked, when a page or feed shows them, and are the same."""
+    from digestgen.build import load_site
+    from digestgen.cache import Cache
+    from digestgen.config import load_config
+
+    site = _site(tmp_path)
+    fresh, _ = load_site(load_config(site))  # no cache: parsed
+    build(site)
+    config = load_config(site)
+    cached, _ = load_site(config, Cache(config.root))
+    assert [p.texts._values for p in cached.papers] == [None] * len(cached.papers)  # noqa: SLF001
+    assert [(p.abstract, p.abstract_html, p.note, p.note_html) for p in cached.papers] == \
+        [(p.abstract, p.abstract_html, p.note, p.note_html) for p in fresh.papers]
+    assert cached.papers == fresh.papers and hash(cached.papers[0]) == hash(fresh.papers[0])
+
+
+def test_texts_changed_in_the_cache_are_never_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Bytes of a cache file's texts changed in place (same size, so nothing looks wrong when
+    it is opened) are noticed when read: the build starts again, checking every cache file as
+    it reads it, ignores the damaged one with a warning, and gives the bytes of a cold build."""
+    site = _site(tmp_path)
+    build(site)
+    _edit(site)
+    for file in (site / ".digestgen-cache").glob("entries-*.bin"):
+        blob = bytearray(file.read_bytes())
+        blob[-40:-20] = bytes(20)  # inside the last paper's texts, at the end of the file
+        file.write_bytes(bytes(blob))
+    capsys.readouterr()
+    build(site)
+    err = capsys.readouterr().err
+    assert "ignoring .digestgen-cache/entries-" in err and "safe to delete" in err
     assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
 
 

@@ -159,14 +159,14 @@ def test_description_falls_back_to_the_abstract(example_site: Site) -> None:
     assert tree.cssselect('meta[name="description"]')[0].get("content").startswith("A weekly, hand-curated digest")
     from dataclasses import replace
 
-    from digestgen.content import Paper
+    from digestgen.content import Paper, Texts
 
     paper = Paper(id="x", source="x.md", title="T", date=__import__("datetime").date(2026, 1, 1), authors=(), arxiv=None,
-                  doi=None, published=None, abstract="a", abstract_html="<p>" + "word " * 80 + "</p>", tldr=None,
+                  doi=None, published=None, texts=Texts("a", "<p>" + "word " * 80 + "</p>", None, ""), tldr=None,
                   tags=(), upvotes=None, links=(), image=None, image_alt=None, featured=False, rank=None,
-                  issue=None, submitted_by=None, draft=False, note=None, note_html="")
+                  issue=None, submitted_by=None, draft=False)
     assert len(paper_summary(paper)) <= 200 and paper_summary(paper).endswith("…")
-    assert paper_summary(replace(paper, abstract_html="")) == "T"
+    assert paper_summary(replace(paper, texts=paper.texts.replaced(abstract_html=""))) == "T"
 
 
 @pytest.mark.parametrize("path", ["index.html", "issues/2026-W47/index.html", "papers/1706.03762/index.html",

@@ -14,6 +14,7 @@ from digestgen import __version__, collector, memo, workers
 from digestgen.cache import (
     BuildState,
     Cache,
+    CacheChanged,
     Entry,
     StatKey,
     code_fingerprint,
@@ -191,40 +192,24 @@ def sitemap_urls(model: SiteModel, routes: Iterable[Any]) -> list[tuple[str, str
     return [(route.url, lastmod.get(route.url, default)) for route in routes if route.path != "404.html"]
 
 
-def render_extras(model: SiteModel, renderer: Any, sitemap_urls: list[tuple[str, str | None]],
-                  pages: Iterable[str], keep: Callable[..., bool] | None = None,
-                  lines: PriorLines | None = None) -> dict[str, bytes | Chunks]:
-    """Feeds, exports and static files: everything besides the template pages (named in pages).
-
-    keep, lines: see feeds.site_feeds and exports.all_exports (files it keeps are left out of
-    the result).
-    """
+def shared_extras(model: SiteModel, renderer: Any, sitemap_urls: list[tuple[str, str | None]],
+                  keep: Callable[..., bool] | None = None) -> dict[str, bytes]:
+    """The feeds, the sitemap, robots.txt and the BibTeX files (keep: see feeds.site_feeds and
+    exports.site_exports; files it keeps are left out of the result)."""
     from digestgen import exports, feeds
-    from digestgen.render import builtin_theme, theme_dirs
 
-    cfg = model.config
-    kept: list[str] = []
-
-    def keeping(path: str, papers: list[Paper], *more: object) -> bool:
-        if keep is not None and keep(path, papers, *more):
-            kept.append(path)
-            return True
-        return False
-
-    files: dict[str, bytes | Chunks] = {}
-    files.update(feeds.all_feeds(model, renderer, keeping))
-    files.update(exports.all_exports(model, renderer, sitemap_urls, keeping, lines))
-    _add_static(files, cfg, [*reversed(theme_dirs(cfg.root, cfg.fields.theme))], builtin_theme(),
-                taken=[*pages, *kept])
-    return files
+    return {**feeds.all_feeds(model, renderer, keep), **exports.site_exports(model, renderer, sitemap_urls, keep)}
 
 
-def _add_static(files: dict[str, bytes | Chunks], cfg: SiteConfig, themes: list[Path], builtin: Path,
-                taken: Iterable[str] = ()) -> None:
-    """Theme assets under assets/ (site theme over default), then static/ as-is; no collisions."""
+def static_files(cfg: SiteConfig, made: Iterable[str]) -> dict[str, bytes]:
+    """Theme assets under assets/ (site theme over default), then static/ as-is; none may take
+    the name of a file made (made: every other file of the build)."""
+    from digestgen.render import theme_dirs
+
+    files: dict[str, bytes] = {}
     problems: list[Problem] = []
-    folded = {fold(name): name for name in [*taken, *files]}
-    for theme in themes:
+    folded = {fold(name): name for name in made}
+    for theme in reversed(theme_dirs(cfg.root, cfg.fields.theme)):
         for file in sorted((theme / "static").rglob("*")) if (theme / "static").is_dir() else []:
             if file.is_file() and not file.is_symlink():
                 name = "assets/" + file.relative_to(theme / "static").as_posix()
@@ -251,6 +236,7 @@ def _add_static(files: dict[str, bytes | Chunks], cfg: SiteConfig, themes: list[
             folded[fold(name)] = name
     if problems:
         raise ContentError(problems)
+    return files
 
 
 def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | None = None,
@@ -266,17 +252,19 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
         return _build(root, options, config, use_cache)
     except SpareUnusable:  # removed by now: the second build writes a whole new folder
         return _build(root, options, config, use_cache)
+    except CacheChanged:  # nothing was published; this time a damaged cache file is ignored
+        return _build(root, options, config, use_cache, verify_texts=True)
 
 
 def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig | None = None,
-           use_cache: bool = True) -> BuildResult:
+           use_cache: bool = True, verify_texts: bool = False) -> BuildResult:
     started = time.perf_counter()
     if not HAVE_LIBYAML:
         warn("PyYAML was installed without libyaml, so reading entries is several times slower; "
              "reinstall it from a wheel: pip install --force-reinstall --no-cache-dir pyyaml")
     config = config or load_config(root, options)
     check_output(config.output, config.root)
-    cache = Cache(config.root, enabled=use_cache)
+    cache = Cache(config.root, enabled=use_cache, verify_texts=verify_texts)
     progress = Progress()
     render_key = _render_key(config)
     looked = time.time_ns()
@@ -379,25 +367,47 @@ class _Extras:
                 self.lines.load(staging.output, path, recorded, index)
         self.aside: workers.Aside | None = None
 
-    def start(self) -> None:
-        """Make the files in a forked process, from now until finish()."""
-        self.aside = workers.aside(self._made_aside)
+    def add(self) -> None:
+        """Every file but the static ones, in this process (while workers render pages)."""
+        self._put(self._shared())
+        self._put(self._papers())
 
-    def _made_aside(self) -> tuple[dict[str, str], WriteStats, dict[str, str], dict[str, Any]]:
+    def start(self) -> None:
+        """Make the feeds, sitemap and BibTeX files in a forked process, from now until finish()."""
+        self.aside = workers.aside(self._shared_aside)
+
+    def _shared_aside(self) -> tuple[dict[str, str], WriteStats, dict[str, str]]:
         self.staging.manifest, self.staging.stats = {}, WriteStats()  # this process's own copy
-        self.add()
-        return self.staging.manifest, self.staging.stats, self.keys, self.lines.made if self.lines is not None else {}
+        self._put(self._shared())
+        return self.staging.manifest, self.staging.stats, self.keys
 
     def finish(self) -> None:
-        """Take what the forked process made (see start)."""
-        if self.aside is None:
-            return
-        manifest, stats, keys, made = self.aside.join()
-        self.aside = None
-        self.staging.absorb(manifest, stats)
-        self.keys.update(keys)
-        if self.lines is not None:
-            self.lines.made.update(made)
+        """papers.json and llms.txt made here while the forked process (see start) ends its
+        share, then what it made is taken; last, the static files, checked against every name
+        made."""
+        if self.aside is not None:
+            self._put(self._papers())
+            manifest, stats, keys = self.aside.join()
+            self.aside = None
+            self.staging.absorb(manifest, stats)
+            self.keys.update(keys)
+        self._put(static_files(self.model.config, self.staging.manifest))
+
+    def _shared(self) -> dict[str, bytes]:
+        return shared_extras(self.model, self.renderer, sitemap_urls(self.model, self.routes), self.keep)
+
+    def _papers(self) -> dict[str, Chunks]:
+        from digestgen import exports
+
+        return exports.line_exports(self.model, self.renderer, self.lines)
+
+    def _put(self, files: dict[str, bytes] | dict[str, Chunks]) -> None:
+        for name in sorted(files):
+            data = files[name]
+            if isinstance(data, Chunks):
+                self.staging.put_chunks(name, data.make())
+            else:
+                self.staging.put(name, data, again=True)
 
     def cancel(self) -> None:
         if self.aside is not None:
@@ -418,16 +428,6 @@ class _Extras:
         if memo.keeping():
             self.made[path] = (papers, key, more)
         return self.previous.get(path) == key and self.staging.reuse(path)
-
-    def add(self) -> None:
-        files = render_extras(self.model, self.renderer, sitemap_urls(self.model, self.routes),
-                              (r.path for r in self.routes), self.keep, self.lines)
-        for name in sorted(files):
-            data = files[name]
-            if isinstance(data, Chunks):
-                self.staging.put_chunks(name, data.make())
-            else:
-                self.staging.put(name, data, again=True)
 
     def remember(self) -> None:
         """In a long process, what the next build compares its BibTeX files with."""

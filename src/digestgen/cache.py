@@ -6,7 +6,9 @@ from strangers' pull requests: a cache file that was not written by this user on
 a corrupt one, or one from another digestgen version is ignored with a warning, never trusted.
 
 - entries-<key>-<shard>.bin: {source path: (stat, content hash, Paper, problems)}; the key covers
-  digestgen's version, site.yaml and the settings that parsing depends on.
+  digestgen's version, site.yaml and the settings that parsing depends on. The long texts of
+  each paper (content.Texts) follow the signed part, each checked by its digest (kept in the
+  signed part) when it is read: a build reads only the texts it shows.
 - related-<key>.bin: the related papers of the last few lists of published papers (site._related).
 - state-<output>.bin: the fingerprint of the inputs of the last build into one output folder,
   the manifest it wrote, its warnings and summary, and an input key per rendered page.
@@ -17,20 +19,27 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import io
 import os
 import pickle
 import secrets
+import struct
 import sys
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from digestgen import __version__, memo
+from digestgen.content import Texts, text_digest
+from digestgen.errors import DigestgenError
 
 CACHE_DIR = ".digestgen-cache"
-FORMAT = 10
-MAGIC = b"digestgen-cache 1\n"
+FORMAT = 11
+MAGIC = b"digestgen-cache 2\n"
+# after the MAC: the length of the pickled part, the length and digest of the texts part
+_SIZES = struct.Struct(">QQ16s")
 KEY_BYTES = 32
 MAC_BYTES = 32
 KEEP_ENTRY_FILES = 4
@@ -137,11 +146,82 @@ class BuildState:
 _KEPT: memo.Memo[tuple[tuple[Any, ...], Any]] = memo.Memo(limit=1024)
 
 
+class CacheChanged(DigestgenError):
+    """A cache file's texts no longer have the bytes it was written with (build.build then
+    builds again, checking every file's texts as it reads it)."""
+
+    exit_code = 2
+
+
+def _pread(handle: Any, length: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(handle.fileno(), length, offset)
+    with _SEEK_LOCK:  # pragma: no cover - systems without pread
+        handle.seek(offset)
+        return handle.read(length)  # type: ignore[no-any-return]
+
+
+_SEEK_LOCK = threading.Lock()
+
+
+class TextFile:
+    """The texts part of one cache file (a content.TextStore): kept open while texts of its
+    papers are in use, read piece by piece at an offset (forked workers share it safely)."""
+
+    def __init__(self, handle: Any, base: int, name: str):
+        self.handle, self.base, self.name = handle, base, name
+        self.used = False  # some texts are in it
+
+    def __del__(self) -> None:
+        self.handle.close()  # when the last texts of the file are gone
+
+    def read(self, offset: int, length: int, digest: bytes) -> bytes:
+        data = _pread(self.handle, length, self.base + offset)
+        if len(data) != length or text_digest(data) != digest:
+            raise CacheChanged(f"{CACHE_DIR}/{self.name} was changed while a build used it; delete the "
+                               f"{CACHE_DIR} folder (it is always safe to) and build again")
+        return data
+
+
+_loading: list[TextFile] = []  # the file being unpickled, for _stored_texts
+_LOADING_LOCK = threading.Lock()
+
+
+def _stored_texts(offset: int, length: int, digest: bytes, flags: int) -> Texts:
+    """How texts in a cache file unpickle (see Cache._write)."""
+    store = _loading[-1]
+    store.used = True
+    return Texts.stored(store, offset, length, digest, flags)
+
+
+class _TextPickler(pickle.Pickler):
+    """Pickles a payload with each Texts written to a separate part, the signed part holding
+    only where it is and its digest."""
+
+    def __init__(self, file: io.BytesIO):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.parts: list[bytes] = []
+        self.placed: list[tuple[Texts, int, int]] = []
+        self.size = 0
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is not Texts:
+            return NotImplemented
+        data = obj.encoded()
+        self.parts.append(data)
+        self.placed.append((obj, self.size, len(data)))
+        self.size += len(data)
+        return _stored_texts, (self.size - len(data), len(data), obj.digest(), obj.flags)
+
+
 class Cache:
     """One site's cache folder; every method fails soft (a broken cache only costs time)."""
 
-    def __init__(self, root: Path, enabled: bool = True):
+    def __init__(self, root: Path, enabled: bool = True, verify_texts: bool = False):
+        """verify_texts: check the texts of each file as it is read, not when each is used
+        (after a build met texts that had changed, see build.build)."""
         self.folder = root / CACHE_DIR
+        self.verify_texts = verify_texts
         self._shards: dict[int, set[str]] = {}
         self.key = signing_key() if enabled else None
         if self.key is not None and self.folder.is_symlink():
@@ -158,38 +238,66 @@ class Cache:
             return None
         path = self.folder / name
         kept = _KEPT.peek(path)
-        if kept is not None and kept[0] == (kind, FORMAT, __version__, key):
+        if kept is not None and kept[0] == (kind, FORMAT, __version__, key) and not self.verify_texts:
             return kept[1]
         try:
-            blob = path.read_bytes()
+            handle = open(path, "rb")  # noqa: SIM115 - kept open while its texts are in use
         except FileNotFoundError:
             return None
         except OSError as exc:
             warn(f"cannot read the build cache ({exc.strerror}); building without it")
             return None
-        body = blob[len(MAGIC) + MAC_BYTES:]
-        mac = blob[len(MAGIC): len(MAGIC) + MAC_BYTES]
-        if not blob.startswith(MAGIC) or not hmac.compare_digest(mac, hmac.new(self.key, body, hashlib.sha256).digest()):
-            warn(f"ignoring {CACHE_DIR}/{name}: it is corrupt or was not written by this user's digestgen "
-                 f"(it is safe to delete the {CACHE_DIR} folder)")
-            return None
+        store = None
         try:
-            header, payload = pickle.loads(body)
-        except Exception:  # noqa: BLE001  signed but unreadable: a digestgen bug or a truncated write
-            warn(f"ignoring {CACHE_DIR}/{name}: it cannot be read")
-            return None
-        if header != (kind, FORMAT, __version__, key):
-            return None  # written for other settings or another version: simply stale
+            head = handle.read(len(MAGIC) + MAC_BYTES + _SIZES.size)
+            if not head.startswith(MAGIC) and head.startswith(MAGIC[:-2]):
+                return None  # written by an older digestgen: simply stale
+            sizes = head[len(MAGIC) + MAC_BYTES:]
+            length, texts, texts_digest = _SIZES.unpack(sizes) if len(sizes) == _SIZES.size else (0, 0, b"")
+            # the sizes must add up to the file's (a forged length reads nothing; a cut file is corrupt)
+            whole = head.startswith(MAGIC) and len(head) + length + texts == os.fstat(handle.fileno()).st_size
+            signed = handle.read(length) if whole else b""
+            mac = head[len(MAGIC): len(MAGIC) + MAC_BYTES]
+            if (not whole or len(signed) != length
+                    or not hmac.compare_digest(mac, hmac.new(self.key, sizes + signed, hashlib.sha256).digest())
+                    or (self.verify_texts and texts and text_digest(_pread(handle, texts, len(head) + length)) != texts_digest)):
+                warn(f"ignoring {CACHE_DIR}/{name}: it is corrupt or was not written by this user's digestgen "
+                     f"(it is safe to delete the {CACHE_DIR} folder)")
+                return None
+            store = TextFile(handle, len(head) + length, name)
+            try:
+                with _LOADING_LOCK:
+                    _loading.append(store)
+                    try:
+                        header, payload = pickle.loads(signed)
+                    finally:
+                        _loading.pop()
+            except Exception:  # noqa: BLE001  signed but unreadable: a digestgen bug or a truncated write
+                warn(f"ignoring {CACHE_DIR}/{name}: it cannot be read")
+                store = None
+                return None
+            if header != (kind, FORMAT, __version__, key):
+                store = None
+                return None  # written for other settings or another version: simply stale
+        finally:
+            if store is None or not store.used:
+                handle.close()  # else its texts keep it open (TextFile)
         _KEPT.put(path, (header, payload))
         return payload
 
     def _write(self, name: str, kind: str, key: str, payload: Any) -> None:
+        """Write a signed cache file. The texts it holds are then read from it when needed
+        (content.Texts.keep_in): what was just parsed need not stay in memory."""
         if self.key is None:
             return
         header = (kind, FORMAT, __version__, key)
         _KEPT.put(self.folder / name, (header, payload))
-        body = pickle.dumps((header, payload), protocol=pickle.HIGHEST_PROTOCOL)
-        mac = hmac.new(self.key, body, hashlib.sha256).digest()
+        buffer = io.BytesIO()
+        pickler = _TextPickler(buffer)
+        pickler.dump((header, payload))
+        blob = b"".join(pickler.parts)
+        signed = _SIZES.pack(buffer.tell(), len(blob), text_digest(blob)) + buffer.getvalue()
+        mac = hmac.new(self.key, signed, hashlib.sha256).digest()
         tmp = self.folder / f".{name}.tmp-{os.getpid()}"
         try:
             self.folder.mkdir(exist_ok=True)
@@ -197,10 +305,16 @@ class Cache:
             if not ignore.exists():
                 ignore.write_text("# build cache of digestgen: safe to delete, never commit\n*\n", "utf-8")
             with open(tmp, "wb") as handle:
-                handle.write(MAGIC + mac + body)
+                handle.write(MAGIC + mac + signed)
+                handle.write(blob)
+            if pickler.placed:
+                store = TextFile(open(tmp, "rb"), len(MAGIC) + len(mac) + len(signed), name)  # noqa: SIM115
             os.replace(tmp, self.folder / name)
         except OSError:  # a read-only site folder: build without a cache, quietly
             tmp.unlink(missing_ok=True)
+            return
+        for texts, offset, length in pickler.placed:
+            texts.keep_in(store, offset, length)
 
     def entries(self, key: str) -> dict[str, Entry]:
         """Every cached paper for these settings (an edit rewrites only its own shard)."""

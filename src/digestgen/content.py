@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import pickle
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from digestgen.errors import Problem
 from digestgen.markdown import render
@@ -31,6 +33,96 @@ PAPER_SUFFIXES = (".md", ".yaml", ".yml")
 MAX_FILES = 500_000
 
 
+class TextStore(Protocol):
+    """Where texts kept out of memory are (a build cache file, see cache.py)."""
+
+    def read(self, offset: int, length: int, digest: bytes) -> bytes:
+        """The bytes written there, checked against their digest (an error if they changed)."""
+        ...
+
+
+_TEXT_NAMES = ("abstract", "abstract_html", "note", "note_html")
+
+
+class Texts:
+    """A paper's long texts: its abstract and note (Markdown) and their HTML, most of its bytes.
+
+    Records loaded from the build cache leave these in the cache file and read them back (and
+    check them) when a page, feed or export shows them: a build after an edit renders a dozen
+    pages and does not load the texts of every paper, and a big site's texts need not all be
+    held in memory (cache.py). Texts compare and hash by the digest of their bytes.
+    """
+
+    __slots__ = ("_digest", "_store", "_values", "flags")
+
+    def __init__(self, abstract: str | None, abstract_html: str, note: str | None, note_html: str):
+        self._values: tuple[str | None, str, str | None, str] | None = (abstract, abstract_html, note, note_html)
+        self._store: tuple[TextStore, int, int] | None = None
+        self._digest: bytes | None = None
+        self.flags = sum(1 << n for n, value in enumerate(self._values) if value)  # which are not empty
+
+    @classmethod
+    def stored(cls, store: TextStore, offset: int, length: int, digest: bytes, flags: int) -> Texts:
+        """Texts written at offset in store (see encoded), read when first shown."""
+        texts = cls.__new__(cls)
+        texts._values, texts._store, texts._digest, texts.flags = None, (store, offset, length), digest, flags
+        return texts
+
+    def keep_in(self, store: TextStore, offset: int, length: int) -> None:
+        """These texts were just written at offset in store: drop them from memory."""
+        self.digest()
+        self._store, self._values = (store, offset, length), None
+
+    @property
+    def values(self) -> tuple[str | None, str, str | None, str]:
+        if self._values is not None:
+            return self._values
+        global _recent
+        recent = _recent
+        if recent is not None and recent[0] is self:  # the page being rendered asks again
+            return recent[1]
+        values = pickle.loads(self.encoded())
+        _recent = (self, values)
+        return values  # type: ignore[no-any-return]
+
+    def encoded(self) -> bytes:
+        """The texts as bytes, as they are written to a store."""
+        if self._store is not None:
+            store, offset, length = self._store
+            return store.read(offset, length, self.digest())
+        return pickle.dumps(self._values, pickle.HIGHEST_PROTOCOL)
+
+    def digest(self) -> bytes:
+        if self._digest is None:
+            self._digest = text_digest(self.encoded())
+        return self._digest
+
+    def replaced(self, **changes: str | None) -> Texts:
+        """A copy with some texts changed (by name: abstract, abstract_html, note, note_html)."""
+        values = dict(zip(_TEXT_NAMES, self.values))
+        values.update(changes)
+        return Texts(*values.values())  # type: ignore[arg-type]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Texts) and (self is other or self.digest() == other.digest())
+
+    def __hash__(self) -> int:
+        return hash(self.digest())
+
+    def __repr__(self) -> str:
+        return f"Texts({self.digest().hex()})"
+
+    def __reduce__(self) -> tuple[type[Texts], tuple[str | None, str, str | None, str]]:
+        return Texts, self.values  # to a worker process: the texts themselves
+
+
+_recent: tuple[Texts, tuple[str | None, str, str | None, str]] | None = None  # the texts read last
+
+
+def text_digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
 @dataclass(frozen=True)
 class Paper:
     """One validated paper entry, with its Markdown already rendered."""
@@ -43,8 +135,7 @@ class Paper:
     arxiv: str | None
     doi: str | None
     published: dt.date | None
-    abstract: str | None
-    abstract_html: str
+    texts: Texts  # abstract, abstract_html, note, note_html: see the properties below
     tldr: str | None
     tags: tuple[str, ...]
     upvotes: int | None
@@ -56,8 +147,6 @@ class Paper:
     issue: str | None
     submitted_by: str | None
     draft: bool
-    note: str | None
-    note_html: str
     internal_links: tuple[tuple[int, str], ...] = ()
     marks: str = ""  # where each field starts, for messages about the whole site: see pack_marks
 
@@ -83,6 +172,28 @@ class Paper:
             return 1, 1
         line, col = self.marks[at + len(name) + 2 : self.marks.index("\n", at + 1)].split("\t")
         return int(line), int(col)
+
+    @property
+    def abstract(self) -> str | None:
+        """The abstract as written (Markdown)."""
+        return self.texts.values[0]
+
+    @property
+    def abstract_html(self) -> str:
+        return self.texts.values[1]
+
+    @property
+    def note(self) -> str | None:
+        """The curator's note as written (Markdown)."""
+        return self.texts.values[2]
+
+    @property
+    def note_html(self) -> str:
+        return self.texts.values[3]
+
+    @property
+    def has_abstract(self) -> bool:
+        return bool(self.texts.flags & 1)  # without reading the texts
 
     @property
     def arxiv_base(self) -> str | None:
@@ -308,12 +419,13 @@ def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Pa
     links = [(line, href) for line, href in (rendered_note.internal_links if rendered_note else [])]
     paper = Paper(
         id=pid, source=rel, title=fields.title, date=fields.date, authors=tuple(fields.authors),
-        arxiv=fields.arxiv, doi=fields.doi, published=fields.published, abstract=fields.abstract,
-        abstract_html=abstract.html if abstract else "", tldr=fields.tldr, tags=tuple(fields.tags),
+        arxiv=fields.arxiv, doi=fields.doi, published=fields.published,
+        texts=Texts(fields.abstract, abstract.html if abstract else "", note or None,
+                    rendered_note.html if rendered_note else ""),
+        tldr=fields.tldr, tags=tuple(fields.tags),
         upvotes=fields.upvotes, links=tuple(fields.links.items()), image=fields.image,
         image_alt=fields.image_alt, featured=fields.featured, rank=fields.rank, issue=fields.issue,
-        submitted_by=fields.submitted_by, draft=fields.draft, note=note or None,
-        note_html=rendered_note.html if rendered_note else "", internal_links=tuple(links), marks=marks,
+        submitted_by=fields.submitted_by, draft=fields.draft, internal_links=tuple(links), marks=marks,
     )
     for name, char in xml_unsafe_fields(paper):
         problems.append(Problem(rel, *paper.mark(name), name, f"contains the character U+{ord(char):04X}, which XML "

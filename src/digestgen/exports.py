@@ -27,21 +27,14 @@ PAPERS_JSON_VERSION = 1
 SITEMAP_MAX_URLS = 50_000  # the sitemaps.org limit per file
 
 
-def all_exports(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[str, str | None]],
-                keep: Callable[[str, list[Paper]], bool] | None = None,
-                lines: PriorLines | None = None) -> dict[str, bytes | Chunks]:
-    """Every export file, keyed by its path inside the output folder.
+def site_exports(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[str, str | None]],
+                 keep: Callable[..., bool] | None = None) -> dict[str, bytes]:
+    """The sitemap (one file, or an index and its parts), robots.txt and the BibTeX files.
 
     keep(path, papers), when given, is asked about each BibTeX file (made of those papers
     only): True means the caller kept it from the last build, so it is not made again.
-    lines: the paper lines of the last build's papers.json and llms.txt (see PriorLines).
     """
-    files: dict[str, bytes | Chunks] = {
-        **sitemaps(model, sitemap_urls, renderer),
-        "robots.txt": robots(renderer),
-        "papers.json": Chunks(lambda: papers_json(model, renderer, lines)),
-        "llms.txt": Chunks(lambda: llms_txt(model, renderer, lines)),
-    }
+    files = {**sitemaps(model, sitemap_urls, renderer), "robots.txt": robots(renderer)}
     for paper in model.papers:
         path = paper_bib_path(paper.id)
         if keep is None or not keep(path, [paper]):
@@ -51,6 +44,15 @@ def all_exports(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[s
         if keep is None or not keep(path, issue.papers):
             files[path] = issue_bibtex(issue).encode("utf-8")
     return files
+
+
+def line_exports(model: SiteModel, renderer: Renderer, lines: PriorLines | None = None) -> dict[str, Chunks]:
+    """papers.json and llms.txt, a line per paper, made as they are written.
+
+    lines: the paper lines of the last build's papers.json and llms.txt (see PriorLines).
+    """
+    return {"papers.json": Chunks(lambda: papers_json(model, renderer, lines)),
+            "llms.txt": Chunks(lambda: llms_txt(model, renderer, lines))}
 
 
 def _encoded_bibtex(paper: Paper) -> bytes:

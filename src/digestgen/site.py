@@ -149,7 +149,7 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
         if paper.image and not paper.image.startswith(("http://", "https://")):
             if not (static / paper.image).is_file() or (static / paper.image).is_symlink():
                 problems.append(_problem(paper, "image", f"static/{paper.image} does not exist"))
-        if not paper.abstract and not paper.links and not paper.arxiv and not paper.doi:
+        if not paper.has_abstract and not paper.links and not paper.arxiv and not paper.doi:
             problems.append(_problem(paper, "title", "has neither an abstract nor any link; readers cannot find the paper", "warning"))
         if not earliest <= paper.date <= latest:
             problems.append(_problem(paper, "date", f"{paper.date} looks implausible; is the year right?", "warning"))
