@@ -362,10 +362,29 @@ def test_papers_from_the_cache_leave_their_texts_in_it_until_shown(tmp_path: Pat
     build(site)
     config = load_config(site)
     cached, _ = load_site(config, Cache(config.root))
-    assert [p.texts._values for p in cached.papers] == [None] * len(cached.papers)  # noqa: SLF001
+    assert [p.texts._values for p in cached.papers] == [None] * len(cached.papers)
     assert [(p.abstract, p.abstract_html, p.note, p.note_html) for p in cached.papers] == \
         [(p.abstract, p.abstract_html, p.note, p.note_html) for p in fresh.papers]
     assert cached.papers == fresh.papers and hash(cached.papers[0]) == hash(fresh.papers[0])
+
+
+def test_papers_parsed_by_workers_keep_their_texts_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Texts parsed in worker processes are moved to a file as they arrive, then into the
+    cache files: a cold build of a big site never holds them all in memory."""
+    from digestgen.build import load_site
+    from digestgen.cache import Cache
+    from digestgen.config import load_config
+
+    monkeypatch.setattr(workers, "PARSE_POOL_MIN", 1)
+    monkeypatch.setattr(workers, "cpus", lambda: 2)
+    site = _site(tmp_path)
+    config = load_config(site)
+    spilled, _ = load_site(config, Cache(config.root))
+    parsed, _ = load_site(config)
+    assert [p.texts._values for p in spilled.papers] == [None] * len(spilled.papers)
+    assert [p.note_html for p in spilled.papers] == [p.note_html for p in parsed.papers]
+    # nothing left beside the cache files (the file the texts were moved to has no name)
+    assert {p.name.split("-")[0] for p in (site / ".digestgen-cache").iterdir()} == {".gitignore", "entries", "related"}
 
 
 def test_texts_changed_in_the_cache_are_never_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

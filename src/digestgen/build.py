@@ -124,8 +124,15 @@ def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress
         else:
             todo.append((rel, st, digest_))
     if todo:
-        parsed = workers.parse_papers(root, [rel for rel, _, _ in todo], config.tz, config.base_path,
-                                      _pool_ok(config, len(todo), workers.PARSE_POOL_MIN), progress)
+        many = _pool_ok(config, len(todo), workers.PARSE_POOL_MIN)
+        spill = cache.spill() if many and cache is not None else None  # texts out of memory as they come
+
+        def each(result: tuple[Paper | None, list[Problem]]) -> None:
+            if spill is not None and result[0] is not None:
+                spill.put(result[0].texts)
+
+        parsed = workers.parse_papers(root, [rel for rel, _, _ in todo], config.tz, config.base_path, many, progress,
+                                      each)
         for (rel, st, digest_), value in zip(todo, parsed):
             fresh[rel] = Entry(st, digest_, value, looked)
             dirty.add(rel)
@@ -454,9 +461,10 @@ def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: S
                   beside: Callable[[], None] | None = None) -> tuple[dict[str, str], set[str]]:
     """Render every page whose inputs changed into staging; link the others.
 
-    meanwhile runs while worker processes render (or after the pages, without them); unless,
-    when the pages are too few for workers, beside() starts it in a second process instead
-    (after an edit, when the feeds and exports take longer than the pages).
+    meanwhile (the feeds and exports) runs while worker processes render, or after the pages
+    without them; but when the pages are too few for workers (after an edit, when the feeds
+    and exports take longer than the pages), beside() is called instead, and the caller makes
+    them in a second process and this one (_Extras.start and finish).
 
     Returns the input key of every keyed page, and the paper pages that did not look at the
     other papers of their issue (shallow: in the last build): those are keyed by the issue's

@@ -25,6 +25,7 @@ import pickle
 import secrets
 import struct
 import sys
+import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -183,6 +184,23 @@ class TextFile:
         return data
 
 
+class Spill:
+    """An unnamed file in the cache folder that freshly parsed texts are moved to as they
+    arrive, so that a cold build of a big site never holds every paper's texts at once; the
+    cache files then copy them from it (Texts.encoded), and it is gone with its last texts."""
+
+    def __init__(self, folder: Path):
+        folder.mkdir(exist_ok=True)
+        self.file = TextFile(tempfile.TemporaryFile(dir=folder, buffering=0), 0, "(texts being parsed)")  # noqa: SIM115 - open while texts are in it
+        self.size = 0
+
+    def put(self, texts: Texts) -> None:
+        data = texts.encoded()
+        self.file.handle.write(data)
+        texts.keep_in(self.file, self.size, len(data))
+        self.size += len(data)
+
+
 _loading: list[TextFile] = []  # the file being unpickled, for _stored_texts
 _LOADING_LOCK = threading.Lock()
 
@@ -315,6 +333,15 @@ class Cache:
             return
         for texts, offset, length in pickler.placed:
             texts.keep_in(store, offset, length)
+
+    def spill(self) -> Spill | None:
+        """Where to put texts while parsing many papers (None: keep them in memory)."""
+        if self.key is None:
+            return None
+        try:
+            return Spill(self.folder)
+        except OSError:  # a read-only site folder
+            return None
 
     def entries(self, key: str) -> dict[str, Entry]:
         """Every cached paper for these settings (an edit rewrites only its own shard)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import pickle
 import re
+import struct
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -81,21 +81,24 @@ class Texts:
         recent = _recent
         if recent is not None and recent[0] is self:  # the page being rendered asks again
             return recent[1]
-        values = pickle.loads(self.encoded())
+        values = _decode(self.encoded())
         _recent = (self, values)
-        return values  # type: ignore[no-any-return]
+        return values
 
     def encoded(self) -> bytes:
-        """The texts as bytes, as they are written to a store."""
+        """The texts as bytes, as they are written to a store (see _encode)."""
         if self._store is not None:
             store, offset, length = self._store
             return store.read(offset, length, self.digest())
-        return pickle.dumps(self._values, pickle.HIGHEST_PROTOCOL)
+        data = _encode(self._values)  # type: ignore[arg-type]
+        if self._digest is None:
+            self._digest = text_digest(data)
+        return data
 
     def digest(self) -> bytes:
         if self._digest is None:
-            self._digest = text_digest(self.encoded())
-        return self._digest
+            self.encoded()
+        return self._digest  # type: ignore[return-value]
 
     def replaced(self, **changes: str | None) -> Texts:
         """A copy with some texts changed (by name: abstract, abstract_html, note, note_html)."""
@@ -117,6 +120,27 @@ class Texts:
 
 
 _recent: tuple[Texts, tuple[str | None, str, str | None, str]] | None = None  # the texts read last
+_SIZE = struct.Struct(">i")
+
+
+def _encode(values: tuple[str | None, str, str | None, str]) -> bytes:
+    """Each text as its length and UTF-8 bytes (-1 for none): equal texts, equal bytes."""
+    parts = []
+    for value in values:
+        data = b"" if value is None else value.encode("utf-8", "surrogatepass")
+        parts += [_SIZE.pack(-1 if value is None else len(data)), data]
+    return b"".join(parts)
+
+
+def _decode(data: bytes) -> tuple[str | None, str, str | None, str]:
+    values: list[str | None] = []
+    at = 0
+    for _ in _TEXT_NAMES:
+        size = _SIZE.unpack_from(data, at)[0]
+        at += _SIZE.size
+        values.append(None if size < 0 else data[at : at + size].decode("utf-8", "surrogatepass"))
+        at += max(size, 0)
+    return values[0], values[1] or "", values[2], values[3] or ""
 
 
 def text_digest(data: bytes) -> bytes:

@@ -117,20 +117,26 @@ def _parse_chunk(rels: Sequence[str]) -> list[Any]:
 
 
 def parse_papers(root: Path, rels: list[str], tz: dt.tzinfo, base_path: str, use_pool: bool,
-                 progress: Progress | None) -> list[Any]:
-    """parse_paper over many files, in order; over a process pool when use_pool."""
+                 progress: Progress | None, each: Callable[[Any], None] | None = None) -> list[Any]:
+    """parse_paper over many files, in order; over a process pool when use_pool. each, if
+    given, sees every result as it arrives."""
     results: list[Any] = []
     _job["parse"] = (root, tz, base_path)
     try:
         if not use_pool:
             for rel in rels:
                 results.append(parse_paper(root, rel, tz, base_path))
+                if each is not None:
+                    each(results[-1])
                 if progress:
                     progress.advance("reading", 1, len(rels))
             return results
         with _pool(cpus()) as pool:
             for chunk in pool.imap(_parse_chunk, list(_chunks(rels, PARSE_CHUNK))):
                 results.extend(chunk)
+                if each is not None:
+                    for result in chunk:
+                        each(result)
                 if progress:
                     progress.advance("reading", len(chunk), len(rels))
         return results
