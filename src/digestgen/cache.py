@@ -191,12 +191,22 @@ class Spill:
 
     def __init__(self, folder: Path):
         folder.mkdir(exist_ok=True)
-        self.file = TextFile(tempfile.TemporaryFile(dir=folder, buffering=0), 0, "(texts being parsed)")  # noqa: SIM115 - open while texts are in it
+        handle = tempfile.TemporaryFile(dir=folder, buffering=0)  # noqa: SIM115 - open while texts are in it
+        self.file: TextFile | None = TextFile(handle, 0, "(texts being parsed)")
         self.size = 0
 
     def put(self, texts: Texts) -> None:
+        """Move texts to the file (or, should it fail, say a full disk, keep them in memory)."""
+        if self.file is None:
+            return
         data = texts.encoded()
-        self.file.handle.write(data)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[self.file.handle.write(view):]
+        except OSError:
+            self.file = None
+            return
         texts.keep_in(self.file, self.size, len(data))
         self.size += len(data)
 
