@@ -192,11 +192,27 @@ def finish(problems: list[Problem], strict: bool) -> list[Problem]:
 
 
 def sitemap_urls(model: SiteModel, routes: Iterable[Any]) -> list[tuple[str, str | None]]:
-    """(site path, lastmod) of every page for the sitemap, in route order."""
-    lastmod = {f"/papers/{p.id}/": p.date.isoformat() for p in model.papers}
-    lastmod.update({f"/issues/{i.key}/": max(p.date for p in i.papers).isoformat() for i in model.issues})
+    """(site path, lastmod) of every page for the sitemap, in route order: a paper's page was
+    last changed on its date, an issue's on its newest paper's, the others on the newest."""
+    days: dict[Any, str] = {}  # a few hundred distinct days for thousands of pages
+
+    def day(date: Any) -> str:
+        text = days.get(date)
+        if text is None:
+            text = days[date] = date.isoformat()
+        return text
+
     default = model.updated.isoformat() if model.updated else None
-    return [(route.url, lastmod.get(route.url, default)) for route in routes if route.path != "404.html"]
+    urls: list[tuple[str, str | None]] = []
+    for route in routes:
+        template = route.template
+        if template == "paper.html":
+            urls.append((route.url, day(route.context["paper"].date)))
+        elif template == "issue.html":
+            urls.append((route.url, day(max(p.date for p in route.context["issue"].papers))))
+        elif route.path != "404.html":
+            urls.append((route.url, default))
+    return urls
 
 
 def shared_extras(model: SiteModel, renderer: Any, sitemap_urls: list[tuple[str, str | None]],

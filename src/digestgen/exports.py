@@ -93,8 +93,9 @@ def sitemaps(model: SiteModel, urls: list[tuple[str, str | None]], renderer: Ren
 def sitemap(model: SiteModel, urls: list[tuple[str, str | None]], renderer: Renderer) -> bytes:
     """A <urlset> of urls: (site path, lastmod ISO date or None)."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    for path, lastmod in urls:
-        lines.append(f"  <url><loc>{escape(renderer.abs_url(path))}</loc>" + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "") + "</url>")
+    base = escape(renderer.abs_url("/"))  # every path is a site path: the base once, not per page
+    lines += [f"  <url><loc>{base}{escape(path.lstrip('/'))}</loc><lastmod>{lastmod}</lastmod></url>" if lastmod
+              else f"  <url><loc>{base}{escape(path.lstrip('/'))}</loc></url>" for path, lastmod in urls]
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode("utf-8")
 

@@ -12,6 +12,7 @@ Three parts, each small:
 
 from __future__ import annotations
 
+import gc
 import html
 import ipaddress
 import json
@@ -387,7 +388,9 @@ class Preview:
         options = BuildOptions(output=self.output, drafts=True, future=True, base_url=self.url, serve=True)
         started = time.perf_counter()
         try:
-            result = build(self.root, options)
+            # no garbage collection while the curator waits: it runs once the page has reloaded
+            with collector.paused():
+                result = build(self.root, options)
         except Exception as exc:  # noqa: BLE001 - a preview survives anything a source file can do
             lines = describe(exc, self.root)
             if not isinstance(exc, DigestgenError):
@@ -416,6 +419,7 @@ class Preview:
             language = self.search_language()
             if language:
                 self.indexer.request(self.pages, language)
+        gc.collect()  # what the build left (what the first build loaded is held out of sight: start)
         return True
 
     def search_language(self) -> str | None:

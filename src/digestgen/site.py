@@ -17,6 +17,7 @@ from digestgen.cache import hexhash
 from digestgen.config import SiteConfig
 from digestgen.content import IssueIntro, Page, Paper, Tag, fold
 from digestgen.errors import Problem
+from digestgen.memo import Memo
 from digestgen.schema import ISSUE_KEY_RE
 
 RESERVED_SLUGS = frozenset({"issues", "papers", "tags", "search", "pagefind", "static", "assets", "feed", "feeds", "404"})
@@ -245,13 +246,19 @@ def _related(papers: list[Paper], tags: dict[str, TagInfo],
     if store is None:
         chosen = _related_positions(papers, tags)
     else:
-        key = hexhash([(p.id, p.tags) for p in papers])
+        pairs = [(p.id, p.tags) for p in papers]
+        last = _RELATED_KEY.peek("last")  # a long process: compared, not hashed again
+        key = last[1] if last is not None and last[0] == pairs else hexhash(pairs)
+        _RELATED_KEY.put("last", (pairs, key))
         chosen = store.get(key) or _related_positions(papers, tags)
         if key not in store:
             while len(store) >= RELATED_KEPT:
                 del store[next(iter(store))]  # the oldest
             store[key] = chosen
     return {paper.id: [papers[i] for i in best] for paper, best in zip(papers, chosen)}
+
+
+_RELATED_KEY: Memo[tuple[list[tuple[str, tuple[str, ...]]], str]] = Memo(limit=1)
 
 
 def _related_positions(papers: list[Paper], tags: dict[str, TagInfo]) -> list[list[int]]:
