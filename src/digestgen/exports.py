@@ -7,7 +7,7 @@ same sources always give the same bytes.
 from __future__ import annotations
 
 import json
-import mmap
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 from digestgen.bibtex import bibtex
 from digestgen.content import Paper
 from digestgen.memo import Memo
-from digestgen.output import digest
+from digestgen.output import file_digest
 from digestgen.site import Issue, SiteModel
 
 if TYPE_CHECKING:
@@ -148,26 +148,30 @@ class PriorLines:
 
     A line is found by a key of what it is made of besides the settings (the paper's id, its
     file's content hash and, in papers.json, its issue); the caller uses a store only for the
-    settings it was made with. The lines are read from the published file itself (mapped,
-    not loaded), and only when its bytes still hash to what the manifest recorded.
+    settings it was made with. The lines are read from the published file itself, a block at
+    a time as they are copied (never loaded, nor mapped: a mapping would count the whole file
+    as the build's memory), and only when its bytes still hash to what the manifest recorded.
     """
 
     def __init__(self, hashes: dict[str, str]):
         self.hashes = hashes  # content hash of each paper file, by site path
-        self.prior: dict[str, dict[str, memoryview]] = {}
+        self.prior: dict[str, _LineFile] = {}
         self.made: dict[str, list[tuple[str, int, int]]] = {}  # path -> (key, offset, length) per line
 
     def load(self, folder: Path, path: str, recorded: str, index: list[tuple[str, int, int]]) -> None:
         """Take the lines of folder/path, a file whose manifest digest is recorded."""
         try:
-            with open(folder / path, "rb") as handle:
-                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):  # gone, unreadable or empty
+            handle = open(folder / path, "rb")  # noqa: SIM115 - kept open until its lines are copied
+        except OSError:  # gone or unreadable
             return
-        if digest(data) != recorded:  # changed by hand since: not a source of lines
-            return
-        view = memoryview(data)
-        self.prior[path] = {key: view[at : at + length] for key, at, length in index if at + length <= len(data)}
+        try:
+            same = file_digest(handle) == recorded  # else changed by hand since: not a source of lines
+        except OSError:
+            same = False
+        if same:
+            self.prior[path] = _LineFile(handle, {key: (at, length) for key, at, length in index})
+        else:
+            handle.close()
 
     def keys(self, papers: list[Paper], more: list[str | None] | None = None) -> list[str | None]:
         """The key of each paper's line (None for a paper whose file hash is not known);
@@ -179,6 +183,33 @@ class PriorLines:
         return [f"{p.id}:{h}:{m}" if h else None for p, h, m in zip(papers, known, more)]
 
 
+class _LineFile:
+    """The lines of one published file by key, read a block at a time (lines are asked for in
+    about the order they were written)."""
+
+    BLOCK = 1 << 20
+
+    def __init__(self, handle: Any, where: dict[str, tuple[int, int]]):
+        self.handle, self.where = handle, where
+        self.start, self.block = 0, b""
+
+    def __del__(self) -> None:
+        self.handle.close()
+
+    def get(self, key: str | None) -> memoryview | None:
+        spot = self.where.get(key) if key else None
+        if spot is None:
+            return None
+        at, length = spot
+        if not (self.start <= at and at + length <= self.start + len(self.block)):
+            try:
+                self.start, self.block = at, os.pread(self.handle.fileno(), max(length, self.BLOCK), at)
+            except OSError:
+                return None
+        line = memoryview(self.block)[at - self.start : at - self.start + length]
+        return line if len(line) == length else None  # a file cut since: the line is made again
+
+
 def _lines(path: str, head: bytes, separator: bytes, tail: bytes, papers: list[Paper],
            make: Callable[[Paper], bytes], prior: PriorLines | None,
            keys: Callable[[PriorLines], list[str | None]]) -> Iterator[bytes | memoryview]:
@@ -188,12 +219,12 @@ def _lines(path: str, head: bytes, separator: bytes, tail: bytes, papers: list[P
     at = len(head)
     gap = len(separator)
     known = keys(prior) if prior is not None else [None] * len(papers)
-    found = prior.prior.get(path, {}) if prior is not None else {}
+    found = prior.prior.get(path) if prior is not None else None
     for number, (paper, key) in enumerate(zip(papers, known)):
         if number:
             yield separator
             at += gap
-        line = (found.get(key) if key else None) or make(paper)
+        line = (found.get(key) if found is not None else None) or make(paper)
         yield line
         if key:
             index.append((key, at, len(line)))

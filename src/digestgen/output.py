@@ -22,6 +22,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from digestgen.errors import BuildLockedError, UsageError
 from digestgen.memo import Memo
@@ -40,6 +41,17 @@ class WriteStats:
 def digest(data: bytes | mmap.mmap) -> str:
     """What the manifest records of a file: its content hash and size ('<hash>-<size>')."""
     return _record(hashlib.blake2b(data, digest_size=16), len(data))
+
+
+def file_digest(handle: BinaryIO) -> str:
+    """digest() of an open file's bytes, read a block at a time (never held whole)."""
+    content = hashlib.blake2b(digest_size=16)
+    block = bytearray(1 << 20)
+    size = 0
+    while count := handle.readinto(block):  # type: ignore[attr-defined]
+        content.update(memoryview(block)[:count])
+        size += count
+    return _record(content, size)
 
 
 def _record(content: hashlib.blake2b, size: int) -> str:
