@@ -155,23 +155,31 @@ class PriorLines:
 
     def __init__(self, hashes: dict[str, str]):
         self.hashes = hashes  # content hash of each paper file, by site path
-        self.prior: dict[str, _LineFile] = {}
+        self.sources: dict[str, tuple[Path, str, list[tuple[str, int, int]]]] = {}
         self.made: dict[str, list[tuple[str, int, int]]] = {}  # path -> (key, offset, length) per line
 
     def load(self, folder: Path, path: str, recorded: str, index: list[tuple[str, int, int]]) -> None:
-        """Take the lines of folder/path, a file whose manifest digest is recorded."""
+        """Take the lines of folder/path, a file whose manifest digest is recorded (checked
+        when the file is made, see lines)."""
+        self.sources[path] = (folder, recorded, index)
+
+    def lines(self, path: str) -> _LineFile | None:
+        """The lines of the last path, if its bytes are still what the manifest recorded."""
+        if path not in self.sources:
+            return None
+        folder, recorded, index = self.sources[path]
         try:
             handle = open(folder / path, "rb")  # noqa: SIM115 - kept open until its lines are copied
         except OSError:  # gone or unreadable
-            return
+            return None
         try:
             same = file_digest(handle) == recorded  # else changed by hand since: not a source of lines
         except OSError:
             same = False
-        if same:
-            self.prior[path] = _LineFile(handle, {key: (at, length) for key, at, length in index})
-        else:
+        if not same:
             handle.close()
+            return None
+        return _LineFile(handle, {key: (at, length) for key, at, length in index})
 
     def keys(self, papers: list[Paper], more: list[str | None] | None = None) -> list[str | None]:
         """The key of each paper's line (None for a paper whose file hash is not known);
@@ -219,7 +227,7 @@ def _lines(path: str, head: bytes, separator: bytes, tail: bytes, papers: list[P
     at = len(head)
     gap = len(separator)
     known = keys(prior) if prior is not None else [None] * len(papers)
-    found = prior.prior.get(path) if prior is not None else None
+    found = prior.lines(path) if prior is not None else None
     for number, (paper, key) in enumerate(zip(papers, known)):
         if number:
             yield separator
