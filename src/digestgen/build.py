@@ -585,17 +585,21 @@ class _Keyer:
         make it from of() or shallow(), in a third of the time: one hash of joined strings."""
         context = route.context
         issue = context["issue"]
+        memo = self.memo  # papers described already: no call for them
         parts = [site_key, route.path, route.url, "shallow" if shallow else "deep",
-                 self.head(issue) if shallow else str(self.of(issue)), str(self.of(context["paper"]))]
-        parts += [str(self.of(paper)) for paper in context["related"]]
+                 self.head(issue) if shallow else str(self.of(issue)), self.paper(context["paper"])]
+        parts += [memo.get(id(paper)) or self.paper(paper) for paper in context["related"]]
         return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+    def paper(self, paper: Paper) -> str:
+        known = self.memo.get(id(paper))
+        if known is None:
+            known = self.memo[id(paper)] = f"paper:{paper.id}:{self.hashes.get(paper.source) or hexhash(paper)}"
+        return known  # type: ignore[return-value]
 
     def of(self, value: Any) -> object:
         if isinstance(value, Paper):
-            known = self.memo.get(id(value))
-            if known is None:
-                known = self.memo[id(value)] = f"paper:{value.id}:{self.hashes.get(value.source) or hexhash(value)}"
-            return known
+            return self.paper(value)
         if isinstance(value, (list, tuple)):  # mostly papers, described already: no call for them
             memo = self.memo
             return [memo.get(id(v)) or self.of(v) for v in value]
