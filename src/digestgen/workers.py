@@ -1,4 +1,5 @@
-"""Work spread over the machine's cores: parsing papers and rendering pages in forked processes.
+"""Work spread over the machine's cores: parsing papers and rendering pages in forked processes,
+and (aside) one piece of work done by a second process while this one goes on.
 
 Workers are forked after the parent has set up what they need (the site model, the renderer
 with its compiled templates, the staging folder), so nothing large is sent to them: a task is
