@@ -436,6 +436,8 @@ def test_settings_theme_and_today_invalidate(tmp_path: Path, monkeypatch: pytest
 
 
 def test_worker_processes_give_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from digestgen import build as build_mod
+
     site = _site(tmp_path)
     serial = _cold(site, tmp_path / "serial")
     monkeypatch.setattr(workers, "PARSE_POOL_MIN", 1)
@@ -443,7 +445,12 @@ def test_worker_processes_give_the_same_bytes(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(workers, "PARSE_CHUNK", 3)
     monkeypatch.setattr(workers, "RENDER_CHUNK", 5)
     monkeypatch.setattr(workers, "cpus", lambda: 2)
+    monkeypatch.setattr(build_mod.threading, "active_count", lambda: 1)  # other tests leave threads behind
+    pools: list[int] = []
+    real_pool = workers._pool
+    monkeypatch.setattr(workers, "_pool", lambda size: pools.append(size) or real_pool(size))
     build(site, BuildOptions(output=tmp_path / "pooled"))
+    assert pools == [2, 1]  # parsing on both cores, rendering on one worker beside this process
     assert tree_digest(tmp_path / "pooled") == serial
 
 
