@@ -367,11 +367,12 @@ _EXPORTS: memo.Memo[tuple[str, dict[str, tuple[list[Paper], str, tuple[object, .
 
 
 class _Extras:
-    """Feeds, exports and static files of one build, made while the workers render pages.
+    """Feeds, exports and static files of one build, made while the workers render pages (or,
+    after an edit, partly by a second process: start and finish).
 
-    A BibTeX file made of unchanged papers is kept from the last build (by the content hashes
-    of its papers, or in a long process by their identity); papers.json and llms.txt copy the
-    lines of unchanged papers from the published files (exports.PriorLines).
+    A BibTeX file or a tag's feed made of unchanged papers is kept from the last build (by the
+    content hashes of its papers, or in a long process by their identity); papers.json and
+    llms.txt copy the lines of unchanged papers from the published files (exports.PriorLines).
     """
 
     def __init__(self, model: SiteModel, renderer: Any, routes: list[Any], staging: Staging, last: BuildState,
