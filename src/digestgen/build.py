@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import time
@@ -20,6 +19,7 @@ from digestgen.cache import (
     code_fingerprint,
     content_hash,
     hexhash,
+    joined_hash,
     settled,
     stat_key,
     theme_fingerprint,
@@ -447,7 +447,7 @@ class _Extras:
         else:
             hashes = self.hashes
             parts = [self.render_key, path, *[hashes.get(p.source) or hexhash(p) for p in papers], repr(more)]
-            key = hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+            key = joined_hash(parts)
         self.keys[path] = key
         if memo.keeping():
             self.made[path] = (papers, key, more)
@@ -590,7 +590,7 @@ class _Keyer:
         parts = [site_key, route.path, route.url, "shallow" if shallow else "deep",
                  self.head(issue) if shallow else str(self.of(issue)), self.paper(context["paper"])]
         parts += [memo.get(id(paper)) or self.paper(paper) for paper in context["related"]]
-        return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return joined_hash(parts)
 
     def paper(self, paper: Paper) -> str:
         known = self.memo.get(id(paper))

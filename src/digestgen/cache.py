@@ -59,6 +59,12 @@ def hexhash(*parts: object) -> str:
     return h.hexdigest()
 
 
+def joined_hash(parts: list[str]) -> str:
+    """Like hexhash, for strings alone (none holding a NUL): one hash of them joined, several
+    times faster for the thousands of keys a build makes."""
+    return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -154,17 +160,6 @@ class CacheChanged(DigestgenError):
     exit_code = 2
 
 
-def _pread(handle: Any, length: int, offset: int) -> bytes:
-    if hasattr(os, "pread"):
-        return os.pread(handle.fileno(), length, offset)
-    with _SEEK_LOCK:  # pragma: no cover - systems without pread
-        handle.seek(offset)
-        return handle.read(length)  # type: ignore[no-any-return]
-
-
-_SEEK_LOCK = threading.Lock()
-
-
 class TextFile:
     """The texts part of one cache file (a content.TextStore): kept open while texts of its
     papers are in use, read piece by piece at an offset (forked workers share it safely)."""
@@ -177,7 +172,7 @@ class TextFile:
         self.handle.close()  # when the last texts of the file are gone
 
     def read(self, offset: int, length: int, digest: bytes) -> bytes:
-        data = _pread(self.handle, length, self.base + offset)
+        data = os.pread(self.handle.fileno(), length, self.base + offset)
         if len(data) != length or text_digest(data) != digest:
             raise CacheChanged(f"{CACHE_DIR}/{self.name} was changed while a build used it; delete the "
                                f"{CACHE_DIR} folder (it is always safe to) and build again")
@@ -288,7 +283,7 @@ class Cache:
             mac = head[len(MAGIC): len(MAGIC) + MAC_BYTES]
             if (not whole or len(signed) != length
                     or not hmac.compare_digest(mac, hmac.new(self.key, sizes + signed, hashlib.sha256).digest())
-                    or (self.verify_texts and texts and text_digest(_pread(handle, texts, len(head) + length)) != texts_digest)):
+                    or (self.verify_texts and texts and text_digest(os.pread(handle.fileno(), texts, len(head) + length)) != texts_digest)):
                 warn(f"ignoring {CACHE_DIR}/{name}: it is corrupt or was not written by this user's digestgen "
                      f"(it is safe to delete the {CACHE_DIR} folder)")
                 return None

@@ -13,7 +13,6 @@ import errno
 import fcntl
 import hashlib
 import json
-import mmap
 import os
 import re
 import shutil
@@ -38,7 +37,7 @@ class WriteStats:
     unchanged: int = 0
 
 
-def digest(data: bytes | mmap.mmap) -> str:
+def digest(data: bytes) -> str:
     """What the manifest records of a file: its content hash and size ('<hash>-<size>')."""
     return _record(hashlib.blake2b(data, digest_size=16), len(data))
 
