@@ -3,7 +3,9 @@
 For each size N it generates the corpus (corpus.py), then times, each as a fresh process:
 cold build (no cache, no output), no-change rebuild, rebuild after editing one entry (the
 first edit after the cold build, then the median of three later edits of other entries),
-and a cold build with search on (Pagefind's share reported on its own line). "Edit in serve"
+and a cold build with search on (Pagefind's share reported on its own line). "Disk floor" is
+the time one plain Python process takes to write files of the same names and sizes as the cold
+build's output into a new folder: what the file system alone costs. "Edit in serve"
 is the median time from saving an entry to the live-reload event of a running `digestgen
 serve` (watcher, settle delay, rebuild), over five edits. Peak memory is the
 largest sum of PSS (proportional set size: shared pages split between processes) over the
@@ -107,6 +109,25 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str]) -> Run:
     return Run(wall, peak / 1024, json.loads(lines[-1]) if lines else {})
 
 
+def disk_floor(output: Path, scratch: Path) -> float:
+    """Seconds to write files of the same paths and sizes as output's into scratch (new),
+    with nothing else to do: the file system's share of a cold build."""
+    files = []
+    for dirpath, _dirs, names in os.walk(output):
+        rel = os.path.relpath(dirpath, output)
+        files.extend((os.path.join(rel, name), os.lstat(os.path.join(dirpath, name)).st_size) for name in names)
+    made: set[str] = set()
+    started = time.perf_counter()
+    for rel, size in files:
+        folder = os.path.dirname(os.path.join(scratch, rel))
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        with open(os.path.join(scratch, rel), "xb") as handle:
+            handle.write(bytes(size))
+    return time.perf_counter() - started
+
+
 def settle() -> None:
     """Let the sources age past the build cache's 2-second rule for files changed just now
     (see cache.settled); a curator's files are rarely younger than that when they build."""
@@ -182,6 +203,8 @@ def digestgen_runs(n: int, work: Path, env: dict[str, str], search: bool, serve:
     env = {**env, "SOURCE_DATE_EPOCH": str(corpus.epoch_for(n))}
     cmd = [sys.executable, "-c", BUILD, str(site)]
     runs = {"cold": measure(cmd, site, env)}
+    runs["floor"] = Run(disk_floor(site / "public", work / f"floor-{n}"), 0, {})
+    shutil.rmtree(work / f"floor-{n}")
     runs["nochange"] = measure(cmd, site, env)
     edit_one(site)
     runs["edit"] = measure(cmd, site, env)
@@ -258,10 +281,11 @@ def main() -> None:
         runs = digestgen_runs(n, work, env, args.search, args.serve)
         cold = runs["cold"]
         pages = cold.report["files"]
-        row = {"n": n, "cold": cold.wall, "nochange": runs["nochange"].wall, "edit": runs["edit"].wall,
+        row = {"n": n, "cold": cold.wall, "floor": runs["floor"].wall, "nochange": runs["nochange"].wall, "edit": runs["edit"].wall,
                "later": statistics.median(runs[f"edit{w}"].wall for w in (6, 7, 8)),
                "serve": runs["serve"].wall if "serve" in runs else None,
-               "peak": max(run.peak_mb for name, run in runs.items() if name != "search"), "files": pages,
+               "peak": max(run.peak_mb for name, run in runs.items() if name not in ("search", "floor")),
+               "files": pages,
                "mb": cold.report["bytes"] / 1e6,
                "rate": pages / cold.wall}
         if binary:
@@ -275,9 +299,9 @@ def main() -> None:
                          f"{s.report.get('search') or 0:.2f} s (peak {s.peak_mb:.0f} MB)")
         print(f"done N={n:,}", file=sys.stderr, flush=True)
     print()
-    head = ("| papers | cold build | no-change rebuild | one-entry edit | later edits | edit in serve | peak memory "
+    head = ("| papers | cold build | disk floor | no-change rebuild | one-entry edit | later edits | edit in serve | peak memory "
             "| output files | output MB | files/s |")
-    rule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    rule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     if binary:
         head += " Hugo cold | ratio | Hugo edit | Hugo peak | Hugo files | Hugo cold, no related |"
         rule += "---:|---:|---:|---:|---:|---:|"
@@ -285,7 +309,7 @@ def main() -> None:
     print(rule)
     for r in rows:
         serve_cell = "-" if r["serve"] is None else f"{r['serve'] * 1000:.0f} ms"
-        line = (f"| {r['n']:,} | {r['cold']:.2f} s | {r['nochange']:.2f} s | {r['edit']:.2f} s | {r['later']:.2f} s "
+        line = (f"| {r['n']:,} | {r['cold']:.2f} s | {r['floor']:.2f} s | {r['nochange']:.2f} s | {r['edit']:.2f} s | {r['later']:.2f} s "
                 f"| {serve_cell} | {r['peak']:.0f} MB "
                 f"| {r['files']:,} | {r['mb']:.0f} | {r['rate']:,.0f} |")
         if binary:
