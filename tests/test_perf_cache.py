@@ -723,6 +723,52 @@ def test_an_edit_copies_the_other_papers_lines_of_papers_json_and_llms_txt(tmp_p
     assert tree_digest(site / "public") == _cold(site, tmp_path / "cold2")
 
 
+def test_published_lines_are_known_by_their_stat_until_it_changes(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """papers.json and llms.txt are not hashed again while their stat is the one taken when
+    they were published; a change in place (same size) changes the stat, and the lines are
+    then checked by their hash, found changed and made again."""
+    from digestgen import exports
+
+    monkeypatch.setenv("DIGESTGEN_WORKERS", "1")
+    monkeypatch.setattr(cache_mod, "PUBLISHED_NS", -10**15)  # every stat counts as old enough here
+    hashed: list[int] = []
+    real_digest = exports.file_digest
+    monkeypatch.setattr(exports, "file_digest", lambda handle: hashed.append(1) or real_digest(handle))
+    made: list[str] = []
+    real_json = exports._json_line
+    monkeypatch.setattr(exports, "_json_line", lambda p, *a: made.append(p.id) or real_json(p, *a))
+    site = _site(tmp_path)
+    build(site)
+    paper = _edit(site)
+    made.clear()
+    build(site)
+    assert not hashed and made == [paper.stem]
+
+    published = site / "public" / "papers.json"
+    text = published.read_bytes()
+    other = sorted((site / "content" / "papers").rglob("*.md"))[9].stem
+    forged = text.replace(f'"id":"{other}"'.encode(), f'"id":"{other[::-1]}"'.encode(), 1)
+    assert forged != text and len(forged) == len(text)
+    with open(published, "r+b") as handle:  # the same file, the same size
+        handle.write(forged)
+    made.clear()
+    _revise(site, paper, "Again:")
+    build(site)
+    assert hashed and len(made) > 10  # checked by its hash, and made again rather than copied
+    assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
+
+
+def test_a_stat_taken_too_soon_after_a_change_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "papers.json"
+    path.write_bytes(b"{}")
+    monkeypatch.setattr(cache_mod, "PUBLISHED_NS", 3600 * 10**9)
+    assert cache_mod.published_stat(path) is None
+    monkeypatch.setattr(cache_mod, "PUBLISHED_NS", -10**15)
+    assert cache_mod.published_stat(path) == cache_mod.stat_key(path.stat())
+    assert cache_mod.published_stat(tmp_path / "gone.json") is None
+
+
 def test_a_patch_keeps_the_time_its_folder_was_finished(tmp_path: Path) -> None:
     """The manifest's time says when a folder last got all its files (output._files_now): a
     patch, which leaves what was added by hand before it, must not move that time on."""

@@ -20,6 +20,7 @@ from digestgen.cache import (
     content_hash,
     hexhash,
     joined_hash,
+    published_stat,
     settled,
     stat_key,
     theme_fingerprint,
@@ -386,9 +387,9 @@ class _Extras:
         self.made: dict[str, tuple[list[Paper], str, tuple[object, ...]]] = {}
         # a long process keeps the lines themselves (memo.py), and its next build is its own
         self.lines = None if memo.keeping() else PriorLines(hashes)
-        for path, (recorded, made_for, index) in last.lines.items():
+        for path, (recorded, made_for, index, stat) in last.lines.items():
             if self.lines is not None and made_for == render_key and staging.previous.get(path) == recorded:
-                self.lines.load(staging.output, path, recorded, index)
+                self.lines.load(staging.output, path, recorded, index, stat)
         self.aside: workers.Aside | None = None
 
     def add(self) -> None:
@@ -457,14 +458,16 @@ class _Extras:
         """In a long process, what the next build compares its BibTeX files with."""
         _EXPORTS.put(self.staging.output, (self.render_key, self.made))
 
-    def lines_state(self) -> dict[str, tuple[str, str, list[tuple[str, int, int]]]]:
-        """Where each paper's line went in papers.json and llms.txt, for the next build."""
+    def lines_state(self) -> dict[str, tuple[str, str, list[tuple[str, int, int]], StatKey | None]]:
+        """Where each paper's line went in papers.json and llms.txt, for the next build, with
+        the published file's stat (taken once it is in place)."""
         made = self.lines.made if self.lines is not None else {}
-        return {path: (self.staging.manifest[path], self.render_key, index)
+        return {path: (self.staging.manifest[path], self.render_key, index, published_stat(self.staging.output / path))
                 for path, index in made.items() if path in self.staging.manifest}
 
 
 _PAPER_CONTEXT = {"paper", "related", "issue"}  # what Renderer.routes gives a paper's page
+_TAG_CONTEXT = {"tag", "papers", "page", "pages", "prev_url", "next_url"}  # and a page of a tag
 
 # Pages of these templates show one paper, issue or tag: they are rendered again only when
 # what they show changed. Every other page (home, archive, tag index...) is always rendered.
@@ -494,6 +497,8 @@ def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: S
     def key_of(route: Any, shallow_: bool) -> str:
         if route.template == "paper.html" and route.context.keys() == _PAPER_CONTEXT:
             return keyer.paper_page(site_key, route, shallow_)  # most pages: the same, made faster
+        if route.template == "tag.html" and route.context.keys() == _TAG_CONTEXT:
+            return keyer.tag_page(site_key, route)  # the next most
         context = keyer.shallow(route.context) if shallow_ else keyer.of(route.context)
         return hexhash(site_key, route.path, route.template, route.url, shallow_, context)
 
@@ -592,6 +597,15 @@ class _Keyer:
         parts += [memo.get(id(paper)) or self.paper(paper) for paper in context["related"]]
         return joined_hash(parts)
 
+    def tag_page(self, site_key: str, route: Any) -> str:
+        """The key of a page of a tag's papers, made like paper_page's."""
+        context = route.context
+        memo = self.memo
+        parts = [site_key, route.path, route.url, "tag", str(self.of(context["tag"])), str(context["page"]),
+                 str(context["pages"]), context["prev_url"] or "-", context["next_url"] or "-"]
+        parts += [memo.get(id(paper)) or self.paper(paper) for paper in context["papers"]]
+        return joined_hash(parts)
+
     def paper(self, paper: Paper) -> str:
         known = self.memo.get(id(paper))
         if known is None:
@@ -615,8 +629,8 @@ class _Keyer:
         if isinstance(value, TagInfo):
             known = self.memo.get(id(value))
             if known is None:  # a tag page shows its own slice (in the context) and the tag's size
-                known = self.memo[id(value)] = hexhash("tag", value.slug, value.name, value.description,
-                                                       [(p.id, p.date) for p in value.papers])
+                known = self.memo[id(value)] = joined_hash(
+                    ["tag", value.slug, repr(value.name), repr(value.description), *(f"{p.id} {p.date}" for p in value.papers)])
             return known
         return value
 

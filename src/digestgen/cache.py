@@ -27,6 +27,7 @@ import struct
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,7 @@ from digestgen.content import Texts, text_digest
 from digestgen.errors import DigestgenError
 
 CACHE_DIR = ".digestgen-cache"
-FORMAT = 11
+FORMAT = 12
 MAGIC = b"digestgen-cache 2\n"
 # after the MAC: the length of the pickled part, the length and digest of the texts part
 _SIZES = struct.Struct(">QQ16s")
@@ -83,6 +84,22 @@ RACY_NS = 2_000_000_000
 def settled(stat: StatKey, looked_ns: int) -> bool:
     """True when a file with this stat cannot have changed unnoticed since looked_ns."""
     return max(stat[1], stat[2]) < looked_ns - RACY_NS
+
+
+PUBLISHED_NS = 50_000_000  # file times tick every few ms where they are not whole seconds
+
+
+def published_stat(path: Path) -> StatKey | None:
+    """The stat of a file a build has just published, for a later build to know it unchanged
+    without reading it; None when the file changed too short a time ago for a change made
+    after this look to change its stat (the rule of settled, with the margin of the clock
+    that stamps this file: whole seconds on some file systems, milliseconds on most)."""
+    try:
+        key = stat_key(os.stat(path))
+    except OSError:
+        return None
+    coarse = key[1] % 1_000_000_000 == 0 and key[2] % 1_000_000_000 == 0
+    return key if max(key[1], key[2]) < time.time_ns() - (RACY_NS if coarse else PUBLISHED_NS) else None
 
 
 def warn(message: str) -> None:
@@ -144,7 +161,7 @@ class BuildState:
     shallow: frozenset[str] = frozenset()  # paper pages keyed by their issue's name only (build._render_pages)
     spare: str = ""  # output.manifest_hash of the output's spare folder (output.Staging)
     # for papers.json and llms.txt: (manifest digest, render key, where each paper's line is)
-    lines: dict[str, tuple[str, str, list[tuple[str, int, int]]]] = field(default_factory=dict)
+    lines: dict[str, tuple[str, str, list[tuple[str, int, int]], StatKey | None]] = field(default_factory=dict)
 
 
 # What this process wrote, by file: a long process (see memo.py) reads its own writes back

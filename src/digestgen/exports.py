@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from digestgen.bibtex import bibtex
+from digestgen.cache import StatKey, stat_key
 from digestgen.content import Paper
 from digestgen.memo import Memo
 from digestgen.output import file_digest
@@ -155,25 +156,28 @@ class PriorLines:
 
     def __init__(self, hashes: dict[str, str]):
         self.hashes = hashes  # content hash of each paper file, by site path
-        self.sources: dict[str, tuple[Path, str, list[tuple[str, int, int]]]] = {}
+        self.sources: dict[str, tuple[Path, str, list[tuple[str, int, int]], StatKey | None]] = {}
         self.made: dict[str, list[tuple[str, int, int]]] = {}  # path -> (key, offset, length) per line
 
-    def load(self, folder: Path, path: str, recorded: str, index: list[tuple[str, int, int]]) -> None:
+    def load(self, folder: Path, path: str, recorded: str, index: list[tuple[str, int, int]],
+             stat: StatKey | None = None) -> None:
         """Take the lines of folder/path, a file whose manifest digest is recorded (checked
-        when the file is made, see lines)."""
-        self.sources[path] = (folder, recorded, index)
+        when the file is made, see lines) and whose stat, once published, was stat."""
+        self.sources[path] = (folder, recorded, index, stat)
 
     def lines(self, path: str) -> _LineFile | None:
-        """The lines of the last path, if its bytes are still what the manifest recorded."""
+        """The lines of the last path, if its bytes are still what the manifest recorded: known
+        by its stat (the same inode, size and times as when it was published: a write or a
+        replacement changes them) or else by hashing it."""
         if path not in self.sources:
             return None
-        folder, recorded, index = self.sources[path]
+        folder, recorded, index, stat = self.sources[path]
         try:
             handle = open(folder / path, "rb")  # noqa: SIM115 - kept open until its lines are copied
         except OSError:  # gone or unreadable
             return None
-        try:
-            same = file_digest(handle) == recorded  # else changed by hand since: not a source of lines
+        try:  # else changed by hand since: not a source of lines
+            same = (stat is not None and stat_key(os.fstat(handle.fileno())) == stat) or file_digest(handle) == recorded
         except OSError:
             same = False
         if not same:
