@@ -196,6 +196,25 @@ def test_markdown_is_safe_and_linkified() -> None:
     assert "<table>" in html and 'class="footnotes"' in html
 
 
+def test_the_quick_linkify_pretest_answers_as_linkify_its_own_test() -> None:
+    """The pretest (markdown._scheme_follows_boundary) says whether linkify-it's scheme test
+    matches, exactly: on every string of a few thousand made of schemes, their pieces and
+    boundary characters (ASCII, CJK, underscore)."""
+    import random
+    import re
+
+    from digestgen.markdown import markdown
+
+    linkify = markdown().linkify
+    scheme = re.compile(linkify.re["schema_test"], re.IGNORECASE)
+    pieces = ["http", "HTTPS", "s", ":", "/", "//", "ftp", "mailto", "_", "x", ".", " ", "\n", "(", "<", "、", "　", "é"]
+    pick = random.Random(3)
+    for _ in range(20_000):
+        text = "".join(pick.choice(pieces) for _ in range(pick.randint(0, 8)))
+        assert linkify.pretest(text) == (scheme.search(text) is not None), repr(text)
+    assert linkify.pretest("see https://example.org") and not linkify.pretest("write to a_mailto:x")
+
+
 def test_cli_schema_and_github_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["schema"], capsys)
     schema = json.loads(out)

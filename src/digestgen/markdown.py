@@ -11,7 +11,7 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import unquote
@@ -159,6 +159,21 @@ def _render_math(display: bool) -> Any:
     return rule
 
 
+_BARE_SCHEME = re.compile(r"mailto:|https?:|ftp:|//", re.IGNORECASE)
+
+
+def _scheme_follows_boundary(scheme: re.Pattern[str], text: str) -> bool:
+    """scheme.search(text) is not None, for linkify-it's test of a scheme (the start of the
+    text or one boundary character, then a scheme) but several times faster: its character
+    classes are tried only where a plain search finds a scheme, and most text has none."""
+    at = 0
+    while (found := _BARE_SCHEME.search(text, at)) is not None:
+        if scheme.match(text, max(found.start() - 1, 0)) is not None:
+            return True
+        at = found.start() + 1  # schemes may overlap ("///"): every place one starts is tried
+    return False
+
+
 @lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
     """The configured MarkdownIt instance (one per process)."""
@@ -168,11 +183,7 @@ def markdown() -> MarkdownIt:
     linkify.set({"fuzzy_link": False, "fuzzy_email": False})
     # linkify-it's quick pretest also looks for bare host names, which fuzzy_link=False never
     # links; with fuzzy matching off, a scheme is the exact test and saves a fifth of the time.
-    scheme = re.compile(linkify.re["schema_test"], re.IGNORECASE)
-    # ...and most text holds no scheme at all: a plain search for one (which any match of the
-    # full test contains, as its second group) rules that out several times faster
-    bare = re.compile(r"mailto:|https?:|ftp:|//", re.IGNORECASE)
-    linkify.pretest = lambda text: bare.search(text) is not None and scheme.search(text) is not None
+    linkify.pretest = partial(_scheme_follows_boundary, re.compile(linkify.re["schema_test"], re.IGNORECASE))
     md.use(footnote_plugin)
     md.use(dollarmath_plugin, allow_digits=False, double_inline=True)
     md.validateLink = safe_link  # type: ignore[method-assign]
