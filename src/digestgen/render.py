@@ -381,13 +381,20 @@ def weight_stamp(st: Any, html: bool, base_path: str, recorded: str | None = Non
 
 @lru_cache(maxsize=8)
 def _assets(base_path: str) -> re.Pattern[bytes]:
-    """The stylesheets and scripts a page of the site loads: href or src under base_path."""
-    return re.compile(rb'(?:href|src)="' + re.escape(base_path.encode()) + rb'([^"?#]+\.(?:css|js))"')
+    """An attribute's value naming a stylesheet or script under base_path (the attribute's
+    name is checked apart: a pattern that starts with text is searched ten times faster)."""
+    return re.compile(rb'="' + re.escape(base_path.encode()) + rb'([^"?#]+\.(?:css|js))"')
+
+
+def _loads(data: bytes, base_path: str) -> tuple[str, ...]:
+    """The stylesheets and scripts a page loads: href or src under base_path."""
+    return tuple(sorted({m.group(1).decode("utf-8", "replace") for m in _assets(base_path).finditer(data)
+                         if data.endswith((b"href", b"src"), 0, m.start())}))
 
 
 def weigh(data: bytes, st: Any, html: bool, base_path: str, recorded: str | None = None) -> tuple[Any, ...]:
     """A page_weights memo entry: (stamp, gzipped size, stylesheets and scripts it loads)."""
-    found = tuple(sorted({name.decode("utf-8", "replace") for name in _assets(base_path).findall(data)})) if html else ()
+    found = _loads(data, base_path) if html else ()
     packed = len(gzip.compress(data, WIRE_LEVEL, mtime=0)) if data else 0
     return weight_stamp(st, html, base_path, recorded), packed, found
 
