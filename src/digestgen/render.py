@@ -104,6 +104,7 @@ def make_environment(root: Path, theme: str) -> jinja2.Environment:
     return env
 
 
+@lru_cache(maxsize=4096)  # a few dates, shown on thousands of cards
 def human_date(day: dt.date | None, fmt: str = "long") -> str:
     if day is None:
         return ""
