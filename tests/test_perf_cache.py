@@ -805,3 +805,32 @@ def test_holds_on_the_collector_nest_and_end_with_the_outermost() -> None:
     with collector.paused():
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_what_a_paused_block_made_is_not_collected_at_its_end() -> None:
+    """A paused block's objects go to the oldest generation unexamined: no collection is
+    pending when it ends (else the first allocation would walk them all); inside a hold they
+    stay held until its release."""
+    import gc
+
+    from digestgen import collector
+
+    started: list[int] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    gc.callbacks.append(note)
+    try:
+        with collector.paused():
+            made = [[n] for n in range(50_000)]
+        after = list(started)
+    finally:
+        gc.callbacks.remove(note)
+    assert after == [] and gc.get_freeze_count() == 0
+    with collector.held():
+        with collector.paused():
+            more = [[n] for n in range(50_000)]
+        assert gc.get_freeze_count() >= len(made) + len(more)
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
