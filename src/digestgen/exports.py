@@ -30,6 +30,7 @@ def escape(text: str) -> str:
     urllib.request, and with it ssl and http.client: 20 ms of every build's start)."""
     return html.escape(text, quote=False)
 
+
 PAPERS_JSON_VERSION = 1
 SITEMAP_MAX_URLS = 50_000  # the sitemaps.org limit per file
 

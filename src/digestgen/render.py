@@ -365,7 +365,8 @@ def paper_jsonld(paper: Paper, canonical: str, abs_url: Any, model: SiteModel) -
 
 PAGE_BUDGET = 100 * 1024  # bytes over the wire (gzip) for one page with its CSS and JS
 # Pages are weighed at gzip level 1, nginx's default: three times faster than level 6 and a
-# little heavier (about a quarter), so a page within the budget is within it on any server.
+# little heavier (about a quarter), so a page within the budget is within it on any server
+# that compresses.
 WIRE_LEVEL = 1
 
 
