@@ -24,11 +24,13 @@ def paused() -> Iterator[None]:
         yield
     finally:
         if was:
-            # What the block made goes to the oldest generation unexamined (a freeze and thaw
-            # moves lists, it does not walk them): else the first allocation after enable()
-            # would start a collection over all of it, 0.7 s at 100,000 papers.
-            gc.freeze()
             if not _held:
+                # What the block made goes to the oldest generation unexamined (a freeze and
+                # thaw moves lists, it does not walk them): else the first allocation after
+                # enable() would start a collection over all of it, 0.7 s at 100,000 papers.
+                # (Inside a hold, a freeze would keep it, cycles and all, until the release:
+                # serve collects each rebuild's garbage itself once the page has reloaded.)
+                gc.freeze()
                 gc.unfreeze()
             gc.enable()
 

@@ -382,15 +382,20 @@ class Preview:
 
     def rebuild(self, changed: list[str] | None = None) -> bool:
         """Build into the preview folder; publish 'reload' or 'error'. Never raises."""
+        # no garbage collection while the curator waits: it runs once the page has reloaded
+        with collector.paused():
+            built = self._build_and_publish(changed)
+        gc.collect()  # what the build left (what the first build loaded is held out of sight: start)
+        return built
+
+    def _build_and_publish(self, changed: list[str] | None) -> bool:
         from digestgen.build import build
         from digestgen.config import BuildOptions
 
         options = BuildOptions(output=self.output, drafts=True, future=True, base_url=self.url, serve=True)
         started = time.perf_counter()
         try:
-            # no garbage collection while the curator waits: it runs once the page has reloaded
-            with collector.paused():
-                result = build(self.root, options)
+            result = build(self.root, options)
         except Exception as exc:  # noqa: BLE001 - a preview survives anything a source file can do
             lines = describe(exc, self.root)
             if not isinstance(exc, DigestgenError):
@@ -419,7 +424,6 @@ class Preview:
             language = self.search_language()
             if language:
                 self.indexer.request(self.pages, language)
-        gc.collect()  # what the build left (what the first build loaded is held out of sight: start)
         return True
 
     def search_language(self) -> str | None:
