@@ -81,9 +81,11 @@ def stat_key(st: os.stat_result) -> StatKey:
 RACY_NS = 2_000_000_000
 
 
-def settled(stat: StatKey, looked_ns: int) -> bool:
-    """True when a file with this stat cannot have changed unnoticed since looked_ns."""
-    return max(stat[1], stat[2]) < looked_ns - RACY_NS
+def settled(stat: StatKey, looked_ns: int, margin_ns: int | None = None) -> bool:
+    """True when a file with this stat cannot have changed unnoticed since looked_ns (its
+    times are older than the look by margin_ns, the tick of the clock that stamps them;
+    RACY_NS, read when called, by default)."""
+    return max(stat[1], stat[2]) < looked_ns - (RACY_NS if margin_ns is None else margin_ns)
 
 
 PUBLISHED_NS = 50_000_000  # file times tick every few ms where they are not whole seconds
@@ -99,7 +101,7 @@ def published_stat(path: Path) -> StatKey | None:
     except OSError:
         return None
     coarse = key[1] % 1_000_000_000 == 0 and key[2] % 1_000_000_000 == 0
-    return key if max(key[1], key[2]) < time.time_ns() - (RACY_NS if coarse else PUBLISHED_NS) else None
+    return key if settled(key, time.time_ns(), RACY_NS if coarse else PUBLISHED_NS) else None
 
 
 def warn(message: str) -> None:
