@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from helpers_core import EPOCH, SITES
 
 
@@ -32,4 +31,4 @@ def basic_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 # The theme, browser and HTML-validity tests share one served build of the example digest.
-from helpers_theme import example_site  # noqa: E402,F401
+from helpers_theme import example_site  # noqa: F401

@@ -14,7 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
-from helpers_core import EPOCH  # noqa: E402
+from helpers_core import EPOCH
 
 GOLDEN = HERE / "golden" / "basic"
 

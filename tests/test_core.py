@@ -11,8 +11,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from helpers_core import EPOCH, REPO, SITES, copy_site, tree_digest
+
 from digestgen.cli import main
 
 EXAMPLE_EPOCH = "1795953600"  # 2026-11-29 12:00 UTC, the example digest's "today"

@@ -25,7 +25,7 @@ def test_wheel_ships_theme_and_builds_elsewhere(tmp_path: Path) -> None:
     site = copy_site("basic", tmp_path / "site")
     env = {**os.environ, "PYTHONPATH": str(unpacked), "SOURCE_DATE_EPOCH": EPOCH}
     code = "import sys, digestgen.cli as c; assert c.__file__.startswith(sys.argv[1]); sys.exit(c.main(['build']))"
-    done = subprocess.run([sys.executable, "-c", code, str(unpacked)], cwd=site, env=env, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code, str(unpacked)], cwd=site, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert (site / "public/index.html").is_file()
     assert (site / "public/papers/1706.03762/index.html").is_file()
@@ -37,10 +37,10 @@ def test_the_command_says_everything_and_exits_with_its_code(tmp_path: Path) -> 
     printed still arrives whole, through pipes, with the exit code of the command."""
     site = copy_site("basic", tmp_path / "site")
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
-    done = subprocess.run([sys.executable, "-m", "digestgen", "build"], cwd=site, env=env, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "digestgen", "build"], cwd=site, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("built ") and done.stdout.endswith(" s\n")
     (site / "site.yaml").write_text("title: [unclosed\n", "utf-8")
-    failed = subprocess.run([sys.executable, "-m", "digestgen", "build"], cwd=site, env=env, capture_output=True, text=True)
+    failed = subprocess.run([sys.executable, "-m", "digestgen", "build"], cwd=site, env=env, capture_output=True, text=True, check=False)
     assert failed.returncode == 2, failed.stderr
     assert "site.yaml" in failed.stderr and failed.stdout == ""

@@ -99,7 +99,7 @@ def latex_to_mathml(latex: str, display: bool) -> str | None:
         from latex2mathml.converter import convert
 
         raw = convert(latex, display="block" if display else "inline")
-    except Exception:  # latex2mathml raises many kinds of errors on bad input
+    except Exception:  # noqa: BLE001 - latex2mathml raises many kinds of errors on bad input
         return None
     # latex2mathml leaves '<' and '&' inside \text{} unescaped: the allow-list rebuild below
     # treats a stray tag as a failure and re-escapes all text.
@@ -107,7 +107,7 @@ def latex_to_mathml(latex: str, display: bool) -> str | None:
     try:
         parser.feed(raw)
         parser.close()
-    except Exception:
+    except Exception:  # noqa: BLE001 - any parse failure means the MathML is not kept
         return None
     if not parser.ok:
         return None
@@ -226,8 +226,9 @@ def render(text: str, *, doc_id: str = "", base_path: str = "/", first_line: int
                     result.internal_links.append((line, href))
     result.html = md.renderer.render(tokens, md.options, env)
     if len(result.html) > MAX_HTML:  # it is copied onto every listing and feed of the entry
-        result.errors.append((first_line, f"renders to {len(result.html):,} characters of HTML; the limit is {MAX_HTML:,} "
-                                          "(formulas and links expand the most): shorten it"))
+        result.errors.append((first_line, (
+            f"renders to {len(result.html):,} characters of HTML; the limit is {MAX_HTML:,} "
+            "(formulas and links expand the most): shorten it")))
         result.html = ""
     return result
 

@@ -45,7 +45,7 @@ _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10))
 def check_url(value: str) -> str:
     """Accept only absolute http(s) URLs with a host, no credentials and no spaces or controls."""
     if not isinstance(value, str):
-        raise ValueError("must be a URL string")
+        raise ValueError("must be a URL string")  # noqa: TRY004 - pydantic reports ValueError
     if any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Zs", "Zl", "Zp") for c in value):
         raise ValueError("must not contain spaces, control or invisible characters (encode a space as %20)")
     unsafe = next((c for c in value if c in '"<>\\`'), None)
@@ -59,7 +59,7 @@ def check_url(value: str) -> str:
     if parts.username is not None or parts.password is not None:
         raise ValueError("must not contain a user name or password")
     try:
-        parts.port
+        _ = parts.port  # raises on a port that is not a number in range
     except ValueError:
         raise ValueError("has an invalid port") from None
     return value

@@ -7,6 +7,7 @@ sources always produce the same model.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import operator
 from bisect import bisect_left
 from collections import Counter, defaultdict
@@ -147,9 +148,9 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
                 issue_range(paper.issue, cadence)
             except ValueError:
                 problems.append(_problem(paper, "issue", f"'{paper.issue}' is not a {cadence} issue key (like {issue_key(paper.date, cadence)})"))
-        if paper.image and not paper.image.startswith(("http://", "https://")):
-            if not (static / paper.image).is_file() or (static / paper.image).is_symlink():
-                problems.append(_problem(paper, "image", f"static/{paper.image} does not exist"))
+        image = static / paper.image if paper.image and not paper.image.startswith(("http://", "https://")) else None
+        if image is not None and (not image.is_file() or image.is_symlink()):
+            problems.append(_problem(paper, "image", f"static/{paper.image} does not exist"))
         if not paper.has_abstract and not paper.links and not paper.arxiv and not paper.doi:
             problems.append(_problem(paper, "title", "has neither an abstract nor any link; readers cannot find the paper", "warning"))
         if not earliest <= paper.date <= latest:
@@ -191,7 +192,7 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
             continue
         start, end = issue_range(key, cadence)
         issues.append(Issue(key, start, end, sorted(by_issue[key], key=order_key), intro_by_key.get(key)))
-    for newer, older in zip(issues, issues[1:]):
+    for newer, older in itertools.pairwise(issues):
         newer.older, older.newer = older.key, newer.key
 
     tags: dict[str, TagInfo] = {}
