@@ -12,8 +12,6 @@ from typing import Any
 
 import pytest
 from helpers_theme import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Site, chromium_or_skip
-
-pytest.importorskip("playwright")
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 PAGES = {

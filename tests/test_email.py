@@ -336,8 +336,8 @@ def test_site_yaml_email_and_id_domain_are_validated(tmp_path: Path, capsys: pyt
 
 def test_email_reads_well_in_light_and_dark_clients(edition: tuple[Path, Path]) -> None:
     """Chromium stands in for a client that honours prefers-color-scheme (Apple Mail, iOS)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     from helpers_theme import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip
+    from playwright import sync_api
 
     chromium_or_skip()
     _site, out = edition

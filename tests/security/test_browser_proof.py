@@ -8,14 +8,12 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from helpers_theme import chromium_or_skip
+from playwright.sync_api import Dialog, sync_playwright
 
 from .security_helpers import MARKER, build, hostile_site, pinned_env
-
-pytest.importorskip("playwright")
-from playwright.sync_api import Dialog, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -25,8 +23,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str]]]:
     """The hostile site (search on when Pagefind works) served from 127.0.0.1 under /sub/."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no system Chromium")
+    chromium_or_skip()
     root = hostile_site(tmp_path_factory.mktemp("browser") / "site", search=True)
     with pinned_env():
         run = build(root)

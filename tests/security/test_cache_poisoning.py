@@ -7,11 +7,9 @@ import pickle
 import shutil
 from pathlib import Path
 
-import pytest
+from digestgen import cache
 
 from .security_helpers import build, tree, write
-
-cache = pytest.importorskip("digestgen.cache")
 
 
 class _Boom:
