@@ -16,7 +16,7 @@ from typing import NoReturn
 from digestgen import __version__
 from digestgen.errors import DigestgenError, printable
 
-COMMANDS = ["init", "build", "serve", "check", "new", "import", "email", "send", "schema"]
+COMMANDS = ["init", "build", "serve", "check", "new", "import", "refresh", "suggest", "email", "send", "schema"]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -51,6 +51,7 @@ class Existing:
 
     ids: dict[str, str] = field(default_factory=dict)
     arxiv: dict[str, str] = field(default_factory=dict)
+    doi: dict[str, str] = field(default_factory=dict)  # lowercased: DOIs ignore case
 
 
 def scan(root: Path) -> Existing:
@@ -68,6 +69,9 @@ def scan(root: Path) -> Existing:
         doc = load_mapping(front[0], rel, 0, problems) if front else None
         if doc is not None:
             value = doc.data.get("arxiv")
+            doi = doc.data.get("doi")
+            if isinstance(doi, str) and doi.strip():
+                found.doi.setdefault(doi.strip().lower().removeprefix("https://doi.org/"), rel)
         elif (match := _ARXIV_LINE.search(front[0] if front else text)) is not None:
             value = match.group(1)
         if isinstance(value, str) and value.strip():
@@ -102,8 +106,9 @@ def _quote_values(value: Any) -> Any:
 
 
 def entry_text(day: dt.date, meta: PaperMeta | None = None, *, title: str | None = None,
-               arxiv: str | None = None, tags: list[str] | None = None, draft: bool = False) -> str:
-    """A Markdown entry: front matter from meta (or a template to fill), an empty note below."""
+               arxiv: str | None = None, tags: list[str] | None = None, draft: bool = False,
+               submitted_by: str | None = None, note: str = "") -> str:
+    """A Markdown entry: front matter from meta (or a template to fill), the note (or none) below."""
     fields: dict[str, Any] = {"title": title or (meta.title if meta else None) or _placeholder(arxiv), "date": day}
     comments: list[str] = []
     if meta is not None:
@@ -131,10 +136,12 @@ def entry_text(day: dt.date, meta: PaperMeta | None = None, *, title: str | None
         fields["tags"] = list(tags or [])
         comments += ["# abstract: >", "#   The paper's abstract (Markdown; $math$ works).",
                      "# links:", "#   code: https://github.com/...", "# tldr: One line for the card."]
+    if submitted_by:
+        fields["submitted_by"] = submitted_by
     if draft:
         fields["draft"] = True
     comments.append("# Write your note about the paper below the closing '---' line.")
-    return "---\n" + dump(fields) + "\n".join(comments) + "\n---\n\n"
+    return "---\n" + dump(fields) + "\n".join(comments) + "\n---\n\n" + (note.strip("\n") + "\n" if note.strip() else "")
 
 
 def _placeholder(arxiv: str | None) -> str:
@@ -164,15 +171,21 @@ def check_tags(root: Path, tags: list[str]) -> None:
             check_slug(tag)
         except ValueError as exc:
             raise UsageError(f"--tag: {exc}") from None
+    known = tag_vocabulary(root) if tags else None
+    unknown = [t for t in tags if known is not None and t not in known]
+    if known is not None and unknown:
+        raise UsageError(f"--tag: {', '.join(unknown)} not in content/tags.yaml (known: {', '.join(known)})")
+
+
+def tag_vocabulary(root: Path) -> list[str] | None:
+    """The sorted tags of content/tags.yaml; None when the site has no (readable) vocabulary."""
     vocabulary = root / "content" / "tags.yaml"
-    if tags and vocabulary.is_file() and not vocabulary.is_symlink():
-        problems: list[Any] = []
-        text = read_text(vocabulary, "content/tags.yaml", problems)
-        doc = load_mapping(text, "content/tags.yaml", 0, problems) if text is not None else None
-        known = sorted(str(k) for k in doc.data) if doc is not None else []
-        unknown = [t for t in tags if t not in known]
-        if doc is not None and unknown:
-            raise UsageError(f"--tag: {', '.join(unknown)} not in content/tags.yaml (known: {', '.join(known)})")
+    if not vocabulary.is_file() or vocabulary.is_symlink():
+        return None
+    problems: list[Any] = []
+    text = read_text(vocabulary, "content/tags.yaml", problems)
+    doc = load_mapping(text, "content/tags.yaml", 0, problems) if text is not None else None
+    return sorted(str(k) for k in doc.data) if doc is not None else None
 
 
 def valid_id(pid: str) -> str | None:

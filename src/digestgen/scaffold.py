@@ -149,6 +149,111 @@ PULL_REQUEST_TEMPLATE = """\
 - [ ] `digestgen check --strict` passes (CI runs it too) and `digestgen serve` shows the card as intended
 """
 
+# --- readers suggest, a bot drafts, a curator merges (examples/github/ holds the same) ----
+
+SUGGEST_FORM = """\
+name: Suggest a paper
+description: Tell the curators about a paper for the digest.
+title: "Suggest: "
+labels: [suggestion]
+body:
+  - type: markdown
+    attributes:
+      value: >-
+        Thanks! A curator reads every suggestion. Once one labels it `accepted`, a bot opens
+        a pull request that adds the paper, crediting you.
+  - type: input
+    id: paper
+    attributes:
+      label: arXiv id or link
+      description: Like 2511.11002 or https://arxiv.org/abs/2511.11002
+      placeholder: "2511.11002"
+    validations:
+      required: true
+  - type: textarea
+    id: reason
+    attributes:
+      label: Why it matters
+      description: A few sentences for other readers (Markdown works). It becomes the paper's note.
+    validations:
+      required: true
+  - type: input
+    id: tags
+    attributes:
+      label: Tags
+      description: Optional, comma-separated, from the digest's tag list (content/tags.yaml).
+      placeholder: "transformers"
+"""
+
+# Runs when a curator adds the label `accepted`: a stranger's issue never starts it alone.
+# Settings > Actions > General > "Allow GitHub Actions to create and approve pull requests".
+SUGGEST_WORKFLOW = """\
+# A curator labels a "Suggest a paper" issue `accepted`: digestgen writes the entry and this
+# opens a pull request that closes the issue (or comments, for a duplicate or a bad answer).
+name: suggest
+
+on:
+  issues:
+    types: [labeled]
+
+permissions: {}
+
+concurrency:
+  group: suggest-${{ github.event.issue.number }}
+  cancel-in-progress: false
+
+jobs:
+  draft:
+    name: Draft the pull request
+    if: github.event.label.name == 'accepted' && github.event.issue.state == 'open'
+    runs-on: ubuntu-latest
+    permissions:
+      contents: write  # push the entry's branch
+      pull-requests: write  # open the pull request
+      issues: write  # comment on the issue
+    env:
+      DIGESTGEN_SOURCE: "https://github.com/OWNER/digestgen@v0.1.0"  # where digestgen comes from
+      NUMBER: ${{ github.event.issue.number }}
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683  # v4.2.2
+        with:
+          persist-credentials: false
+      - uses: actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065  # v5.6.0
+        with:
+          python-version: "3.12"
+      - name: Install digestgen
+        run: pip install "git+${DIGESTGEN_SOURCE}"
+      - id: suggest
+        name: Write the entry from the issue form and the arXiv API
+        run: digestgen suggest --event "$GITHUB_EVENT_PATH"
+      - name: Open the pull request
+        if: steps.suggest.outputs.action == 'pr'
+        env:
+          GH_TOKEN: ${{ github.token }}
+          BRANCH: ${{ steps.suggest.outputs.branch }}
+          TITLE: ${{ steps.suggest.outputs.title }}
+          BODY: ${{ steps.suggest.outputs.body }}
+          ENTRY: ${{ steps.suggest.outputs.path }}
+        run: |
+          git config user.name "github-actions[bot]"
+          git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
+          git switch --create "$BRANCH"
+          git add -- "$ENTRY"
+          git commit --message "$TITLE"
+          gh auth setup-git
+          git push origin "$BRANCH"
+          gh pr create --head "$BRANCH" --title "$TITLE" --body "$BODY"
+      - name: Answer on the issue
+        if: steps.suggest.outputs.action == 'comment'
+        env:
+          GH_TOKEN: ${{ github.token }}
+          BODY: ${{ steps.suggest.outputs.body }}
+          CLOSE: ${{ steps.suggest.outputs.close }}
+        run: |
+          gh issue comment "$NUMBER" --body "$BODY"
+          if [ "$CLOSE" = true ]; then gh issue close "$NUMBER" --reason "not planned"; fi
+"""
+
 
 def write_new_site(target: Path, title: str, base_url: str) -> list[Path]:
     """Write a minimal, valid site into target; return the files written."""
@@ -162,6 +267,8 @@ def write_new_site(target: Path, title: str, base_url: str) -> list[Path]:
         ".gitignore": "public/\n.public.*\n.digestgen-cache/\n",
         ".github/workflows/digest.yml": WORKFLOW,
         ".github/pull_request_template.md": PULL_REQUEST_TEMPLATE,
+        ".github/ISSUE_TEMPLATE/suggest-paper.yml": SUGGEST_FORM,
+        ".github/workflows/suggest.yml": SUGGEST_WORKFLOW,
     }
     written = []
     for name, text in files.items():

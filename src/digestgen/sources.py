@@ -1,8 +1,8 @@
-"""Fetch paper metadata from the arXiv API and the Hugging Face daily-papers API.
+"""Fetch paper metadata from the arXiv API, the Hugging Face papers API and Crossref.
 
 Both clients are polite: a descriptive User-Agent, a timeout, ids batched into few requests,
 and a bounded retry on 429/503 that honours Retry-After. Base URLs come from the environment
-(DIGESTGEN_ARXIV_API, DIGESTGEN_HF_API) so tests and mirrors can point them elsewhere.
+(DIGESTGEN_ARXIV_API, DIGESTGEN_HF_API, DIGESTGEN_CROSSREF_API) so tests and mirrors can point them elsewhere.
 Responses become plain PaperMeta records; turning them into entry files is entries.py's job.
 """
 
@@ -27,6 +27,7 @@ from digestgen.schema import ARXIV_RE, DOI_RE, check_url
 
 ARXIV_API = "https://export.arxiv.org/api/query"
 HF_API = "https://huggingface.co/api"
+CROSSREF_API = "https://api.crossref.org"
 USER_AGENT = f"digestgen/{__version__} (static site generator for research-paper digests; python-urllib)"
 TIMEOUT = 20.0
 ATTEMPTS = 4
@@ -47,6 +48,10 @@ class FetchError(DigestgenError):
     exit_code = 1
 
 
+class NotFound(FetchError):
+    """The API answered 404: it has no record of what was asked for."""
+
+
 @dataclass
 class PaperMeta:
     """What an API told us about one paper, already cleaned to fit the entry schema."""
@@ -60,6 +65,8 @@ class PaperMeta:
     upvotes: int | None = None
     doi: str | None = None
     links: dict[str, str] = field(default_factory=dict)
+    latest: str | None = None  # the newest version's id (2307.09288v3), when the API says
+    journal: str | None = None  # the journal reference, once the paper is published
 
 
 def env_url(name: str, default: str) -> str:
@@ -120,7 +127,7 @@ def http_get(url: str, what: str) -> bytes:
                                      "try again later") from None
                 sleep(wait)
                 continue
-            raise FetchError(f"{what} answered HTTP {exc.code} {exc.reason} for {url}") from None
+            raise (NotFound if exc.code == 404 else FetchError)(f"{what} answered HTTP {exc.code} {exc.reason} for {url}") from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise FetchError(f"could not reach {what} ({reason})") from None
@@ -162,6 +169,7 @@ def parse_arxiv_feed(data: bytes) -> dict[str, PaperMeta]:
         authors = [one_line(a.findtext(f"{_ATOM}name")) for a in entry.findall(f"{_ATOM}author")]
         category = entry.find(f"{_ARXIV}primary_category")
         doi = one_line(entry.findtext(f"{_ARXIV}doi")) or None
+        latest = arxiv_id if arxiv_id != arxiv_base(arxiv_id) else None
         papers[arxiv_base(arxiv_id)] = PaperMeta(
             arxiv=arxiv_base(arxiv_id),
             title=title,
@@ -170,6 +178,8 @@ def parse_arxiv_feed(data: bytes) -> dict[str, PaperMeta]:
             published=published,
             category=category.get("term") if category is not None else None,
             doi=doi if doi and DOI_RE.fullmatch(doi) else None,
+            latest=latest,
+            journal=one_line(entry.findtext(f"{_ARXIV}journal_ref"))[:500] or None,
         )
     return papers
 
@@ -236,3 +246,76 @@ def parse_hf_daily(data: bytes) -> list[PaperMeta]:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def fetch_hf_paper(arxiv_id: str) -> PaperMeta | None:
+    """What Hugging Face knows about one paper (its upvotes), or None when it has no page for it."""
+    base = env_url("DIGESTGEN_HF_API", HF_API).rstrip("/")
+    try:
+        data = http_get(f"{base}/papers/{urllib.parse.quote(arxiv_base(arxiv_id), safe='')}", "the Hugging Face API")
+    except NotFound:
+        return None
+    papers = parse_hf_daily(b"[" + data + b"]")
+    return papers[0] if papers else None
+
+
+# --- Crossref -----------------------------------------------------------------------------
+
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def fetch_crossref(doi: str) -> PaperMeta | None:
+    """The Crossref record of a DOI, or None when Crossref does not know it."""
+    base = env_url("DIGESTGEN_CROSSREF_API", CROSSREF_API).rstrip("/")
+    try:
+        return parse_crossref(http_get(f"{base}/works/{urllib.parse.quote(doi, safe='/')}", "the Crossref API"))
+    except NotFound:
+        return None
+
+
+
+def parse_crossref(data: bytes) -> PaperMeta | None:
+    """Parse a Crossref /works/{doi} answer ({"message": {...}}) into a PaperMeta."""
+    import html
+
+    try:
+        message = json.loads(data).get("message")
+    except (ValueError, AttributeError) as exc:
+        raise FetchError(f"the Crossref API sent something that is not a works record ({exc})") from None
+    if not isinstance(message, dict):
+        raise FetchError("the Crossref API sent an unexpected answer (expected a works record)")
+    title = one_line(html.unescape(_TAGS.sub("", _first(message.get("title")))))
+    doi = one_line(_text(message.get("DOI"))).lower()
+    if not title or not DOI_RE.fullmatch(doi):
+        return None
+    authors = []
+    for person in message.get("author") or []:
+        if isinstance(person, dict):
+            name = one_line(f"{_text(person.get('given'))} {_text(person.get('family'))}") or one_line(_text(person.get("name")))
+            if name:
+                authors.append(name[:300])
+    abstract = one_line(html.unescape(_TAGS.sub(" ", _text(message.get("abstract"))))).removeprefix("Abstract ")
+    journal = one_line(_first(message.get("container-title")))
+    parts = [str(p) for p in (message.get("volume"), message.get("page")) if isinstance(p, (str, int)) and str(p).strip()]
+    published = None
+    for key in ("published-print", "published-online", "published", "issued"):
+        published = _date_parts(message.get(key))
+        if published:
+            break
+    return PaperMeta(arxiv=None, title=title[:500], authors=authors, abstract=abstract or None, published=published,
+                     doi=doi, journal=one_line(" ".join([journal, *parts]))[:500] or None)
+
+
+def _first(value: Any) -> str:
+    if isinstance(value, list):
+        return next((v for v in value if isinstance(v, str) and v.strip()), "")
+    return _text(value)
+
+
+def _date_parts(value: Any) -> dt.date | None:
+    """{"date-parts": [[2017, 6, 12]]} -> a date; only a full year-month-day counts."""
+    try:
+        year, month, day = value["date-parts"][0]
+        return dt.date(int(year), int(month), int(day))
+    except (TypeError, KeyError, IndexError, ValueError):
+        return None
