@@ -93,13 +93,16 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
+        with:
+          fetch-depth: 2  # a pull request's merge commit and its first parent, the base branch
       - uses: actions/setup-python@v5
         with:
           python-version: "3.12"
       - name: Install digestgen
         run: pip install "digestgen>=0.1,<1"  # pin the version you use
       - name: Check the entries (errors and warnings appear on the pull request's files)
-        run: digestgen check --strict --format github
+        # on a pull request, the job summary shows its papers as readers will see them
+        run: digestgen check --strict --format github ${GITHUB_BASE_REF:+--since HEAD^1}
 
   deploy:
     if: github.event_name != 'pull_request' && github.ref == 'refs/heads/main'

@@ -1,10 +1,20 @@
-"""Validate every source file without writing anything (for pull-request CI)."""
+"""Validate every source file without writing anything (for pull-request CI).
+
+With --since REF (or paper files named), it also writes the pull request's papers as readers
+will see them, in Markdown: to --summary FILE, or to GitHub's job summary ($GITHUB_STEP_SUMMARY).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digestgen.commands.common import add_site_options, report, say, site_options
+
+if TYPE_CHECKING:
+    from digestgen.config import BuildOptions
 
 HELP = "validate the site without building it"
 
@@ -13,6 +23,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_site_options(parser)
     parser.add_argument("--format", choices=["text", "github"], default="text",
                         help="'github' prints workflow annotations for pull requests")
+    parser.add_argument("papers", nargs="*", type=Path, metavar="PAPER",
+                        help="paper files to show in the summary (instead of --since)")
+    parser.add_argument("--since", metavar="REF",
+                        help="show the paper files changed since this git ref (like origin/main) in the summary")
+    parser.add_argument("--summary", type=Path, metavar="FILE",
+                        help="write the summary here (default: $GITHUB_STEP_SUMMARY when set)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -20,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
     from digestgen.errors import ContentError
 
     options = site_options(args)
+    if args.since or args.papers:
+        _write_summary(args, options)
     try:
         model, warnings = check(args.site, options)
     except ContentError as exc:
@@ -33,3 +51,20 @@ def run(args: argparse.Namespace) -> int:
     say(f"ok: {len(model.papers)} papers, {len(model.issues)} issues, {len(model.pages)} pages"
         + (f", {len(warnings)} warning{'s' * (len(warnings) != 1)}" if warnings else ""))
     return 0
+
+
+def _write_summary(args: argparse.Namespace, options: BuildOptions) -> None:
+    from digestgen.config import load_config
+    from digestgen.summary import changed_since, named, summary
+
+    config = load_config(args.site, options)
+    changes = named(config.root, args.papers) if args.papers else changed_since(config.root, args.since)
+    text = summary(config, changes)
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if args.summary is not None:
+        args.summary.write_text(text, "utf-8")
+    elif step_summary and text:
+        with open(step_summary, "a", encoding="utf-8") as handle:  # GitHub collects every step's part
+            handle.write(text)
+    elif text and not step_summary:
+        say(text.rstrip("\n"))
