@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from helpers_core import EPOCH, SITES
+from helpers_sources import FakeApis, fake_apis
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -29,6 +30,16 @@ def basic_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("basic") / "public"
     assert main(["build", "--site", str(SITES / "basic"), "--output", str(out)]) == 0
     return out
+
+@pytest.fixture
+def apis(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApis]:
+    """The arXiv, Hugging Face and Crossref APIs, answered from tests/fixtures/ on 127.0.0.1."""
+    with fake_apis() as state:
+        monkeypatch.setenv("DIGESTGEN_ARXIV_API", state.arxiv)
+        monkeypatch.setenv("DIGESTGEN_HF_API", state.hf)
+        monkeypatch.setenv("DIGESTGEN_CROSSREF_API", state.crossref)
+        yield state
+
 
 # The theme, browser and HTML-validity tests share one served build of the example digest.
 from helpers_theme import example_site  # noqa: F401

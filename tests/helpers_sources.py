@@ -1,4 +1,4 @@
-"""A local stand-in for the arXiv and Hugging Face APIs, serving tests/fixtures/ on 127.0.0.1."""
+"""A local stand-in for the arXiv, Hugging Face and Crossref APIs, serving tests/fixtures/ on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -29,6 +29,10 @@ class FakeApis:
     def hf(self) -> str:
         return self.url + "hf"
 
+    @property
+    def crossref(self) -> str:
+        return self.url + "crossref"
+
 
 def _answer(path: str, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
     if path == "/arxiv/query":
@@ -37,6 +41,14 @@ def _answer(path: str, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
             file = FIXTURES / "arxiv" / name
             if file.is_file():
                 return 200, "application/atom+xml; charset=utf-8", file.read_bytes()
+    if path.startswith("/hf/papers/"):
+        file = FIXTURES / "hf" / f"paper-{path.rsplit('/', 1)[-1]}.json"
+        if file.is_file():
+            return 200, "application/json", file.read_bytes()
+    if path.startswith("/crossref/works/"):
+        file = FIXTURES / "crossref" / (unquote(path.removeprefix("/crossref/works/")).lower().replace("/", "_") + ".json")
+        if file.is_file():
+            return 200, "application/json", file.read_bytes()
     if path == "/hf/daily_papers":
         file = FIXTURES / "hf" / f"daily_papers-{query.get('date', [''])[0]}.json"
         return 200, "application/json", file.read_bytes() if file.is_file() else b"[]"

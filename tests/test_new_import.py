@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers_sources import FakeApis, fake_apis
+from helpers_sources import FakeApis
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,14 +19,6 @@ from digestgen.entries import entry_text
 from digestgen.sources import FetchError, PaperMeta, normalise_arxiv
 
 TODAY = "2025-11-29"  # SOURCE_DATE_EPOCH of conftest, in the basic site's UTC
-
-
-@pytest.fixture
-def apis(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApis]:
-    with fake_apis() as state:
-        monkeypatch.setenv("DIGESTGEN_ARXIV_API", state.arxiv)
-        monkeypatch.setenv("DIGESTGEN_HF_API", state.hf)
-        yield state
 
 
 @pytest.fixture

@@ -6,26 +6,18 @@ import copy
 import datetime as dt
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 from helpers_core import REPO
-from helpers_sources import FakeApis, fake_apis
+from helpers_sources import FakeApis
 
 from digestgen.cli import main
 from digestgen.content import parse_paper
 from digestgen.suggest import parse_form
 
 EVENT = json.loads((Path(__file__).parent / "fixtures/github/issue-labeled.json").read_text())
-
-
-@pytest.fixture
-def apis(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApis]:
-    with fake_apis() as state:
-        monkeypatch.setenv("DIGESTGEN_ARXIV_API", state.arxiv)
-        yield state
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ from digestgen.content import Texts, text_digest
 from digestgen.errors import DigestgenError
 
 CACHE_DIR = ".digestgen-cache"
-FORMAT = 12
+FORMAT = 13
 MAGIC = b"digestgen-cache 2\n"
 # after the MAC: the length of the pickled part, the length and digest of the texts part
 _SIZES = struct.Struct(">QQ16s")

@@ -173,6 +173,7 @@ class Paper:
     draft: bool
     internal_links: tuple[tuple[int, str], ...] = ()
     marks: str = ""  # where each field starts, for messages about the whole site: see pack_marks
+    journal: str | None = None  # the journal reference, once published
 
     def __hash__(self) -> int:
         """Computed once: records are dictionary keys of the memos of a long process (memo.py)."""
@@ -450,6 +451,7 @@ def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Pa
         upvotes=fields.upvotes, links=tuple(fields.links.items()), image=fields.image,
         image_alt=fields.image_alt, featured=fields.featured, rank=fields.rank, issue=fields.issue,
         submitted_by=fields.submitted_by, draft=fields.draft, internal_links=tuple(links), marks=marks,
+        journal=fields.journal,
     )
     for name, char in xml_unsafe_fields(paper):
         problems.append(Problem(rel, *paper.mark(name), name, f"contains the character U+{ord(char):04X}, which XML "
@@ -476,7 +478,7 @@ def xml_invalid(value: object) -> str | None:
 def xml_unsafe_fields(paper: Paper) -> list[tuple[str, str]]:
     """(field, character) for each field of a paper holding a character XML cannot carry."""
     found = []
-    for name in ("title", "authors", "tldr", "abstract", "note", "links", "image_alt", "submitted_by"):
+    for name in ("title", "authors", "tldr", "abstract", "note", "links", "image_alt", "submitted_by", "journal"):
         char = xml_invalid(getattr(paper, name))
         if char is None and name in ("abstract", "note"):
             char = xml_invalid(getattr(paper, f"{name}_html"))

@@ -118,6 +118,8 @@ def entry_text(day: dt.date, meta: PaperMeta | None = None, *, title: str | None
             fields["arxiv"] = arxiv or meta.arxiv
         if meta.doi:
             fields["doi"] = meta.doi
+        if meta.journal:
+            fields["journal"] = meta.journal
         if meta.published:
             fields["published"] = meta.published
         fields["tags"] = list(tags or [])

@@ -160,6 +160,8 @@ class PaperFields(_Strict):
         default_factory=list, max_length=MAX_AUTHORS, description="Full author list.")
     arxiv: Annotated[str, AfterValidator(_arxiv)] | None = Field(None, description='arXiv id, quoted: "2511.11002".')
     doi: Annotated[str, AfterValidator(_doi)] | None = None
+    journal: Annotated[str, Field(max_length=MAX_TITLE), AfterValidator(_one_line)] | None = Field(
+        None, description="Where the paper was published, like 'Nature 521, 436-444 (2015)'.")
     published: Date | None = Field(None, description="The paper's own publication date.")
     abstract: Text | None = Field(None, description="Abstract (Markdown, $math$ allowed).")
     tldr: Annotated[str, Field(max_length=1000), AfterValidator(_one_line)] | None = None

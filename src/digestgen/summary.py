@@ -94,6 +94,8 @@ def card(config: SiteConfig, paper: Paper) -> list[str]:
         facts.append("**Links:** " + " · ".join(links))
     if paper.tags:
         facts.append("**Tags:** " + ", ".join(gfm.text(t) for t in paper.tags))
+    if paper.journal:
+        facts.append(f"**Journal:** {gfm.text(paper.journal)}")
     if paper.published:
         facts.append(f"**Published:** {paper.published.isoformat()}")
     if paper.submitted_by:
