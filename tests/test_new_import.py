@@ -211,3 +211,54 @@ def test_written_yaml_round_trips(tmp_path_factory: pytest.TempPathFactory, titl
     assert problems == [] and doc is not None
     assert doc.data["title"] == title and doc.data["authors"] == [author] and doc.data["arxiv"] == "2307.09288"
     assert doc.data["abstract"] == abstract
+
+
+def test_import_doi_from_crossref(site: Path, apis: FakeApis, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dois = tmp_path / "dois.txt"
+    dois.write_text("# from the reading group\nhttps://doi.org/10.5555/NO-DATE\n")
+    code = main(["import", "doi", "doi:10.1038/nature14539", "10.9999/unknown", "not-a-doi", "--file", str(dois),
+                 "--site", str(site), "--tag", "vision"])
+    out = capsys.readouterr()
+    assert code == 1 and "imported 2 papers, 2 failed" in out.out
+    assert "'not-a-doi' is not a DOI" in out.err and "Crossref does not know 10.9999/unknown" in out.err
+    assert [p for p, _ in apis.requests] == ["/crossref/works/10.1038/nature14539", "/crossref/works/10.9999/unknown",
+                                             "/crossref/works/10.5555/NO-DATE"]
+    deep = load(site, "content/papers/2025/10.1038-nature14539.md")
+    assert (deep.title, deep.authors, deep.doi) == ("Deep learning", ("Yann LeCun", "Yoshua Bengio", "Geoffrey Hinton"),
+                                                    "10.1038/nature14539")
+    assert deep.published == dt.date(2015, 5, 28) and deep.journal == "Nature 521 436-444" and deep.tags == ("vision",)
+    assert deep.abstract == "A review of how layered representation learning changed speech and image recognition, " \
+                            "and of the open questions & limits."
+    workshop = load(site, "content/papers/2025/10.5555-no-date.md")
+    assert workshop.title == "A Workshop Paper Without a Full Date" and workshop.published is None
+    assert workshop.authors == ("The Example Consortium",) and workshop.journal is None
+    assert main(["check", "--site", str(site)]) == 0
+    capsys.readouterr()
+    assert main(["import", "doi", "10.1038/NATURE14539", "--site", str(site), "--dry-run"]) == 0  # DOIs ignore case
+    assert "skip 10.1038/NATURE14539: already in the digest as content/papers/2025/10.1038-nature14539.md" in capsys.readouterr().err
+    assert len(apis.requests) == 3
+
+
+def test_import_bibtex(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bib = Path(__file__).parent / "fixtures/bibtex/refs.bib"
+    assert main(["import", "bibtex", str(bib), "--site", str(site), "--dry-run"]) == 1
+    out = capsys.readouterr()
+    assert "would import 2 papers, 4 failed" in out.out and not (site / "content/papers/2025/10.1038-nature14539.md").exists()
+    assert main(["import", "bibtex", str(bib), "--site", str(site), "--draft"]) == 1
+    out = capsys.readouterr()
+    assert "skip 1706.03762: already in the digest as content/papers/2025/1706.03762.md" in out.err
+    assert "skip 2010.11929: already in the digest as content/papers/2025/2010.11929.yaml" in out.err
+    assert f"error: {bib}:38 (notitle2021): has no title" in out.err
+    assert f"error: {bib}:43 (lecun2015deep): the cite key 'lecun2015deep' is used twice" in out.err
+    assert f"error: {bib}:47: cannot parse this entry: Expected comma after entry key, but found {{" in out.err
+    assert f"error: {bib}:51: cannot parse this entry: Unexpectedly reached end of file" in out.err
+    assert "Parsing of" not in out.err  # bibtexparser's own log lines are not shown
+    deep = load(site, "content/papers/2025/10.1038-nature14539.md")
+    assert (deep.title, deep.journal, deep.doi, deep.draft) == ("Deep Learning", "Nature 521 436–444 (2015)",
+                                                               "10.1038/nature14539", True)
+    assert deep.authors == ("Yann LeCun", "Yoshua Bengio", "Geoffrey Hinton") and deep.published is None
+    nets = load(site, "content/papers/2025/muller2020.md")
+    assert nets.title == "Schöne Netze: A Study of CNN Pruning" and nets.authors == ("Jürgen Müller", "Zoé Dupont")
+    assert nets.published == dt.date(2020, 10, 22) and dict(nets.links) == {"paper": "https://example.org/papers/schoene-netze"}
+    assert nets.journal == "Proceedings of the Example Workshop" and nets.abstract is not None
+    assert main(["check", "--site", str(site), "--drafts"]) == 0

@@ -92,6 +92,15 @@ def normalise_arxiv(value: str) -> str | None:
     return value if ARXIV_RE.fullmatch(value) else None
 
 
+def normalise_doi(value: str) -> str | None:
+    """'doi:10.1038/X', 'https://doi.org/10.1038/X' -> '10.1038/X'; None if not a DOI."""
+    value = value.strip()
+    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"):
+        if value.lower().startswith(prefix):
+            value = value[len(prefix):]
+    return value if DOI_RE.fullmatch(value) and len(value) <= 300 else None
+
+
 def arxiv_base(arxiv_id: str) -> str:
     """The id without its version suffix."""
     return re.sub(r"v\d+$", "", arxiv_id)
