@@ -107,8 +107,8 @@ def _incremental_builds_match(tmp_path: Path) -> None:
 def test_preview_rebuilds_in_a_long_process_match_a_cold_build(tmp_path: Path) -> None:
     """serve's way: one process, results kept between builds, pages known unchanged by the
     identity of what they show (site.carry_over). Every kind of edit still gives the bytes of a
-    cold build: a note only, a title (which reorders an issue), tags, an issue's intro, the
-    tag vocabulary, a removed paper."""
+    cold build: a note only, a title (which reorders an issue), a journal reference (as refresh
+    adds), tags, an issue's intro, the tag vocabulary, a removed paper."""
     site = _site(tmp_path)
     out = site / "public"
     papers = sorted((site / "content" / "papers").rglob("*.md"))
@@ -117,6 +117,7 @@ def test_preview_rebuilds_in_a_long_process_match_a_cold_build(tmp_path: Path) -
     edits = [
         lambda: (papers[5].open("a", encoding="utf-8").write("\nOne more sentence of the note.\n")),
         lambda: _replace(papers[7], 'title: "', 'title: "Zzz last in its issue: '),
+        lambda: _replace(papers[3], 'title: "', 'journal: "Proceedings of a Test Venue 2026"\ntitle: "'),  # refresh
         lambda: _replace(papers[9], "tags: [", "tags: [scaling, "),
         lambda: _replace(intro, 'title: "', 'title: "Retitled: '),
         lambda: _replace(vocabulary, 'name: "Scaling"', 'name: "Scaling laws"'),

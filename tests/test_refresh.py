@@ -95,6 +95,9 @@ def test_refresh_changes_only_the_refreshed_lines(site: Path, apis: FakeApis, ca
     (papers / "flow.md").unlink()
     assert main(["refresh", "--site", str(site)]) == 0
     assert "all 3 entries are up to date" in capsys.readouterr().out  # a second run finds nothing new
+    assert main(["build", "--site", str(site)]) == 0
+    page = (site / "public/papers/1706.03762/index.html").read_text()
+    assert "<dt>Journal</dt><dd>Advances in Neural Information Processing Systems 30 (NIPS 2017)</dd>" in page
 
 
 def test_refresh_some_ids_and_dry_run(site: Path, apis: FakeApis, capsys: pytest.CaptureFixture[str]) -> None:
