@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from digestgen.content import check_name, discover
-from digestgen.sources import PaperMeta, arxiv_base
+from digestgen.sources import PaperMeta, arxiv_base, normalise_doi
 from digestgen.yamlio import load_mapping, read_text, split_front_matter
 
 _ARXIV_LINE = re.compile(r"""^arxiv:\s*["']?([^"'\s#]+)""", re.MULTILINE)
@@ -71,7 +71,7 @@ def scan(root: Path) -> Existing:
             value = doc.data.get("arxiv")
             doi = doc.data.get("doi")
             if isinstance(doi, str) and doi.strip():
-                found.doi.setdefault(doi.strip().lower().removeprefix("https://doi.org/"), rel)
+                found.doi.setdefault((normalise_doi(doi) or doi.strip()).lower(), rel)
         elif (match := _ARXIV_LINE.search(front[0] if front else text)) is not None:
             value = match.group(1)
         if isinstance(value, str) and value.strip():

@@ -110,20 +110,11 @@ def _bad(suggestion: Suggestion, message: str) -> Outcome:
                    suggestion.number)
 
 
-def suggest(config: SiteConfig, suggestion: Suggestion, dry_run: bool = False) -> Outcome:
-    """Write the entry of a suggestion (unless dry_run) and say what the workflow does next."""
-    from digestgen.content import parse_paper
-    from digestgen.entries import (
-        entry_id,
-        entry_path,
-        entry_text,
-        scan,
-        tag_vocabulary,
-        write_entry,
-    )
+def _answers(config: SiteConfig, suggestion: Suggestion) -> tuple[str, list[str]] | Outcome:
+    """The arXiv id and tags of a suggestion, or the comment that says what is wrong with them."""
+    from digestgen.entries import tag_vocabulary
     from digestgen.schema import check_slug
-    from digestgen.site import issue_key
-    from digestgen.sources import arxiv_base, fetch_arxiv, normalise_arxiv
+    from digestgen.sources import normalise_arxiv
 
     raw = suggestion.answers.get("paper", "").strip()
     if not raw:
@@ -138,18 +129,31 @@ def suggest(config: SiteConfig, suggestion: Suggestion, dry_run: bool = False) -
         tag = word.strip().lstrip("#").lower()
         if tag and tag not in tags:
             tags.append(tag)
-    known = tag_vocabulary(config.root)
     for tag in tags:
         try:
             check_slug(tag)
         except ValueError:
             return _bad(suggestion, f"{gfm.code(tag[:100])} is not a tag: tags are lowercase words joined by `-`.")
+    known = tag_vocabulary(config.root)
     unknown = [t for t in tags if known is not None and t not in known]
     if unknown:
         listed = ", ".join(gfm.code(t) for t in known or [])
         return _bad(suggestion, f"{'These tags are' if len(unknown) > 1 else 'This tag is'} not used in this digest: "
                                 f"{', '.join(gfm.code(t[:100]) for t in unknown)}. Tags it knows: {listed}.")
+    return arxiv, tags
 
+
+def suggest(config: SiteConfig, suggestion: Suggestion, dry_run: bool = False) -> Outcome:
+    """Write the entry of a suggestion (unless dry_run) and say what the workflow does next."""
+    from digestgen.content import parse_paper
+    from digestgen.entries import entry_id, entry_path, entry_text, scan, write_entry
+    from digestgen.site import issue_key
+    from digestgen.sources import arxiv_base, fetch_arxiv
+
+    answers = _answers(config, suggestion)
+    if isinstance(answers, Outcome):
+        return answers
+    arxiv, tags = answers
     existing = scan(config.root)
     where = existing.arxiv.get(arxiv_base(arxiv))
     pid = entry_id(arxiv)
