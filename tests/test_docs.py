@@ -18,7 +18,7 @@ from helpers_core import REPO
 from digestgen.cli import main, make_parser
 
 DOCS = [REPO / "README.md", REPO / "CONTRIBUTING.md", *sorted((REPO / "docs").glob("*.md"))]
-FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 # Commands that need the network, a mail server or run until stopped: their words are checked,
 # but they are not run.
 NOT_RUN = {"serve", "send", "import", "refresh", "suggest"}
@@ -84,7 +84,7 @@ def test_the_documented_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert {"build", "check"} <= ran
 
 
-@pytest.mark.parametrize(("doc", "text"), [b for b in blocks("yaml") if re.search(r"^base_url:", b[1], re.M)],
+@pytest.mark.parametrize(("doc", "text"), [b for b in blocks("yaml") if re.search(r"^base_url:", b[1], re.MULTILINE)],
                          ids=lambda v: v.name if isinstance(v, Path) else "")
 def test_every_site_yaml_example_loads(doc: Path, text: str, tmp_path: Path) -> None:
     from digestgen.config import load_config
