@@ -91,12 +91,12 @@ def test_suspicious_entries_warn(tmp_path: Path, capsys: pytest.CaptureFixture[s
         "content/papers/2025/bare.md": paper("Bare"),
         "content/papers/2025/old.md": "---\ntitle: Old\ndate: 1850-01-01\nabstract: x\n---\n",
         "content/papers/2025/ahead.md": "---\ntitle: Ahead\ndate: 2031-01-01\nabstract: x\n---\n",
-        "content/papers/2025/fine.md": paper("Fine", 'arxiv: "2511.11002"\npublished: 2025-06-01\n'),
-        "content/papers/2025/typo.md": paper("Typo", 'arxiv: "2511.11003"\npublished: 2205-06-01\n'),
+        "content/papers/2025/fine.md": paper("Fine", 'authors: [A]\narxiv: "2511.11002"\npublished: 2025-06-01\n'),
+        "content/papers/2025/typo.md": paper("Typo", 'authors: [A]\narxiv: "2511.11003"\npublished: 2205-06-01\n'),
     })
     code, out, err = check(tmp_path, capsys)
     assert code == 0 and "4 warnings" in out
-    assert "content/papers/2025/typo.md:5:12: warning: published: 2205-06-01 looks implausible" in err
+    assert "content/papers/2025/typo.md:6:12: warning: published: 2205-06-01 looks implausible" in err
     assert "content/papers/2025/ahead.md:3:7: warning: date: 2031-01-01 looks implausible" in err
     assert "content/papers/2025/old.md:3:7: warning: date: 1850-01-01 looks implausible" in err
     assert "content/papers/2025/bare.md:2:8: warning: title: has neither an abstract nor any link" in err
@@ -105,8 +105,8 @@ def test_suspicious_entries_warn(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 def test_github_annotations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     make_site(tmp_path, {
-        "content/papers/2025/a.md": paper("A", 'arxiv: "2511.11002"\n'),
-        "content/papers/2025/b,c.md": paper("B", 'arxiv: "2511.11002"\n'),
+        "content/papers/2025/a.md": paper("A", 'authors: [A]\narxiv: "2511.11002"\n'),
+        "content/papers/2025/b,c.md": paper("B", 'authors: [B]\narxiv: "2511.11002"\n'),
         "content/papers/2025/bare.md": paper("Bare"),
     })
     code, out, _ = check(tmp_path, capsys, "--format", "github")

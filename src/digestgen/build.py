@@ -32,6 +32,7 @@ from digestgen.content import (
     Page,
     Paper,
     Tag,
+    Unfinished,
     discover,
     fold,
     parse_issue,
@@ -128,8 +129,8 @@ def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress
         many = _pool_ok(config, len(todo), workers.PARSE_POOL_MIN)
         spill = cache.spill() if many and cache is not None else None  # texts out of memory as they come
 
-        def each(result: tuple[Paper | None, list[Problem]]) -> None:
-            if spill is not None and result[0] is not None:
+        def each(result: tuple[Paper | Unfinished | None, list[Problem]]) -> None:
+            if spill is not None and isinstance(result[0], Paper):
                 spill.put(result[0].texts)
 
         parsed = workers.parse_papers(root, [rel for rel, _, _ in todo], config.tz, config.base_path, many, progress,
@@ -138,14 +139,17 @@ def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress
             fresh[rel] = Entry(st, digest_, value, looked)
             dirty.add(rel)
     papers: list[Paper] = []
+    unfinished: list[Unfinished] = []
     unreadable: set[str] = set()
     for rel in sources.papers:
         paper, found = fresh[rel].value
         problems.extend(found)
-        if paper is not None:
+        if isinstance(paper, Paper):
             papers.append(paper)
         else:
             unreadable.add(rel.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+            if paper is not None:
+                unfinished.append(paper)
         if hashes is not None:
             hashes[rel] = fresh[rel].hash
     if cache is not None and cache.enabled and (dirty or len(fresh) != len(entries)):
@@ -155,7 +159,7 @@ def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress
     vocabulary: dict[str, Tag] | None = parse_tags(root, sources.tags, problems) if sources.tags else None
     related = cache.related(parse_key) if cache is not None and cache.enabled else None
     had = list(related or ())
-    model = build_model(config, papers, intros, pages, vocabulary, problems, frozenset(unreadable), related)
+    model = build_model(config, papers, intros, pages, vocabulary, problems, frozenset(unreadable), related, unfinished)
     if cache is not None and related is not None and list(related) != had:
         cache.save_related(parse_key, related)
     return model, finish(problems, config.options.strict)

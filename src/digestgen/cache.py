@@ -144,7 +144,7 @@ def signing_key() -> bytes | None:
 class Entry:
     stat: StatKey
     hash: str
-    value: Any  # (Paper | None, list[Problem])
+    value: Any  # (Paper | Unfinished | None, list[Problem]): see content.parse_paper
     looked_ns: int = 0  # when stat was taken (see settled)
 
 

@@ -192,11 +192,7 @@ class Paper:
 
     def mark(self, name: str) -> tuple[int, int]:
         """Line and column where a field (or one item: "tags.1") is written in the file."""
-        at = self.marks.find(f"\n{name}\t")
-        if at < 0:
-            return 1, 1
-        line, col = self.marks[at + len(name) + 2 : self.marks.index("\n", at + 1)].split("\t")
-        return int(line), int(col)
+        return find_mark(self.marks, name)
 
     @property
     def abstract(self) -> str | None:
@@ -244,6 +240,15 @@ def pack_marks(marks: Iterable[tuple[str, int, int]]) -> str:
                    if "\n" not in name and "\t" not in name) + "\n"
 
 
+def find_mark(marks: str, name: str) -> tuple[int, int]:
+    """Line and column of a field in marks made by pack_marks (1, 1 when it is not there)."""
+    at = marks.find(f"\n{name}\t")
+    if at < 0:
+        return 1, 1
+    line, col = marks[at + len(name) + 2 : marks.index("\n", at + 1)].split("\t")
+    return int(line), int(col)
+
+
 def astuple_shallow(record: object) -> tuple[object, ...]:
     """The field values of a dataclass record, in order (not copied, unlike dataclasses.astuple)."""
     return tuple(getattr(record, f.name) for f in dataclass_fields(record))  # type: ignore[arg-type]
@@ -287,6 +292,18 @@ class Sources:
     pages: list[str] = field(default_factory=list)
     tags: str | None = None
     problems: list[Problem] = field(default_factory=list)
+
+
+_PLACEHOLDER_TITLE = re.compile(r"Title of (?:arXiv \S+|the paper)")
+
+
+def placeholder_title(arxiv: str | None) -> str:
+    """The title a template entry is written with, until a person writes the real one."""
+    return f"Title of arXiv {arxiv}" if arxiv else "Title of the paper"
+
+
+def is_placeholder_title(title: str) -> bool:
+    return _PLACEHOLDER_TITLE.fullmatch(title) is not None
 
 
 def check_name(name: str, rel: str, what: str, pattern: Any = ID_RE) -> Problem | None:
@@ -377,6 +394,11 @@ def discover(root: Path) -> Sources:
 
 
 def _load(root: Path, rel: str, problems: list[Problem], markdown_body: bool) -> Doc | None:
+    """The file's fields (and Markdown body); None only when they cannot be read at all.
+
+    A problem of the body (a control character, too long) is reported and the body left empty,
+    so that the fields are still checked in the same run.
+    """
     text = read_text(root / rel, rel, problems)
     if text is None:
         return None
@@ -391,10 +413,10 @@ def _load(root: Path, rel: str, problems: list[Problem], markdown_body: bool) ->
     bad = bad_char(body, rel, body_line - 1, field)
     if bad is not None:
         problems.append(bad)
-        return None
-    if len(body) > MAX_TEXT:
+        body = ""
+    elif len(body) > MAX_TEXT:
         problems.append(Problem(rel, body_line, 1, field, f"is {len(body):,} characters long; the limit is {MAX_TEXT:,}"))
-        return None
+        body = ""
     if doc is not None:
         doc.body, doc.body_line = body, body_line
     return doc
@@ -413,13 +435,34 @@ def _warn(problems: list[Problem], rel: str, name: str, warnings: list[tuple[int
         problems.append(Problem(rel, line, col, name, message))
 
 
-def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Paper | None, list[Problem]]:
-    """Read, validate and render one paper file."""
+@dataclass(frozen=True)
+class Unfinished:
+    """An entry that failed validation: what site-wide checks can still say about it.
+
+    Its tags are checked against content/tags.yaml like a paper's, so that one run reports
+    every mistake of the file (tags that were refused already are left empty here).
+    """
+
+    id: str
+    source: str
+    tags: tuple[str, ...]
+    marks: str
+
+    def mark(self, name: str) -> tuple[int, int]:
+        return find_mark(self.marks, name)
+
+
+def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Paper | Unfinished | None, list[Problem]]:
+    """Read, validate and render one paper file; every problem of the file is reported.
+
+    The record is a Paper when the fields are valid, an Unfinished when they are not, and None
+    when the file cannot be read as YAML or its name is no usable id.
+    """
     problems: list[Problem] = []
     pid = _stem(rel)
     bad = check_name(pid, rel, "id")
     if bad:
-        return None, [bad]
+        problems.append(bad)
     is_md = rel.endswith(".md")
     doc = _load(root, rel, problems, markdown_body=is_md)
     if doc is None:
@@ -427,10 +470,16 @@ def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Pa
     if is_md and "note" in doc.data:
         line, col = doc.mark(("note",), key=True)
         problems.append(Problem(rel, line, col, "note", "belongs in the body of a .md entry (below the closing '---'), not in the front matter"))
-        return None, problems
+        doc.reported.add(("note",))
     fields: PaperFields | None = validate(PaperFields, doc, problems, {"tz": tz})
-    if fields is None:
+    if bad:
         return None, problems
+    marks = pack_marks((".".join(map(str, key)), *doc.mark(key)) for key in doc.marks if 1 <= len(key) <= 2)
+    if fields is None:
+        tags = doc.data.get("tags")
+        kept = tuple(tag if isinstance(tag, str) and not doc.was_reported(("tags", i)) else ""
+                     for i, tag in enumerate(tags)) if isinstance(tags, list) else ()
+        return Unfinished(pid, rel, kept, marks), problems
     note = doc.body.strip("\n") if is_md else (fields.note or "")
     note_line = doc.body_line if is_md else doc.mark(("note",))[0] + 1
     abstract = render(fields.abstract or "", doc_id=f"{pid}-abstract", base_path=base_path,
@@ -440,7 +489,6 @@ def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Pa
         _warn(problems, rel, "abstract", abstract.warnings, errors=abstract.errors)
     if rendered_note:
         _warn(problems, rel, "note", rendered_note.warnings, errors=rendered_note.errors)
-    marks = pack_marks((".".join(map(str, key)), *doc.mark(key)) for key in doc.marks if 1 <= len(key) <= 2)
     links = [(line, href) for line, href in (rendered_note.internal_links if rendered_note else [])]
     paper = Paper(
         id=pid, source=rel, title=fields.title, date=fields.date, authors=tuple(fields.authors),
@@ -505,17 +553,15 @@ def parse_page(root: Path, rel: str, base_path: str, problems: list[Problem]) ->
     """Read content/pages/<slug>.md."""
     slug = _stem(rel)
     bad = check_name(slug, rel, "slug", SLUG_RE)
+    if "/" in rel[len("content/pages/"):]:
+        bad = Problem(rel, 1, 1, "slug", "pages must sit directly in content/pages/ (no sub-folders)")
     if bad:
         problems.append(bad)
-        return None
-    if "/" in rel[len("content/pages/"):]:
-        problems.append(Problem(rel, 1, 1, "slug", "pages must sit directly in content/pages/ (no sub-folders)"))
-        return None
     doc = _load(root, rel, problems, markdown_body=True)
     if doc is None:
         return None
     fields: PageFields | None = validate(PageFields, doc, problems)
-    if fields is None:
+    if fields is None or bad:
         return None
     body = render(doc.body, doc_id=f"page-{slug}", base_path=base_path, first_line=doc.body_line)
     _warn(problems, rel, "body", body.warnings, errors=body.errors)

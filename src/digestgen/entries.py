@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from digestgen.content import check_name, discover
+from digestgen.content import check_name, discover, placeholder_title
 from digestgen.sources import PaperMeta, arxiv_base, normalise_doi
 from digestgen.yamlio import load_mapping, read_text, split_front_matter
 
@@ -108,8 +108,12 @@ def _quote_values(value: Any) -> Any:
 def entry_text(day: dt.date, meta: PaperMeta | None = None, *, title: str | None = None,
                arxiv: str | None = None, tags: list[str] | None = None, draft: bool = False,
                submitted_by: str | None = None, note: str = "") -> str:
-    """A Markdown entry: front matter from meta (or a template to fill), the note (or none) below."""
-    fields: dict[str, Any] = {"title": title or (meta.title if meta else None) or _placeholder(arxiv), "date": day}
+    """A Markdown entry: front matter from meta (or a template to fill), the note (or none) below.
+
+    A template (no meta) is a draft: it stays off the site until a person has filled it in
+    and deleted the line 'draft: true'.
+    """
+    fields: dict[str, Any] = {"title": title or (meta.title if meta else None) or placeholder_title(arxiv), "date": day}
     comments: list[str] = []
     if meta is not None:
         if meta.authors:
@@ -140,14 +144,12 @@ def entry_text(day: dt.date, meta: PaperMeta | None = None, *, title: str | None
                      "# links:", "#   code: https://github.com/...", "# tldr: One line for the card."]
     if submitted_by:
         fields["submitted_by"] = submitted_by
-    if draft:
+    if draft or meta is None:
         fields["draft"] = True
+    if meta is None:
+        comments.insert(0, "# A draft: fill in the fields, then delete the line 'draft: true' to publish it.")
     comments.append("# Write your note about the paper below the closing '---' line.")
     return "---\n" + dump(fields) + "\n".join(comments) + "\n---\n\n" + (note.strip("\n") + "\n" if note.strip() else "")
-
-
-def _placeholder(arxiv: str | None) -> str:
-    return f"Title of arXiv {arxiv}" if arxiv else "Title of the paper"
 
 
 def _comment(text: str) -> str:

@@ -41,6 +41,32 @@ class Problem:
         return printable(f"::{kind} file={path},line={self.line},col={self.column}::{msg}")
 
 
+MAX_PER_FILE = 20  # messages shown per file; one more line counts the rest
+
+
+def capped(problems: Iterable[Problem], per_file: int = MAX_PER_FILE) -> list[Problem]:
+    """The first per_file problems of each file, then one saying how many more that file has.
+
+    A file of 100,000 unknown keys would otherwise print 100,000 lines (tens of megabytes in a
+    CI log); the first twenty show what is wrong. Order is kept; the count line sits where the
+    first left-out problem was, so a reader knows where to look next.
+    """
+    by_file: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_file.setdefault(problem.path, []).append(problem)
+    if all(len(group) <= per_file for group in by_file.values()):
+        return [p for group in by_file.values() for p in group]
+    shown: list[Problem] = []
+    for path, group in by_file.items():
+        shown += group[:per_file]
+        rest = group[per_file:]
+        if rest:
+            severity = "error" if any(p.severity == "error" for p in rest) else "warning"
+            shown.append(Problem(path, rest[0].line, rest[0].column, "(file)",
+                                 f"… and {len(rest):,} more problem{'s' * (len(rest) != 1)} in this file", severity))
+    return shown
+
+
 class DigestgenError(Exception):
     """Base of every error digestgen reports to the user (never a traceback)."""
 
@@ -54,7 +80,7 @@ class ContentError(DigestgenError):
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems = sorted(problems)
-        super().__init__("\n".join(p.format() for p in self.problems))
+        super().__init__("\n".join(p.format() for p in capped(self.problems)))
 
     def __reduce__(self) -> tuple[type[ContentError], tuple[list[Problem]]]:
         return type(self), (self.problems,)  # not the joined message (work done in a worker process)

@@ -20,8 +20,8 @@ from pydantic import (
     model_validator,
 )
 
-from digestgen.errors import Problem
-from digestgen.yamlio import Doc, as_date
+from digestgen.errors import MAX_PER_FILE, Problem
+from digestgen.yamlio import Doc, as_date, parse_timestamp
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -90,15 +90,24 @@ def _timezone(value: str) -> str:
     return value
 
 
-def _to_date(value: Any, info: ValidationInfo) -> Any:
+def _to_date(value: Any, info: ValidationInfo) -> dt.date:
+    """A date as people write it: 2025-11-18, quoted or not, or a date and time (see as_date)."""
     tz = (info.context or {}).get("tz", dt.timezone.utc)
+    if isinstance(value, str):
+        value = parse_timestamp(value)
+    if value is None:
+        raise ValueError("is empty; write a date YYYY-MM-DD (like 2025-11-18)")
+    if not isinstance(value, dt.date):
+        shown = "true or false" if isinstance(value, bool) else f"the number {value}" \
+            if isinstance(value, (int, float)) else "a list" if isinstance(value, list) else "a mapping"
+        raise ValueError(f"must be a date written YYYY-MM-DD (like 2025-11-18), not {shown}")  # noqa: TRY004
     try:
         value = as_date(value, tz)
     except OverflowError:
         value = dt.date.max
-    if isinstance(value, dt.date) and not MIN_DATE <= value <= MAX_DATE:  # keeps week and feed arithmetic in range
+    if not MIN_DATE <= value <= MAX_DATE:  # keeps week and feed arithmetic in range
         raise ValueError(f"must be between {MIN_DATE} and {MAX_DATE}")
-    return value
+    return value  # type: ignore[no-any-return]
 
 
 def _arxiv(value: str) -> str:
@@ -140,6 +149,20 @@ def _links(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
+def _unique(value: list[str]) -> list[str]:
+    if len(set(value)) != len(value):
+        raise ValueError("lists the same tag twice")
+    return value
+
+
+def _image_has_alt(value: str, info: ValidationInfo) -> str:
+    # checked on the field rather than on the whole model, which pydantic checks only once every
+    # field is valid: the missing alt text is reported in the same run as any other mistake
+    if "image_alt" in info.data and not info.data["image_alt"]:  # absent from data: image_alt was refused
+        raise ValueError("needs image_alt too; describe the picture for screen readers")
+    return value
+
+
 OneLine = Annotated[str, Field(max_length=MAX_TITLE), AfterValidator(_one_line)]
 Text = Annotated[str, Field(max_length=MAX_TEXT)]
 Date = Annotated[dt.date, BeforeValidator(_to_date)]
@@ -165,25 +188,18 @@ class PaperFields(_Strict):
     published: Date | None = Field(None, description="The paper's own publication date.")
     abstract: Text | None = Field(None, description="Abstract (Markdown, $math$ allowed).")
     tldr: Annotated[str, Field(max_length=1000), AfterValidator(_one_line)] | None = None
-    tags: list[Slug] = Field(default_factory=list, max_length=MAX_TAGS)
+    tags: Annotated[list[Slug], AfterValidator(_unique)] = Field(default_factory=list, max_length=MAX_TAGS)
     upvotes: Annotated[int, Field(ge=0)] | None = None
     links: Annotated[dict[str, Url], AfterValidator(_links)] = Field(default_factory=dict, max_length=50)
-    image: Annotated[str, AfterValidator(_image)] | None = None
+    # image_alt comes first: a field sees the fields before it (see _image_has_alt)
     image_alt: Annotated[str, Field(max_length=1000), AfterValidator(_one_line)] | None = None
+    image: Annotated[str, AfterValidator(_image), AfterValidator(_image_has_alt)] | None = None
     featured: bool = False
     rank: int | None = None
     issue: str | None = Field(None, description="Issue key overriding the one picked from date.")
     submitted_by: Annotated[str, Field(max_length=200), AfterValidator(_one_line)] | None = None
     draft: bool = False
     note: Text | None = Field(None, description="Curator's note (Markdown); only in .yaml entries.")
-
-    @model_validator(mode="after")
-    def _checks(self) -> PaperFields:
-        if self.image and not self.image_alt:
-            raise ValueError("image: needs image_alt too; describe the picture for screen readers")
-        if len(set(self.tags)) != len(self.tags):
-            raise ValueError("tags: lists the same tag twice")
-        return self
 
 
 class IssueFields(_Strict):
@@ -314,13 +330,15 @@ def _hint(doc: Doc, loc: tuple[Any, ...], err: dict[str, Any]) -> str | None:
     return f'YAML read {what} {scalar.text}; quote it: "{scalar.text}"'
 
 
-def _message(doc: Doc, loc: tuple[Any, ...], err: dict[str, Any], fields: list[str]) -> str:
+def _message(doc: Doc, loc: tuple[Any, ...], err: dict[str, Any], fields: list[str], suggest: bool = True) -> str:
     kind = err["type"]
     hint = _hint(doc, loc, err)
     if hint:
         return hint
     if kind == "extra_forbidden":
         name = str(loc[-1])
+        if not suggest:
+            return "unknown field"
         close = difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
         if close:
             return f"unknown field; did you mean '{close[0]}'?"
@@ -335,7 +353,7 @@ def _message(doc: Doc, loc: tuple[Any, ...], err: dict[str, Any], fields: list[s
     if kind == "bool_type":
         return "must be true or false"
     if kind in ("date_type", "date_from_datetime_inexact", "date_parsing"):
-        return "must be a date written YYYY-MM-DD (unquoted)"
+        return "must be a date written YYYY-MM-DD (like 2025-11-18)"
     if kind in ("list_type",):
         return "must be a list (one '- item' per line)"
     if kind in ("dict_type", "model_type"):
@@ -355,17 +373,25 @@ def _message(doc: Doc, loc: tuple[Any, ...], err: dict[str, Any], fields: list[s
 
 def validate(model: type[_Strict], doc: Doc, problems: list[Problem], context: dict[str, Any] | None = None,
              prefix: tuple[Any, ...] = ()) -> Any:
-    """Validate doc.data with model; append a marked problem per error; None on failure."""
+    """Validate doc.data with model; append a marked problem per error; None on failure.
+
+    Every field is checked (pydantic reports them all): values refused while reading the YAML
+    (Doc.reported) are not reported a second time.
+    """
     data = doc.data
     for key in prefix:
         data = data[key]
     try:
-        return model.model_validate(data, context=context)
+        record = model.model_validate(data, context=context)
     except ValidationError as exc:
         fields = sorted(model.model_fields)
+        unknown = 0
         for err in exc.errors(include_url=False):
             loc = (*prefix, *err["loc"])
-            msg = _message(doc, loc, dict(err), fields)
+            if doc.was_reported(loc):
+                continue
+            unknown += err["type"] == "extra_forbidden"  # in file order: those past the cap are not shown
+            msg = _message(doc, loc, dict(err), fields, suggest=unknown <= MAX_PER_FILE)
             if msg.startswith(tuple(f + ": " for f in fields)) and not loc[len(prefix):]:
                 field, _, msg = msg.partition(": ")
                 loc = (*prefix, field)
@@ -375,6 +401,7 @@ def validate(model: type[_Strict], doc: Doc, problems: list[Problem], context: d
             name = ".".join(str(p) for p in loc) or "(document)"
             problems.append(Problem(doc.path, line, col, name, msg))
         return None
+    return None if doc.was_reported(prefix) or any(key[: len(prefix)] == prefix for key in doc.reported) else record
 
 
 def paper_json_schema() -> dict[str, Any]:

@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from digestgen import collector, memo
-from digestgen.errors import ContentError, DigestgenError, UsageError, printable
+from digestgen.errors import ContentError, DigestgenError, UsageError, capped, printable
 
 WATCHED = ("content", "static", "templates", "themes")
 CACHE = ".digestgen-cache"
@@ -327,7 +327,7 @@ class Watcher:
 def describe(exc: BaseException, root: Path) -> list[str]:
     """Lines 'path:line:col: field: message' for a failed build, whatever failed."""
     if isinstance(exc, ContentError):  # errors only: warnings alone never fail a build
-        return [p.format() for p in exc.problems if p.severity == "error"] or [printable(str(exc))]
+        return [p.format() for p in capped(p for p in exc.problems if p.severity == "error")] or [printable(str(exc))]
     if isinstance(exc, DigestgenError):
         return [printable(line) for line in str(exc).splitlines()]
     import jinja2
@@ -400,7 +400,7 @@ class Preview:
             lines = describe(exc, self.root)
             if not isinstance(exc, DigestgenError):
                 traceback.print_exc(file=sys.stderr)
-            for line in [p.format() for p in exc.problems] if isinstance(exc, ContentError) else lines:
+            for line in [p.format() for p in capped(exc.problems)] if isinstance(exc, ContentError) else lines:
                 self.log(line)
             self.log(f"build failed ({len(lines)} problem{'s' * (len(lines) != 1)}); still serving the last good site")
             self.builds += 1

@@ -7,16 +7,18 @@ sources always produce the same model.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import itertools
 import operator
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from heapq import nsmallest
 
 from digestgen.cache import hexhash
 from digestgen.config import SiteConfig
-from digestgen.content import IssueIntro, Page, Paper, Tag, fold
+from digestgen.content import IssueIntro, Page, Paper, Tag, Unfinished, fold, is_placeholder_title
 from digestgen.errors import Problem
 from digestgen.memo import Memo
 from digestgen.schema import ISSUE_KEY_RE
@@ -65,6 +67,7 @@ class SiteModel:
     pages: list[Page]
     related: dict[str, list[Paper]]
     warnings: list[Problem] = field(default_factory=list)
+    drafts: int = 0  # papers marked draft: true, shown or not
 
     @property
     def updated(self) -> dt.date | None:
@@ -106,19 +109,46 @@ def order_key(paper: Paper) -> tuple[object, ...]:
     return (not paper.featured, paper.rank is None, paper.rank or 0, -(paper.upvotes or 0), paper.title.casefold(), paper.id)
 
 
-def _problem(paper: Paper, name: str, message: str, severity: str = "error") -> Problem:
+def _check_tags(entry: Paper | Unfinished, vocabulary: dict[str, Tag] | None, problems: list[Problem]) -> None:
+    """Tags not in content/tags.yaml (when the site has one), with the nearest known tag."""
+    if vocabulary is None:
+        return
+    for i, tag in enumerate(entry.tags):
+        if tag and tag not in vocabulary:
+            close = difflib.get_close_matches(tag, list(vocabulary), n=1, cutoff=0.6)
+            fix = f"did you mean '{close[0]}'?" if close else "add it there or pick an existing tag"
+            problems.append(_problem(entry, f"tags.{i}", f"'{tag}' is not in content/tags.yaml; {fix}"))
+
+
+def _check_unfinished(paper: Paper, problems: list[Problem]) -> None:
+    """Warn about what a template leaves for a person to fill in, in a paper about to be shown."""
+    if not paper.has_abstract and not paper.links and not paper.arxiv and not paper.doi:
+        problems.append(_problem(paper, "title", "has neither an abstract nor any link; readers cannot find the paper", "warning"))
+    if is_placeholder_title(paper.title):
+        problems.append(_problem(paper, "title", "is still the template's placeholder; write the paper's title", "warning"))
+    if paper.arxiv and not paper.authors:
+        where = "authors" if "\nauthors\t" in paper.marks else "arxiv"
+        problems.append(_problem(paper, where, "an arXiv paper without authors; list them (authors: [First Author, ...])",
+                                 "warning"))
+
+
+def _problem(paper: Paper | Unfinished, name: str, message: str, severity: str = "error") -> Problem:
     line, col = paper.mark(name)
     return Problem(paper.source, line, col, name, message, severity)
 
 
 def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro], pages: list[Page],
                 vocabulary: dict[str, Tag] | None, problems: list[Problem],
-                unreadable: frozenset[str] = frozenset(), related: dict[str, list[list[int]]] | None = None) -> SiteModel:
+                unreadable: frozenset[str] = frozenset(), related: dict[str, list[list[int]]] | None = None,
+                unfinished: Sequence[Unfinished] = ()) -> SiteModel:
     """Group, order and cross-check; errors and warnings are appended to problems.
 
     unreadable: ids of paper files that failed to load (already reported); links to them are
-    not reported again as links to missing pages. related: see _related.
+    not reported again as links to missing pages. related: see _related. unfinished: entries
+    that failed validation, whose tags are still checked against the vocabulary.
     """
+    for entry in unfinished:
+        _check_tags(entry, vocabulary, problems)
     opts = config.options
     cadence = config.fields.cadence
     seen: dict[str, Paper] = {}
@@ -126,6 +156,7 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
     visible: list[Paper] = []
     static = config.root / "static"
     earliest, latest = dt.date(1900, 1, 1), config.today + dt.timedelta(days=366)  # plausible dates
+    drafts = 0
     for paper in parsed:  # parsed is in sorted path order
         first = seen.get(paper.id)
         if first is not None:
@@ -139,10 +170,7 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
                 problems.append(_problem(paper, "arxiv", f"arXiv {arxiv} is already in the digest as {other.source}"))
             else:
                 arxiv_seen[arxiv] = paper
-        if vocabulary is not None:
-            for i, tag in enumerate(paper.tags):
-                if tag not in vocabulary:
-                    problems.append(_problem(paper, f"tags.{i}", f"'{tag}' is not in content/tags.yaml; add it there or pick an existing tag"))
+        _check_tags(paper, vocabulary, problems)
         if paper.issue is not None:
             try:
                 issue_range(paper.issue, cadence)
@@ -151,14 +179,14 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
         image = static / paper.image if paper.image and not paper.image.startswith(("http://", "https://")) else None
         if image is not None and (not image.is_file() or image.is_symlink()):
             problems.append(_problem(paper, "image", f"static/{paper.image} does not exist"))
-        if not paper.has_abstract and not paper.links and not paper.arxiv and not paper.doi:
-            problems.append(_problem(paper, "title", "has neither an abstract nor any link; readers cannot find the paper", "warning"))
         if not earliest <= paper.date <= latest:
             problems.append(_problem(paper, "date", f"{paper.date} looks implausible; is the year right?", "warning"))
         if paper.published and not earliest <= paper.published <= latest:
             problems.append(_problem(paper, "published", f"{paper.published} looks implausible; is the year right?", "warning"))
+        drafts += paper.draft
         if paper.draft and not opts.drafts:
             continue
+        _check_unfinished(paper, problems)
         if paper.date > config.today and not opts.future:
             continue
         visible.append(paper)
@@ -205,7 +233,7 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
 
     page_list = _check_pages([p for p in pages if opts.drafts or not p.draft], problems)
     model = SiteModel(config, visible, {p.id: p for p in visible}, issues, {i.key: i for i in issues},
-                      issue_of, tags, page_list, _related(visible, tags, related))
+                      issue_of, tags, page_list, _related(visible, tags, related), drafts=drafts)
     _check_internal_links(model, parsed, pages, problems, intros, unreadable)
     return model
 
@@ -334,8 +362,7 @@ def carry_over(model: SiteModel, before: SiteModel | None) -> SiteModel:
     for paper_id, papers in model.related.items():
         old = before.related.get(paper_id)
         related[paper_id] = old if old is not None and same_items(old, papers) else papers
-    return SiteModel(model.config, model.papers, model.papers_by_id, issues, {i.key: i for i in issues},
-                     model.issue_of, tags, model.pages, related, model.warnings)
+    return replace(model, issues=issues, issues_by_key={i.key: i for i in issues}, tags=tags, related=related)
 
 
 def same_items(a: list[Paper], b: list[Paper]) -> bool:

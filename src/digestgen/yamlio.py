@@ -58,6 +58,11 @@ class Doc:
     start: tuple[int, int] = (1, 1)
     body: str = ""
     body_line: int = 1
+    reported: set[Path_] = field(default_factory=set)  # values already refused (read as None)
+
+    def was_reported(self, loc: Path_) -> bool:
+        """Whether the value at loc, or one that holds it, was already refused while reading."""
+        return any(tuple(loc[:n]) in self.reported for n in range(len(loc) + 1))
 
     def mark(self, loc: Path_, key: bool = False) -> tuple[int, int]:
         """The line and column of the value at loc (or its nearest written parent)."""
@@ -80,6 +85,7 @@ class _Composer:
         self.scalars: dict[Path_, Scalar] = {}
         self.keys: dict[Path_, tuple[int, int]] = {}
         self.seen: set[int] = set()
+        self.reported: set[Path_] = set()
 
     def where(self, node: yaml.Node) -> tuple[int, int]:
         return node.start_mark.line + 1 + self.offset, node.start_mark.column + 1
@@ -88,6 +94,7 @@ class _Composer:
         line, col = self.where(node)
         name = ".".join(str(p) for p in loc) or "(document)"
         self.problems.append(Problem(self.path, line, col, name, message))
+        self.reported.add(loc)
 
     def value(self, node: yaml.Node, loc: Path_) -> Any:
         if id(node) in self.seen:
@@ -145,18 +152,21 @@ class _Composer:
             return getattr(_constructor, f"construct_yaml_{tag}")(node)
         if tag == "timestamp":
             try:
-                return _constructor.construct_yaml_timestamp(node)
+                return parse_timestamp(node.value)
             except ValueError as exc:
-                self.problem(node, loc, f"{node.value} is not a real date ({exc}); write YYYY-MM-DD")
+                self.problem(node, loc, str(exc))
                 return None
         self.problem(node, loc, f"YAML tag {_show_tag(node.tag)} is not allowed; use plain values")
         return None
 
 
 def load_mapping(text: str, path: str, line_offset: int = 0, problems: list[Problem] | None = None) -> Doc | None:
-    """Compose text as one YAML mapping with marks; append problems and return None on failure."""
+    """Compose text as one YAML mapping with marks; append problems, and return None when the
+    YAML cannot be read. A value that is refused (a tag, an alias, a control character, an
+    impossible date) is a problem of its field only: it reads as None and its place is kept in
+    Doc.reported, so that the other fields of the file are still checked in the same run.
+    """
     problems = problems if problems is not None else []
-    before = len(problems)
     bad = bad_char(text, path, line_offset)
     if bad is not None:
         problems.append(bad)
@@ -192,10 +202,10 @@ def load_mapping(text: str, path: str, line_offset: int = 0, problems: list[Prob
                 return None
     composer = _Composer(path, line_offset, problems)
     data = composer.mapping(node, ())
-    if data is None or len(problems) > before:
+    if data is None:
         return None
     start = (node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
-    return Doc(path, data, composer.marks, composer.scalars, composer.keys, start)
+    return Doc(path, data, composer.marks, composer.scalars, composer.keys, start, reported=composer.reported)
 
 
 def _char_at(text: str, line: int, column: int) -> str:
@@ -273,6 +283,23 @@ def split_front_matter(text: str, rel: str, problems: list[Problem]) -> tuple[st
     body = text[end + 5 :]
     body_line = front.count("\n") + 3
     return front, body, body_line
+
+
+# what YAML reads as a date: YYYY-MM-DD, or a date and time (2025-11-18T09:30:00Z, 2025-11-18 9:30:00 +1)
+_TIMESTAMP = next(regexp for tag, regexp in yaml.resolver.Resolver.yaml_implicit_resolvers["2"]
+                  if tag == _TAG + "timestamp")
+
+
+def parse_timestamp(text: str) -> dt.date | dt.datetime:
+    """A date (or date and time) written as YAML writes one, quoted or not; ValueError otherwise."""
+    text = text.strip()
+    if not _TIMESTAMP.match(text):
+        raise ValueError(f"{text[:40]!r} is not a date; write it YYYY-MM-DD, like 2025-11-18")
+    try:
+        value: dt.date | dt.datetime = _constructor.construct_yaml_timestamp(yaml.ScalarNode(_TAG + "timestamp", text))
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"{text} is not a real date ({exc}); write YYYY-MM-DD") from None
+    return value
 
 
 def as_date(value: Any, tz: dt.tzinfo) -> Any:

@@ -119,7 +119,11 @@ YAML_CASES = {
     "octal-int": (paper("upvotes: 017"), (f"{P}:4:10", "upvotes", "octal")),
     "impossible-date": ('---\ntitle: "x"\ndate: 2025-02-30\n---\n', (f"{P}:3:7", "date", "not a real date")),
     "impossible-published": (paper("published: 2025-13-01"), (f"{P}:4:12", "published", "")),
-    "quoted-date": ('---\ntitle: "x"\ndate: "2025-11-20"\n---\n', (f"{P}:3:7", "date", "YYYY-MM-DD")),
+    "quoted-impossible-date": ('---\ntitle: "x"\ndate: "2025-02-30"\n---\n', (f"{P}:3:7", "date", "not a real date")),
+    "quoted-month-13": (paper('published: "2025-13-01"'), (f"{P}:4:12", "published", "not a real date")),
+    "word-as-date": ('---\ntitle: "x"\ndate: yesterday\n---\n', (f"{P}:3:7", "date", "'yesterday' is not a date")),
+    "number-as-date": ('---\ntitle: "x"\ndate: 20251120\n---\n', (f"{P}:3:7", "date", "not the number 20251120")),
+    "empty-date": ('---\ntitle: "x"\ndate:\n---\n', (f"{P}:3:", "date", "is empty")),
     "unknown-key": (paper('titel: "x"'), (f"{P}:4:1", "titel", "did you mean")),
     "merge-key": (paper('<<: {tldr: "x"}'), (P, "(document)", "merge")),
     "custom-tag": (paper('tldr: !foo "x"'), (f"{P}:4:7", "tldr", "not allowed")),
@@ -159,11 +163,14 @@ def test_bom_and_crlf_are_accepted(site: Path) -> None:
 
 @pytest.mark.parametrize("value, day", [
     ("2025-11-20 23:30:00", "2025-11-20"),  # naive: the written day, in the site's timezone
+    ('"2025-11-20"', "2025-11-20"),  # quoted, as editors, YAML libraries and bots write it
+    ("'2025-11-20'", "2025-11-20"),
+    ('"2025-11-20T23:30:00-05:00"', "2025-11-21"),
     ("2025-11-20T23:30:00+00:00", "2025-11-20"),  # aware: converted to the site timezone (UTC here)
     ("2025-11-20T23:30:00-05:00", "2025-11-21"),
 ])
 def test_datetimes_become_site_local_dates(site: Path, value: str, day: str) -> None:
-    write(site, P, f'---\ntitle: "Timed"\ndate: {value}\narxiv: "2511.99999"\n---\n')
+    write(site, P, f'---\ntitle: "Timed"\ndate: {value}\npublished: {value}\narxiv: "2511.99999"\n---\n')
     run = build(site)
     assert run.code == 0, run.err
     page = (site / "public" / "papers" / "2511.99999" / "index.html").read_text("utf-8")
@@ -403,7 +410,7 @@ def test_github_annotations_cannot_be_forged(site: Path) -> None:
 
 
 @pytest.mark.parametrize("value", ["0001-01-01", "0999-12-31", "9999-12-31", "9001-01-01", "0001-01-01T00:00:00+14:00",
-                                   "9999-12-31T23:59:59-12:00"])
+                                   "9999-12-31T23:59:59-12:00", '"0999-12-31"', "'9999-12-31T23:59:59-12:00'"])
 @pytest.mark.parametrize("field", ["date", "published"])
 def test_dates_at_the_edge_of_the_calendar_refused(site: Path, value: str, field: str) -> None:
     """Week numbers, time zones and feed timestamps overflow near year 1 and 9999."""

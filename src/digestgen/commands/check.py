@@ -31,6 +31,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="write the summary here (default: $GITHUB_STEP_SUMMARY when set)")
 
 
+def drafts_note(drafts: int, shown: bool) -> str:
+    """How many papers are drafts: left out of the count, or (with --drafts) part of it."""
+    if not drafts:
+        return ""
+    noun = "draft" if drafts == 1 else "drafts"
+    return f" ({drafts} {noun})" if shown else f", {drafts} {noun}"
+
+
 def run(args: argparse.Namespace) -> int:
     from digestgen.build import check
     from digestgen.errors import ContentError
@@ -48,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
             return exc.exit_code
         raise
     report(warnings, args.format)
-    say(f"ok: {len(model.papers)} papers, {len(model.issues)} issues, {len(model.pages)} pages"
+    say(f"ok: {len(model.papers)} papers{drafts_note(model.drafts, args.drafts)}, {len(model.issues)} issues, "
+        f"{len(model.pages)} pages"
         + (f", {len(warnings)} warning{'s' * (len(warnings) != 1)}" if warnings else ""))
     return 0
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digestgen.errors import Problem, printable
+from digestgen.errors import Problem, capped, printable
 
 if TYPE_CHECKING:
     from digestgen.config import BuildOptions, SiteConfig
@@ -33,7 +33,9 @@ def site_options(args: argparse.Namespace) -> BuildOptions:
 
 
 def report(problems: list[Problem], fmt: str = "text") -> None:
-    for problem in problems:
+    """Print problems (at most MAX_PER_FILE of each file, then a count): text to stderr, GitHub
+    annotations to stdout."""
+    for problem in capped(problems):
         print(problem.github() if fmt == "github" else problem.format(), file=sys.stderr if fmt == "text" else sys.stdout)
 
 

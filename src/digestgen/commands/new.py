@@ -79,5 +79,10 @@ def run(args: argparse.Namespace) -> int:
         write_entry(root, rel, text)
     except FileExistsError:
         raise UsageError(f"{rel} already exists; digestgen never overwrites an entry") from None
-    say(f"wrote {rel}" + ("" if meta else " (a template: fill in the title, authors and abstract)"))
+    if meta is None:
+        missing = "authors and abstract" if args.title else "title, authors and abstract"
+        say(f"wrote {rel}, a draft from a template: fill in the {missing}, then delete the line "
+            "'draft: true' to publish it")
+    else:
+        say(f"wrote {rel}" + (" (a draft: delete the line 'draft: true' to publish it)" if args.draft else ""))
     return 0
