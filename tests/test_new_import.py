@@ -84,9 +84,26 @@ def test_new_offline_writes_a_template(site: Path, monkeypatch: pytest.MonkeyPat
     assert main(["new", "2204.02311", "--site", str(site)]) == 0
     out = capsys.readouterr()
     assert "could not reach the arXiv API" in out.err and "writing a template" in out.err
-    paper = load(site, "content/papers/2025/2204.02311.md")
-    assert paper.arxiv == "2204.02311" and paper.title == "Title of arXiv 2204.02311"
+    assert ("wrote content/papers/2025/2204.02311.md, a draft from a template: fill in the title, authors and "
+            "abstract, then delete the line 'draft: true' to publish it") in out.out
+    rel = "content/papers/2025/2204.02311.md"
+    paper = load(site, rel)
+    assert paper.arxiv == "2204.02311" and paper.title == "Title of arXiv 2204.02311" and paper.draft
+    assert "# A draft: fill in the fields, then delete the line 'draft: true' to publish it." in (site / rel).read_text()
+    # a draft never reaches readers, and --strict passes with it: check counts it
+    assert main(["check", "--site", str(site), "--strict"]) == 0
+    assert ", 2 drafts, " in capsys.readouterr().out  # the basic site has one already
+    # published with the placeholder left in: the title and the missing authors are warnings
+    (site / rel).write_text((site / rel).read_text().replace("draft: true\n", ""))
     assert main(["check", "--site", str(site)]) == 0
+    err = capsys.readouterr().err
+    assert f"{rel}:2:8: warning: title: is still the template's placeholder; write the paper's title" in err
+    assert f"{rel}:4:10: warning: authors: an arXiv paper without authors; list them" in err
+    assert main(["check", "--site", str(site), "--strict"]) == 1
+    # without an authors line, the warning points at the arxiv id
+    (site / rel).write_text((site / rel).read_text().replace("authors: []\n", ""))
+    assert main(["check", "--site", str(site)]) == 0
+    assert f"{rel}:4:8: warning: arxiv: an arXiv paper without authors" in capsys.readouterr().err
 
 
 def test_new_unknown_and_malformed_ids(site: Path, apis: FakeApis, capsys: pytest.CaptureFixture[str]) -> None:
@@ -98,7 +115,10 @@ def test_new_unknown_and_malformed_ids(site: Path, apis: FakeApis, capsys: pytes
 
 
 def test_new_slug_template(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["new", "my-notes", "--site", str(site), "--title", 'Notes: "on" #attention', "--draft"]) == 0
+    assert main(["new", "my-notes", "--site", str(site), "--title", 'Notes: "on" #attention']) == 0
+    out = capsys.readouterr().out
+    assert "fill in the authors and abstract, then delete the line 'draft: true'" in out
+    assert "title" not in out.split("wrote", 1)[1].replace("a draft from a template", "")  # the title is filled
     paper = load(site, "content/papers/2025/my-notes.md")
     assert (paper.title, paper.draft, paper.arxiv) == ('Notes: "on" #attention', True, None)
     assert main(["new", "my-notes", "--site", str(site), "--title", "Again"]) == 1

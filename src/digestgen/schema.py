@@ -178,14 +178,14 @@ class PaperFields(_Strict):
     """One paper of the digest (front matter of content/papers/**/<id>.md, or a .yaml file)."""
 
     title: OneLine = Field(description="The paper's title, one line.")
-    date: Date = Field(description="The day the paper entered the digest (picks its issue).")
+    date: Date = Field(description="The day the paper entered the digest (picks its issue): YYYY-MM-DD, quoted or not.")
     authors: list[Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_one_line)]] = Field(
         default_factory=list, max_length=MAX_AUTHORS, description="Full author list.")
     arxiv: Annotated[str, AfterValidator(_arxiv)] | None = Field(None, description='arXiv id, quoted: "2511.11002".')
     doi: Annotated[str, AfterValidator(_doi)] | None = None
     journal: Annotated[str, Field(max_length=MAX_TITLE), AfterValidator(_one_line)] | None = Field(
         None, description="Where the paper was published, like 'Nature 521, 436-444 (2015)'.")
-    published: Date | None = Field(None, description="The paper's own publication date.")
+    published: Date | None = Field(None, description="The paper's own publication date: YYYY-MM-DD, quoted or not.")
     abstract: Text | None = Field(None, description="Abstract (Markdown, $math$ allowed).")
     tldr: Annotated[str, Field(max_length=1000), AfterValidator(_one_line)] | None = None
     tags: Annotated[list[Slug], AfterValidator(_unique)] = Field(default_factory=list, max_length=MAX_TAGS)
@@ -198,7 +198,7 @@ class PaperFields(_Strict):
     rank: int | None = None
     issue: str | None = Field(None, description="Issue key overriding the one picked from date.")
     submitted_by: Annotated[str, Field(max_length=200), AfterValidator(_one_line)] | None = None
-    draft: bool = False
+    draft: bool = Field(False, description="Hidden unless --drafts; delete the line once the entry is filled in.")
     note: Text | None = Field(None, description="Curator's note (Markdown); only in .yaml entries.")
 
 
