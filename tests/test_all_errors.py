@@ -58,6 +58,14 @@ def problems(err: str) -> list[str]:
     return [line for line in err.splitlines() if not line.startswith("digestgen: ")]
 
 
+def refused(root: Path, capsys: pytest.CaptureFixture[str], files: dict[str, str]) -> list[str]:
+    """The problems `check` reports for a site of these files (which it must refuse)."""
+    make_site(root, files)
+    code, _, err = check(root, capsys)
+    assert code == 1, err
+    return problems(err)
+
+
 def test_six_mistakes_in_one_entry_are_reported_in_one_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     make_site(tmp_path, {"content/papers/2025/six.md": SIX})
     code, _, err = check(tmp_path, capsys)
@@ -67,17 +75,14 @@ def test_six_mistakes_in_one_entry_are_reported_in_one_run(tmp_path: Path, capsy
 
 
 def test_every_file_reports_every_mistake_in_file_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    make_site(tmp_path, {
+    assert refused(tmp_path, capsys, {
         "content/papers/2025/six.md": SIX,
         # read-time refusals (a YAML tag, a control character) no longer hide the other fields
         "content/papers/2025/a.md": '---\ntitle: !foo "A"\ndate: "2025-11-18"\ntldr: "bell \\a"\ntitel: x\n'
                                     "image: figure.png\ntags: [vision, vision, robots]\n---\n",
         "content/papers/2025/b.yaml": "title: B\ndate: 11/18/2025\nrank: 1:20\npublished: yesterday\n",
         "content/pages/about.md": "---\ntitle: About\ndraft: maybe\ncolour: blue\n---\nText.\n",
-    })
-    code, _, err = check(tmp_path, capsys)
-    assert code == 1
-    assert problems(err) == [
+    }) == [
         "content/pages/about.md:3:8: draft: must be true or false",
         "content/pages/about.md:4:1: colour: unknown field; allowed fields are description, draft, title",
         "content/papers/2025/a.md:2:8: title: YAML tag !foo is not allowed; use plain values",
@@ -96,14 +101,23 @@ def test_every_file_reports_every_mistake_in_file_order(tmp_path: Path, capsys: 
 
 def test_unknown_tags_of_an_entry_with_other_errors_are_checked(tmp_path: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    make_site(tmp_path, {"content/papers/2025/a.md": "---\ntitle: A\ndate: 2025-13-01\ntags: [vison, zebra, 7]\n---\n"})
-    code, _, err = check(tmp_path, capsys)
-    assert code == 1
-    assert problems(err) == [
+    assert refused(tmp_path, capsys, {"content/papers/2025/a.md": "---\ntitle: A\ndate: 2025-13-01\ntags: [vison, zebra, 7]\n---\n"}) == [
         "content/papers/2025/a.md:3:7: date: 2025-13-01 is not a real date (month must be in 1..12); write YYYY-MM-DD",
         "content/papers/2025/a.md:4:8: tags.0: 'vison' is not in content/tags.yaml; did you mean 'vision'?",
         "content/papers/2025/a.md:4:15: tags.1: 'zebra' is not in content/tags.yaml; add it there or pick an existing tag",
         "content/papers/2025/a.md:4:22: tags.2: YAML read the number 7; quote it: \"7\"",
+    ]
+
+
+def test_issue_and_image_of_an_entry_with_other_errors_are_checked(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert refused(tmp_path, capsys, {"content/papers/2025/a.md": "---\ntitle: A\ndate: yesterday\nissue: 2025-W60\n"
+                                                    "image: gone.png\nimage_alt: A figure\ntags: [Vision]\n---\n"}) == [
+        "content/papers/2025/a.md:3:7: date: 'yesterday' is not a date; write it YYYY-MM-DD, like 2025-11-18",
+        "content/papers/2025/a.md:4:8: issue: '2025-W60' is not a weekly issue key (like 2025-W48)",
+        "content/papers/2025/a.md:5:8: image: static/gone.png does not exist",
+        ("content/papers/2025/a.md:7:8: tags.0: 'Vision' is not a valid slug; use lowercase letters, digits and '-' "
+        "(like 'language-models')"),
     ]
 
 

@@ -439,13 +439,15 @@ def _warn(problems: list[Problem], rel: str, name: str, warnings: list[tuple[int
 class Unfinished:
     """An entry that failed validation: what site-wide checks can still say about it.
 
-    Its tags are checked against content/tags.yaml like a paper's, so that one run reports
-    every mistake of the file (tags that were refused already are left empty here).
+    Its tags, issue key and image are checked like a paper's (site.py), so that one run reports
+    every mistake of the file. Values refused already are left out (tags: left empty).
     """
 
     id: str
     source: str
     tags: tuple[str, ...]
+    issue: str | None
+    image: str | None
     marks: str
 
     def mark(self, name: str) -> tuple[int, int]:
@@ -476,10 +478,17 @@ def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Pa
         return None, problems
     marks = pack_marks((".".join(map(str, key)), *doc.mark(key)) for key in doc.marks if 1 <= len(key) <= 2)
     if fields is None:
+        refused = {problem.field for problem in problems}
+
+        def usable(value: Any, *loc: Any) -> str | None:  # a text value no problem was reported for
+            ok = isinstance(value, str) and not doc.was_reported(loc) and ".".join(map(str, loc)) not in refused
+            return value if ok else None
+
         tags = doc.data.get("tags")
-        kept = tuple(tag if isinstance(tag, str) and not doc.was_reported(("tags", i)) else ""
-                     for i, tag in enumerate(tags)) if isinstance(tags, list) else ()
-        return Unfinished(pid, rel, kept, marks), problems
+        kept = tuple(usable(tag, "tags", i) or "" for i, tag in enumerate(tags)) if isinstance(tags, list) else ()
+        unfinished = Unfinished(pid, rel, kept, usable(doc.data.get("issue"), "issue"),
+                                usable(doc.data.get("image"), "image"), marks)
+        return unfinished, problems
     note = doc.body.strip("\n") if is_md else (fields.note or "")
     note_line = doc.body_line if is_md else doc.mark(("note",))[0] + 1
     abstract = render(fields.abstract or "", doc_id=f"{pid}-abstract", base_path=base_path,

@@ -402,7 +402,8 @@ class Preview:
                 traceback.print_exc(file=sys.stderr)
             for line in [p.format() for p in capped(exc.problems)] if isinstance(exc, ContentError) else lines:
                 self.log(line)
-            self.log(f"build failed ({len(lines)} problem{'s' * (len(lines) != 1)}); still serving the last good site")
+            count = sum(p.severity == "error" for p in exc.problems) if isinstance(exc, ContentError) else len(lines)
+            self.log(f"build failed ({count} problem{'s' * (count != 1)}); still serving the last good site")
             self.builds += 1
             self.hub.publish(self.hub.build, lines)
             return False

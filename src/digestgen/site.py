@@ -109,15 +109,22 @@ def order_key(paper: Paper) -> tuple[object, ...]:
     return (not paper.featured, paper.rank is None, paper.rank or 0, -(paper.upvotes or 0), paper.title.casefold(), paper.id)
 
 
-def _check_tags(entry: Paper | Unfinished, vocabulary: dict[str, Tag] | None, problems: list[Problem]) -> None:
-    """Tags not in content/tags.yaml (when the site has one), with the nearest known tag."""
-    if vocabulary is None:
-        return
-    for i, tag in enumerate(entry.tags):
-        if tag and tag not in vocabulary:
-            close = difflib.get_close_matches(tag, list(vocabulary), n=1, cutoff=0.6)
+def _check_fields(entry: Paper | Unfinished, config: SiteConfig, vocabulary: dict[str, Tag] | None,
+                  problems: list[Problem]) -> None:
+    """What one entry's fields must agree with beyond the file: tags in content/tags.yaml (with
+    the nearest known tag), an issue key of the site's cadence, an image under static/."""
+    for i, tag in enumerate(entry.tags if vocabulary is not None else ()):
+        if tag and tag not in vocabulary:  # type: ignore[operator]
+            close = difflib.get_close_matches(tag, list(vocabulary), n=1, cutoff=0.6)  # type: ignore[arg-type]
             fix = f"did you mean '{close[0]}'?" if close else "add it there or pick an existing tag"
             problems.append(_problem(entry, f"tags.{i}", f"'{tag}' is not in content/tags.yaml; {fix}"))
+    cadence = config.fields.cadence
+    if entry.issue is not None and not _valid(entry.issue, cadence):
+        example = issue_key(entry.date if isinstance(entry, Paper) else config.today, cadence)
+        problems.append(_problem(entry, "issue", f"'{entry.issue}' is not a {cadence} issue key (like {example})"))
+    image = config.root / "static" / entry.image if entry.image and not entry.image.startswith(("http://", "https://")) else None
+    if image is not None and (not image.is_file() or image.is_symlink()):
+        problems.append(_problem(entry, "image", f"static/{entry.image} does not exist"))
 
 
 def _check_unfinished(paper: Paper, problems: list[Problem]) -> None:
@@ -145,16 +152,15 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
 
     unreadable: ids of paper files that failed to load (already reported); links to them are
     not reported again as links to missing pages. related: see _related. unfinished: entries
-    that failed validation, whose tags are still checked against the vocabulary.
+    that failed validation, whose tags, issue and image are still checked (see _check_fields).
     """
     for entry in unfinished:
-        _check_tags(entry, vocabulary, problems)
+        _check_fields(entry, config, vocabulary, problems)
     opts = config.options
     cadence = config.fields.cadence
     seen: dict[str, Paper] = {}
     arxiv_seen: dict[str, Paper] = {}
     visible: list[Paper] = []
-    static = config.root / "static"
     earliest, latest = dt.date(1900, 1, 1), config.today + dt.timedelta(days=366)  # plausible dates
     drafts = 0
     for paper in parsed:  # parsed is in sorted path order
@@ -170,15 +176,7 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
                 problems.append(_problem(paper, "arxiv", f"arXiv {arxiv} is already in the digest as {other.source}"))
             else:
                 arxiv_seen[arxiv] = paper
-        _check_tags(paper, vocabulary, problems)
-        if paper.issue is not None:
-            try:
-                issue_range(paper.issue, cadence)
-            except ValueError:
-                problems.append(_problem(paper, "issue", f"'{paper.issue}' is not a {cadence} issue key (like {issue_key(paper.date, cadence)})"))
-        image = static / paper.image if paper.image and not paper.image.startswith(("http://", "https://")) else None
-        if image is not None and (not image.is_file() or image.is_symlink()):
-            problems.append(_problem(paper, "image", f"static/{paper.image} does not exist"))
+        _check_fields(paper, config, vocabulary, problems)
         if not earliest <= paper.date <= latest:
             problems.append(_problem(paper, "date", f"{paper.date} looks implausible; is the year right?", "warning"))
         if paper.published and not earliest <= paper.published <= latest:
