@@ -116,3 +116,16 @@ def test_output_of_one_maximal_entry_stays_bounded(site: Path) -> None:
     assert run.code == 0, run.err
     total = sum(p.stat().st_size for p in (site / "public").rglob("*") if p.is_file())
     assert total < 2 * MAX_HTML * (4 * MAX_TAGS + 20)  # every tag page and feed, home, issue, paper, feeds
+
+
+def test_one_entry_of_many_mistakes_prints_a_bounded_report(site: Path) -> None:
+    """20,000 unknown keys in one entry: the first 20 problems and one line counting the rest."""
+    from digestgen.errors import MAX_PER_FILE
+
+    keys = 20_000
+    write(site, P, HEAD + "".join(f"k{i}: {i}\n" for i in range(keys)) + "---\n")
+    started = time.process_time()
+    run = refused_build(site, 1, [(f"{P}:5:1", "k0", "unknown field"),
+                                  (f"{P}:{5 + MAX_PER_FILE}:1", "(file)", f"and {keys - MAX_PER_FILE:,} more problems")])
+    assert time.process_time() - started < SECONDS
+    assert len(run.problems) == MAX_PER_FILE + 1 and len(run.err) < 5_000
