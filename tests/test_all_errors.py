@@ -158,7 +158,7 @@ def test_messages_are_capped_per_file_in_text(tmp_path: Path, capsys: pytest.Cap
     big = [line for line in lines if line.startswith("content/papers/2025/big.md")]
     assert len(big) == MAX_PER_FILE + 1 and len(err) < 5_000
     assert big[0] == "content/papers/2025/big.md:4:1: key0: unknown field; allowed fields are " + ", ".join(sorted(
-        ["abstract", "arxiv", "authors", "date", "doi", "draft", "featured", "image", "image_alt", "issue", "links", "note",
+        ["abstract", "arxiv", "authors", "date", "doi", "draft", "featured", "image", "image_alt", "issue", "journal", "links", "note",
          "published", "rank", "submitted_by", "tags", "title", "tldr", "upvotes"]))
     assert big[-1] == f"content/papers/2025/big.md:24:1: (file): … and {UNKNOWN_KEYS - MAX_PER_FILE:,} more problems in this file"
     # the other file is reported whole, after it; the count still counts every error

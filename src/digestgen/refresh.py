@@ -75,7 +75,7 @@ def read_entry(root: Path, rel: str, problems: list[Problem]) -> Entry | None:
     else:
         start, end = 0, len(raw)
         doc = load_mapping(raw, rel, 0, problems)
-    if doc is None:
+    if doc is None or doc.reported:  # a value was refused: leave the entry to the curator
         return None
     return Entry(rel, raw, doc.data, start, end, crlf, bom)
 
@@ -131,7 +131,7 @@ def edit(entry: Entry, values: dict[str, Any]) -> str:
         front = front[:start] + text + front[end:]
     problems: list[Problem] = []
     doc = load_mapping(front, entry.rel, 0, problems)
-    if doc is None or doc.data != {**entry.data, **values} or [k for k in doc.data if k in entry.data] != list(entry.data):
+    if doc is None or doc.reported or doc.data != {**entry.data, **values} or [k for k in doc.data if k in entry.data] != list(entry.data):
         raise EditError("the edit would change more than the refreshed fields; update them by hand")
     return entry.text[: entry.front_start] + front + entry.text[entry.front_end :]
 

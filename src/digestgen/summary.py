@@ -138,7 +138,7 @@ def summary(config: SiteConfig, changes: list[Change]) -> str:
             continue
         paper, problems = parse_paper(config.root, change.rel, config.tz, config.base_path)
         where = gfm.code(change.rel) + (f" ({change.status})" if change.status else "")
-        if paper is None:
+        if not isinstance(paper, Paper):  # unreadable, or fields that failed validation
             errors = sum(1 for p in problems if p.severity == "error")
             lines += [f"### {where}", "", f"Does not load ({errors} error{'s' * (errors != 1)}); see the check's annotations.", ""]
             continue
