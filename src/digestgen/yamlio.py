@@ -44,6 +44,7 @@ class Scalar:
     tag: str
     text: str
     plain: bool
+    block: bool = False  # a `|` or `>` block scalar: its text starts on the line after its mark
 
 
 @dataclass
@@ -133,7 +134,7 @@ class _Composer:
 
     def scalar(self, node: yaml.ScalarNode, loc: Path_) -> Any:
         tag = node.tag.removeprefix(_TAG)
-        self.scalars[loc] = Scalar(tag, node.value, not node.style)
+        self.scalars[loc] = Scalar(tag, node.value, not node.style, node.style in ("|", ">"))
         if tag == "str":
             bad = _BAD_CHARS.search(node.value)
             if bad:
