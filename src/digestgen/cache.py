@@ -38,7 +38,7 @@ from digestgen.content import Texts, text_digest
 from digestgen.errors import DigestgenError
 
 CACHE_DIR = ".digestgen-cache"
-FORMAT = 13
+FORMAT = 14  # bumped when the same sources render differently (14: TeX in Markdown)
 MAGIC = b"digestgen-cache 2\n"
 # after the MAC: the length of the pickled part, the length and digest of the texts part
 _SIZES = struct.Struct(">QQ16s")

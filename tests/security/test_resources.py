@@ -15,6 +15,7 @@ from .security_helpers import build, refused_build, scan_html, write
 HEAD = '---\ntitle: "Heavy"\ndate: 2025-11-20\narxiv: "2511.99999"\n'
 P = "content/papers/2511.99999.md"
 SECONDS = 5.0  # CPU seconds per entry (immune to other load on the machine); this host measures 0.1-2.5 s
+RENDER_SECONDS = 3.0  # SECURITY.md's bound for one field; this host measures at most 1.4 s
 
 N = MAX_TEXT - 100
 MARKDOWN_BOMBS = {
@@ -38,6 +39,17 @@ MARKDOWN_BOMBS = {
     "footnotes": "".join(f"[^{i}]" for i in range(N // 8)),
     "reference-links": "".join(f"[r{i}]: /x\n" for i in range(N // 24)) + " ".join(f"[r{i}]" for i in range(N // 24)),
     "autolinks": " ".join(f"https://e.org/{i}" for i in range(N // 20)),
+    "brackets-one-close": "[" * (N - 1) + "]",
+    "image-links-open": "![](" * (N // 4),
+    "footnote-openers": "^[" * (N // 2),
+    "footnote-refs": "[^" * (N // 2),
+    "dollars": "$" * N,
+    "display-openers": "$$a\n\n" * (N // 5),
+    "display-lines": "$$a\n" * (N // 4),
+    "paren-math-openers": "\\(" * (N // 2),
+    "bracket-math-openers": "\\[" * (N // 2),
+    "emph-openers": "\\emph{" * (N // 6),
+    "brackets-and-math": "[\\(" * (N // 3),
 }
 
 
@@ -46,7 +58,7 @@ def test_pathological_markdown_renders_fast_and_safely(name: str) -> None:
     text = MARKDOWN_BOMBS[name][:MAX_TEXT]
     started = time.process_time()
     html = render(text).html
-    assert time.process_time() - started < SECONDS
+    assert time.process_time() - started < RENDER_SECONDS
     assert scan_html(html, name) == []
 
 
