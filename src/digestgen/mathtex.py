@@ -7,8 +7,9 @@ Parsing rules for the one MarkdownIt instance (markdown.py renders what they pro
   it stays inside its paragraph, so it must be rendered as phrasing content;
 - display math on lines of its own, starting a block: `$$` or `\\[` up to a line that ends
   with `$$` or `\\]` (token `math_block`); its lines are not read as Markdown;
-- `\\emph{}`, `\\textit{}`, `\\textsl{}` (emphasis), `\\textbf{}` (strong) and `\\texttt{}`
-  (code) outside math; `~` between two words is a TeX tie, a non-breaking space.
+- `\\emph{}`, `\\textit{}`, `\\textsl{}` (emphasis), `\\textbf{}` (strong), `\\texttt{}`
+  (code), `\\url{}` and `\\href{}{}` (links) outside math; `~` between two words is a TeX
+  tie, a non-breaking space.
 
 `$` is money unless it reads as math, by pandoc's rule: the opening `$` is not followed by
 whitespace, the first unescaped `$` after it closes, and only if it is not preceded by
@@ -35,8 +36,9 @@ _DOUBLE_DOLLAR = re.compile(r"\$\$((?:[^$\\]|\\.|\$(?!\$))++)\$\$", re.DOTALL)
 # `\(` and `\[`: content up to the first `\)` or `\]` that is not part of a `\\`
 _BRACKETS = {"(": re.compile(r"\\\(((?:[^\\]|\\[^)])*+)\\\)", re.DOTALL),
              "[": re.compile(r"\\\[((?:[^\\]|\\[^\]])*+)\\\]", re.DOTALL)}
-_COMMANDS = {"emph": "em", "textit": "em", "textsl": "em", "textbf": "strong", "texttt": "code"}
+_COMMANDS = {"emph": "em", "textit": "em", "textsl": "em", "textbf": "strong", "texttt": "code", "url": "a", "href": "a"}
 _COMMAND = re.compile(r"\\(" + "|".join(_COMMANDS) + r")\{")
+_ABSOLUTE = re.compile(r"(?:https?|mailto):", re.IGNORECASE)
 _BRACE = re.compile(r"\\.|[{}]", re.DOTALL)
 _TIE = re.compile(r"(?<=[^\s~/])~(?=[^\s~/])")
 CLOSERS = {"$": "$", "$$": "$$", "\\(": "\\)", "\\[": "\\]"}
@@ -107,9 +109,11 @@ def _matching_braces(src: str) -> dict[int, int]:
 
 
 def _text_command(state: StateInline, silent: bool) -> bool:
-    """`\\emph{x}` and its kin outside math: their Markdown-rendered content, emphasised."""
+    """`\\emph{x}` and its kin outside math: their Markdown-rendered content, emphasised;
+    `\\url{address}` and `\\href{address}{text}`: a link, when the address is an absolute one
+    that the renderer allows (else the command stays text)."""
     src, pos = state.src, state.pos
-    if src[pos] != "\\" or pos + 1 >= state.posMax or src[pos + 1] not in "et":
+    if src[pos] != "\\" or pos + 1 >= state.posMax or src[pos + 1] not in "ethu":
         return False
     match = _COMMAND.match(src, pos, state.posMax)
     if match is None:
@@ -121,16 +125,37 @@ def _text_command(state: StateInline, silent: bool) -> bool:
     close = braces.get(match.end() - 1, -1)
     if close < 0 or close >= state.posMax:
         return False
-    tag = _COMMANDS[match.group(1)]
+    command, tag = match.group(1), _COMMANDS[match.group(1)]
+    start, end = match.end(), close  # the content to show
+    href = ""
+    if tag == "a":
+        if state.linkLevel:  # inside the text of a link: a link cannot hold one
+            return False
+        address = src[match.end() : close].strip()
+        href = state.md.normalizeLink(address)
+        if not _ABSOLUTE.match(address) or not state.md.validateLink(href):
+            return False
+        if command == "href":
+            if close + 1 >= state.posMax or src[close + 1] != "{":
+                return False
+            start, close = close + 2, braces.get(close + 1, -1)
+            if close < 0 or close >= state.posMax:
+                return False
+            end = close
     if not silent:
         if tag == "code":
             token = state.push("code_inline", "code", 0)
-            token.content = src[match.end() : close]
+            token.content = src[start:end]
             token.markup = "`"
+        elif tag == "a":  # its text as written: Markdown there could hold another link
+            state.push("link_open", "a", 1).attrs = {"href": href}
+            text = src[start:end].strip()
+            state.push("text", "", 0).content = state.md.normalizeLinkText(text) if command == "url" else text
+            state.push("link_close", "a", -1)
         else:
             state.push(f"{tag}_open", tag, 1).markup = match.group()
             old_max = state.posMax
-            state.pos, state.posMax = match.end(), close
+            state.pos, state.posMax = start, end
             state.md.inline.tokenize(state)
             state.posMax = old_max
             state.push(f"{tag}_close", tag, -1).markup = "}"
