@@ -52,7 +52,7 @@ from digestgen.output import (
 )
 from digestgen.progress import Progress
 from digestgen.site import Issue, SiteModel, TagInfo, build_model, carry_over, same_items
-from digestgen.yamlio import HAVE_LIBYAML
+from digestgen.yamlio import HAVE_LIBYAML, MAX_FILE_BYTES, read_bounded
 
 
 class BuildResult:
@@ -117,7 +117,8 @@ def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress
             fresh[rel] = known
             continue
         try:
-            digest_ = content_hash((root / rel).read_bytes())
+            data, size = read_bounded(root / rel, MAX_FILE_BYTES)
+            digest_ = content_hash(data) if size <= MAX_FILE_BYTES else ""  # refused when parsed
         except OSError:
             digest_ = ""
         if known is not None and known.hash == digest_ and digest_:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
 import re
+import stat
 import struct
 import unicodedata
 from collections.abc import Iterable
@@ -27,7 +29,15 @@ from digestgen.schema import (
     validate,
     windows_reserved,
 )
-from digestgen.yamlio import Doc, bad_char, load_mapping, read_text, split_front_matter
+from digestgen.yamlio import (
+    Doc,
+    bad_char,
+    load_mapping,
+    not_regular,
+    read_bounded,
+    read_text,
+    split_front_matter,
+)
 
 PAPER_SUFFIXES = (".md", ".yaml", ".yml")
 MAX_FILES = 500_000
@@ -316,7 +326,8 @@ def check_name(name: str, rel: str, what: str, pattern: Any = ID_RE) -> Problem 
 
 
 def _walk(root: Path, sub: str, problems: list[Problem]) -> list[str]:
-    """Every regular file under root/sub (sorted, relative to root); symlinks are problems."""
+    """Every regular file under root/sub (sorted, relative to root); symlinks, pipes, devices
+    and sockets are problems (never opened)."""
     base = root / sub
     if base.is_symlink():
         problems.append(Problem(sub, 1, 1, "(file)", "is a symbolic link; digestgen does not follow links"))
@@ -336,11 +347,14 @@ def _walk(root: Path, sub: str, problems: list[Problem]) -> list[str]:
             if entry.is_symlink():
                 problems.append(Problem(f"{rel_dir}/{entry.name}", 1, 1, "(file)",
                                         "is a symbolic link; digestgen does not follow links"))
-            elif not entry.is_dir(follow_symlinks=False):
+            elif entry.is_file(follow_symlinks=False):
                 found.append(f"{rel_dir}/{entry.name}")
                 if len(found) > MAX_FILES:
                     problems.append(Problem(sub, 1, 1, "(file)", f"holds more than {MAX_FILES:,} files"))
                     return False
+            elif not entry.is_dir(follow_symlinks=False):  # a pipe would hang the build, a device fill memory
+                with contextlib.suppress(OSError):  # (unless it is gone already)
+                    problems.append(not_regular(f"{rel_dir}/{entry.name}", entry.stat(follow_symlinks=False).st_mode))
         # like os.walk: the files of a folder, then its subfolders in order
         return all(visit(entry.path, f"{rel_dir}/{entry.name}") for entry in files
                    if not entry.is_symlink() and entry.is_dir(follow_symlinks=False))
@@ -359,7 +373,7 @@ def _active(file: Path) -> bool:
         return True
     if suffix == ".svg":
         try:
-            return bool(_SCRIPTED_SVG.search(file.read_bytes()[:2_000_000]))
+            return bool(_SCRIPTED_SVG.search(read_bounded(file, 2_000_000, head=True)[0]))
         except OSError:
             return False
     return False
@@ -386,10 +400,16 @@ def discover(root: Path) -> Sources:
             sources.problems.append(Problem(rel, 1, 1, "(file)", "can run script on the site's pages when opened; static/ is "
                                             "published as-is, so have a maintainer review it like code", "warning"))
     tags = root / "content" / "tags.yaml"
-    if tags.is_symlink():
+    try:
+        mode = os.lstat(tags).st_mode
+    except OSError:
+        mode = 0  # no vocabulary
+    if stat.S_ISLNK(mode):
         sources.problems.append(Problem("content/tags.yaml", 1, 1, "(file)", "is a symbolic link; digestgen does not follow links"))
-    elif tags.is_file():
+    elif stat.S_ISREG(mode):
         sources.tags = "content/tags.yaml"
+    elif mode:  # a pipe or a folder would silently turn the vocabulary off
+        sources.problems.append(not_regular("content/tags.yaml", mode))
     return sources
 
 

@@ -8,7 +8,10 @@ keys are reported, and every value keeps the line and column it came from.
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -242,18 +245,73 @@ def bad_char(text: str, path: str, line_offset: int = 0, field: str | None = Non
                    f"contains the control character U+{ord(found.group()):04X}; remove it")
 
 
-def read_text(file: Path, rel: str, problems: list[Problem]) -> str | None:
-    """Read a source file as UTF-8 (BOM and CRLF accepted); refuse symlinks and huge files."""
-    if file.is_symlink():
-        problems.append(Problem(rel, 1, 1, "(file)", "is a symbolic link; content files must be regular files"))
-        return None
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symbolic link"))
+
+
+class NotRegularFile(OSError):
+    """A source path that is a pipe, a device, a socket, a folder or a link: never opened."""
+
+    def __init__(self, path: Path | str, mode: int):
+        super().__init__(errno.EINVAL, f"not a regular file ({kind_of(mode)})", str(path))
+        self.mode = mode
+
+
+def kind_of(mode: int) -> str:
+    """What a file that is not a regular file is, in words ('a named pipe')."""
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def not_regular(rel: str, mode: int) -> Problem:
+    """The problem reported for a source path that is not a regular file."""
+    return Problem(rel, 1, 1, "(file)", f"not a regular file ({kind_of(mode)}); sources must be plain files")
+
+
+def read_bounded(file: Path | str, limit: int, head: bool = False) -> tuple[bytes, int]:
+    """(at most limit + 1 bytes of a regular file, its size), never blocking or reading more.
+
+    The path is looked at before it is opened (lstat): a named pipe would block the build, a
+    device would be read until memory runs out. It is opened without following a link and
+    non-blocking, should it have been replaced in between, and checked again once open. A
+    file larger than limit is not read at all (the bytes are empty, the size says why), unless
+    head: then its first limit + 1 bytes are.
+    Raises NotRegularFile or OSError.
+    """
+    st = os.lstat(file)
+    if not stat.S_ISREG(st.st_mode):
+        raise NotRegularFile(file, st.st_mode)
+    fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
-        raw = file.read_bytes()
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegularFile(file, st.st_mode)
+        if st.st_size > limit and not head:
+            return b"", st.st_size
+        chunks: list[bytes] = []
+        left = limit + 1  # one byte more than the limit: a file that grew since fstat shows it
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    return data, max(len(data), st.st_size) if len(data) > limit else len(data)
+
+
+def read_text(file: Path, rel: str, problems: list[Problem]) -> str | None:
+    """Read a source file as UTF-8 (BOM and CRLF accepted); refuse links, pipes, devices and
+    files over MAX_FILE_BYTES (by their size, before reading them)."""
+    try:
+        raw, size = read_bounded(file, MAX_FILE_BYTES)
+    except NotRegularFile as exc:
+        problems.append(Problem(rel, 1, 1, "(file)", "is a symbolic link; content files must be regular files")
+                        if stat.S_ISLNK(exc.mode) else not_regular(rel, exc.mode))
+        return None
     except OSError as exc:
         problems.append(Problem(rel, 1, 1, "(file)", f"cannot be read: {exc.strerror}"))
         return None
-    if len(raw) > MAX_FILE_BYTES:
-        problems.append(Problem(rel, 1, 1, "(file)", f"is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}"))
+    if size > MAX_FILE_BYTES:
+        problems.append(Problem(rel, 1, 1, "(file)", f"is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"))
         return None
     try:
         text = raw.decode("utf-8-sig")
