@@ -88,13 +88,16 @@ def _counts(model: SiteModel) -> dict[str, int]:
 
 def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress | None = None,
               hashes: dict[str, str] | None = None,
-              stats: tuple[int, dict[str, StatKey]] | None = None) -> tuple[SiteModel, list[Problem]]:
+              stats: tuple[int, dict[str, StatKey]] | None = None,
+              outputs: bool = False) -> tuple[SiteModel, list[Problem]]:
     """Read and validate every source; raise ContentError with all errors of the run.
 
     With a cache, papers whose files did not change are taken from it instead of being parsed
     again; the others are parsed over a process pool when there are many. hashes, when given,
     receives the content hash of every paper file (for the page keys of the renderer). stats:
     (when they were taken, file stats by site path), already taken for the build's fingerprint.
+    outputs: also refuse outputs that would collide (see layout.py; a build does it once it
+    has the routes of its renderer).
     """
     root = config.root
     sources = discover(root)
@@ -163,6 +166,11 @@ def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress
     model = build_model(config, papers, intros, pages, vocabulary, problems, frozenset(unreadable), related, unfinished)
     if cache is not None and related is not None and list(related) != had:
         cache.save_related(parse_key, related)
+    if outputs and all(p.severity != "error" for p in problems):  # (else the model may be partial)
+        from digestgen.layout import collisions, site_outputs
+        from digestgen.render import Renderer
+
+        problems += collisions(site_outputs(model, list(Renderer(model).routes())))
     return model, finish(problems, config.options.strict)
 
 
@@ -233,36 +241,24 @@ def shared_extras(model: SiteModel, renderer: Any, sitemap_urls: list[tuple[str,
 def static_files(cfg: SiteConfig, made: Iterable[str]) -> dict[str, bytes]:
     """Theme assets under assets/ (site theme over default), then static/ as-is; none may take
     the name of a file made (made: every other file of the build)."""
-    from digestgen.render import theme_dirs
+    from digestgen.layout import static_names
 
     files: dict[str, bytes] = {}
     problems: list[Problem] = []
     folded = {fold(name): name for name in made}
-    for theme in reversed(theme_dirs(cfg.root, cfg.fields.theme)):
-        for file in sorted((theme / "static").rglob("*")) if (theme / "static").is_dir() else []:
-            if file.is_file() and not file.is_symlink():
-                name = "assets/" + file.relative_to(theme / "static").as_posix()
-                files[name] = file.read_bytes()
-                folded[fold(name)] = name
-    static = cfg.root / "static"
-    if static.is_dir():
-        for file in sorted(static.rglob("*")):
-            if file.is_symlink() or not file.is_file():
-                continue
-            rel = file.relative_to(static).as_posix()
-            if any(part.startswith(".") for part in rel.split("/")):
-                continue
+    for name, file, source in static_names(cfg.root, cfg.fields.theme):
+        if source is not None:
             try:
-                name = safe_relpath(rel)
+                name = safe_relpath(name)
             except ValueError:
-                problems.append(Problem(f"static/{rel}", 1, 1, "(file)", "has a name that cannot be published"))
+                problems.append(Problem(source, 1, 1, "(file)", "has a name that cannot be published"))
                 continue
             clash = folded.get(fold(name))
             if clash is not None:
-                problems.append(Problem(f"static/{rel}", 1, 1, "(file)", f"would replace the generated /{clash}; rename it"))
+                problems.append(Problem(source, 1, 1, "(file)", f"would replace the generated /{clash}; rename it"))
                 continue
-            files[name] = file.read_bytes()
-            folded[fold(name)] = name
+        files[name] = file.read_bytes()
+        folded[fold(name)] = name
     if problems:
         raise ContentError(problems)
     return files
@@ -320,6 +316,7 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
                 _MODELS.put(config.output, model)
             renderer = Renderer(model)
             routes = list(renderer.routes())
+            refuse_collisions(model, routes, warnings)
         if not memo.keeping():  # all of it lives until the end (a long process: see serve.py)
             collector.hold()
             held = True
@@ -698,5 +695,14 @@ def _search_hook(model: SiteModel):  # type: ignore[no-untyped-def]
 
 def check(root: Path, options: BuildOptions | None = None) -> tuple[SiteModel, list[Problem]]:
     """Validate without writing anything."""
-    config = load_config(root, options)
-    return load_site(config)
+    return load_site(load_config(root, options), outputs=True)
+
+
+def refuse_collisions(model: SiteModel, routes: list[Any], warnings: list[Problem]) -> None:
+    """Raise ContentError, before anything is written, when an id, slug, key or static file
+    would put an output where another goes (see layout.py)."""
+    from digestgen.layout import collisions, site_outputs
+
+    problems = collisions(site_outputs(model, routes))
+    if problems:
+        raise ContentError([*problems, *warnings])
