@@ -42,12 +42,14 @@ from digestgen.content import (
 from digestgen.errors import ContentError, Problem
 from digestgen.exports import Chunks, PriorLines
 from digestgen.output import (
+    OutputError,
     SpareUnusable,
     Staging,
     WriteStats,
     build_lock,
     check_output,
     manifest_hash,
+    published_state,
     safe_relpath,
 )
 from digestgen.progress import Progress
@@ -307,6 +309,7 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
     hashes: dict[str, str] = {}
     search_time: list[float] = []
     held = False
+    staging: Staging | None = None
     try:
         with collector.paused():
             model, warnings = load_site(config, cache, progress, hashes,
@@ -348,10 +351,16 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
             stats = staging.commit(_budget_checked(_timed(search_hook, search_time, progress), warnings, config, weights,
                                                    staging.manifest))
             manifest = staging.manifest_hash
+    except OSError as exc:  # a full disk, a read-only folder: say what it means for the site
+        raise OutputError(exc, config.output, staging is not None and staging.published) from None
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(published_state(staging is not None and staging.published)) from None
     finally:
         progress.done()
         if held:
             collector.release()
+    for note in staging.notes:
+        warn(note)
     result = BuildResult(model, warnings, stats, time.perf_counter() - started,
                          search_seconds=search_time[0] if search_time else None)
     if cache.enabled:

@@ -56,12 +56,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             errors = sum(1 for p in problems if p.severity == "error")
             print(f"digestgen: {errors} error{'s' * (errors != 1)}; nothing was written", file=sys.stderr)
         return code
-    except KeyboardInterrupt:
-        print("digestgen: interrupted; the previous site is untouched", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # a build says what it left published (see build.py)
+        print(printable("digestgen: interrupted" + (f"; {exc}" if str(exc) else "")), file=sys.stderr)
         return 130
     except OSError as exc:  # a full disk or a permission problem is not a bug: say what failed
         where = f" ({exc.filename})" if exc.filename else ""
-        print(printable(f"digestgen: {exc.strerror or exc}{where}; the previous site is untouched"), file=sys.stderr)
+        print(printable(f"digestgen: {exc.strerror or exc}{where}"), file=sys.stderr)
         return 1
 
 

@@ -49,6 +49,7 @@ class Output:
 
 
 SEARCH_BUNDLE = "pagefind"  # the folder Pagefind fills (see search.py)
+STATIC = "(file)"  # the field of an output copied from static/
 
 
 def site_outputs(model: Any, routes: Iterable[Any]) -> Iterator[Output]:
@@ -87,7 +88,7 @@ def site_outputs(model: Any, routes: Iterable[Any]) -> Iterator[Output]:
     for key, origin in issues.items():
         yield Output(exports.issue_bib_path(key), origin)
     for name, _file, source in static_names(model.config.root, model.config.fields.theme):
-        yield Output(name, None if source is None else Origin(source, 1, 1, "(file)", "static file", "rename it"))
+        yield Output(name, None if source is None else Origin(source, 1, 1, STATIC, "static file", "rename it"))
     if model.config.fields.search and model.papers:
         yield Output(SEARCH_BUNDLE, folder=True)
     yield Output(MANIFEST)
@@ -156,6 +157,8 @@ def collisions(outputs: Iterable[Output]) -> list[Problem]:
         for mine, theirs in ((one, two), (two, one)):
             if mine.origin is None or mine.origin == theirs.origin:
                 continue
+            if mine.origin.field != STATIC and theirs.origin is not None and theirs.origin.field == STATIC:
+                continue  # the static file is the one to move (static/ is published as-is)
             by = "the site itself" if theirs.origin is None else theirs.origin.path
             problems.add(mine.origin.problem(f"would be published at {_where(mine)}, where {by} writes "
                                              f"{_where(theirs)}"))

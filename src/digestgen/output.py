@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from digestgen.errors import BuildLockedError, UsageError
+from digestgen.errors import BuildLockedError, DigestgenError, UsageError
 from digestgen.memo import Memo
 
 MANIFEST = ".digestgen.json"
@@ -134,11 +134,11 @@ def recover(output: Path) -> None:
         if not output.exists():
             os.replace(old, output)
         else:
-            shutil.rmtree(old, ignore_errors=True)
+            remove_tree(old)
     for pattern in (f".{output.name}.tmp-*", f".{output.name}.bak-*", f".{output.name}.kept-*",
                     f".{output.name}.spare.stale-*"):
         for stale in output.parent.glob(pattern):
-            shutil.rmtree(stale, ignore_errors=True)
+            remove_tree(stale)
 
 
 def read_manifest(output: Path) -> dict[str, str]:
@@ -178,7 +178,7 @@ def rollback(output: Path) -> None:
         if saved.exists():
             (output / rel).parent.mkdir(parents=True, exist_ok=True)
             os.replace(saved, output / rel)
-    shutil.rmtree(backup, ignore_errors=True)
+    remove_tree(backup)
     journal.unlink(missing_ok=True)
 
 
@@ -235,6 +235,8 @@ class Staging:
         self.stats = WriteStats()
         self.spare_hash = ""  # manifest_hash of the spare after commit ("" = no spare)
         self.manifest_hash = ""  # manifest_hash of the output after commit
+        self.published = False  # True from the moment the new site is in place
+        self.notes: list[str] = []  # what went wrong after that, for the user to know
         self._made: set[str] = set()
         self.tmp.mkdir(parents=True)
 
@@ -260,12 +262,13 @@ class Staging:
         target = self.tmp / rel
         _mkdir(target.parent, self._made)
         h = hashlib.blake2b(digest_size=16)
-        size = 0
-        with open(target, "xb") as handle:
-            for block in _blocks(chunks):
+
+        def hashed(blocks: Iterable[bytes]) -> Iterator[bytes]:
+            for block in blocks:
                 h.update(block)
-                handle.write(block)
-                size += len(block)
+                yield block
+
+        size = create(target, hashed(_blocks(chunks)))
         digest_ = _record(h, size)
         written = self.previous.get(rel) != digest_
         if not written and self.patch:
@@ -326,44 +329,63 @@ class Staging:
             if self.refresh:
                 self._refresh(body, before_swap)
             elif self.patch:
-                (self.tmp / MANIFEST).write_text(body, "utf-8")
+                write_file(self.tmp / MANIFEST, body)
                 self._apply(before_swap)
             else:
-                (self.tmp / MANIFEST).write_text(body, "utf-8")
+                write_file(self.tmp / MANIFEST, body)
                 if before_swap is not None:
                     before_swap(self.tmp)
                 self._swap(self.tmp)
         except BaseException:
             self.abort()
             raise
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        remove_tree(self.tmp)
         return self.stats
 
     def _swap(self, folder: Path) -> None:
-        """Swap folder in; keep the previous site as the spare (or delete it)."""
+        """Swap folder in; keep the previous site as the spare (or delete it).
+
+        Once the new folder is in place, the site is published: what follows is housekeeping,
+        whose failure (a previous site made read-only, a full disk) is cleaned up and noted
+        (see notes), never reported as a failed build.
+        """
         stale = self.spare.parent / f"{self.spare.name}.stale-{os.getpid()}"
         if self.spare.exists() and folder != self.spare:
             os.replace(self.spare, stale)
         try:
             old = swap(folder, self.output)
-            if old is not None and self.keep_spare:
-                if old != self.spare:
-                    os.replace(old, self.spare)
-                # not a site folder for git, whatever the repository ignores (the next refresh
-                # removes this file with everything else the manifest does not list)
-                (self.spare / ".gitignore").write_text(SPARE_GITIGNORE, "utf-8")
-                self.spare_hash = manifest_hash(self.spare)
-            elif old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+            self.published = True
+            try:
+                self._keep(old)
+            except OSError as exc:
+                self.spare_hash = ""
+                for leftover in (old, self.spare):
+                    if leftover is not None:
+                        remove_tree(leftover)
+                self.notes.append(f"the new site is published, but the previous one could not be kept as "
+                                  f"{self.spare.name} to speed up the next build ({describe(exc, self.output)}); "
+                                  "the next build writes a whole new folder")
         finally:
-            shutil.rmtree(stale, ignore_errors=True)
+            remove_tree(stale)
+
+    def _keep(self, old: Path | None) -> None:
+        """Keep the previous site (in old) as the spare, or delete it."""
+        if old is not None and self.keep_spare:
+            if old != self.spare:
+                os.replace(old, self.spare)
+            # not a site folder for git, whatever the repository ignores (the next refresh
+            # removes this file with everything else the manifest does not list)
+            write_file(self.spare / ".gitignore", SPARE_GITIGNORE)
+            self.spare_hash = manifest_hash(self.spare)
+        elif old is not None:
+            remove_tree(old)
 
     def _refresh(self, body: str, check: Callable[[Path], None] | None) -> None:
         """Turn the spare (the build before last) into the new site, then swap it in."""
         try:
             self._update_spare(body)
         except OSError as exc:  # the published site stays; the caller builds again without the spare
-            shutil.rmtree(self.spare, ignore_errors=True)
+            remove_tree(self.spare)
             raise SpareUnusable(str(exc)) from exc
         if check is not None:
             check(self.spare)
@@ -401,7 +423,7 @@ class Staging:
                 except OSError:
                     break
                 folder = folder.parent
-        (spare / MANIFEST).write_text(body, "utf-8")
+        write_file(spare / MANIFEST, body)
 
     def _apply(self, check: Callable[[Path], None] | None) -> None:
         """Move changed files into the published folder under a journal (see the class doc)."""
@@ -417,7 +439,7 @@ class Staging:
         journal = _journal(self.output)
         plan = json.dumps({"backup": backup.name, "changed": changed, "deleted": deleted})
         pending = journal.with_name(journal.name + f".tmp-{os.getpid()}")
-        pending.write_text(plan, "utf-8")
+        write_file(pending, plan)
         os.replace(pending, journal)
         made: set[str] = set()
         try:
@@ -439,8 +461,8 @@ class Staging:
             rollback(self.output)
             raise
         journal.unlink()
-        shutil.rmtree(backup, ignore_errors=True)
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        remove_tree(backup)
+        remove_tree(self.tmp)
         for rel in deleted:  # drop folders the deleted files leave empty
             folder = (self.output / rel).parent
             while folder != self.output:
@@ -451,7 +473,38 @@ class Staging:
                 folder = folder.parent
 
     def abort(self) -> None:
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        remove_tree(self.tmp)
+
+
+class OutputError(DigestgenError):
+    """A build could not write or move a file (a full disk, a read-only folder): said with the
+    file's name and what it means for the published site."""
+
+    def __init__(self, exc: OSError, output: Path, published: bool):
+        super().__init__(f"digestgen: {describe(exc, output)}; {published_state(published)}")
+
+
+def published_state(published: bool) -> str:
+    """What a build that stopped left published, in words (true when it is printed: a build
+    publishes in one atomic step, see Staging)."""
+    return "the new site was published before that" if published else "nothing was published: the previous site is untouched"
+
+
+def describe(exc: OSError, output: Path) -> str:
+    """An OS error in words, naming its file as the user knows it: a file of the site being
+    written by the path it will have in the site, others relative to the output's folder."""
+    reason = exc.strerror or str(exc)
+    if not exc.filename:
+        return reason
+    path = Path(os.fsdecode(exc.filename))
+    try:
+        rel = path.relative_to(output.parent)
+    except ValueError:
+        return f"{reason}: {path}"
+    first, *rest = rel.parts
+    if first.startswith(f".{output.name}.tmp-") and rest:
+        return f"{reason}: {'/'.join(rest)} (of the new site of {output.name}/)"
+    return f"{reason}: {rel.as_posix()}"
 
 
 def _link_over(source: Path, target: Path) -> None:
@@ -539,6 +592,55 @@ def _mkdir(folder: Path, made: set[str]) -> None:
         made.add(key)
 
 
+def create(target: Path | str, blocks: Iterable[bytes | memoryview]) -> int:
+    """Write a new file (never replacing one) from blocks of bytes; return its size.
+
+    The one place output bytes are written: an error (a full disk: ENOSPC comes from write(),
+    which names no file) is raised again with the path of the file that could not be written.
+    """
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
+    size = 0
+    try:
+        for block in blocks:
+            view = memoryview(block)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+                size += written
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
+    finally:
+        os.close(fd)
+    return size
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write a small file of digestgen's own (replacing one of that name) through create()."""
+    path.unlink(missing_ok=True)
+    create(path, (text.encode("utf-8"),))
+
+
+def remove_tree(folder: Path) -> None:
+    """Delete a folder digestgen made, even one whose subfolders were made read-only (a site
+    published read-only becomes the spare, then a stale folder): left behind, it would stay
+    forever."""
+    shutil.rmtree(folder, ignore_errors=True)
+    if not os.path.lexists(folder) or os.path.islink(folder):
+        return
+    with contextlib.suppress(OSError):
+        os.chmod(folder, 0o700)
+    for path, folders, _files in os.walk(folder):  # top-down: each folder opened up before it is read
+        for name in folders:
+            inner = os.path.join(path, name)
+            if not os.path.islink(inner):  # a link is removed, never followed
+                with contextlib.suppress(OSError):
+                    os.chmod(inner, 0o700)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def place(tmp: Path, output: Path, previous: dict[str, str], name: str, data: bytes,
           made: set[str], patch: bool = False, known: str | None = None) -> tuple[str, str, int, bool]:
     """Put one file into tmp: unchanged files are linked from the previous build (or, when
@@ -559,8 +661,7 @@ def place(tmp: Path, output: Path, previous: dict[str, str], name: str, data: by
             return rel, h, len(data), False
         except OSError:
             pass
-    with open(target, "xb") as handle:
-        handle.write(data)
+    create(target, (data,))
     return rel, h, len(data), True
 
 
@@ -580,7 +681,10 @@ def swap(tmp: Path, output: Path) -> Path | None:
     if not existed:
         return None
     kept = output.parent / f".{output.name}.kept-{os.getpid()}"
-    os.replace(old, kept)  # not '.old': recover() would take it for an interrupted swap
+    try:
+        os.replace(old, kept)  # not '.old': recover() would take it for an interrupted swap
+    except OSError:
+        return None  # published all the same; the next build's recover() removes '.old'
     return kept
 
 

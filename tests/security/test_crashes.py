@@ -138,14 +138,14 @@ def test_full_disk_while_writing_the_manifest(site: Path, monkeypatch: pytest.Mo
     from digestgen import output
 
     before = _change(site)
-    original = Path.write_text
+    original = output.create
 
-    def write_text(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.name == output.MANIFEST:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
-        return original(self, *args, **kwargs)
+    def create(target, blocks):  # type: ignore[no-untyped-def]
+        if Path(target).name == output.MANIFEST:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+        return original(target, blocks)
 
-    monkeypatch.setattr(Path, "write_text", write_text)
+    monkeypatch.setattr(output, "create", create)
     run = run_cli("build", "--site", str(site))
     assert run.code == 1 and "No space left on device" in run.err and "Traceback" not in run.err
     assert tree(site / "public") == before
