@@ -27,6 +27,7 @@ from digestgen.cache import (
     tree_stats,
     warn,
 )
+from digestgen.changes import BUILD_ATTEMPTS, WATCHED, Snapshot, SourcesChanged, stat_of
 from digestgen.config import BuildOptions, SiteConfig, load_config
 from digestgen.content import (
     Page,
@@ -275,12 +276,19 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
     parsed again, and pages whose inputs did not change are linked from the previous output
     instead of being rendered.
     """
-    try:
-        return _build(root, options, config, use_cache)
-    except SpareUnusable:  # removed by now: the second build writes a whole new folder
-        return _build(root, options, config, use_cache)
-    except CacheChanged:  # nothing was published; this time a damaged cache file is ignored
-        return _build(root, options, config, use_cache, verify_texts=True)
+    verify_texts = False
+    for attempt in range(1, BUILD_ATTEMPTS + 1):
+        try:
+            return _build(root, options, config, use_cache, verify_texts)
+        except SpareUnusable:  # removed by now: the next build writes a whole new folder
+            continue
+        except CacheChanged:  # nothing was published; next time a damaged cache file is ignored
+            verify_texts = True
+        except SourcesChanged as exc:  # nothing was published: build what the sources are now
+            if attempt == BUILD_ATTEMPTS:
+                raise SourcesChanged(exc.paths, attempt) from None
+            warn(f"{', '.join(exc.paths[:5])} changed while the site was built; building again")
+    return _build(root, options, config, use_cache, verify_texts)  # the last try says what fails
 
 
 def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig | None = None,
@@ -289,7 +297,17 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
     if not HAVE_LIBYAML:
         warn("PyYAML was installed without libyaml, so reading entries is several times slower; "
              "reinstall it from a wheel: pip install --force-reinstall --no-cache-dir pyyaml")
+    site_yaml = stat_of(root / "site.yaml")  # before it is read: a change from here on is seen
     config = config or load_config(root, options)
+    check_output(config.output, config.root)
+    # Every source is read under the lock: a build that waited for another reads what that
+    # one left (its state and output) and what the sources are by then.
+    with build_lock(config.output):
+        return _build_locked(config, use_cache, verify_texts, started, site_yaml)
+
+
+def _build_locked(config: SiteConfig, use_cache: bool, verify_texts: bool, started: float,
+                  site_yaml: StatKey) -> BuildResult:
     check_output(config.output, config.root)
     cache = Cache(config.root, enabled=use_cache, verify_texts=verify_texts)
     progress = Progress()
@@ -305,6 +323,9 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
         return BuildResult(None, state.warnings, stats, time.perf_counter() - started,
                            loader=lambda: load_site(config, cache)[0], counts=state.summary)
     from digestgen.render import Renderer
+
+    # what the sources are now, to notice any that change before the site is published
+    sources = Snapshot(config.root, looked, {**dict(file_stats or tree_stats(config.root, WATCHED)), "site.yaml": site_yaml})
 
     hashes: dict[str, str] = {}
     search_time: list[float] = []
@@ -323,34 +344,32 @@ def _build(root: Path, options: BuildOptions | None = None, config: SiteConfig |
         if not memo.keeping():  # all of it lives until the end (a long process: see serve.py)
             collector.hold()
             held = True
-        with build_lock(config.output):
-            check_output(config.output, config.root)
-            trusted = bool(state.manifest) and manifest_hash(config.output) == state.manifest
-            last = state if trusted else BuildState()  # what the output folder was made from, if known
-            # serve indexes its preview in the background, after the page has reloaded (serve.py)
-            search_hook = None if config.options.serve else _search_hook(model)
-            # A published folder is never modified in place: a complete folder (new, or the spare
-            # brought up to date) is swapped in, so that it stays intact whatever happens. Only
-            # serve's private preview folder is patched in place (see Staging), which keeps an edit
-            # visible in a fraction of the time; its server waits out a patch in progress.
-            patch = config.options.serve and last.patchable and search_hook is None
-            keep_spare = cache.enabled and not config.options.serve
-            staging = Staging(config.output, patch=patch, spare=last.spare, keep_spare=keep_spare)
-            extras = _Extras(model, renderer, routes, staging, last, hashes, render_key)
-            try:
-                weights = last.weights
-                page_keys, shallow = _render_pages(model, renderer, routes, staging, last.pages, hashes, render_key,
-                                                   progress, extras.add, weights, last.shallow, extras.start)
-                extras.finish()
-            except BaseException:
-                extras.cancel()
-                staging.abort()
-                raise
-            page_keys.update(extras.keys)
-            extras.remember()
-            stats = staging.commit(_budget_checked(_timed(search_hook, search_time, progress), warnings, config, weights,
-                                                   staging.manifest))
-            manifest = staging.manifest_hash
+        trusted = bool(state.manifest) and manifest_hash(config.output) == state.manifest
+        last = state if trusted else BuildState()  # what the output folder was made from, if known
+        # serve indexes its preview in the background, after the page has reloaded (serve.py)
+        search_hook = None if config.options.serve else _search_hook(model)
+        # A published folder is never modified in place: a complete folder (new, or the spare
+        # brought up to date) is swapped in, so that it stays intact whatever happens. Only
+        # serve's private preview folder is patched in place (see Staging), which keeps an edit
+        # visible in a fraction of the time; its server waits out a patch in progress.
+        patch = config.options.serve and last.patchable and search_hook is None
+        keep_spare = cache.enabled and not config.options.serve
+        staging = Staging(config.output, patch=patch, spare=last.spare, keep_spare=keep_spare)
+        extras = _Extras(model, renderer, routes, staging, last, hashes, render_key)
+        try:
+            weights = last.weights
+            page_keys, shallow = _render_pages(model, renderer, routes, staging, last.pages, hashes, render_key,
+                                               progress, extras.add, weights, last.shallow, extras.start)
+            extras.finish()
+        except BaseException:
+            extras.cancel()
+            staging.abort()
+            raise
+        page_keys.update(extras.keys)
+        extras.remember()
+        stats = staging.commit(_budget_checked(_timed(search_hook, search_time, progress), warnings, config, weights,
+                                               staging.manifest, sources))
+        manifest = staging.manifest_hash
     except OSError as exc:  # a full disk, a read-only folder: say what it means for the site
         raise OutputError(exc, config.output, staging is not None and staging.published) from None
     except KeyboardInterrupt:
@@ -678,8 +697,10 @@ def _timed(hook: Callable[[Path], None] | None, seconds: list[float], progress: 
 
 
 def _budget_checked(hook: Callable[[Path], None] | None, warnings: list[Problem], config: SiteConfig,
-                    memo: dict[str, Any] | None = None, files: dict[str, str] | None = None) -> Callable[[Path], None]:
-    """Warn about pages heavier than the theme's page-weight budget, then run hook."""
+                    memo: dict[str, Any] | None = None, files: dict[str, str] | None = None,
+                    sources: Snapshot | None = None) -> Callable[[Path], None]:
+    """Warn about pages heavier than the theme's page-weight budget, then run hook; last, make
+    sure no source changed since the build looked at them (sources)."""
     from digestgen.render import budget_warnings
 
     def run(folder: Path) -> None:
@@ -687,6 +708,8 @@ def _budget_checked(hook: Callable[[Path], None] | None, warnings: list[Problem]
         warnings.extend(budget_warnings(folder, config.base_path, config.output.name, memo=memo, files=files))
         if hook is not None:
             hook(folder)
+        if sources is not None:
+            sources.check()
 
     return run
 
