@@ -16,16 +16,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from digestgen.content import fold
+from digestgen.content import Page, Paper, fold
 from digestgen.errors import Problem
 from digestgen.output import MANIFEST
+from digestgen.site import Issue, TagInfo
 
 
 @dataclass(frozen=True)
 class Origin:
-    """The source an output path comes from: where it is written and how to change it."""
+    """Where the name of an output comes from: a place in a source, and how to change it."""
 
     path: str
     line: int
@@ -38,57 +39,57 @@ class Origin:
         return Problem(self.path, self.line, self.column, self.field, f"{self.what} {message}; {self.fix}")
 
 
-@dataclass(frozen=True)
-class Output:
-    """One file a build writes (or a folder it fills whole: folder=True), from origin (None:
-    the site itself, such as its feeds)."""
+class Output(NamedTuple):
+    """One file a build writes (or a folder it fills whole: folder=True), and what it is made
+    for: a paper, page, issue or tag of the model, the site path of a static file, or None (the
+    site itself, such as its feeds). See origin_of."""
 
     path: str
-    origin: Origin | None = None
+    source: object = None
     folder: bool = False
 
 
 SEARCH_BUNDLE = "pagefind"  # the folder Pagefind fills (see search.py)
-STATIC = "(file)"  # the field of an output copied from static/
 
 
 def site_outputs(model: Any, routes: Iterable[Any]) -> Iterator[Output]:
     """Every output of a build of model (routes: the renderer's)."""
     from digestgen import exports
 
-    papers: dict[str, Origin] = {}
-    issues: dict[str, Origin] = {}
-    tags: dict[str, Origin] = {}
+    papers: list[Any] = []
+    issues: list[Any] = []
+    tags: dict[str, Any] = {}
     urls = 0  # of the sitemap: every page but 404.html (build.sitemap_urls)
     for route in routes:
         urls += route.path != "404.html"
-        context = route.context
-        if route.template == "paper.html":
-            origin = papers[context["paper"].id] = _paper(context["paper"])
-        elif route.template == "issue.html":
-            origin = issues[context["issue"].key] = _issue(context["issue"])
-        elif route.template == "tag.html":
-            origin = tags.get(context["tag"].slug) or tags.setdefault(context["tag"].slug, _tag(context["tag"]))
-        elif route.template == "page.html":
-            origin = _page(context["page"])
-        else:
-            origin = None
-        yield Output(route.path, origin)
+        template = route.template
+        source = None
+        if template == "paper.html":
+            source = route.context["paper"]
+            papers.append(source)
+        elif template == "issue.html":
+            source = route.context["issue"]
+            issues.append(source)
+        elif template == "tag.html":
+            source = tags.setdefault(route.context["tag"].slug, route.context["tag"])
+        elif template == "page.html":
+            source = route.context["page"]
+        yield Output(route.path, source)
     # feeds (feeds.all_feeds)
     for name in ("feed.xml", "papers/feed.xml", "rss.xml", "feed.json", "feeds.opml"):
         yield Output(name)
-    for slug, origin in tags.items():
-        yield Output(f"tags/{slug}/feed.xml", origin)
+    for slug, tag in tags.items():
+        yield Output(f"tags/{slug}/feed.xml", tag)
     # exports (exports.site_exports and line_exports)
     yield from (Output(name) for name in _sitemap_names(urls, exports.SITEMAP_MAX_URLS))
     for name in ("robots.txt", "papers.json", "llms.txt"):
         yield Output(name)
-    for pid, origin in papers.items():
-        yield Output(exports.paper_bib_path(pid), origin)
-    for key, origin in issues.items():
-        yield Output(exports.issue_bib_path(key), origin)
+    for paper in papers:
+        yield Output(exports.paper_bib_path(paper.id), paper)
+    for issue in issues:
+        yield Output(exports.issue_bib_path(issue.key), issue)
     for name, _file, source in static_names(model.config.root, model.config.fields.theme):
-        yield Output(name, None if source is None else Origin(source, 1, 1, STATIC, "static file", "rename it"))
+        yield Output(name, source)
     if model.config.fields.search and model.papers:
         yield Output(SEARCH_BUNDLE, folder=True)
     yield Output(MANIFEST)
@@ -100,28 +101,26 @@ def _sitemap_names(urls: int, per_file: int) -> list[str]:
     return ["sitemap.xml", *(f"sitemap-{n}.xml" for n in range(1, -(-urls // per_file) + 1))]
 
 
-def _paper(paper: Any) -> Origin:
-    return Origin(paper.source, 1, 1, "id", f"paper id {paper.id!r}", "rename the file")
-
-
-def _page(page: Any) -> Origin:
-    return Origin(page.source, 1, 1, "slug", f"page slug {page.slug!r}", "rename the file")
-
-
-def _issue(issue: Any) -> Origin:
-    if issue.intro is not None:
-        return Origin(issue.intro.source, 1, 1, "key", f"issue key {issue.key!r}", "rename the file")
-    paper = issue.papers[0]
-    field = "issue" if paper.issue else "date"
-    line, column = paper.mark(field)
-    return Origin(paper.source, line, column, field, f"issue key {issue.key!r}", "choose another issue")
-
-
-def _tag(tag: Any) -> Origin:
-    paper = tag.papers[0]
-    at = paper.tags.index(tag.slug)
-    line, column = paper.mark(f"tags.{at}")
-    return Origin(paper.source, line, column, "tags", f"tag {tag.slug!r}", "choose another tag name")
+def origin_of(source: object) -> Origin | None:
+    """Where the name of an output made for source is written (None: the site's own)."""
+    if isinstance(source, str):
+        return Origin(source, 1, 1, "(file)", "static file", "rename it")
+    if isinstance(source, Paper):
+        return Origin(source.source, 1, 1, "id", f"paper id {source.id!r}", "rename the file")
+    if isinstance(source, Page):
+        return Origin(source.source, 1, 1, "slug", f"page slug {source.slug!r}", "rename the file")
+    if isinstance(source, Issue):
+        if source.intro is not None:
+            return Origin(source.intro.source, 1, 1, "key", f"issue key {source.key!r}", "rename the file")
+        paper = source.papers[0]
+        field = "issue" if paper.issue else "date"
+        line, column = paper.mark(field)
+        return Origin(paper.source, line, column, field, f"issue key {source.key!r}", "choose another issue")
+    if isinstance(source, TagInfo):
+        paper = source.papers[0]
+        line, column = paper.mark(f"tags.{paper.tags.index(source.slug)}")
+        return Origin(paper.source, line, column, "tags", f"tag {source.slug!r}", "choose another tag name")
+    return None
 
 
 def _key(path: str) -> str:
@@ -142,7 +141,7 @@ def collisions(outputs: Iterable[Output]) -> list[Problem]:
             owned.append((key, out))
         else:
             other = files.setdefault(key, out)
-            if other is not out and other.origin != out.origin:
+            if other is not out:
                 clashes.append((out, other))
         parent = key.rpartition("/")[0]
         while parent and parent not in folders:
@@ -154,15 +153,20 @@ def collisions(outputs: Iterable[Output]) -> list[Problem]:
         clashes += [(out, other) for name, other in files.items() if name == key or name.startswith(inside)]
     problems: set[Problem] = set()
     for one, two in clashes:
+        if _same(one.source, two.source):
+            continue
         for mine, theirs in ((one, two), (two, one)):
-            if mine.origin is None or mine.origin == theirs.origin:
-                continue
-            if mine.origin.field != STATIC and theirs.origin is not None and theirs.origin.field == STATIC:
-                continue  # the static file is the one to move (static/ is published as-is)
-            by = "the site itself" if theirs.origin is None else theirs.origin.path
-            problems.add(mine.origin.problem(f"would be published at {_where(mine)}, where {by} writes "
-                                             f"{_where(theirs)}"))
+            if mine.source is None or (isinstance(theirs.source, str) and not isinstance(mine.source, str)):
+                continue  # the site's own, or the other is a static file: that is the one to move
+            origin, by = origin_of(mine.source), origin_of(theirs.source)
+            assert origin is not None
+            writer = "the site itself" if by is None else by.path
+            problems.add(origin.problem(f"would be published at {_where(mine)}, where {writer} writes {_where(theirs)}"))
     return sorted(problems)
+
+
+def _same(one: object, two: object) -> bool:
+    return one is two or (isinstance(one, str) and one == two)
 
 
 def _where(out: Output) -> str:
