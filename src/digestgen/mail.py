@@ -185,7 +185,7 @@ def render_edition(model: SiteModel, issue: Issue) -> Edition:
 
 def write_edition(config: SiteConfig, edition: Edition) -> list[Path]:
     """Write issues/<key>/email.html and email.txt into the built site (atomically per file)."""
-    from digestgen.output import MANIFEST, build_lock, check_output
+    from digestgen.output import MANIFEST, build_lock, check_output, write_file
 
     output = config.output
     check_output(output, config.root)
@@ -198,7 +198,7 @@ def write_edition(config: SiteConfig, edition: Edition) -> list[Path]:
         for name, body in (("email.html", edition.html), ("email.txt", edition.text)):
             target = folder / name
             tmp = folder / f".{name}.tmp-{os.getpid()}"
-            tmp.write_text(body, "utf-8", newline="\n")
+            write_file(tmp, body)  # a full disk names the file
             os.replace(tmp, target)
             written.append(target)
     return written
