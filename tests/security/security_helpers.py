@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import traceback
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 # 2025-11-29 12:26 UTC: "today" for every build of the suite
 EPOCH = "1764400000"
@@ -529,3 +532,18 @@ def hostile_site(root: Path, search: bool = False) -> Path:
     write(root, "content/pages/about.md", front_matter(
         {"title": payloads[2], "description": payloads[1]}, "\n\n".join(MARKDOWN_PAYLOADS)))
     return root
+
+
+@contextlib.contextmanager
+def small_disk(where: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of size mounted at where (a new folder) for the block; skips where it cannot be."""
+    where.mkdir()
+    try:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], check=True,
+                       capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=False)

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import builtins
-import contextlib
 import errno
 import io
 import os
 import stat
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .security_helpers import build, run_cli, tree, write
+from .security_helpers import build, run_cli, small_disk, tree, write
 
 EXTRA = '---\ntitle: "Another paper"\ndate: 2025-11-21\narxiv: "2511.00002"\ntags: [safety]\n---\n{body}\n'
 
@@ -152,22 +149,8 @@ def test_a_full_disk_names_the_file_that_could_not_be_written(site: Path, monkey
     assert _leftovers(site) in ([], [".public.spare"])
 
 
-@contextlib.contextmanager
-def _small_disk(where: Path, size: str) -> Iterator[Path]:
-    where.mkdir()
-    try:
-        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], check=True,
-                       capture_output=True)
-    except (OSError, subprocess.CalledProcessError):
-        pytest.skip("cannot mount a small tmpfs here")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", str(where)], check=False)
-
-
 def test_a_real_full_disk(site: Path, tmp_path: Path) -> None:
-    with _small_disk(tmp_path / "disk", "400k") as disk:
+    with small_disk(tmp_path / "disk", "400k") as disk:
         out = str(disk / "public")
         assert run_cli("build", "--site", str(site), "--output", out).code == 0
         before = tree(disk / "public")

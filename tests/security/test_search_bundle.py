@@ -14,7 +14,7 @@ import pytest
 
 from digestgen import search
 
-from .security_helpers import EPOCH, build, run_cli, tree, write
+from .security_helpers import EPOCH, build, run_cli, small_disk, tree, write
 
 EXTRA = '---\ntitle: "Another paper"\ndate: 2025-11-21\narxiv: "2511.00002"\ntags: [safety]\n---\nA note.\n'
 
@@ -93,6 +93,16 @@ def test_a_broken_search_bundle_is_never_published(site: Path, real_bundle: Path
     assert run.code == 1, run.err
     assert "search index: Pagefind left a broken bundle (" in run.err and said in run.err, run.err
     assert tree(site / "public") == before
+
+
+def test_pagefind_on_a_full_disk_publishes_nothing(site: Path, tmp_path: Path) -> None:
+    """On a disk too small for its bundle, Pagefind exits 0 and leaves empty files."""
+    _searchable(site)
+    with small_disk(tmp_path / "disk", "300k") as disk:
+        run = run_cli("build", "--site", str(site), "--output", str(disk / "public"))
+        assert run.code == 1, run.err
+        assert "search index: Pagefind left a broken bundle (" in run.err, run.err
+        assert sorted(p.name for p in disk.iterdir()) == [".public.lock"]
 
 
 def test_the_real_bundle_passes_the_check(real_bundle: Path) -> None:
