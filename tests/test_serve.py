@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from digestgen.serve import Preview, Watcher, inject, is_loopback, is_noise
+from digestgen.serve import Preview, Watcher, is_loopback, is_noise
+from digestgen.serve_handler import inject
 
 PAPER = "content/papers/2025/1706.03762.md"
 DEADLINE = 20.0

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,10 +54,12 @@ def index(folder: Path, model: SiteModel) -> None:
         run(folder, model.config.fields.language)
 
 
-def run(folder: Path, language: str, bundle: Path | None = None, background: bool = False) -> None:
+def run(folder: Path, language: str, bundle: Path | None = None, background: bool = False,
+        started: Callable[[subprocess.Popen[str]], object] | None = None) -> None:
     """Run Pagefind over folder; the bundle goes to folder/pagefind, or to bundle (a folder of
     its own, which digestgen serve puts in place when it is complete). background: at a lower
-    CPU priority, so that it does not slow down the next rebuild.
+    CPU priority, so that it does not slow down the next rebuild. started: told of the process
+    (serve ends it when it stops).
 
     Pagefind dies with the build: it is killed when the build's process ends however it ends
     (the kernel's parent-death signal, set before Pagefind starts: _dying_with_us), and at once
@@ -73,6 +76,8 @@ def run(folder: Path, language: str, bundle: Path | None = None, background: boo
             if background and hasattr(os, "setpriority"):
                 with contextlib.suppress(OSError):  # Pagefind's processes and threads inherit it
                     os.setpriority(os.PRIO_PROCESS, proc.pid, 10)
+            if started is not None:
+                started(proc)
             try:
                 out, err = proc.communicate(timeout=TIMEOUT)
             except BaseException:  # a timeout, an interrupt: never leave it writing into the folder

@@ -6,127 +6,44 @@ Three parts, each small:
   site and turns its problems into an 'error' event.
 - A watchdog handler filters editor noise and feeds a debouncer, so a burst of changes (a git
   checkout) becomes one or two rebuilds.
-- A stdlib ThreadingHTTPServer serves the folder of the latest complete build, adds a tiny
-  live-reload script to HTML responses, and streams Server-Sent Events on /__digestgen/events.
+- An HTTP server (httpserve.py, bounded in time, connections and memory) answers with
+  serve_handler.py: the folder of the latest complete build, a tiny live-reload script added
+  to HTML responses, and Server-Sent Events on /__digestgen/events.
 """
 
 from __future__ import annotations
 
 import gc
-import html
 import ipaddress
-import json
-import mimetypes
 import os
+import re
 import shutil
+import signal
+import subprocess
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import partial
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from digestgen import collector, memo
-from digestgen.errors import ContentError, DigestgenError, UsageError, capped, printable
+from digestgen.errors import ContentError, DigestgenError, Problem, UsageError, capped, printable
+from digestgen.httpserve import HTTPServer
+from digestgen.serve_handler import Hub, PreviewHandler, wildcard
 
 WATCHED = ("content", "static", "templates", "themes")
 CACHE = ".digestgen-cache"
-PREFIX = "/__digestgen/"
 NOISE_SUFFIXES = (".swp", ".swo", ".swx", ".swpx", "~", ".tmp", ".temp", ".bak", ".orig", ".part", ".crdownload")
 NOISE_PARTS = ("___jb_tmp___", "___jb_old___", ".goutputstream-")
-HEARTBEAT = 15.0
-
-LIVE_JS = """\
-(function () {
-  "use strict";
-  var me = document.currentScript;
-  var build = me ? me.getAttribute("data-build") : null;
-  var overlay = null;
-  function clear() { if (overlay) { overlay.remove(); overlay = null; } }
-  function show(lines) {
-    clear();
-    overlay = document.createElement("div");
-    overlay.id = "digestgen-errors";
-    overlay.setAttribute("role", "alert");
-    var s = overlay.style;
-    s.position = "fixed"; s.top = "0"; s.left = "0"; s.right = "0"; s.bottom = "0";
-    s.zIndex = "2147483647"; s.overflow = "auto"; s.padding = "2rem";
-    s.background = "rgba(24, 24, 27, 0.97)"; s.color = "#fafafa";
-    s.font = "15px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace";
-    var title = document.createElement("h2");
-    title.textContent = "digestgen: the last change did not build";
-    var hint = document.createElement("p");
-    hint.textContent = "You are looking at the last good build. Fix the problems below and save; this page updates by itself.";
-    var list = document.createElement("ul");
-    lines.forEach(function (line) {
-      var item = document.createElement("li");
-      item.textContent = line;
-      item.style.whiteSpace = "pre-wrap";
-      item.style.color = "#fca5a5";
-      list.appendChild(item);
-    });
-    var close = document.createElement("button");
-    close.type = "button";
-    close.textContent = "Hide";
-    close.addEventListener("click", clear);
-    overlay.appendChild(title); overlay.appendChild(hint); overlay.appendChild(list); overlay.appendChild(close);
-    document.body.appendChild(overlay);
-  }
-  var events = new EventSource("/__digestgen/events");
-  events.addEventListener("hello", function (e) {
-    var state = JSON.parse(e.data);
-    window.digestgenLive = "connected";
-    if (build !== null && String(state.build) !== build) { location.reload(); }
-  });
-  events.addEventListener("reload", function () { location.reload(); });
-  events.addEventListener("error", function (e) {
-    if (typeof e.data === "string") { show(JSON.parse(e.data).errors); }
-  });
-})();
-"""
-
-NO_SITE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>digestgen preview</title></head>
-<body><h1>No successful build yet</h1><p>The problems are listed in the terminal and below.
-This page reloads when the site builds.</p></body></html>
-"""
-
+SHOWN_FIXED = 20  # "fixed" lines printed after a rebuild; the rest are counted
 
 def is_noise(name: str) -> bool:
     """Editor swap, backup and temporary files (vim, emacs, JetBrains, GNOME, downloads)."""
     return (name.startswith((".", "#")) or name.endswith(NOISE_SUFFIXES) or name == "4913"
             or any(part in name for part in NOISE_PARTS))
-
-
-@dataclass
-class Hub:
-    """The latest build state, and a condition that wakes every event stream when it changes."""
-
-    build: int = 0
-    errors: list[str] = field(default_factory=list)
-    version: int = 0
-    closed: bool = False
-    cond: threading.Condition = field(default_factory=threading.Condition)
-
-    def publish(self, build: int, errors: list[str]) -> None:
-        with self.cond:
-            self.build, self.errors = build, errors
-            self.version += 1
-            self.cond.notify_all()
-
-    def changed_since(self, version: int) -> bool:
-        return self.version != version or self.closed
-
-    def close(self) -> None:
-        with self.cond:
-            self.closed = True
-            self.cond.notify_all()
 
 
 class _Background:
@@ -196,6 +113,25 @@ class SearchIndexer(_Background):
         self.wanted = 0  # the version of the pages (Preview.pages) to index (0: none)
         self.done = 0  # the build whose pages the bundle in place comes from
         self.language = "en"
+        self.fresh = preview.output.parent / f".{preview.output.name}-search-{os.getpid()}"
+        self.process: subprocess.Popen[str] | None = None  # Pagefind, while it runs
+
+    def stop(self) -> None:
+        """Stop indexing: end Pagefind if it runs, wait for the thread, remove its unfinished bundle."""
+        super().stop()
+        with self.cond:
+            if self.process is not None:
+                self.process.kill()
+        if self.thread.is_alive():
+            self.thread.join(timeout=10)
+        shutil.rmtree(self.fresh, ignore_errors=True)
+
+    def started(self, process: subprocess.Popen[str]) -> None:
+        """Pagefind has started: remember it, so that stop() can end it (at once if stopping)."""
+        with self.cond:
+            self.process = process
+            if self.stopped:
+                process.kill()
 
     def request(self, build: int, language: str) -> None:
         with self.cond:
@@ -220,8 +156,10 @@ class SearchIndexer(_Background):
             try:
                 self.index(build, language)
             except Exception as exc:  # noqa: BLE001 - search is optional in a preview; say why and go on
-                self.preview.log(f"search index not updated: {exc}")
+                if not self.stopped:
+                    self.preview.log(f"search index not updated: {exc}")
             with self.cond:
+                self.process = None
                 if self.wanted == build:
                     self.done = build
 
@@ -233,10 +171,10 @@ class SearchIndexer(_Background):
         folder = preview.folder()
         if folder is None:
             return
-        fresh = preview.output.parent / f".{preview.output.name}-search-{os.getpid()}"
+        fresh = self.fresh
         shutil.rmtree(fresh, ignore_errors=True)
         try:
-            search.run(folder, language, fresh, background=True)
+            search.run(folder, language, fresh, background=True, started=self.started)
             with build_lock(preview.output):
                 if preview.pages != build or self.wanted != build:
                     return  # pages changed while Pagefind read them: the next round indexes them
@@ -277,8 +215,9 @@ class Watcher:
         self.observer.start()
 
     def stop(self) -> None:
-        self.observer.stop()
-        self.observer.join(timeout=5)
+        if self.observer.is_alive():
+            self.observer.stop()
+            self.observer.join(timeout=5)
 
     def _watch(self, name: str) -> None:
         """(Re)start the recursive watch of a top-level folder (it may have been deleted and made again)."""
@@ -354,7 +293,7 @@ class Preview:
     """One preview session: builds, the folder being served, the event hub."""
 
     def __init__(self, root: Path, bind: str = "127.0.0.1", port: int = 8000, settle: float = 0.1,
-                 log: Callable[[str], None] | None = None):
+                 log: Callable[[str], None] | None = None, header_timeout: float = 10.0, max_connections: int = 512):
         self.root = root.resolve()
         if not (self.root / "site.yaml").is_file():
             raise UsageError(f"no site.yaml in {self.root.name}; run 'digestgen serve' in a site folder")
@@ -366,19 +305,20 @@ class Preview:
         self.files = 0  # files in the last good build
         self.pages = 0  # counts the good builds that changed the preview folder
         try:
-            self.server = DevServer(bind, port, self)
+            self.server = HTTPServer(bind, port, PreviewHandler(self), header_timeout=header_timeout,
+                                     max_connections=max_connections)
         except OSError as exc:
             raise UsageError(f"cannot listen on {bind}:{port} ({exc.strerror}); try another --port, or --port 0") from None
-        self.port = self.server.server_address[1]
+        self.port = self.server.port
         host = f"[{bind}]" if ":" in bind else bind
-        if _wildcard(bind):
+        if wildcard(bind):
             host = "127.0.0.1"
         self.url = f"http://{host}:{self.port}/"
         self.allowed_hosts = {f"[{bind}]" if ":" in bind else bind, "localhost", "127.0.0.1", "[::1]"}
         self.debouncer = Debouncer(self.rebuild, settle=settle)
         self.indexer = SearchIndexer(self)
         self.watcher = Watcher(self.root, [self.output, self.root / CACHE, self.root / "public"], self.debouncer.notify)
-        self.threads: list[threading.Thread] = []
+        self.shown: dict[str, None] = {}  # the warnings printed and not yet fixed, in order
 
     def rebuild(self, changed: list[str] | None = None) -> bool:
         """Build into the preview folder; publish 'reload' or 'error'. Never raises."""
@@ -400,7 +340,10 @@ class Preview:
             lines = describe(exc, self.root)
             if not isinstance(exc, DigestgenError):
                 traceback.print_exc(file=sys.stderr)
-            for line in [p.format() for p in capped(exc.problems)] if isinstance(exc, ContentError) else lines:
+            printed = list(lines)
+            if isinstance(exc, ContentError):  # a failed build stops early: its warnings are only some of them
+                printed += self.changed_warnings(capped(p for p in exc.problems if p.severity != "error"), partial=True)
+            for line in printed:
                 self.log(line)
             count = sum(p.severity == "error" for p in exc.problems) if isinstance(exc, ContentError) else len(lines)
             self.log(f"build failed ({count} problem{'s' * (count != 1)}); still serving the last good site")
@@ -411,8 +354,8 @@ class Preview:
         stats = result.stats
         self.log(f"built{what} in {time.perf_counter() - started:.2f} s: {result.counts.get('papers', 0)} papers, "
                  f"{stats.written} file{'s' * (stats.written != 1)} changed")
-        for warning in result.warnings:
-            self.log(warning.format())
+        for line in self.changed_warnings(capped(result.warnings)):
+            self.log(line)
         self.builds += 1
         # a save that changed no output (same bytes, a no-op edit) needs no reload, unless errors must clear
         changed_output = bool(stats.written or stats.files != self.files)
@@ -427,6 +370,21 @@ class Preview:
                 self.indexer.request(self.pages, language)
         return True
 
+    def changed_warnings(self, warnings: list[Problem], partial: bool = False) -> list[str]:
+        """Lines for the warnings not shown before, and one for each shown one that went away
+        (not after a partial build, which may simply not have got that far)."""
+        current = dict.fromkeys(warning.format() for warning in warnings)
+        lines = [line for line in current if line not in self.shown]
+        if not partial:
+            fixed = [line.replace(": warning: ", ": ", 1) for line in self.shown if line not in current]
+            lines += [f"fixed: {line}" for line in fixed[:SHOWN_FIXED]]
+            if len(fixed) > SHOWN_FIXED:
+                lines.append(f"fixed: {len(fixed) - SHOWN_FIXED} more warnings")
+            self.shown = current
+        else:
+            self.shown.update(dict.fromkeys(lines))
+        return lines
+
     def search_language(self) -> str | None:
         """The site's language when it has search on, else None."""
         from digestgen.config import load_config
@@ -439,6 +397,7 @@ class Preview:
 
     def start(self) -> None:
         """First build, then watch and serve in background threads."""
+        sweep_search_folders(self.output)
         memo.keep_between_builds()  # until stop: rebuilds reuse what did not change
         self.indexer.thread.start()
         self.rebuild()
@@ -448,18 +407,14 @@ class Preview:
         collector.hold(collect=True)
         self.watcher.start()
         self.debouncer.thread.start()
-        server = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2},
-                                  name="digestgen-http", daemon=True)
-        server.start()
-        self.threads.append(server)
+        self.server.start()
 
     def stop(self) -> None:
         self.hub.close()
         self.indexer.stop()
         self.debouncer.stop()
         self.watcher.stop()
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
         memo.keep_between_builds(False)
         collector.release()
 
@@ -489,15 +444,31 @@ class Preview:
         return None
 
 
-def _wildcard(bind: str) -> bool:
-    return bind in ("0.0.0.0", "::", "")
-
-
-def _ip_literal(name: str) -> bool:
+def sweep_search_folders(output: Path) -> list[Path]:
+    """Remove the unfinished search bundles of earlier sessions whose process has ended."""
+    pattern = re.compile(rf"\.{re.escape(output.name)}-search-(\d+)")
+    removed: list[Path] = []
     try:
-        ipaddress.ip_address(name[1:-1] if name.startswith("[") else name)
-    except ValueError:
+        siblings = sorted(output.parent.iterdir())
+    except OSError:
+        return removed
+    for path in siblings:
+        match = pattern.fullmatch(path.name)
+        if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
         return False
+    except OverflowError:
+        return False  # no process has such a number
+    except PermissionError:
+        return True  # another user's process
     return True
 
 
@@ -510,219 +481,46 @@ def is_loopback(bind: str) -> bool:
         return False
 
 
-class DevServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, bind: str, port: int, preview: Preview):
-        import socket
-
-        self.address_family = socket.AF_INET6 if ":" in bind else socket.AF_INET
-        self.preview = preview
-        super().__init__((bind, port), RequestHandler)
-
-
-class RequestHandler(BaseHTTPRequestHandler):
-    server: DevServer
-    server_version = "digestgen-serve"
-    sys_version = ""
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass  # the terminal is for build results, not for every request
-
-    def do_HEAD(self) -> None:
-        self.handle_get(head=True)
-
-    def do_GET(self) -> None:
-        self.handle_get(head=False)
-
-    def handle_get(self, head: bool) -> None:
-        preview = self.server.preview
-        if not self.host_allowed(preview):
-            return self.plain(HTTPStatus.FORBIDDEN, "forbidden: unexpected Host header\n", head)
-        path = self.clean_path()
-        if path is None:
-            return self.not_found(None, head)
-        if path.startswith(PREFIX):
-            return self.internal(path[len(PREFIX):], head)
-        build = preview.hub.build  # read before the folder: a newer folder only causes one more reload
-        for _ in range(5):
-            preview.wait_for_patch()
-            folder = preview.folder()
-            if folder is None:
-                return self.send(HTTPStatus.SERVICE_UNAVAILABLE, NO_SITE.encode(), "text/html; charset=utf-8", head, build)
-            try:
-                return self.from_folder(folder, path, head, build)
-            except FileNotFoundError:
-                continue  # the folder was swapped while we read it; resolve it again
-            except OSError:
-                break  # unreadable: answer 404 rather than a traceback
-        return self.not_found(None, head)
-
-    def host_allowed(self, preview: Preview) -> bool:
-        host = (self.headers.get("Host") or "").strip().lower()
-        if not host:
-            return False
-        if host.startswith("["):
-            name, _, rest = host.partition("]")
-            name += "]"
-            port = rest[1:] if rest.startswith(":") else ""
-        else:
-            name, _, port = host.partition(":")
-        if port and port != str(preview.port):
-            return False
-        if name in preview.allowed_hosts:
-            return True
-        # bound to every address: any address of this machine is "the bound name"; an IP literal
-        # cannot be rebound by DNS, so only names are refused
-        return _wildcard(preview.bind) and _ip_literal(name)
-
-    def clean_path(self) -> str | None:
-        """The decoded request path, or None when it tries to leave the site folder."""
-        raw = self.path
-        if raw.startswith("//") or not raw.startswith("/"):
-            return None
-        path = urlsplit(raw).path
-        try:
-            decoded = unquote(path, errors="strict") if "%" in path else path
-        except UnicodeDecodeError:
-            return None
-        if "\\" in decoded or "\x00" in decoded or decoded.startswith("//"):
-            return None
-        segments = decoded.split("/")[1:]
-        if any(seg in (".", "..") for seg in segments):
-            return None
-        if any(seg.startswith(".") for seg in segments) and not decoded.startswith(PREFIX):
-            return None  # the manifest and other dot-files are not part of the site
-        return decoded
-
-    def from_folder(self, folder: Path, path: str, head: bool, build: int) -> None:
-        target = folder / path.lstrip("/")
-        if path.endswith("/"):
-            target = target / "index.html"
-        try:
-            real = target.resolve(strict=True)
-        except FileNotFoundError:
-            if not folder.is_dir() or self.server.preview.patching():
-                raise  # swapped or patched while we looked: the caller tries again
-            return self.not_found(folder, head, build)
-        except (OSError, RuntimeError):
-            return self.not_found(folder, head, build)
-        if not real.is_relative_to(folder):
-            return self.not_found(folder, head, build)  # a symlink pointing out of the site
-        if real.is_dir():
-            if (real / "index.html").is_file():
-                query = urlsplit(self.path).query
-                return self.redirect(path + "/" + (f"?{query}" if query else ""))
-            return self.not_found(folder, head, build)
-        data = real.read_bytes()
-        ctype = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
-        if ctype.startswith("text/") or ctype in ("application/json", "application/xml", "application/javascript"):
-            ctype += "; charset=utf-8"
-        self.send(HTTPStatus.OK, data, ctype, head, build)
-
-    def not_found(self, folder: Path | None, head: bool, build: int = 0) -> None:
-        page = folder / "404.html" if folder is not None else None
-        if page is not None and page.is_file() and not page.is_symlink():
-            return self.send(HTTPStatus.NOT_FOUND, page.read_bytes(), "text/html; charset=utf-8", head, build)
-        self.plain(HTTPStatus.NOT_FOUND, "not found\n", head)
-
-    def redirect(self, location: str) -> None:
-        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
-        self.send_header("Location", location)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def plain(self, status: HTTPStatus, text: str, head: bool) -> None:
-        body = text.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        if not head:
-            self.wfile.write(body)
-
-    def send(self, status: HTTPStatus, data: bytes, ctype: str, head: bool, build: int) -> None:
-        if ctype.startswith("text/html"):
-            data = inject(data, build)
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.end_headers()
-        if not head:
-            self.wfile.write(data)
-
-    def internal(self, name: str, head: bool) -> None:
-        if name == "live.js":
-            return self.send(HTTPStatus.OK, LIVE_JS.encode(), "text/javascript; charset=utf-8", head, 0)
-        if name == "events" and not head:
-            return self.events()
-        self.plain(HTTPStatus.NOT_FOUND, "not found\n", head)
-
-    def events(self) -> None:
-        """Server-Sent Events: 'hello' with the current build, then 'reload' or 'error' on change."""
-        hub = self.server.preview.hub
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.close_connection = True
-        with hub.cond:
-            seen, build, errors = hub.version, hub.build, list(hub.errors)
-        try:
-            self.event("hello", {"build": build})
-            if errors:
-                self.event("error", {"build": build, "errors": errors})
-            while True:
-                with hub.cond:
-                    changed = hub.cond.wait_for(partial(hub.changed_since, seen), timeout=HEARTBEAT)
-                    if hub.closed:
-                        return
-                    seen, new_build, errors = hub.version, hub.build, list(hub.errors)
-                if not changed:
-                    self.wfile.write(b": keep-alive\n\n")
-                    self.wfile.flush()
-                elif errors:
-                    self.event("error", {"build": new_build, "errors": errors})
-                else:
-                    self.event("reload", {"build": new_build})
-                build = new_build
-        except OSError:
-            return  # the browser went away
-
-    def event(self, name: str, data: dict[str, object]) -> None:
-        self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
-        self.wfile.flush()
-
-
-def inject(page: bytes, build: int) -> bytes:
-    """Add the live-reload script before </body> (at serve time; built files stay clean)."""
-    tag = f'<script src="{PREFIX}live.js" data-build="{html.escape(str(build))}"></script>\n'.encode()
-    at = page.lower().rfind(b"</body>")
-    return page[:at] + tag + page[at:] if at != -1 else page + tag
-
-
 def serve(root: Path, port: int = 8000, bind: str = "127.0.0.1", open_browser: bool = False) -> int:
-    """Run a preview until Ctrl-C."""
+    """Run a preview until Ctrl-C (or SIGTERM, SIGHUP); clean up whatever it was doing."""
     if not is_loopback(bind):
         print(printable(f"warning: --bind {bind} makes the preview (drafts included) reachable from other machines; "
                         "it is meant for your own computer"), file=sys.stderr)
     preview = Preview(root, bind, port)
-    preview.start()
-    print(printable(f"serving {preview.root.name} at {preview.url} (drafts and scheduled papers shown); Ctrl-C stops"), flush=True)
-    if open_browser:
-        import webbrowser
+    with _stop_signals_interrupt():
+        try:
+            preview.start()
+            print(printable(f"serving {preview.root.name} at {preview.url} (drafts and scheduled papers shown); "
+                            "Ctrl-C stops"), flush=True)
+            if open_browser:
+                import webbrowser
 
-        webbrowser.open(preview.url)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        print("stopped", file=sys.stderr)
-    finally:
-        preview.stop()
+                webbrowser.open(preview.url)
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("stopped", file=sys.stderr)
+        finally:
+            for name in STOP_SIGNALS:  # a second Ctrl-C must not cut the clean-up short
+                signal.signal(getattr(signal, name), signal.SIG_IGN)
+            preview.stop()
     return 0
+
+
+STOP_SIGNALS = [name for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+
+
+@contextmanager
+def _stop_signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop the preview the way Ctrl-C does, so that it cleans up first."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    before = {name: signal.getsignal(getattr(signal, name)) for name in STOP_SIGNALS}
+    for name in STOP_SIGNALS[1:]:
+        signal.signal(getattr(signal, name), interrupt)
+    try:
+        yield
+    finally:
+        for name, handler in before.items():
+            signal.signal(getattr(signal, name), handler)

@@ -1,0 +1,340 @@
+"""What the preview answers: the latest build's files, the live-reload script and its events.
+
+`PreviewHandler` turns a request into a response for httpserve.py and knows nothing about
+sockets: it checks the Host header (DNS rebinding), keeps the path inside the build folder,
+opens the file it will send (never reading it whole), and adds the live-reload script to
+HTML pages as they are sent. `Hub` holds the latest build state; each EventSource client
+waits on it in the server's event loop, without a thread of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import ipaddress
+import json
+import mimetypes
+import os
+import stat
+import threading
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from http import HTTPStatus
+from pathlib import Path
+from typing import BinaryIO, Protocol
+from urllib.parse import unquote, urlsplit
+
+from digestgen.httpserve import FilePart, Part, Request, Response, plain
+
+PREFIX = "/__digestgen/"
+HEARTBEAT = 15.0
+TAIL = 64 * 1024  # how far from the end of a page to look for </body>
+SECURITY_HEADERS = [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
+
+LIVE_JS = """\
+(function () {
+  "use strict";
+  var me = document.currentScript;
+  var build = me ? me.getAttribute("data-build") : null;
+  var overlay = null;
+  function clear() { if (overlay) { overlay.remove(); overlay = null; } }
+  function show(lines) {
+    clear();
+    overlay = document.createElement("div");
+    overlay.id = "digestgen-errors";
+    overlay.setAttribute("role", "alert");
+    var s = overlay.style;
+    s.position = "fixed"; s.top = "0"; s.left = "0"; s.right = "0"; s.bottom = "0";
+    s.zIndex = "2147483647"; s.overflow = "auto"; s.padding = "2rem";
+    s.background = "rgba(24, 24, 27, 0.97)"; s.color = "#fafafa";
+    s.font = "15px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace";
+    var title = document.createElement("h2");
+    title.textContent = "digestgen: the last change did not build";
+    var hint = document.createElement("p");
+    hint.textContent = "You are looking at the last good build. Fix the problems below and save; this page updates by itself.";
+    var list = document.createElement("ul");
+    lines.forEach(function (line) {
+      var item = document.createElement("li");
+      item.textContent = line;
+      item.style.whiteSpace = "pre-wrap";
+      item.style.color = "#fca5a5";
+      list.appendChild(item);
+    });
+    var close = document.createElement("button");
+    close.type = "button";
+    close.textContent = "Hide";
+    close.addEventListener("click", clear);
+    overlay.appendChild(title); overlay.appendChild(hint); overlay.appendChild(list); overlay.appendChild(close);
+    document.body.appendChild(overlay);
+  }
+  var events = new EventSource("/__digestgen/events");
+  events.addEventListener("hello", function (e) {
+    var state = JSON.parse(e.data);
+    window.digestgenLive = "connected";
+    if (build !== null && String(state.build) !== build) { location.reload(); }
+  });
+  events.addEventListener("reload", function () { location.reload(); });
+  events.addEventListener("error", function (e) {
+    if (typeof e.data === "string") { show(JSON.parse(e.data).errors); }
+  });
+})();
+"""
+
+NO_SITE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>digestgen preview</title></head>
+<body><h1>No successful build yet</h1><p>The problems are listed in the terminal and below.
+This page reloads when the site builds.</p></body></html>
+"""
+
+
+
+@dataclass
+class Hub:
+    """The latest build state; event streams wait for it to change."""
+
+    build: int = 0
+    errors: list[str] = field(default_factory=list)
+    version: int = 0
+    closed: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    listeners: list[Callable[[], None]] = field(default_factory=list)
+
+    def publish(self, build: int, errors: list[str]) -> None:
+        with self.lock:
+            self.build, self.errors = build, errors
+            self.version += 1
+            self._wake()
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            self._wake()
+
+    def _wake(self) -> None:
+        for wake in self.listeners:
+            wake()
+
+    def state(self) -> tuple[int, int, list[str]]:
+        with self.lock:
+            return self.version, self.build, list(self.errors)
+
+    async def wait(self, version: int, timeout: float) -> bool:
+        """Wait until the state is newer than `version` (or closed); False after `timeout`."""
+        loop = asyncio.get_running_loop()
+        woken = asyncio.Event()
+
+        def wake() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting
+                loop.call_soon_threadsafe(woken.set)
+
+        with self.lock:
+            if self.version != version or self.closed:
+                return True
+            self.listeners.append(wake)
+        try:
+            await asyncio.wait_for(woken.wait(), timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            with self.lock:
+                self.listeners.remove(wake)
+
+
+async def event_stream(hub: Hub, heartbeat: float = HEARTBEAT) -> AsyncIterator[bytes]:
+    """Server-Sent Events: 'hello' with the current build, then 'reload' or 'error' on change."""
+    seen, build, errors = hub.state()
+    yield event("hello", {"build": build})
+    if errors:
+        yield event("error", {"build": build, "errors": errors})
+    while True:
+        changed = await hub.wait(seen, heartbeat)
+        if hub.closed:
+            return
+        if not changed:
+            yield b": keep-alive\n\n"
+            continue
+        seen, build, errors = hub.state()
+        yield event("error", {"build": build, "errors": errors}) if errors else event("reload", {"build": build})
+
+
+def event(name: str, data: dict[str, object]) -> bytes:
+    return f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
+
+
+class Site(Protocol):
+    """What the handler needs to know of a preview session."""
+
+    hub: Hub
+    bind: str
+    port: int
+    allowed_hosts: set[str]
+
+    def folder(self) -> Path | None: ...
+    def patching(self) -> bool: ...
+    def wait_for_patch(self, limit: float = 2.0) -> None: ...
+
+
+class PreviewHandler:
+    def __init__(self, site: Site):
+        self.site = site
+
+    def __call__(self, request: Request) -> Response:
+        site = self.site
+        head = request.method == "HEAD"
+        if not self.host_allowed(request.headers.get("Host") or ""):
+            return plain(HTTPStatus.FORBIDDEN, "forbidden: unexpected Host header\n")
+        path = clean_path(request.target)
+        if path is None:
+            return self.not_found(None)
+        if path.startswith(PREFIX):
+            return self.internal(path[len(PREFIX):], head)
+        build = site.hub.build  # read before the folder: a newer folder only causes one more reload
+        for _ in range(5):
+            site.wait_for_patch()
+            folder = site.folder()
+            if folder is None:
+                return page(HTTPStatus.SERVICE_UNAVAILABLE, [inject(NO_SITE.encode(), build)])
+            try:
+                return self.from_folder(folder, path, request.target, build)
+            except FileNotFoundError:
+                continue  # the folder was swapped while we read it; resolve it again
+            except OSError:
+                break  # unreadable: answer 404 rather than a traceback
+        return self.not_found(None)
+
+    def host_allowed(self, header: str) -> bool:
+        host = header.strip().lower()
+        if not host:
+            return False
+        if host.startswith("["):
+            name, _, rest = host.partition("]")
+            name += "]"
+            port = rest[1:] if rest.startswith(":") else ""
+        else:
+            name, _, port = host.partition(":")
+        if port and port != str(self.site.port):
+            return False
+        if name in self.site.allowed_hosts:
+            return True
+        # bound to every address: any address of this machine is "the bound name"; an IP literal
+        # cannot be rebound by DNS, so only names are refused
+        return wildcard(self.site.bind) and _ip_literal(name)
+
+    def from_folder(self, folder: Path, path: str, target: str, build: int) -> Response:
+        wanted = folder / path.lstrip("/")
+        if path.endswith("/"):
+            wanted = wanted / "index.html"
+        try:
+            real = wanted.resolve(strict=True)
+        except FileNotFoundError:
+            if not folder.is_dir() or self.site.patching():
+                raise  # swapped or patched while we looked: the caller tries again
+            return self.not_found(folder, build)
+        except (OSError, RuntimeError):
+            return self.not_found(folder, build)
+        if not real.is_relative_to(folder):
+            return self.not_found(folder, build)  # a symlink pointing out of the site
+        if real.is_dir():
+            if (real / "index.html").is_file():
+                query = urlsplit(target).query
+                return redirect(path + "/" + (f"?{query}" if query else ""))
+            return self.not_found(folder, build)
+        file = open_regular(real)
+        if file is None:
+            return self.not_found(folder, build)
+        ctype = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
+        if ctype.startswith("text/") or ctype in ("application/json", "application/xml", "application/javascript"):
+            ctype += "; charset=utf-8"
+        if ctype.startswith("text/html"):
+            return page(HTTPStatus.OK, with_live_script(file, build))
+        size = os.fstat(file.fileno()).st_size
+        return Response(HTTPStatus.OK, [("Content-Type", ctype), *SECURITY_HEADERS], [FilePart(file, 0, size)])
+
+    def not_found(self, folder: Path | None, build: int = 0) -> Response:
+        custom = folder / "404.html" if folder is not None else None
+        if custom is not None and not custom.is_symlink():
+            with contextlib.suppress(OSError):
+                file = open_regular(custom)
+                if file is not None:
+                    return page(HTTPStatus.NOT_FOUND, with_live_script(file, build))
+        return plain(HTTPStatus.NOT_FOUND, "not found\n")
+
+    def internal(self, name: str, head: bool) -> Response:
+        if name == "live.js":
+            return Response(HTTPStatus.OK, [("Content-Type", "text/javascript; charset=utf-8"), *SECURITY_HEADERS],
+                            [LIVE_JS.encode()])
+        if name == "events" and not head:
+            return Response(HTTPStatus.OK, [("Content-Type", "text/event-stream; charset=utf-8"),
+                                            ("Cache-Control", "no-store")], stream=partial(event_stream, self.site.hub))
+        return plain(HTTPStatus.NOT_FOUND, "not found\n")
+
+
+def clean_path(target: str) -> str | None:
+    """The decoded request path, or None when it tries to leave the site folder."""
+    if target.startswith("//") or not target.startswith("/"):
+        return None
+    path = urlsplit(target).path
+    try:
+        decoded = unquote(path, errors="strict") if "%" in path else path
+    except UnicodeDecodeError:
+        return None
+    if "\\" in decoded or "\x00" in decoded or decoded.startswith("//"):
+        return None
+    segments = decoded.split("/")[1:]
+    if any(seg in (".", "..") for seg in segments):
+        return None
+    if any(seg.startswith(".") for seg in segments) and not decoded.startswith(PREFIX):
+        return None  # the manifest and other dot-files are not part of the site
+    return decoded
+
+
+def open_regular(path: Path) -> BinaryIO | None:
+    """The file opened for reading, or None when it is not a regular file (a FIFO would block)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # FileNotFoundError: swapped, try again
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return os.fdopen(fd, "rb")
+
+
+def with_live_script(file: BinaryIO, build: int) -> list[Part]:
+    """The page in parts, with the live-reload script before its last </body>."""
+    size = os.fstat(file.fileno()).st_size
+    start = max(0, size - TAIL)
+    tail = os.pread(file.fileno(), size - start, start)
+    found = tail.lower().rfind(b"</body>")
+    at = start + found if found != -1 else size
+    return [FilePart(file, 0, at), live_script(build), FilePart(file, at, size - at)]
+
+
+def live_script(build: int) -> bytes:
+    return f'<script src="{PREFIX}live.js" data-build="{html.escape(str(build))}"></script>\n'.encode()
+
+
+def inject(page: bytes, build: int) -> bytes:
+    """Add the live-reload script before </body> (at serve time; built files stay clean)."""
+    at = page.lower().rfind(b"</body>")
+    return page[:at] + live_script(build) + page[at:] if at != -1 else page + live_script(build)
+
+
+def page(status: HTTPStatus, body: list[Part]) -> Response:
+    return Response(status, [("Content-Type", "text/html; charset=utf-8"), *SECURITY_HEADERS], body)
+
+
+def redirect(location: str) -> Response:
+    return Response(HTTPStatus.MOVED_PERMANENTLY, [("Location", location)])
+
+
+def wildcard(bind: str) -> bool:
+    return bind in ("0.0.0.0", "::", "")
+
+
+def _ip_literal(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name[1:-1] if name.startswith("[") else name)
+    except ValueError:
+        return False
+    return True
