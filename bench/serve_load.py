@@ -33,6 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BIG = 13_600_000
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def status_of(pid: int, field: str) -> int:
     text = Path(f"/proc/{pid}/status").read_text()
     match = re.search(rf"^{field}:\s+(\d+)", text, re.MULTILINE)
@@ -61,18 +67,21 @@ def client_process(port: int, clients: int, start: float) -> list[tuple[float, b
     return asyncio.run(fetch_at(port, clients, start))
 
 
-async def concurrent_pages(port: int, clients: int, processes: int = 4) -> str:
+async def concurrent_pages(port: int, pid: int, clients: int, processes: int = 4) -> str:
     """`clients` connections at the same moment, from a few processes (one Python process alone
     is slower at opening connections than the server is at answering them)."""
     start = time.time() + 1.0
     with ProcessPoolExecutor(processes) as pool:
+        cpu = cpu_seconds(pid)
         shares = [clients // processes + (i < clients % processes) for i in range(processes)]
         results = [r for part in pool.map(client_process, [port] * processes, shares, [start] * processes) for r in part]
+        cpu = cpu_seconds(pid) - cpu
     times = sorted(t for t, _ in results)
     failed = sum(not ok for _, ok in results)
     p = statistics.quantiles(times, n=100)
     return (f"{clients} concurrent page fetches: {failed} failed; p50 {p[49] * 1000:.0f} ms, "
-            f"p99 {p[98] * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms")
+            f"p99 {p[98] * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms; server CPU {cpu * 1000:.0f} ms "
+            f"(load average {os.getloadavg()[0]:.1f})")
 
 
 async def hello(port: int, timeout: float) -> bool:
@@ -178,7 +187,7 @@ def main() -> int:
                 print("serve did not start", file=sys.stderr)
                 return 1
             port = int(match.group(1))
-            for step in (concurrent_pages(port, args.clients), event_burst(port, args.clients),
+            for step in (concurrent_pages(port, proc.pid, args.clients), event_burst(port, args.clients),
                          slow_readers(port, proc.pid, 100), slowloris(port, proc.pid, args.slowloris)):
                 print(asyncio.run(step), flush=True)
         finally:

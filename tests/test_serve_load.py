@@ -280,3 +280,56 @@ def test_each_warning_is_printed_once_and_its_fix_once(running: Preview, site: P
     edit(site, PAPER, "upvotes: 121", "upvotes: 122")
     wait_for(lambda: running.builds > builds, "one more rebuild")
     assert sum("notes.txt:" in line for line in logs) == 2
+
+
+def exchange(port: int, raw: bytes) -> bytes:
+    """Send raw bytes, return everything the server answers until it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(raw)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+        return data
+
+
+def test_the_server_answers_malformed_and_unsupported_requests_and_closes(running: Preview) -> None:
+    port = running.port
+    host = f"Host: 127.0.0.1:{port}\r\n".encode()
+    assert exchange(port, b"GET / HTTP/1.1\r\n" + host + b"X-Big: " + b"a" * 70_000 + b"\r\n\r\n").startswith(
+        b"HTTP/1.1 431 ")
+    assert exchange(port, b"POST / HTTP/1.1\r\n" + host + b"Content-Length: 3\r\n\r\nabc").startswith(b"HTTP/1.1 413 ")
+    assert exchange(port, b"DELETE / HTTP/1.1\r\n" + host + b"Connection: close\r\n\r\n").startswith(b"HTTP/1.1 501 ")
+    assert exchange(port, b"GARBAGE\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    # two requests on one kept-alive connection, then one asking to close
+    answer = exchange(port, b"HEAD / HTTP/1.1\r\n" + host + b"\r\nGET /__digestgen/live.js HTTP/1.1\r\n" + host +
+                      b"Connection: close\r\n\r\n")
+    assert answer.count(b"HTTP/1.1 200 ") == 2 and answer.rstrip().endswith(b"})();")
+
+
+def test_when_every_connection_is_busy_a_newcomer_gets_503(site: Path) -> None:
+    preview = Preview(site, port=0, log=lambda message: None, max_connections=3)
+    preview.start()
+    try:
+        streams = []
+        for _ in range(3):  # event streams are busy connections: they are never closed to make room
+            sock = socket.create_connection(("127.0.0.1", preview.port), timeout=10)
+            sock.sendall(f"GET /__digestgen/events HTTP/1.1\r\nHost: 127.0.0.1:{preview.port}\r\n\r\n".encode())
+            read_head(sock)
+            streams.append(sock)
+        assert exchange(preview.port, request("/", preview.port)).startswith(b"HTTP/1.1 503 ")
+        streams.pop().close()
+        wait_for(lambda: len(preview.server.connections) < 3, "a stream to end")
+        assert ok(exchange(preview.port, request("/", preview.port)))
+        for sock in streams:
+            sock.close()
+    finally:
+        preview.stop()
+
+
+def test_a_fifo_in_the_preview_folder_is_not_read(running: Preview) -> None:
+    folder = running.folder()
+    assert folder is not None
+    os.mkfifo(folder / "pipe.json")  # opening it for reading would wait for a writer forever
+    started = time.monotonic()
+    assert get(running.port, "/pipe.json")[0] == 404
+    assert time.monotonic() - started < 5

@@ -27,7 +27,7 @@ import socket
 import sys
 import threading
 import traceback
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -169,7 +169,7 @@ class HTTPServer:
         if not self._make_room():
             with contextlib.suppress(*CLIENT_GONE):
                 await self._send(writer, plain(HTTPStatus.SERVICE_UNAVAILABLE, "busy: too many connections\n"),
-                                 head=False, keep_alive=False)
+                                 head_only=False, keep_alive=False)
             writer.transport.abort()
             return
         sock = writer.get_extra_info("socket")
@@ -185,7 +185,7 @@ class HTTPServer:
                 try:
                     request = await asyncio.wait_for(_read_request(reader), self.header_timeout)
                 except BadRequest as bad:
-                    await self._send(writer, plain(bad.status, f"{bad.status.phrase.lower()}\n"), head=False, keep_alive=False)
+                    await self._send(writer, plain(bad.status, f"{bad.status.phrase.lower()}\n"), head_only=False, keep_alive=False)
                     return
                 if request is None:
                     return  # closed between requests
@@ -211,7 +211,7 @@ class HTTPServer:
             traceback.print_exc(file=sys.stderr)
             return plain(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error; see the terminal\n")
 
-    async def _send(self, writer: asyncio.StreamWriter, response: Response, head: bool, keep_alive: bool,
+    async def _send(self, writer: asyncio.StreamWriter, response: Response, head_only: bool, keep_alive: bool,
                     reader: asyncio.StreamReader | None = None) -> bool:
         """Write the response; True when the connection may serve another request."""
         try:
@@ -221,17 +221,11 @@ class HTTPServer:
             if response.stream is None:
                 lines.append(f"Content-Length: {response.length()}")
             lines.append(f"Connection: {'keep-alive' if keep_alive else 'close'}")
-            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-            await self._drain(writer)
-            if head:
-                return keep_alive
-            for part in response.body:
-                if isinstance(part, bytes):
-                    writer.write(part)
-                    await self._drain(writer)
-                else:
-                    await self._send_file(writer, part)
-            if response.stream is not None and reader is not None:
+            head_bytes = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+            for chunk in _coalesced(_pieces(head_bytes, [] if head_only else response.body)):
+                writer.write(chunk)  # one write (one segment) for a small response
+                await self._drain(writer)
+            if response.stream is not None and reader is not None and not head_only:
                 await self._send_stream(writer, reader, response.stream())
             return keep_alive
         finally:
@@ -239,16 +233,6 @@ class HTTPServer:
 
     async def _drain(self, writer: asyncio.StreamWriter) -> None:
         await asyncio.wait_for(writer.drain(), self.write_timeout)
-
-    async def _send_file(self, writer: asyncio.StreamWriter, part: FilePart) -> None:
-        fd, offset, end = part.file.fileno(), part.offset, part.offset + part.length
-        while offset < end:
-            chunk = os.pread(fd, min(CHUNK, end - offset), offset)
-            if not chunk:
-                raise ConnectionAbortedError("file shrank while it was sent")  # Content-Length is a promise
-            writer.write(chunk)
-            offset += len(chunk)
-            await self._drain(writer)
 
     async def _send_stream(self, writer: asyncio.StreamWriter, reader: asyncio.StreamReader,
                            chunks: AsyncIterator[bytes]) -> None:
@@ -271,6 +255,36 @@ class HTTPServer:
             hangup.cancel()
             with contextlib.suppress(Exception):
                 await chunks.aclose()  # type: ignore[attr-defined]
+
+
+def _pieces(head: bytes, body: list[Part]) -> Iterator[bytes]:
+    """The bytes of a response in order: files read a chunk at a time, as they are sent."""
+    yield head
+    for part in body:
+        if isinstance(part, bytes):
+            yield part
+            continue
+        fd, offset, end = part.file.fileno(), part.offset, part.offset + part.length
+        while offset < end:
+            chunk = os.pread(fd, min(CHUNK, end - offset), offset)
+            if not chunk:
+                raise ConnectionAbortedError("file shrank while it was sent")  # Content-Length is a promise
+            offset += len(chunk)
+            yield chunk
+
+
+def _coalesced(pieces: Iterator[bytes]) -> Iterator[bytes]:
+    """Join small pieces up to CHUNK bytes: a page goes out in one write, not four."""
+    pending: list[bytes] = []
+    size = 0
+    for piece in pieces:
+        pending.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield b"".join(pending)
+            pending, size = [], 0
+    if pending:
+        yield b"".join(pending)
 
 
 async def _read_request(reader: asyncio.StreamReader) -> Request | None:
