@@ -157,7 +157,7 @@ class HTTPServer:
         """Below the cap, or made so by closing the longest-waiting idle connection."""
         if len(self.connections) < self.max_connections:
             return True
-        idle = [c for c in self.connections if c.waiting]
+        idle = [c for c in self.connections if c.waiting and not c.writer.is_closing()]
         if not idle:
             return False
         oldest = min(idle, key=lambda c: c.since)
@@ -166,40 +166,44 @@ class HTTPServer:
         return True
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if not self._make_room():
-            with contextlib.suppress(*CLIENT_GONE):
-                await self._send(writer, plain(HTTPStatus.SERVICE_UNAVAILABLE, "busy: too many connections\n"),
-                                 head_only=False, keep_alive=False)
-            writer.transport.abort()
-            return
         sock = writer.get_extra_info("socket")
-        if sock is not None:  # a response goes out in a few writes: none may wait for the last one's ACK
+        if sock is not None:  # a response may go out in a few writes: none may wait for the last one's ACK
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn = _Connection(writer, since=next(self.ticket))
+        room = self._make_room()
         self.connections[conn] = None
         try:
-            keep_alive = True
-            while keep_alive:
-                conn.waiting, conn.since = True, next(self.ticket)
-                try:
-                    request = await asyncio.wait_for(_read_request(reader), self.header_timeout)
-                except BadRequest as bad:
-                    await self._send(writer, plain(bad.status, f"{bad.status.phrase.lower()}\n"), head_only=False, keep_alive=False)
-                    return
-                if request is None:
-                    return  # closed between requests
-                conn.waiting = False
-                keep_alive = _wants_keep_alive(request)
-                response = await self._respond(request)
-                keep_alive = await self._send(writer, response, request.method == "HEAD", keep_alive, reader)
-        except asyncio.CancelledError:
-            raise
+            if room:
+                await self._serve(conn, reader)
+            else:
+                busy = plain(HTTPStatus.SERVICE_UNAVAILABLE, "busy: too many connections\n")
+                await self._send(writer, busy, head_only=False, keep_alive=False)
+            writer.close()  # after what is still buffered has been sent
+            await asyncio.wait_for(writer.wait_closed(), self.write_timeout)
         except CLIENT_GONE:
             pass  # the client went away, or never finished its request: not an error
         finally:
             self.connections.pop(conn, None)
-            writer.transport.abort()
+            writer.transport.abort()  # no-op once closed; else drop what is left
+
+    async def _serve(self, conn: _Connection, reader: asyncio.StreamReader) -> None:
+        """Answer requests on one connection until either side ends it."""
+        keep_alive = True
+        while keep_alive:
+            conn.waiting, conn.since = True, next(self.ticket)
+            try:
+                request = await asyncio.wait_for(_read_request(reader), self.header_timeout)
+            except BadRequest as bad:
+                await self._send(conn.writer, plain(bad.status, f"{bad.status.phrase.lower()}\n"), head_only=False,
+                                 keep_alive=False)
+                return
+            if request is None:
+                return  # closed between requests
+            conn.waiting = False
+            response = await self._respond(request)
+            keep_alive = await self._send(conn.writer, response, request.method == "HEAD", _wants_keep_alive(request),
+                                          reader)
 
     async def _respond(self, request: Request) -> Response:
         if request.method not in ("GET", "HEAD"):

@@ -178,6 +178,8 @@ class Site(Protocol):
 
 
 class PreviewHandler:
+    """Answer one request from the latest complete build (called in the server's thread pool)."""
+
     def __init__(self, site: Site):
         self.site = site
 
@@ -248,10 +250,14 @@ class PreviewHandler:
         ctype = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
         if ctype.startswith("text/") or ctype in ("application/json", "application/xml", "application/javascript"):
             ctype += "; charset=utf-8"
-        if ctype.startswith("text/html"):
-            return page(HTTPStatus.OK, with_live_script(file, build))
-        size = os.fstat(file.fileno()).st_size
-        return Response(HTTPStatus.OK, [("Content-Type", ctype), *SECURITY_HEADERS], [FilePart(file, 0, size)])
+        try:
+            if ctype.startswith("text/html"):
+                return page(HTTPStatus.OK, with_live_script(file, build))
+            size = os.fstat(file.fileno()).st_size
+            return Response(HTTPStatus.OK, [("Content-Type", ctype), *SECURITY_HEADERS], [FilePart(file, 0, size)])
+        except BaseException:
+            file.close()
+            raise
 
     def not_found(self, folder: Path | None, build: int = 0) -> Response:
         custom = folder / "404.html" if folder is not None else None
