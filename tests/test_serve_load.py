@@ -13,7 +13,6 @@ import struct
 import subprocess
 import sys
 import threading
-import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,22 +115,24 @@ def closed_by_server(sock: socket.socket, within: float) -> bool:
     return True
 
 
-def test_slowloris_is_timed_out_and_a_real_client_still_gets_through(running: Preview) -> None:
-    count = 400  # more than the connection cap (300)
-    held = [partial_request(running.port) for _ in range(count)]
-    idle = socket.create_connection(("127.0.0.1", running.port), timeout=10)  # connects, never asks
+def test_slowloris_is_timed_out_and_a_real_client_still_gets_through(site: Path) -> None:
+    preview = Preview(site, port=0, log=lambda message: None, header_timeout=3.0, max_connections=300)
+    preview.start()
+    held = [partial_request(preview.port) for _ in range(400)]  # more than the cap
+    idle = socket.create_connection(("127.0.0.1", preview.port), timeout=10)  # connects, never asks
     try:
-        started = time.monotonic()
-        status, _, body = get(running.port, "/")
+        status, _, body = get(preview.port, "/")
         assert status == 200 and b"</html>" in body
-        assert time.monotonic() - started < 2.0  # not after the header timeout: at once
+        # served by making room, not by waiting for the header timeout: most are still held
+        assert sum(conn.waiting for conn in list(preview.server.connections)) > 100
         for sock in [*held, idle]:
-            assert closed_by_server(sock, within=10.0)  # 1 s header timeout, generous margin
-        assert get(running.port, "/")[0] == 200
+            assert closed_by_server(sock, within=20.0)  # 3 s header timeout, generous margin
+        assert get(preview.port, "/")[0] == 200
         assert threading.active_count() < 40
     finally:
         for sock in [*held, idle]:
             sock.close()
+        preview.stop()
 
 
 def put_big_file(preview: Preview, size: int) -> tuple[str, str]:
@@ -330,6 +331,4 @@ def test_a_fifo_in_the_preview_folder_is_not_read(running: Preview) -> None:
     folder = running.folder()
     assert folder is not None
     os.mkfifo(folder / "pipe.json")  # opening it for reading would wait for a writer forever
-    started = time.monotonic()
-    assert get(running.port, "/pipe.json")[0] == 404
-    assert time.monotonic() - started < 5
+    assert get(running.port, "/pipe.json")[0] == 404  # at once (get() gives up after 10 s)
