@@ -87,6 +87,27 @@ def test_200_clients_at_once_all_get_the_page(running: Preview) -> None:
     assert all(isinstance(a, bytes) and b"</html>" in a for a in answers)
 
 
+def test_connections_queue_while_the_server_is_busy_and_are_all_served(running: Preview) -> None:
+    """The listen backlog holds a burst: with the server's loop held up, 300 clients still connect
+    (the kernel completes their handshakes) and each is answered once the loop runs again."""
+    gate = threading.Event()
+    loop = running.server.loop
+    assert loop is not None
+    loop.call_soon_threadsafe(gate.wait, 30)  # the loop answers nothing until the gate opens
+    socks = []
+    try:
+        for _ in range(300):
+            sock = socket.create_connection(("127.0.0.1", running.port), timeout=5)  # a full queue drops SYNs
+            sock.sendall(request("/__digestgen/live.js", running.port))
+            socks.append(sock)
+    finally:
+        gate.set()
+    for sock in socks:
+        head, _ = read_head(sock)
+        assert ok(head)
+        sock.close()
+
+
 def test_a_burst_of_200_event_streams_all_say_hello_without_a_thread_each(running: Preview) -> None:
     before = threading.active_count()
     while_open: list[int] = []

@@ -138,7 +138,8 @@ class HTTPServer:
         self.stopping = asyncio.Event()
         pool = ThreadPoolExecutor(self.workers, thread_name_prefix="digestgen-http")
         self.loop.set_default_executor(pool)
-        server = await asyncio.start_server(self._connection, sock=self.socket, limit=MAX_HEAD)
+        # start_server listens again, with its own default backlog (100) unless told
+        server = await asyncio.start_server(self._connection, sock=self.socket, backlog=BACKLOG, limit=MAX_HEAD)
         self.ready.set()
         try:
             await self.stopping.wait()
