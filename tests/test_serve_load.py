@@ -252,7 +252,7 @@ while True:
 '''
 
 
-@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "Ctrl-C"])  # Ctrl-C: SIGINT to the process group
 def test_serve_stopped_while_it_indexes_leaves_no_search_folder(site: Path, tmp_path: Path, how: str) -> None:
     """A stand-in for Pagefind that never finishes holds serve in the middle of indexing."""
     config = site / "site.yaml"
@@ -265,17 +265,21 @@ def test_serve_stopped_while_it_indexes_leaves_no_search_folder(site: Path, tmp_
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(stand_in), os.environ.get("PYTHONPATH", "")]),
            "STAND_IN_PID_FILE": str(pid_file)}
     proc = subprocess.Popen([sys.executable, "-m", "digestgen", "serve", "--site", str(site), "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
     try:
+        assert proc.stdout is not None and "serving" in proc.stdout.readline()
         wait_for(pid_file.exists, "the search index to start")
         assert [p.name for p in (site / ".digestgen-cache").iterdir() if "-search-" in p.name]
-        proc.send_signal(getattr(signal, how))
+        if how == "Ctrl-C":
+            os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: Pagefind gets it too
+        else:
+            proc.send_signal(getattr(signal, how))
         _, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 0 and "Traceback" not in err, err
+    assert proc.returncode == 0 and "Traceback" not in err and "search index not updated" not in err, err
     assert not [p.name for p in (site / ".digestgen-cache").iterdir() if "-search-" in p.name]
     pagefind = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):

@@ -24,8 +24,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -482,45 +481,42 @@ def is_loopback(bind: str) -> bool:
 
 
 def serve(root: Path, port: int = 8000, bind: str = "127.0.0.1", open_browser: bool = False) -> int:
-    """Run a preview until Ctrl-C (or SIGTERM, SIGHUP); clean up whatever it was doing."""
+    """Run a preview until Ctrl-C, SIGTERM or SIGHUP; clean up whatever it was doing."""
     if not is_loopback(bind):
         print(printable(f"warning: --bind {bind} makes the preview (drafts included) reachable from other machines; "
                         "it is meant for your own computer"), file=sys.stderr)
     preview = Preview(root, bind, port)
-    with _stop_signals_interrupt():
-        try:
-            preview.start()
+    stopping = threading.Event()
+    starting = True
+
+    def on_signal(signum: int, frame: object) -> None:
+        stopping.set()  # seen after start() even if the exception below is lost (raised in a finaliser)
+        if starting:
+            raise KeyboardInterrupt  # cut the first build short
+
+    before = {name: signal.signal(getattr(signal, name), on_signal) for name in STOP_SIGNALS}
+    try:
+        preview.start()
+        starting = False
+        if not stopping.is_set():
             print(printable(f"serving {preview.root.name} at {preview.url} (drafts and scheduled papers shown); "
                             "Ctrl-C stops"), flush=True)
             if open_browser:
                 import webbrowser
 
                 webbrowser.open(preview.url)
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            print("stopped", file=sys.stderr)
-        finally:
-            for name in STOP_SIGNALS:  # a second Ctrl-C must not cut the clean-up short
-                signal.signal(getattr(signal, name), signal.SIG_IGN)
-            preview.stop()
+        while not stopping.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for name in STOP_SIGNALS:  # a second Ctrl-C must not cut the clean-up short
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+        preview.stop()
+        for name, handler in before.items():
+            signal.signal(getattr(signal, name), handler)
+    print("stopped", file=sys.stderr)
     return 0
 
 
 STOP_SIGNALS = [name for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
-
-
-@contextmanager
-def _stop_signals_interrupt() -> Iterator[None]:
-    """SIGTERM and SIGHUP stop the preview the way Ctrl-C does, so that it cleans up first."""
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    before = {name: signal.getsignal(getattr(signal, name)) for name in STOP_SIGNALS}
-    for name in STOP_SIGNALS[1:]:
-        signal.signal(getattr(signal, name), interrupt)
-    try:
-        yield
-    finally:
-        for name, handler in before.items():
-            signal.signal(getattr(signal, name), handler)
