@@ -298,6 +298,14 @@ def test_each_warning_is_printed_once_and_its_fix_once(running: Preview, site: P
     wait_for(lambda: running.builds > builds, "the rebuild after an unrelated edit")
     assert sum("notes.txt:" in line for line in logs) == 1  # not printed again
     builds = running.builds
+    edit(site, PAPER, "upvotes: 121", "upvotes: [")  # a build that fails prints its errors, not old warnings
+    wait_for(lambda: running.builds > builds, "the failed rebuild")
+    assert any(PAPER in line for line in logs) and sum("notes.txt:" in line for line in logs) == 1
+    builds = running.builds
+    edit(site, PAPER, "upvotes: [", "upvotes: 121")
+    wait_for(lambda: running.builds > builds, "the rebuild after the repair")
+    assert sum("notes.txt:" in line for line in logs) == 1
+    builds = running.builds
     stray.unlink()
     wait_for(lambda: running.builds > builds, "the rebuild after the fix")
     fixed = [line for line in logs if "notes.txt:" in line][1:]
