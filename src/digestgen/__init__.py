@@ -3,3 +3,8 @@
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+# Where digestgen's source lives (pyproject.toml's [project.urls] Source says the same; a test
+# keeps them equal): workflows that `digestgen init` writes install from here until a release
+# is on PyPI, pinned to the tag of the version that wrote them.
+REPOSITORY = "https://github.com/digestgen/digestgen"

@@ -285,6 +285,17 @@ class Email(_Strict):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 
 
+class LinkCheck(_Strict):
+    """How `digestgen check --links` checks the external links of the entries."""
+
+    remember_days: Annotated[int, Field(ge=0, le=365)] = Field(
+        default=7, description="Days a link that answered is not asked again (0: check every link every time).")
+    timeout: Annotated[float, Field(gt=0, le=120)] = Field(default=10.0, description="Seconds to wait for a server at each step.")
+    per_host: Annotated[int, Field(ge=1, le=16)] = Field(default=2, description="Requests at a time to one host.")
+    skip: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+        default_factory=list, max_length=200, description="URL prefixes never checked (hosts that refuse checkers).")
+
+
 class SiteFields(_Strict):
     """site.yaml."""
 
@@ -303,6 +314,7 @@ class SiteFields(_Strict):
     subscribe: Subscribe | None = None
     email: Email | None = None
     output: str | None = None
+    link_check: LinkCheck = Field(default_factory=lambda: LinkCheck())
 
 
 # --- errors -------------------------------------------------------------------------------

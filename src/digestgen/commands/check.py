@@ -2,11 +2,13 @@
 
 With --since REF (or paper files named), it also writes the pull request's papers as readers
 will see them, in Markdown: to --summary FILE, or to GitHub's job summary ($GITHUB_STEP_SUMMARY).
+With --links, it also asks the servers of every external link of the entries (see links.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +31,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="show the paper files changed since this git ref (like origin/main) in the summary")
     parser.add_argument("--summary", type=Path, metavar="FILE",
                         help="write the summary here (default: $GITHUB_STEP_SUMMARY when set)")
+    parser.add_argument("--links", action="store_true",
+                        help="also check every external link of every entry, drafts and scheduled papers "
+                             "included (needs the network; answers are remembered for link_check.remember_days)")
 
 
 def drafts_note(drafts: int, shown: bool) -> str:
@@ -40,14 +45,22 @@ def drafts_note(drafts: int, shown: bool) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from digestgen.build import check
+    from digestgen.build import check, finish
     from digestgen.errors import ContentError
 
     options = site_options(args)
     if args.since or args.papers:
         _write_summary(args, options)
+    if args.links:  # a scheduled paper's links go live on its day: check them before then
+        options = dataclasses.replace(options, drafts=True, future=True)
     try:
         model, warnings = check(args.site, options)
+        if args.links:
+            from digestgen.links import check_links
+
+            found, summary = check_links(model)
+            say(summary.line(model.config.fields.link_check.remember_days))
+            warnings = finish(warnings + found, options.strict)
     except ContentError as exc:
         if args.format == "github":
             report(exc.problems, "github")

@@ -1,0 +1,407 @@
+"""Check the external links of a site's entries (`digestgen check --links`).
+
+Gathers every http(s) URL the entries, pages and issue intros point at (`links:`, the arXiv
+abstract page, the DOI resolver, an image URL, and links in notes and abstracts), each with
+the file, line and column it is written at, and asks each distinct URL once: HEAD first, GET
+when HEAD fails, redirects followed by hand so that a permanent one (301, 308) can be
+reported with its new URL, Retry-After honoured up to a bound, a limit on requests at a time
+per host. URLs that answered are remembered in .digestgen-cache/links.json (plain JSON) for
+`link_check.remember_days`, so a daily run asks again only about the rest; failures are never
+remembered, so a fixed link stops being reported on the next run.
+
+The standard library does the HTTP: a checker reads status lines and headers only, one request
+per URL, so a client library would add a dependency without taking any of this logic away.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import ssl
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from digestgen import REPOSITORY, __version__
+from digestgen.errors import Problem
+from digestgen.markdown import markdown
+from digestgen.sources import _retry_after
+from digestgen.yamlio import split_front_matter
+
+if TYPE_CHECKING:
+    from digestgen.content import Paper
+    from digestgen.schema import LinkCheck
+    from digestgen.site import SiteModel
+
+USER_AGENT = f"digestgen/{__version__} link checker (+{REPOSITORY})"
+MEMORY_FILE = "links.json"
+MEMORY_FORMAT = 1
+MAX_REDIRECTS = 10
+ATTEMPTS = 3  # tries of one URL that a server answered with 429 or 503
+WAIT_CAP = 30.0  # never wait longer than this for one retry; report the link as not checked instead
+WORKERS = 16  # requests at a time in all
+REDIRECTS = (301, 302, 303, 307, 308)
+PERMANENT = (301, 308)
+DEAD_STATUS = frozenset(range(400, 500)) - {401, 403, 408, 425, 429}  # the server says it is not there
+WAYBACK = "https://web.archive.org/web/*/"
+
+
+@dataclass(frozen=True)
+class Link:
+    """One place a URL is written: file, line and column, and the field it is in."""
+
+    url: str
+    path: str
+    line: int
+    column: int
+    field: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """What asking for a URL gave: state is ok, moved (permanently, to moved_to), dead or unreachable."""
+
+    state: str
+    detail: str = ""
+    moved_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    checked: int
+    remembered: int
+    dead: int
+    unreachable: int
+    moved: int
+
+    def line(self, days: int) -> str:
+        memory = f" ({self.remembered} answered in the last {days} day{'s' * (days != 1)})" if days else ""
+        return (f"links: {self.checked} checked{memory}: {self.dead} dead, {self.unreachable} unreachable, "
+                f"{self.moved} moved permanently")
+
+
+# --- where the links are -------------------------------------------------------------------
+
+
+def _web(url: str | None) -> bool:
+    return bool(url) and str(url).lower().startswith(("http://", "https://"))
+
+
+def markdown_urls(text: str) -> list[str]:
+    """The http(s) URLs a Markdown text links to or shows as images, in order (as the site does:
+    inline links, autolinks, bare URLs, reference links)."""
+    found: list[str] = []
+    for token in markdown().parse(text, {}):
+        for item in token.children or ():
+            value = item.attrGet("href") if item.type == "link_open" else item.attrGet("src") if item.type == "image" else None
+            if _web(str(value or "")):
+                found.append(str(value))
+    return found
+
+
+class _Locator:
+    """Finds where a URL is written in a file, searching forward from a field's line."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0]
+        for at, char in enumerate(text):
+            if char == "\n":
+                self.starts.append(at + 1)
+        self.after: dict[tuple[int, str], int] = {}
+
+    def position(self, offset: int) -> tuple[int, int]:
+        lo, hi = 0, len(self.starts) - 1
+        while lo < hi:  # the last line start at or before offset
+            mid = (lo + hi + 1) // 2
+            if self.starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo + 1, offset - self.starts[lo] + 1
+
+    def find(self, url: str, line: int) -> tuple[int, int]:
+        """Line and column of the next occurrence of url at or after line (the line itself when absent)."""
+        begin = self.starts[min(max(line, 1), len(self.starts)) - 1]
+        for form in dict.fromkeys((url, urllib.parse.unquote(url))):
+            at = self.text.find(form, max(begin, self.after.get((line, form), begin)))
+            if at >= 0:
+                self.after[(line, form)] = at + 1
+                return self.position(at)
+        return line, 1
+
+
+def _read(root: Path, rel: str) -> str:
+    try:
+        return (root / rel).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):  # changed since the check read it: positions fall back to field marks
+        return ""
+
+
+def _paper_links(root: Path, paper: Paper) -> Iterator[Link]:
+    source = paper.source
+    where = _Locator(_read(root, source))
+
+    def at(url: str, field: str, line: int | None = None) -> Link:
+        line_, col = paper.mark(field) if line is None else where.find(url, line)
+        return Link(url, source, line_, col, field)
+
+    for label, url in paper.links:
+        yield at(url, f"links.{label}")
+    if paper.arxiv_abs:  # the PDF link is made from the same id: asking for the abstract page is enough
+        yield at(paper.arxiv_abs, "arxiv")
+    if paper.doi:
+        yield at("https://doi.org/" + urllib.parse.quote(paper.doi, safe="/:;()<>._-"), "doi")
+    if paper.image and _web(paper.image):
+        yield at(paper.image, "image")
+    if paper.abstract:
+        for url in markdown_urls(paper.abstract):
+            yield at(url, "abstract", paper.mark("abstract")[0])
+    if paper.note:
+        if source.endswith(".md"):
+            parts = split_front_matter(where.text, source, [])
+            body, line = (parts[1], parts[2]) if parts else (paper.note, 1)
+        else:
+            body, line = paper.note, paper.mark("note")[0]
+        for url in markdown_urls(body):
+            yield at(url, "note", line)
+
+
+def _body_links(root: Path, rel: str, field: str) -> Iterator[Link]:
+    where = _Locator(_read(root, rel))
+    parts = split_front_matter(where.text, rel, [])
+    if parts is not None:
+        for url in markdown_urls(parts[1]):
+            yield Link(url, rel, *where.find(url, parts[2]), field)
+
+
+def gather(model: SiteModel) -> list[Link]:
+    """Every external link of the model's papers, pages and issue intros, in file order."""
+    root = model.config.root
+    links: list[Link] = []
+    for paper in sorted(model.papers, key=lambda p: p.source):
+        links.extend(_paper_links(root, paper))
+    for page in model.pages:
+        links.extend(_body_links(root, page.source, "body"))
+    for issue in model.issues:
+        if issue.intro is not None:
+            links.extend(_body_links(root, issue.intro.source, "intro"))
+    return sorted(links, key=lambda link: (link.path, link.line, link.column, link.field))
+
+
+# --- asking ------------------------------------------------------------------------------------
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Hand every redirect back to the checker (as an HTTPError), which follows it itself."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+class _Hosts:
+    """A semaphore per host: at most per_host requests to one host at a time."""
+
+    def __init__(self, per_host: int) -> None:
+        self.per_host = per_host
+        self.lock = threading.Lock()
+        self.gates: dict[str, threading.BoundedSemaphore] = {}
+
+    def gate(self, url: str) -> threading.BoundedSemaphore:
+        host = host_of(url)
+        with self.lock:
+            return self.gates.setdefault(host, threading.BoundedSemaphore(self.per_host))
+
+
+def host_of(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{(parts.hostname or '').lower()}:{parts.port or ''}"
+
+
+def _reason(exc: BaseException) -> tuple[str, bool]:
+    """A network failure in words, and whether it means the link is dead (its host does not exist)."""
+    reason = getattr(exc, "reason", exc)
+    if isinstance(reason, socket.gaierror):
+        return "its host name does not resolve", True
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        return "", False
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        return f"its TLS certificate is not valid ({reason.verify_message})", False
+    if isinstance(reason, ConnectionRefusedError):
+        return "the connection was refused", False
+    return str(reason) or type(reason).__name__, False
+
+
+class Checker:
+    """Asks servers about URLs: one instance per run, shared by its threads."""
+
+    def __init__(self, settings: LinkCheck, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.timeout = settings.timeout
+        self.hosts = _Hosts(settings.per_host)
+        self.sleep = sleep
+
+    def _ask(self, url: str, method: str) -> tuple[int, Any]:
+        """(status, headers) of one request, redirects not followed; raises on network failures."""
+        request = urllib.request.Request(url, method=method, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+        with self.hosts.gate(url):
+            try:
+                with _OPENER.open(request, timeout=self.timeout) as response:  # the body is never read
+                    return int(response.status), response.headers
+            except urllib.error.HTTPError as exc:
+                exc.close()
+                return int(exc.code), exc.headers
+
+    def check(self, url: str) -> Result:
+        """Follow url to its last answer: ok, moved permanently, dead or unreachable."""
+        current, method, moved_to, permanent = url, "HEAD", None, True
+        attempt = hops = 0
+        while True:
+            try:
+                status, headers = self._ask(current, method)
+            except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+                reason, dead = _reason(exc)
+                if not reason:
+                    return Result("unreachable", f"no answer within {self.timeout:g} s")
+                if method == "HEAD" and isinstance(exc, http.client.HTTPException):
+                    method = "GET"  # a server that breaks on HEAD
+                    continue
+                return Result("dead" if dead else "unreachable", reason)
+            if status in REDIRECTS and headers.get("Location"):
+                target = urllib.parse.urljoin(current, headers["Location"].strip())
+                if not _web(target):
+                    return Result("dead", f"HTTP {status} redirects to {target[:100]!r}, which is not a web address")
+                hops += 1
+                if hops > MAX_REDIRECTS:
+                    return Result("unreachable", f"more than {MAX_REDIRECTS} redirects")
+                permanent = permanent and status in PERMANENT
+                if permanent:
+                    moved_to = target
+                current = target
+                continue
+            if status in (429, 503) and attempt + 1 < ATTEMPTS:
+                wait = _retry_after(headers.get("Retry-After"), attempt)
+                if wait > WAIT_CAP:
+                    return Result("unreachable", f"HTTP {status}: the server asked to wait {wait:.0f} s; not checked")
+                attempt += 1
+                self.sleep(wait)
+                continue
+            if status >= 400 and method == "HEAD":
+                method = "GET"  # 405, 501 and many servers that mishandle HEAD: ask properly
+                continue
+            if 200 <= status < 300:
+                return Result("moved", moved_to=moved_to) if moved_to and moved_to != url else Result("ok")
+            detail = f"HTTP {status} {http.client.responses.get(status, '')}".rstrip()
+            return Result("dead" if status in DEAD_STATUS else "unreachable", detail)
+
+    def check_all(self, urls: Iterable[str]) -> dict[str, Result]:
+        """Check many URLs: a few lanes per host (so no host waits behind another), each lane in turn."""
+        by_host: dict[str, list[str]] = defaultdict(list)
+        for url in urls:
+            by_host[host_of(url)].append(url)
+        lanes = [items[i :: self.hosts.per_host] for items in by_host.values()
+                 for i in range(min(self.hosts.per_host, len(items)))]
+        results: dict[str, Result] = {}
+        if not lanes:
+            return results
+
+        def run(lane: list[str]) -> None:
+            for url in lane:
+                results[url] = self.check(url)
+
+        with ThreadPoolExecutor(max_workers=min(WORKERS, len(lanes)), thread_name_prefix="links") as pool:
+            for done in [pool.submit(run, lane) for lane in lanes]:
+                done.result()
+        return results
+
+
+# --- remembering -------------------------------------------------------------------------------
+
+
+def load_memory(path: Path, now: float, days: int) -> dict[str, tuple[float, Result]]:
+    """Answers younger than days from links.json, with when each was given; anything malformed
+    is ignored (the file is only a hint: at worst a link is asked about again)."""
+    if days <= 0:
+        return {}
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != MEMORY_FORMAT or not isinstance(data.get("links"), dict):
+        return {}
+    kept: dict[str, tuple[float, Result]] = {}
+    for url, item in data["links"].items():
+        if not isinstance(item, dict) or not isinstance(item.get("checked"), (int, float)):
+            continue
+        when, moved = float(item["checked"]), item.get("moved_to")
+        if not 0 <= now - when < days * 86400:
+            continue
+        if item.get("state") == "ok" and moved is None:
+            kept[url] = (when, Result("ok"))
+        elif item.get("state") == "moved" and isinstance(moved, str) and _web(moved):
+            kept[url] = (when, Result("moved", moved_to=moved))
+    return kept
+
+
+def save_memory(path: Path, answered: dict[str, tuple[float, Result]]) -> None:
+    """Write the answers worth remembering (ok and moved), sorted, atomically; quietly skip a read-only site."""
+    links = {url: {"checked": int(when), "state": result.state, "moved_to": result.moved_to}
+             for url, (when, result) in sorted(answered.items()) if result.state in ("ok", "moved")}
+    text = json.dumps({"format": MEMORY_FORMAT, "links": links}, indent=1, ensure_ascii=False) + "\n"
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(exist_ok=True)
+        ignore = path.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# build cache of digestgen: safe to delete, never commit\n*\n", "utf-8")
+        tmp.write_text(text, "utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+def _problem(link: Link, result: Result) -> Problem:
+    if result.state == "moved":
+        message = f"{link.url} has moved permanently to {result.moved_to}; update the link"
+    elif result.state == "dead":
+        message = f"{link.url} is dead ({result.detail}); an archived copy may be at {WAYBACK}{link.url}"
+    else:
+        message = f"{link.url} could not be checked ({result.detail}); if it stays so, see {WAYBACK}{link.url}"
+    return Problem(link.path, link.line, link.column, link.field, message, "warning")
+
+
+def check_links(model: SiteModel, *, sleep: Callable[[float], None] = time.sleep,
+                clock: Callable[[], float] = time.time) -> tuple[list[Problem], Summary]:
+    """Check every external link of the site; a warning for each one that is dead, moved or unreachable."""
+    from digestgen.cache import CACHE_DIR
+
+    settings = model.config.fields.link_check
+    links = [link for link in gather(model) if not link.url.startswith(tuple(settings.skip))]
+    urls = list(dict.fromkeys(link.url for link in links))
+    memory_path = model.config.root / CACHE_DIR / MEMORY_FILE
+    now = clock()
+    wanted = set(urls)
+    answered = {url: kept for url, kept in load_memory(memory_path, now, settings.remember_days).items() if url in wanted}
+    remembered = len(answered)
+    asked = Checker(settings, sleep).check_all(url for url in urls if url not in answered)
+    answered.update((url, (now, result)) for url, result in asked.items())
+    save_memory(memory_path, answered)
+    problems = [_problem(link, answered[link.url][1]) for link in links if answered[link.url][1].state != "ok"]
+    states = [answered[url][1].state for url in urls]
+    summary = Summary(len(urls), remembered, states.count("dead"), states.count("unreachable"), states.count("moved"))
+    return problems, summary
