@@ -140,7 +140,7 @@ def test_example_workflow_checks_pull_requests_and_deploys_main() -> None:
     check_steps = [s.get("run", "") for s in flow["jobs"]["check"]["steps"]]
     assert any("digestgen check --strict --format github" in run for run in check_steps)
     deploy = flow["jobs"]["deploy"]
-    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
     uses = [s.get("uses", "") for job in flow["jobs"].values() for s in job["steps"]]
     assert any(u.startswith("actions/deploy-pages@") for u in uses)
     assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from digestgen import REPOSITORY, __version__
 from digestgen.config import today_in
 
 SITE_YAML = """\
@@ -67,10 +68,13 @@ transformers:
   description: Attention-based architectures.
 """
 
-# The same files as examples/github/ in the digestgen repository (a test keeps them equal).
+# The same files as examples/ in the digestgen repository (a test keeps them equal). Actions are
+# pinned to the commit of a release (its tag in the comment): a tag can be moved, a commit not.
+# Dependabot (DEPENDABOT) proposes newer ones.
 WORKFLOW = """\
 # Check every pull request; build and publish the digest to GitHub Pages from main.
 # One-time setup: Settings > Pages > Build and deployment > Source: "GitHub Actions".
+# digestgen's version is the one line of requirements.txt: change it there to upgrade.
 name: digest
 
 on:
@@ -81,8 +85,7 @@ on:
     - cron: "17 5 * * *"  # daily, so papers dated in the future appear on their day
   workflow_dispatch:
 
-permissions:
-  contents: read
+permissions: {}
 
 concurrency:
   group: digest-${{ github.ref }}
@@ -90,47 +93,141 @@ concurrency:
 
 jobs:
   check:
+    name: Check the entries
     runs-on: ubuntu-latest
+    permissions:
+      contents: read  # check out the repository
     steps:
-      - uses: actions/checkout@v4
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1
         with:
+          persist-credentials: false
           fetch-depth: 2  # a pull request's merge commit and its first parent, the base branch
-      - uses: actions/setup-python@v5
+      - uses: actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97  # v7.0.0
         with:
           python-version: "3.12"
-      - name: Install digestgen
-        run: pip install "digestgen>=0.1,<1"  # pin the version you use
+      - name: Install digestgen (the version in requirements.txt)
+        run: python -m pip install -r requirements.txt
       - name: Check the entries (errors and warnings appear on the pull request's files)
         # on a pull request, the job summary shows its papers as readers will see them
         run: digestgen check --strict --format github ${GITHUB_BASE_REF:+--since HEAD^1}
 
+  links:
+    name: Check the links of every entry
+    # daily (and on demand): dead links appear as warnings on the run; they never stop a deploy
+    if: github.event_name != 'pull_request' && github.event_name != 'push' && github.ref == 'refs/heads/main'
+    runs-on: ubuntu-latest
+    permissions:
+      contents: read  # check out the repository
+    steps:
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1
+        with:
+          persist-credentials: false
+      - uses: actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97  # v7.0.0
+        with:
+          python-version: "3.12"
+      - name: Install digestgen (the version in requirements.txt)
+        run: python -m pip install -r requirements.txt
+      # Links that answered are not asked again for link_check.remember_days: the answers
+      # are kept between runs, by this job alone (like the deploy job's build cache).
+      - name: Start from no answers but the ones saved by this job
+        run: rm -rf .digestgen-cache
+      - id: answers
+        name: Restore the answers of earlier runs
+        uses: actions/cache/restore@27d5ce7f107fe9357f9df03efb73ab90386fccae  # v5.0.5
+        with:
+          path: .digestgen-cache/links.json
+          key: digestgen-links-${{ github.run_id }}
+          restore-keys: digestgen-links-
+      - name: Check every external link
+        run: digestgen check --links --format github
+      - name: Save the answers
+        uses: actions/cache/save@27d5ce7f107fe9357f9df03efb73ab90386fccae  # v5.0.5
+        with:
+          path: .digestgen-cache/links.json
+          key: ${{ steps.answers.outputs.cache-primary-key }}
+
   deploy:
+    name: Build and deploy to GitHub Pages
     if: github.event_name != 'pull_request' && github.ref == 'refs/heads/main'
     needs: check
     runs-on: ubuntu-latest
     permissions:
-      pages: write
-      id-token: write
+      contents: read  # check out the repository
+      pages: write  # publish to GitHub Pages
+      id-token: write  # prove to Pages that this workflow built the site
     environment:
       name: github-pages
       url: ${{ steps.deployment.outputs.page_url }}
     steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1
+        with:
+          persist-credentials: false
+      - uses: actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97  # v7.0.0
         with:
           python-version: "3.12"
-      - name: Install digestgen
-        run: pip install "digestgen>=0.1,<1"
+      - name: Install digestgen (the version in requirements.txt)
+        run: python -m pip install -r requirements.txt
+      # The build cache makes a deploy of a big digest an incremental build. Only this job
+      # fills it, and it runs on main alone: pull requests never restore or save it, and a
+      # cache folder committed by mistake is deleted before the saved one is restored.
+      # The cache's signing key (under XDG_CACHE_HOME) is kept with it; without the key a
+      # fresh runner would ignore every cache file as written by someone else.
+      - name: Start from no build cache but the one saved by this job
+        run: rm -rf .digestgen-cache
+      - id: cache
+        name: Restore the build cache
+        uses: actions/cache/restore@27d5ce7f107fe9357f9df03efb73ab90386fccae  # v5.0.5
+        with:
+          path: |
+            .digestgen-cache
+            ${{ runner.temp }}/xdg-cache/digestgen
+          key: digestgen-${{ hashFiles('requirements.txt') }}-${{ hashFiles('site.yaml', 'content/**', 'templates/**', 'themes/**') }}
+          restore-keys: digestgen-${{ hashFiles('requirements.txt') }}-
       - id: pages
-        uses: actions/configure-pages@v5
+        uses: actions/configure-pages@983d7736d9b0ae728b81ab479565c72886d7745b  # v5.0.0
       - name: Build
-        run: digestgen build --base-url "${{ steps.pages.outputs.base_url }}/"
-      - uses: actions/upload-pages-artifact@v3
+        env:
+          BASE_URL: ${{ steps.pages.outputs.base_url }}
+          XDG_CACHE_HOME: ${{ runner.temp }}/xdg-cache
+        run: digestgen build --base-url "$BASE_URL/"
+      - name: Save the build cache
+        if: steps.cache.outputs.cache-hit != 'true'
+        uses: actions/cache/save@27d5ce7f107fe9357f9df03efb73ab90386fccae  # v5.0.5
+        with:
+          path: |
+            .digestgen-cache
+            ${{ runner.temp }}/xdg-cache/digestgen
+          key: ${{ steps.cache.outputs.cache-primary-key }}
+      - uses: actions/upload-pages-artifact@fc324d3547104276b827a68afc52ff2a11cc49c9  # v5.0.0
         with:
           path: public
       - id: deployment
-        uses: actions/deploy-pages@v4
+        uses: actions/deploy-pages@cd2ce8fcbc39b97be8ca5fce6e763baed58fa128  # v5.0.0
 """
+
+DEPENDABOT = """\
+# Dependabot proposes a pull request when an action of .github/workflows has a new release
+# (pinned to its commit, like the others).
+version: 2
+updates:
+  - package-ecosystem: github-actions
+    directory: /
+    schedule:
+      interval: monthly
+    cooldown:
+      default-days: 7  # let a release settle (and be withdrawn if it was bad) first
+"""
+
+
+def requirements() -> str:
+    """requirements.txt: the one place a digest's workflows (and curators) take digestgen from."""
+    return (
+        "# digestgen, pinned. Every workflow in .github/workflows installs it from this file, and so can\n"
+        "# you: pip install -r requirements.txt. It comes from digestgen's Git repository at the tag of\n"
+        "# the version that made this site; to upgrade, change the tag (a commit id pins it for good).\n"
+        f"digestgen @ git+{REPOSITORY}@v{__version__}\n"
+    )
+
 
 PULL_REQUEST_TEMPLATE = """\
 ## Add a paper
@@ -268,7 +365,9 @@ def write_new_site(target: Path, title: str, base_url: str) -> list[Path]:
         "content/tags.yaml": TAGS,
         "static/.gitkeep": "",
         ".gitignore": "public/\n.public.*\n.digestgen-cache/\n",
+        "requirements.txt": requirements(),
         ".github/workflows/digest.yml": WORKFLOW,
+        ".github/dependabot.yml": DEPENDABOT,
         ".github/pull_request_template.md": PULL_REQUEST_TEMPLATE,
         ".github/ISSUE_TEMPLATE/suggest-paper.yml": SUGGEST_FORM,
         ".github/workflows/suggest.yml": SUGGEST_WORKFLOW,
