@@ -16,7 +16,7 @@ import pytest
 from digestgen.build import check
 from digestgen.cli import main
 from digestgen.config import BuildOptions
-from digestgen.links import Checker, check_links, gather, markdown_urls
+from digestgen.links import Checker, check_links, gather, markdown_urls, remembered_for
 from digestgen.schema import LinkCheck
 
 
@@ -281,12 +281,17 @@ def test_memory_expires_and_survives_garbage(tmp_path: Path, server: Server) -> 
     site = make_site(tmp_path, server)
     model, _ = check(site, BuildOptions(drafts=True, future=True))
     day = 86400.0
+    code = server.url("/ok/code")
+    trusted = remembered_for(code, 7) / day
+    assert 3.5 <= trusted <= 7 and remembered_for(code, 7) == remembered_for(code, 7)
     check_links(model, clock=lambda: 1_000 * day)
     assert server.seen[("HEAD", "/ok/code")] == 1
-    check_links(model, clock=lambda: 1_006.9 * day)  # within 7 days: remembered
+    check_links(model, clock=lambda: (1_000 + trusted - 0.01) * day)  # still trusted: remembered
     assert server.seen[("HEAD", "/ok/code")] == 1
-    check_links(model, clock=lambda: 1_007.1 * day)  # older: asked again
+    check_links(model, clock=lambda: (1_000 + trusted + 0.01) * day)  # older: asked again
     assert server.seen[("HEAD", "/ok/code")] == 2
+    spread = sorted(remembered_for(f"https://arxiv.org/abs/2511.{n:05d}", 7) / day for n in range(1000))
+    assert spread[0] >= 3.5 and spread[-1] <= 7 and spread[500] - spread[0] > 1  # re-checks spread over days
     memory = site / ".digestgen-cache/links.json"
     for garbage in ("not json", '{"format": 1, "links": []}', '{"format": 1, "links": {"x": {"checked": "soon"}}}'):
         memory.write_text(garbage)

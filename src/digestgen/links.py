@@ -15,6 +15,7 @@ per URL, so a client library would add a dependency without taking any of this l
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
@@ -40,6 +41,7 @@ from digestgen.yamlio import split_front_matter
 
 if TYPE_CHECKING:
     from digestgen.content import Paper
+    from digestgen.progress import Progress
     from digestgen.schema import LinkCheck
     from digestgen.site import SiteModel
 
@@ -306,7 +308,7 @@ class Checker:
             detail = f"HTTP {status} {http.client.responses.get(status, '')}".rstrip()
             return Result("dead" if status in DEAD_STATUS else "unreachable", detail)
 
-    def check_all(self, urls: Iterable[str]) -> dict[str, Result]:
+    def check_all(self, urls: Iterable[str], progress: Progress | None = None) -> dict[str, Result]:
         """Check many URLs: a few lanes per host (so no host waits behind another), each lane in turn."""
         by_host: dict[str, list[str]] = defaultdict(list)
         for url in urls:
@@ -316,10 +318,15 @@ class Checker:
         results: dict[str, Result] = {}
         if not lanes:
             return results
+        total = sum(map(len, lanes))
+        shown = threading.Lock()
 
         def run(lane: list[str]) -> None:
             for url in lane:
                 results[url] = self.check(url)
+                if progress is not None:
+                    with shown:
+                        progress.advance("checking links", 1, total)
 
         with ThreadPoolExecutor(max_workers=min(WORKERS, len(lanes)), thread_name_prefix="links") as pool:
             for done in [pool.submit(run, lane) for lane in lanes]:
@@ -328,6 +335,13 @@ class Checker:
 
 
 # --- remembering -------------------------------------------------------------------------------
+
+
+def remembered_for(url: str, days: int) -> float:
+    """Seconds an answer about url is trusted: between half of days and all of it, fixed per URL,
+    so that links first checked together come up again over several days, not all on one."""
+    share = int.from_bytes(hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=2).digest(), "big") / 65535
+    return days * 86400 * (0.5 + 0.5 * share)
 
 
 def load_memory(path: Path, now: float, days: int) -> dict[str, tuple[float, Result]]:
@@ -346,7 +360,7 @@ def load_memory(path: Path, now: float, days: int) -> dict[str, tuple[float, Res
         if not isinstance(item, dict) or not isinstance(item.get("checked"), (int, float)):
             continue
         when, moved = float(item["checked"]), item.get("moved_to")
-        if not 0 <= now - when < days * 86400:
+        if not 0 <= now - when < remembered_for(url, days):
             continue
         if item.get("state") == "ok" and moved is None:
             kept[url] = (when, Result("ok"))
@@ -389,6 +403,7 @@ def check_links(model: SiteModel, *, sleep: Callable[[float], None] = time.sleep
                 clock: Callable[[], float] = time.time) -> tuple[list[Problem], Summary]:
     """Check every external link of the site; a warning for each one that is dead, moved or unreachable."""
     from digestgen.cache import CACHE_DIR
+    from digestgen.progress import Progress
 
     settings = model.config.fields.link_check
     links = [link for link in gather(model) if not link.url.startswith(tuple(settings.skip))]
@@ -398,7 +413,9 @@ def check_links(model: SiteModel, *, sleep: Callable[[float], None] = time.sleep
     wanted = set(urls)
     answered = {url: kept for url, kept in load_memory(memory_path, now, settings.remember_days).items() if url in wanted}
     remembered = len(answered)
-    asked = Checker(settings, sleep).check_all(url for url in urls if url not in answered)
+    progress = Progress()
+    asked = Checker(settings, sleep).check_all((url for url in urls if url not in answered), progress)
+    progress.done()
     answered.update((url, (now, result)) for url, result in asked.items())
     save_memory(memory_path, answered)
     problems = [_problem(link, answered[link.url][1]) for link in links if answered[link.url][1].state != "ok"]
