@@ -16,7 +16,7 @@ import pytest
 from digestgen.build import check
 from digestgen.cli import main
 from digestgen.config import BuildOptions
-from digestgen.links import Checker, check_links, gather, markdown_urls, remembered_for
+from digestgen.links import Checker, check_links, gather, markdown_urls, remembered_for, request_url
 from digestgen.schema import LinkCheck
 
 
@@ -166,6 +166,13 @@ def test_bounds_timeouts_waits_and_redirect_loops(server: Server) -> None:
         closed = probe.getsockname()[1]
     refused = checker.check(f"http://127.0.0.1:{closed}/")
     assert refused.state == "unreachable" and refused.detail == "the connection was refused"
+
+
+def test_addresses_with_other_scripts_are_asked_in_ascii(server: Server) -> None:
+    assert request_url("https://bücher.example/straße?q=ä") == "https://xn--bcher-kva.example/stra%C3%9Fe?q=%C3%A4"
+    assert request_url("https://example.org/a%20b?x=1") == "https://example.org/a%20b?x=1"
+    assert Checker(settings()).check(server.url("/ok/naïve")).state == "ok"
+    assert server.seen[("HEAD", "/ok/na%C3%AFve")] == 1
 
 
 def test_requests_to_one_host_are_limited(server: Server) -> None:

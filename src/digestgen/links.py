@@ -233,6 +233,23 @@ def host_of(url: str) -> str:
     return f"{(parts.hostname or '').lower()}:{parts.port or ''}"
 
 
+def request_url(url: str) -> str:
+    """url as HTTP carries it: the host in IDNA (punycode), other non-ASCII characters
+    percent-encoded (UTF-8), what is already encoded left alone."""
+    if url.isascii():
+        return url
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:  # not a valid IDNA name: the request fails and says so
+        pass
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    safe = "/%:@!$&'()*+,;=-._~?"
+    return urllib.parse.urlunsplit((parts.scheme, netloc, urllib.parse.quote(parts.path, safe=safe),
+                                    urllib.parse.quote(parts.query, safe=safe), urllib.parse.quote(parts.fragment, safe=safe)))
+
+
 def _reason(exc: BaseException) -> tuple[str, bool]:
     """A network failure in words, and whether it means the link is dead (its host does not exist)."""
     reason = getattr(exc, "reason", exc)
@@ -257,7 +274,7 @@ class Checker:
 
     def _ask(self, url: str, method: str) -> tuple[int, Any]:
         """(status, headers) of one request, redirects not followed; raises on network failures."""
-        request = urllib.request.Request(url, method=method, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+        request = urllib.request.Request(request_url(url), method=method, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
         with self.hosts.gate(url):
             try:
                 with _OPENER.open(request, timeout=self.timeout) as response:  # the body is never read
