@@ -312,17 +312,16 @@ jobs:
       pull-requests: write  # open the pull request
       issues: write  # comment on the issue
     env:
-      DIGESTGEN_SOURCE: "https://github.com/OWNER/digestgen@v0.1.0"  # where digestgen comes from
       NUMBER: ${{ github.event.issue.number }}
     steps:
-      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683  # v4.2.2
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1
         with:
           persist-credentials: false
-      - uses: actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065  # v5.6.0
+      - uses: actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97  # v7.0.0
         with:
           python-version: "3.12"
-      - name: Install digestgen
-        run: pip install "git+${DIGESTGEN_SOURCE}"
+      - name: Install digestgen (the version in requirements.txt)
+        run: python -m pip install -r requirements.txt
       - id: suggest
         name: Write the entry from the issue form and the arXiv API
         run: digestgen suggest --event "$GITHUB_EVENT_PATH"
