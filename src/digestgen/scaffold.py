@@ -71,6 +71,31 @@ transformers:
 # The same files as examples/ in the digestgen repository (a test keeps them equal). Actions are
 # pinned to the commit of a release (its tag in the comment): a tag can be moved, a commit not.
 # Dependabot (DEPENDABOT) proposes newer ones.
+# Steps every job of every workflow starts with, written once: CHECKOUT (then any more of its
+# `with:` lines) and PYTHON_AND_DIGESTGEN stand for them in the templates below.
+_STEPS = {
+    "      - CHECKOUT\n": """\
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1
+        with:
+          persist-credentials: false
+""",
+    "      - PYTHON_AND_DIGESTGEN\n": """\
+      - uses: actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97  # v7.0.0
+        with:
+          python-version: "3.12"
+      - name: Install digestgen (the version in requirements.txt)
+        run: python -m pip install -r requirements.txt
+""",
+}
+
+
+def workflow(template: str) -> str:
+    """A workflow template with its shared steps written out."""
+    for mark, steps in _STEPS.items():
+        template = template.replace(mark, steps)
+    return template
+
+
 WORKFLOW = """\
 # Check every pull request; build and publish the digest to GitHub Pages from main.
 # One-time setup: Settings > Pages > Build and deployment > Source: "GitHub Actions".
@@ -98,15 +123,9 @@ jobs:
     permissions:
       contents: read  # check out the repository
     steps:
-      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1
-        with:
-          persist-credentials: false
+      - CHECKOUT
           fetch-depth: 2  # a pull request's merge commit and its first parent, the base branch
-      - uses: actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97  # v7.0.0
-        with:
-          python-version: "3.12"
-      - name: Install digestgen (the version in requirements.txt)
-        run: python -m pip install -r requirements.txt
+      - PYTHON_AND_DIGESTGEN
       - name: Check the entries (errors and warnings appear on the pull request's files)
         # on a pull request, the job summary shows its papers as readers will see them
         run: digestgen check --strict --format github ${GITHUB_BASE_REF:+--since HEAD^1}
@@ -119,14 +138,8 @@ jobs:
     permissions:
       contents: read  # check out the repository
     steps:
-      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1
-        with:
-          persist-credentials: false
-      - uses: actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97  # v7.0.0
-        with:
-          python-version: "3.12"
-      - name: Install digestgen (the version in requirements.txt)
-        run: python -m pip install -r requirements.txt
+      - CHECKOUT
+      - PYTHON_AND_DIGESTGEN
       # Links that answered are not asked again for link_check.remember_days: the answers
       # are kept between runs, by this job alone (like the deploy job's build cache).
       - name: Start from no answers but the ones saved by this job
@@ -159,14 +172,8 @@ jobs:
       name: github-pages
       url: ${{ steps.deployment.outputs.page_url }}
     steps:
-      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1
-        with:
-          persist-credentials: false
-      - uses: actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97  # v7.0.0
-        with:
-          python-version: "3.12"
-      - name: Install digestgen (the version in requirements.txt)
-        run: python -m pip install -r requirements.txt
+      - CHECKOUT
+      - PYTHON_AND_DIGESTGEN
       # The build cache makes a deploy of a big digest an incremental build. Only this job
       # fills it, and it runs on main alone: pull requests never restore or save it, and a
       # cache folder committed by mistake is deleted before the saved one is restored.
@@ -314,14 +321,8 @@ jobs:
     env:
       NUMBER: ${{ github.event.issue.number }}
     steps:
-      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1
-        with:
-          persist-credentials: false
-      - uses: actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97  # v7.0.0
-        with:
-          python-version: "3.12"
-      - name: Install digestgen (the version in requirements.txt)
-        run: python -m pip install -r requirements.txt
+      - CHECKOUT
+      - PYTHON_AND_DIGESTGEN
       - id: suggest
         name: Write the entry from the issue form and the arXiv API
         run: digestgen suggest --event "$GITHUB_EVENT_PATH"
@@ -365,11 +366,11 @@ def write_new_site(target: Path, title: str, base_url: str) -> list[Path]:
         "static/.gitkeep": "",
         ".gitignore": "public/\n.public.*\n.digestgen-cache/\n",
         "requirements.txt": requirements(),
-        ".github/workflows/digest.yml": WORKFLOW,
+        ".github/workflows/digest.yml": workflow(WORKFLOW),
         ".github/dependabot.yml": DEPENDABOT,
         ".github/pull_request_template.md": PULL_REQUEST_TEMPLATE,
         ".github/ISSUE_TEMPLATE/suggest-paper.yml": SUGGEST_FORM,
-        ".github/workflows/suggest.yml": SUGGEST_WORKFLOW,
+        ".github/workflows/suggest.yml": workflow(SUGGEST_WORKFLOW),
     }
     written = []
     for name, text in files.items():
