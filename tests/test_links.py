@@ -150,6 +150,14 @@ def test_each_answer_becomes_the_right_result(server: Server) -> None:
     assert server.seen[("GET", "/ok")] == 0 and server.seen[("GET", "/gone")] == 1
 
 
+def test_a_doi_resolves_when_the_resolver_knows_it(server: Server) -> None:
+    checker = Checker(settings())
+    checker.resolvers = frozenset({f"127.0.0.1:{server.port}"})  # this server plays doi.org
+    assert checker.check(server.url("/found")).state == "ok"  # known: redirected to the publisher
+    assert server.seen[("HEAD", "/ok/temporary")] == 0  # whose page is not asked
+    assert checker.check(server.url("/gone")).state == "dead"  # an unknown DOI
+
+
 def test_bounds_timeouts_waits_and_redirect_loops(server: Server) -> None:
     waits: list[float] = []
     checker = Checker(settings(timeout=0.3), sleep=waits.append)

@@ -267,6 +267,10 @@ def _reason(exc: BaseException) -> tuple[str, bool]:
 class Checker:
     """Asks servers about URLs: one instance per run, shared by its threads."""
 
+    # A DOI link's job is done when the resolver knows the DOI (it redirects; an unknown DOI
+    # gets 404): publishers' own pages often refuse checkers, which is no fault of the entry.
+    resolvers = frozenset({"doi.org:", "dx.doi.org:"})
+
     def __init__(self, settings: LinkCheck, sleep: Callable[[float], None] = time.sleep) -> None:
         self.timeout = settings.timeout
         self.hosts = _Hosts(settings.per_host)
@@ -299,6 +303,8 @@ class Checker:
                     continue
                 return Result("dead" if dead else "unreachable", reason)
             if status in REDIRECTS and headers.get("Location"):
+                if hops == 0 and host_of(url) in self.resolvers:
+                    return Result("ok")
                 target = urllib.parse.urljoin(current, headers["Location"].strip())
                 if not _web(target):
                     return Result("dead", f"HTTP {status} redirects to {target[:100]!r}, which is not a web address")
