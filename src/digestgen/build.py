@@ -54,7 +54,7 @@ from digestgen.output import (
     safe_relpath,
 )
 from digestgen.progress import Progress
-from digestgen.site import Issue, SiteModel, TagInfo, build_model, carry_over, same_items
+from digestgen.site import Issue, SiteModel, TagInfo, build_model, carry_over, next_issue_line, same_items
 from digestgen.yamlio import HAVE_LIBYAML, MAX_FILE_BYTES, read_bounded
 
 
@@ -63,8 +63,10 @@ class BuildResult:
 
     def __init__(self, model: SiteModel | None, warnings: list[Problem], stats: WriteStats | None = None,
                  seconds: float = 0.0, loader: Callable[[], SiteModel] | None = None,
-                 counts: dict[str, int] | None = None, search_seconds: float | None = None):
+                 counts: dict[str, int] | None = None, search_seconds: float | None = None,
+                 next_issue: str | None = None):
         self._model = model
+        self.next_issue = next_issue if next_issue is not None else next_issue_line(model) if model is not None else ""
         self._loader = loader
         self.warnings = warnings
         self.stats = stats or WriteStats()
@@ -161,7 +163,7 @@ def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress
             hashes[rel] = fresh[rel].hash
     if cache is not None and cache.enabled and (dirty or len(fresh) != len(entries)):
         cache.save_entries(parse_key, fresh, dirty)
-    intros = [i for rel in sources.issues if (i := parse_issue(root, rel, config.base_path, problems))]
+    intros = [i for rel in sources.issues if (i := parse_issue(root, rel, config.base_path, problems, config.tz))]
     pages: list[Page] = [p for rel in sources.pages if (p := parse_page(root, rel, config.base_path, problems))]
     vocabulary: dict[str, Tag] | None = parse_tags(root, sources.tags, problems) if sources.tags else None
     related = cache.related(parse_key) if cache is not None and cache.enabled else None
@@ -175,6 +177,12 @@ def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress
 
         problems += collisions(site_outputs(model, list(Renderer(model).routes())))
     return model, finish(problems, config.options.strict)
+
+
+def _until(model: SiteModel) -> float:
+    """When the next issue is published (POSIX seconds): the build's output is stale from then."""
+    upcoming = model.next_issue
+    return upcoming.publish_at.timestamp() if upcoming is not None and upcoming.publish_at is not None else 0.0
 
 
 def _pool_ok(config: SiteConfig, jobs: int, minimum: int) -> bool:
@@ -317,11 +325,12 @@ def _build_locked(config: SiteConfig, use_cache: bool, verify_texts: bool, start
         fingerprint, newest, file_stats = _fingerprint(config, render_key) if cache.enabled else ("", 0, None)
         state = cache.state(config.output) if cache.enabled else BuildState()
     if (cache.enabled and state.fingerprint == fingerprint and settled((0, newest, newest, 0), state.looked_ns)
+            and not 0 < state.until <= config.now.timestamp()  # no issue was published since
             and state.manifest and manifest_hash(config.output) == state.manifest):
         stats = WriteStats(files=state.summary.get("files", 0), bytes=state.summary.get("bytes", 0),
                            unchanged=state.summary.get("files", 0))
         return BuildResult(None, state.warnings, stats, time.perf_counter() - started,
-                           loader=lambda: load_site(config, cache)[0], counts=state.summary)
+                           loader=lambda: load_site(config, cache)[0], counts=state.summary, next_issue=state.next_issue)
     from digestgen.render import Renderer
 
     # what the sources are now, to notice any that change before the site is published
@@ -387,7 +396,8 @@ def _build_locked(config: SiteConfig, use_cache: bool, verify_texts: bool, start
         cache.save_state(config.output, BuildState(fingerprint, looked, manifest, warnings, summary, page_keys,
                                                    patchable=search_hook is None, weights=weights,
                                                    shallow=frozenset(shallow), spare=staging.spare_hash,
-                                                   lines=extras.lines_state()))
+                                                   lines=extras.lines_state(), until=_until(model),
+                                                   next_issue=result.next_issue))
     return result
 
 
@@ -521,7 +531,7 @@ def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: S
     name and dates only, so editing one paper does not render every page of its issue again.
     """
     site_key = hexhash(render_key, [(t.slug, t.name, t.description) for t in model.tags.values()],
-                       [(i.key, i.title) for i in model.issues])
+                       [(i.key, i.title, i.status) for i in model.issues])
     keyer = _Keyer(hashes)
 
     def key_of(route: Any, shallow_: bool) -> str:
@@ -613,7 +623,7 @@ class _Keyer:
         head = self.heads.get(id(issue))
         if head is None:  # described once per issue: its intro can be long
             head = self.heads[id(issue)] = hexhash("issue-head", issue.key, issue.start, issue.end, issue.newer,
-                                                   issue.older, issue.intro)
+                                                   issue.older, issue.intro, issue.status)
         return head
 
     def paper_page(self, site_key: str, route: Any, shallow: bool) -> str:
@@ -654,7 +664,7 @@ class _Keyer:
             known = self.memo.get(id(value))
             if known is None:
                 known = self.memo[id(value)] = hexhash("issue", value.key, value.start, value.end, value.newer,
-                                                       value.older, value.intro, self.of(value.papers))
+                                                       value.older, value.intro, value.status, self.of(value.papers))
             return known
         if isinstance(value, TagInfo):
             known = self.memo.get(id(value))

@@ -164,6 +164,8 @@ class BuildState:
     spare: str = ""  # output.manifest_hash of the output's spare folder (output.Staging)
     # for papers.json and llms.txt: (manifest digest, render key, where each paper's line is)
     lines: dict[str, tuple[str, str, list[tuple[str, int, int]], StatKey | None]] = field(default_factory=dict)
+    until: float = 0.0  # the moment (POSIX seconds) an issue is next published: the output is stale then; 0: never
+    next_issue: str = ""  # site.next_issue_line of the build
 
 
 # What this process wrote, by file: a long process (see memo.py) reads its own writes back

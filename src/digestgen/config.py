@@ -37,6 +37,12 @@ class SiteConfig:
     output: Path
     today: dt.date
     options: BuildOptions
+    now: dt.datetime  # the build's moment in tz, to the second (today is its date)
+
+    @property
+    def publish(self) -> str:
+        """When an issue appears: 'on-date' (a daily digest's default) or 'when-complete'."""
+        return self.fields.publish or ("on-date" if self.fields.cadence == "daily" else "when-complete")
 
     @property
     def base_path(self) -> str:
@@ -53,6 +59,11 @@ class SiteConfig:
 
 def today_in(tz: dt.tzinfo) -> dt.date:
     """Today in the site's timezone; SOURCE_DATE_EPOCH pins it for reproducible builds."""
+    return now_in(tz).date()
+
+
+def now_in(tz: dt.tzinfo) -> dt.datetime:
+    """This moment in the site's timezone, to the second; SOURCE_DATE_EPOCH pins it."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
@@ -60,10 +71,10 @@ def today_in(tz: dt.tzinfo) -> dt.date:
         except ValueError:
             raise UsageError(f"SOURCE_DATE_EPOCH must be a number of seconds, got {epoch!r}") from None
         try:
-            return dt.datetime.fromtimestamp(stamp, tz).date()
+            return dt.datetime.fromtimestamp(int(stamp), tz)
         except (OverflowError, OSError, ValueError):
             raise UsageError(f"SOURCE_DATE_EPOCH is out of range: {epoch[:40]!r}") from None
-    return dt.datetime.fromtimestamp(time.time(), tz).date()
+    return dt.datetime.fromtimestamp(int(time.time()), tz)
 
 
 def load_config(root: Path, options: BuildOptions | None = None) -> SiteConfig:
@@ -92,4 +103,5 @@ def load_config(root: Path, options: BuildOptions | None = None) -> SiteConfig:
     base_url = fields.base_url if fields.base_url.endswith("/") else fields.base_url + "/"
     output = options.output or Path(fields.output or "public")
     output = (output if output.is_absolute() else root / output).resolve()
-    return SiteConfig(root, fields, tz, base_url, output, today_in(tz), options)
+    now = now_in(tz)
+    return SiteConfig(root, fields, tz, base_url, output, now.date(), options, now)

@@ -273,6 +273,9 @@ class IssueIntro:
     intro_html: str
     line: int
     internal_links: tuple[tuple[int, str], ...] = ()
+    draft: bool = False
+    publish_at: dt.datetime | None = None  # in the site's timezone
+    publish_mark: tuple[int, int] = (1, 1)  # line, column of publish_at or draft, for messages
 
 
 @dataclass(frozen=True)
@@ -570,18 +573,21 @@ def xml_unsafe_fields(paper: Paper) -> list[tuple[str, str]]:
     return found
 
 
-def parse_issue(root: Path, rel: str, base_path: str, problems: list[Problem]) -> IssueIntro | None:
+def parse_issue(root: Path, rel: str, base_path: str, problems: list[Problem],
+                tz: dt.tzinfo = dt.timezone.utc) -> IssueIntro | None:
     """Read content/issues/<key>.md (the key is checked against the cadence later)."""
     key = _stem(rel)
     doc = _load(root, rel, problems, markdown_body=True)
     if doc is None:
         return None
-    fields: IssueFields | None = validate(IssueFields, doc, problems)
+    fields: IssueFields | None = validate(IssueFields, doc, problems, {"tz": tz})
     if fields is None:
         return None
     intro = render(doc.body, doc_id=f"issue-{key}", base_path=base_path, first_line=doc.body_line)
     _warn(problems, rel, "intro", intro.warnings, errors=intro.errors)
-    return IssueIntro(key, rel, fields.title, fields.summary, intro.html, doc.body_line, tuple(intro.internal_links))
+    mark = doc.mark(("publish_at",)) if fields.publish_at is not None else doc.mark(("draft",)) if fields.draft else (1, 1)
+    return IssueIntro(key, rel, fields.title, fields.summary, intro.html, doc.body_line, tuple(intro.internal_links),
+                      fields.draft, fields.publish_at, mark)
 
 
 def parse_page(root: Path, rel: str, base_path: str, problems: list[Problem]) -> Page | None:

@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 
 from digestgen.config import SiteConfig
 from digestgen.errors import UsageError
-from digestgen.site import Issue, SiteModel
+from digestgen.site import Issue, SiteModel, moment_text
 
 MAX_HTML_BYTES = 100_000  # Gmail clips messages whose HTML is larger than about 102 KB
 TEXT_WIDTH = 72
@@ -53,16 +53,29 @@ LEVELS = [Level("full", True, True, None), Level("short", False, True, None), Le
 
 
 def pick_issue(model: SiteModel, which: str) -> Issue:
-    """An issue by key, or the newest one for 'latest'."""
-    if not model.issues:
-        raise UsageError("the site has no published issues yet")
+    """An issue by key (one not yet published only with --future or --drafts), or the newest
+    published one for 'latest'."""
+    published = [i for i in model.issues if i.published]
     if which == "latest":
-        return model.issues[0]
+        if not published:
+            raise UsageError("the site has no published issues yet" + _next(model))
+        return published[0]
     issue = model.issues_by_key.get(which)
     if issue is None:
-        keys = ", ".join(i.key for i in model.issues[:5])
+        held = next((i for i in model.upcoming if i.key == which), None)
+        if held is not None:
+            when = f"publishes {moment_text(held.publish_at)}" if held.publish_at else "is held back as a draft"
+            flag = "--future" if held.publish_at else "--drafts"
+            raise UsageError(f"issue {which} is not published yet ({when}); preview it with {flag}")
+        keys = ", ".join(i.key for i in published[:5]) or "none yet"
         raise UsageError(f"there is no issue {which!r}; use 'latest' or a key such as {keys}")
     return issue
+
+
+def _next(model: SiteModel) -> str:
+    upcoming = model.next_issue
+    return f"; the first, {upcoming.key}, publishes {moment_text(upcoming.publish_at)}" \
+        if upcoming is not None and upcoming.publish_at is not None else ""
 
 
 def _math_as_tex(html: str) -> str:

@@ -28,7 +28,7 @@ from digestgen import __version__
 from digestgen.bibtex import bibtex
 from digestgen.content import Paper
 from digestgen.errors import Problem, ThemeError
-from digestgen.site import Issue, SiteModel
+from digestgen.site import Issue, SiteModel, moment_text
 
 
 def builtin_theme() -> Path:
@@ -172,6 +172,7 @@ class Renderer:
             issue_url=lambda key: self.url(f"/issues/{key}/"),
             tag_url=lambda slug: self.url(f"/tags/{slug}/"),
             issue_label=lambda issue: issue_label(issue, cfg.fields.cadence),
+            moment_text=moment_text,
             issue_of=model.issue_of,
             bibtex=bibtex,
             link_name=link_name,

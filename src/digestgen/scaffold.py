@@ -17,6 +17,7 @@ base_url: {base_url}
 language: en
 timezone: UTC
 cadence: weekly
+publish: when-complete   # an issue appears once its week has ended; on-date shows papers on their date
 feeds:
   limit: 20
   full_content: true
@@ -249,7 +250,7 @@ PULL_REQUEST_TEMPLATE = """\
 
 ### Checklist
 - [ ] The entry is one new file under `content/papers/<year>/`, named after the arXiv id (or a short slug)
-- [ ] `date` is the day it should appear (it picks the issue); `arxiv` is quoted, like `arxiv: "2511.11002"`
+- [ ] `date` is the day it entered the digest (it picks the issue, which appears once its week ends); `arxiv` is quoted, like `arxiv: "2511.11002"`
 - [ ] Title, authors and abstract match the paper
 - [ ] Tags come from `content/tags.yaml`
 - [ ] A short note below the front matter says what is new and what to read first
@@ -358,9 +359,10 @@ jobs:
 def write_new_site(target: Path, title: str, base_url: str) -> list[Path]:
     """Write a minimal, valid site into target; return the files written."""
     today = today_in(dt.timezone.utc)
+    last_week = today - dt.timedelta(days=today.weekday() + 1)  # its issue is complete, so the new site shows it
     files = {
         "site.yaml": SITE_YAML.format(title=json.dumps(title), base_url=base_url),
-        f"content/papers/{today.year}/1706.03762.md": PAPER.format(today=today.isoformat()),
+        f"content/papers/{last_week.year}/1706.03762.md": PAPER.format(today=last_week.isoformat()),
         "content/pages/about.md": ABOUT,
         "content/tags.yaml": TAGS,
         "static/.gitkeep": "",

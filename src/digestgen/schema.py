@@ -110,6 +110,28 @@ def _to_date(value: Any, info: ValidationInfo) -> dt.date:
     return value  # type: ignore[no-any-return]
 
 
+def _to_datetime(value: Any, info: ValidationInfo) -> Any:
+    """A moment in the site's timezone: a date is its midnight, a naive time is local time.
+
+    YAML reads only times with seconds as timestamps, so ISO text such as 2026-11-30T09:00
+    (quoted or not) is read here too.
+    """
+    tz = (info.context or {}).get("tz", dt.timezone.utc)
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value[:40]!r} is not a date and time; write it like 2026-11-30T09:00 "
+                             "(the site's timezone) or 2026-11-30T09:00+01:00") from None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())
+    if not isinstance(value, dt.datetime):
+        return value  # pydantic reports the type
+    if not MIN_DATE <= value.date() <= MAX_DATE:
+        raise ValueError(f"must be between {MIN_DATE} and {MAX_DATE}")
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
+
+
 def _arxiv(value: str) -> str:
     value = value.strip()
     if value.lower().startswith("arxiv:"):
@@ -166,6 +188,7 @@ def _image_has_alt(value: str, info: ValidationInfo) -> str:
 OneLine = Annotated[str, Field(max_length=MAX_TITLE), AfterValidator(_one_line)]
 Text = Annotated[str, Field(max_length=MAX_TEXT)]
 Date = Annotated[dt.date, BeforeValidator(_to_date)]
+DateTime = Annotated[dt.datetime, BeforeValidator(_to_datetime)]
 Url = Annotated[str, AfterValidator(check_url)]
 Slug = Annotated[str, AfterValidator(check_slug)]
 
@@ -207,6 +230,9 @@ class IssueFields(_Strict):
 
     title: OneLine | None = None
     summary: Annotated[str, Field(max_length=2000)] | None = None
+    draft: bool = Field(False, description="Hold the issue back, even past publish_at (shown only with --drafts and in serve).")
+    publish_at: DateTime | None = Field(None, description="When the issue appears, in the site's timezone "
+                                        "(2026-11-30T09:00 or 2026-11-30); before or after its period ends.")
 
 
 class PageFields(_Strict):
@@ -305,6 +331,9 @@ class SiteFields(_Strict):
     language: Annotated[str, Field(pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")] = "en"
     timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
     cadence: Literal["weekly", "daily", "monthly"] = "weekly"
+    publish: Literal["on-date", "when-complete"] | None = Field(
+        None, description="When an issue appears: on-date (with its first paper) or when-complete (once its period "
+                          "has ended); default on-date for a daily cadence, when-complete otherwise.")
     theme: Annotated[str, AfterValidator(check_slug)] = "default"
     author: Author | None = None
     feeds: Feeds = Field(default_factory=lambda: Feeds())

@@ -39,10 +39,65 @@ class Issue:
     intro: IssueIntro | None = None
     newer: str | None = None
     older: str | None = None
+    publish_at: dt.datetime | None = None  # when it appears; None: a draft, held back
+    publish_rule: str = ""  # why then, for messages: "when its week ends", "as scheduled"...
+    published: bool = True  # publish_at has come (in the build's "now")
 
     @property
     def title(self) -> str | None:
         return self.intro.title if self.intro else None
+
+    @property
+    def status(self) -> tuple[bool, dt.datetime | None]:
+        """What a page shows of the issue's publication (its badge, in a preview)."""
+        return self.published, None if self.published else self.publish_at
+
+
+PERIOD = {"daily": "day", "weekly": "week", "monthly": "month"}
+
+
+def _publication(config: SiteConfig, issue: Issue) -> tuple[dt.datetime | None, str]:
+    """When the issue appears, and why then: its intro's draft or publish_at, else the site's rule."""
+    intro = issue.intro
+    if intro is not None and intro.draft:
+        return None, "a draft"
+    if intro is not None and intro.publish_at is not None:
+        return intro.publish_at, "as scheduled in " + intro.source
+    if config.publish == "on-date":
+        first = min(p.date for p in issue.papers)
+        return _midnight(first, config), "on its first paper's date"
+    return _midnight(issue.end + dt.timedelta(days=1), config), f"when its {PERIOD[config.fields.cadence]} ends"
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def moment_text(moment: dt.datetime) -> str:
+    """'Mon 7 Dec 2026 00:00' (English whatever the locale, like the rest of the messages)."""
+    return f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year} {moment:%H:%M}"
+
+
+def next_issue_line(model: SiteModel) -> str:
+    """One line for check and build: the issue published next and when, and the drafts held back."""
+    upcoming = model.next_issue
+    if upcoming is not None and upcoming.publish_at is not None:
+        line = (f"next issue: {upcoming.key} publishes {moment_text(upcoming.publish_at)} {model.config.fields.timezone} "
+                f"({upcoming.publish_rule})")
+    else:
+        line = "next issue: none scheduled yet"
+    drafts = [i.key for i in model.upcoming if i.publish_at is None]
+    if drafts:
+        line += f"; held back as draft{'s' * (len(drafts) > 1)}: {', '.join(drafts)}"
+    return line
+
+
+def _midnight(day: dt.date, config: SiteConfig) -> dt.datetime:
+    """The start of day in the site's timezone (the first moment that exists, across a DST gap)."""
+    try:
+        return dt.datetime.combine(day, dt.time(), config.tz)
+    except OverflowError:
+        return dt.datetime.max.replace(tzinfo=config.tz)
 
 
 @dataclass
@@ -68,6 +123,12 @@ class SiteModel:
     related: dict[str, list[Paper]]
     warnings: list[Problem] = field(default_factory=list)
     drafts: int = 0  # papers marked draft: true, shown or not
+    upcoming: list[Issue] = field(default_factory=list)  # issues not yet published, next first; drafts last
+
+    @property
+    def next_issue(self) -> Issue | None:
+        """The issue that will be published next (not a draft), if any."""
+        return next((i for i in self.upcoming if i.publish_at is not None), None)
 
     @property
     def updated(self) -> dt.date | None:
@@ -160,7 +221,7 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
     cadence = config.fields.cadence
     seen: dict[str, Paper] = {}
     arxiv_seen: dict[str, Paper] = {}
-    visible: list[Paper] = []
+    candidates: list[Paper] = []  # every paper this build may show, whatever its date
     earliest, latest = dt.date(1900, 1, 1), config.today + dt.timedelta(days=366)  # plausible dates
     drafts = 0
     for paper in parsed:  # parsed is in sorted path order
@@ -185,41 +246,62 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
         if paper.draft and not opts.drafts:
             continue
         _check_unfinished(paper, problems)
-        if paper.date > config.today and not opts.future:
-            continue
-        visible.append(paper)
+        candidates.append(paper)
 
     # newest first, then by id: two stable sorts by attribute, no key function called per paper
-    visible.sort(key=operator.attrgetter("id"))
-    visible.sort(key=operator.attrgetter("date"), reverse=True)
-    by_issue: dict[str, list[Paper]] = defaultdict(list)
-    issue_of: dict[str, str] = {}
+    candidates.sort(key=operator.attrgetter("id"))
+    candidates.sort(key=operator.attrgetter("date"), reverse=True)
+    by_issue: dict[str, list[Paper]] = defaultdict(list)  # future papers too: they decide when an issue appears
     key_of_day: dict[dt.date, str] = {}
-    for paper in visible:
+    for paper in candidates:
         key = paper.issue or key_of_day.get(paper.date) or key_of_day.setdefault(paper.date, issue_key(paper.date, cadence))
         by_issue[key].append(paper)
-        issue_of[paper.id] = key
 
     intro_by_key: dict[str, IssueIntro] = {}
     for intro in intros:
         try:
-            issue_range(intro.key, cadence)
+            start, end = issue_range(intro.key, cadence)
         except ValueError:
             problems.append(Problem(intro.source, 1, 1, "key", f"'{intro.key}' is not a {cadence} issue key; name the file like "
                                     f"{issue_key(config.today, cadence)}.md"))
             continue
         if intro.key not in by_issue:
             problems.append(Problem(intro.source, 1, 1, "key", f"issue {intro.key} has no published papers, so this intro is not shown", "warning"))
+        if intro.publish_at is not None and not start - dt.timedelta(days=366) <= intro.publish_at.date() <= end + dt.timedelta(days=366):
+            problems.append(Problem(intro.source, *intro.publish_mark, "publish_at",
+                                    f"{intro.publish_at:%Y-%m-%d} is more than a year from the issue's {start} to {end}; "
+                                    "is the year right?", "warning"))
         intro_by_key[intro.key] = intro
 
     issues: list[Issue] = []
+    upcoming: list[Issue] = []
+    visible: list[Paper] = []
+    issue_of: dict[str, str] = {}
     for key in sorted(by_issue, key=lambda k: issue_range(k, cadence)[0] if _valid(k, cadence) else dt.date.min, reverse=True):
         if not _valid(key, cadence):
             continue
         start, end = issue_range(key, cadence)
-        issues.append(Issue(key, start, end, sorted(by_issue[key], key=order_key), intro_by_key.get(key)))
+        members = by_issue[key]
+        issue = Issue(key, start, end, members, intro_by_key.get(key))
+        issue.publish_at, issue.publish_rule = _publication(config, issue)
+        issue.published = issue.publish_at is not None and issue.publish_at <= config.now
+        if not issue.published:
+            upcoming.append(issue)
+            if not (opts.drafts if issue.publish_at is None else opts.future):
+                continue
+        shown = members if opts.future else [p for p in members if p.date <= config.today]
+        if not shown:
+            continue
+        issue.papers = sorted(shown, key=order_key)
+        issues.append(issue)
+        visible.extend(shown)
+        for paper in shown:
+            issue_of[paper.id] = key
     for newer, older in itertools.pairwise(issues):
         newer.older, older.newer = older.key, newer.key
+    visible.sort(key=operator.attrgetter("id"))
+    visible.sort(key=operator.attrgetter("date"), reverse=True)
+    upcoming.sort(key=lambda i: (i.publish_at is None, i.publish_at or config.now, i.key))
 
     tags: dict[str, TagInfo] = {}
     for slug in sorted({t for p in visible for t in p.tags} | set(vocabulary or {})):
@@ -231,7 +313,7 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
 
     page_list = _check_pages([p for p in pages if opts.drafts or not p.draft], problems)
     model = SiteModel(config, visible, {p.id: p for p in visible}, issues, {i.key: i for i in issues},
-                      issue_of, tags, page_list, _related(visible, tags, related), drafts=drafts)
+                      issue_of, tags, page_list, _related(visible, tags, related), drafts=drafts, upcoming=upcoming)
     _check_internal_links(model, parsed, pages, problems, intros, unreadable)
     return model
 
@@ -369,8 +451,9 @@ def same_items(a: list[Paper], b: list[Paper]) -> bool:
 
 
 def _same_issue(issue: Issue, old: Issue | None) -> Issue:
-    if (old is not None and (old.start, old.end, old.newer, old.older, old.intro)
-            == (issue.start, issue.end, issue.newer, issue.older, issue.intro) and same_items(old.papers, issue.papers)):
+    if (old is not None and (old.start, old.end, old.newer, old.older, old.intro, old.status)
+            == (issue.start, issue.end, issue.newer, issue.older, issue.intro, issue.status)
+            and same_items(old.papers, issue.papers)):
         return old
     return issue
 

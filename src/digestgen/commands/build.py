@@ -22,4 +22,5 @@ def run(args: argparse.Namespace) -> int:
     result = build(args.site, options)
     report(result.warnings)
     say(result.summary())
+    say(result.next_issue)
     return 0

@@ -49,6 +49,7 @@ def drafts_note(drafts: int, shown: bool) -> str:
 def run(args: argparse.Namespace) -> int:
     from digestgen.build import check, finish
     from digestgen.errors import ContentError
+    from digestgen.site import next_issue_line
 
     options = site_options(args)
     if args.since or args.papers:
@@ -68,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     say(f"ok: {len(model.papers)} papers{drafts_note(model.drafts, args.drafts)}, {len(model.issues)} issues, "
         f"{len(model.pages)} pages"
         + (f", {len(warnings)} warning{'s' * (len(warnings) != 1)}" if warnings else ""))
+    say(next_issue_line(model))
     return 0
 
 
