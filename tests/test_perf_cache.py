@@ -845,3 +845,53 @@ def test_what_a_paused_block_made_is_not_collected_at_its_end() -> None:
         gc.collect()
         assert alive == 1_000 and not [o for o in gc.get_objects() if isinstance(o, Node)]
     assert gc.get_freeze_count() == 0 and gc.isenabled() and made
+
+
+@pytest.mark.parametrize("long_process", [False, True], ids=["build", "kept-between-builds"])
+@pytest.mark.parametrize("preview", [False, True], ids=["public", "preview"])
+def test_publishing_between_builds_matches_a_cold_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        long_process: bool, preview: bool) -> None:
+    """An issue that becomes published with no file changed (the clock passed its publish_at),
+    then edits of its draft and publish_at keys: each build gives a cold build's bytes. A
+    preview (drafts and scheduled issues shown, badged) and a public build alike."""
+    options = BuildOptions(serve=True, drafts=True, future=True) if preview else BuildOptions()
+    site = _site(tmp_path)
+    out = site / "public"
+    intro = site / "content" / "issues" / "2026-W48.md"
+    _replace(intro, "publish_at: 2026-11-29T08:00", "publish_at: 2026-11-29T10:00")  # 08:06 there now
+    week = out / "issues" / "2026-W48" / "index.html"
+
+    def cold(number: int) -> dict[str, str]:
+        dest = tmp_path / f"cold{number}"
+        build(site, BuildOptions(output=dest, serve=preview, drafts=preview, future=preview), use_cache=False)
+        return tree_digest(dest)
+
+    def shown() -> str:
+        if not week.exists():
+            return "hidden"
+        return "badged" if b"badge-unpublished" in week.read_bytes() else "published"
+
+    if long_process:
+        memo.keep_between_builds()
+    try:
+        build(site, options)
+        assert shown() == ("badged" if preview else "hidden")
+        assert build(site, options).stats.written == 0  # nothing to do: the issue is still due
+        later = str(int(EXAMPLE_EPOCH) + 3 * 3600)  # 11:06 in Berlin, the same day
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", later)
+        assert build(site, options).stats.written > 0
+        assert shown() == "published"
+        assert tree_digest(out) == cold(0)
+        edits = [
+            (lambda: _replace(intro, "publish_at: 2026-11-29T10:00", "draft: true"), "badged" if preview else "hidden"),
+            (lambda: _replace(intro, "draft: true", "publish_at: 2026-11-30T07:00"), "badged" if preview else "hidden"),
+            (lambda: _replace(intro, "publish_at: 2026-11-30T07:00", "publish_at: 2026-11-29T11:00"), "published"),
+            (lambda: _replace(intro, "publish_at: 2026-11-29T11:00", ""), "badged" if preview else "hidden"),
+        ]
+        for number, (edit, expected) in enumerate(edits, 1):
+            edit()
+            build(site, options)
+            assert shown() == expected, number
+            assert tree_digest(out) == cold(number), number
+    finally:
+        memo.keep_between_builds(False)
