@@ -91,6 +91,8 @@ def test_when_complete_hides_the_week_that_started_this_morning(tmp_path: Path,
     out, stdout = build_site(site, capsys)
     assert "next issue: 2025-W49 publishes Mon 8 Dec 2025 00:00 UTC (when its week ends)" in stdout.splitlines()
     assert issue_keys_in_feeds(out) == [["2025-W48", "2025-W47"]] * 3
+    entry = feedparser.parse((out / "feed.xml").read_bytes()).entries[0]  # dated when it appeared
+    assert (entry.published, entry.updated) == ("2025-12-01T00:00:00+00:00", "2025-12-01T00:00:00+00:00")
     assert not (out / "issues" / "2025-W49").exists() and not (out / "papers" / "p-monday").exists()
     assert not (out / "tags" / "fresh").exists()  # its only paper is not public yet
     leaks = {name for name, ids in paper_ids_everywhere(out).items() if "p-monday" in ids}
@@ -240,3 +242,16 @@ def test_serve_shows_unpublished_issues_with_a_badge(tmp_path: Path, monkeypatch
         assert "badge-unpublished" not in get("/issues/2025-W47/")
     finally:
         preview.stop()
+
+
+def test_schema_documents_the_publishing_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["schema", "issue"], capsys)
+    issue = json.loads(out)
+    assert code == 0 and {"draft", "publish_at"} <= set(issue["properties"]) and not issue["additionalProperties"]
+    moment = re.compile(issue["properties"]["publish_at"]["anyOf"][0]["pattern"])
+    assert all(moment.match(v) for v in ("2026-11-30", "2026-11-30T09:00", "2026-11-30 09:00:00+01:00"))
+    assert not moment.match("next monday")
+    code, out, _ = run(["schema", "site"], capsys)
+    assert code == 0 and json.loads(out)["properties"]["publish"]["anyOf"][0]["enum"] == ["on-date", "when-complete"]
+    code, out, _ = run(["schema"], capsys)
+    assert code == 0 and json.loads(out)["title"] == "digestgen paper entry"

@@ -5,7 +5,8 @@ serialised per format, so all formats carry the same ids, dates and content:
 
 - ids are tag: URIs made from the paper id or issue key alone (never the title, the scheme or
   base_url's path), so moving or retitling never shows a reader an item as new;
-- dates are featured dates, never the build time; a feed's updated is its newest item;
+- dates are featured dates, never the build time (an issue's is when it was published, from
+  its papers' dates and the publishing rule); a feed's updated is its newest item;
 - items are newest first with the id as tie-break, cut at feeds.limit;
 - every URL in content is absolute, and content HTML is only the sanitised *_html fields
   plus escaped values.
@@ -229,12 +230,14 @@ class _Builder:
             parts += [_IN_ISSUE.get((p, self.renderer.base_url, page), self._in_issue, p, page) for p in issue.papers]
             content = "\n".join(parts)
         dates = [p.date for p in issue.papers]
+        # when it appeared: its first paper's day (on-date), the end of its period or its publish_at
+        published = issue.publish_at if issue.publish_at is not None else self.when(min(dates))
         return FeedItem(
             id=tag_uri(self.domain, f"issue:{issue.key}"),
             url=page,
             title=self.issue_title(issue),
-            published=self.when(min(dates)),
-            updated=self.when(max(dates)),
+            published=published,
+            updated=max(published, self.when(max(dates))),
             summary_text=summary_text,
             summary_html=summary_html,
             content_html=content,

@@ -459,5 +459,26 @@ def paper_json_schema() -> dict[str, Any]:
     return schema
 
 
+MOMENT_RE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+
+
+def issue_json_schema() -> dict[str, Any]:
+    """JSON Schema of the front matter of content/issues/<key>.md."""
+    schema = IssueFields.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "digestgen issue front matter"
+    props = schema["properties"]  # a local time without seconds or offset is not RFC 3339's date-time
+    props["publish_at"]["anyOf"][0] = {"type": "string", "pattern": MOMENT_RE}
+    return schema
+
+
+def site_json_schema() -> dict[str, Any]:
+    """JSON Schema of site.yaml."""
+    schema = SiteFields.model_json_schema(mode="validation", by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "digestgen site.yaml"
+    return schema
+
+
 def windows_reserved(name: str) -> bool:
     return name.split(".")[0].lower() in _WINDOWS_RESERVED or name.endswith(".")
