@@ -255,3 +255,32 @@ def test_schema_documents_the_publishing_keys(capsys: pytest.CaptureFixture[str]
     assert code == 0 and json.loads(out)["properties"]["publish"]["anyOf"][0]["enum"] == ["on-date", "when-complete"]
     code, out, _ = run(["schema"], capsys)
     assert code == 0 and json.loads(out)["title"] == "digestgen paper entry"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_badge_is_visible_and_accessible_in_light_and_dark(tmp_path: Path, scheme: str) -> None:
+    """The example digest previewed with --future: week 2027-W09 is badged; axe finds nothing."""
+    pytest.importorskip("playwright")
+    from axe_playwright_python.sync_playwright import Axe
+    from helpers_theme import CHROMIUM, CHROMIUM_ARGS, REPO, build, chromium_or_skip, serve
+    from playwright.sync_api import sync_playwright
+
+    chromium_or_skip()
+    out = tmp_path / "digest"
+    with serve(tmp_path) as origin:
+        build(REPO, out, "--future", "--base-url", origin + "/digest/")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(color_scheme=scheme)
+            problems = []
+            for path in ("issues/2027-W09/", "issues/", ""):
+                page.goto(f"{origin}/digest/{path}")
+                badge = page.locator(".badge-unpublished").first
+                assert badge.is_visible() and badge.inner_text().casefold() == "not yet published"
+                colors = badge.evaluate("b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
+                assert colors[0] != colors[1]
+                results = Axe().run(page)
+                if results.violations_count:
+                    problems.append(f"{path or 'home'}: {results.generate_report()}")
+            browser.close()
+    assert not problems, "\n".join(problems)
