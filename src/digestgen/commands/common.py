@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 def add_site_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site", "-s", type=Path, default=Path("."), help="site folder (default: current folder)")
-    parser.add_argument("--drafts", action="store_true", help="include entries marked draft: true")
-    parser.add_argument("--future", action="store_true", help="include entries dated after today")
+    parser.add_argument("--drafts", action="store_true", help="include entries and issues marked draft: true")
+    parser.add_argument("--future", action="store_true", help="include entries dated after today and issues not yet published")
     parser.add_argument("--base-url", help="override base_url from site.yaml")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
