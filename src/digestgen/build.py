@@ -54,7 +54,8 @@ from digestgen.output import (
     safe_relpath,
 )
 from digestgen.progress import Progress
-from digestgen.site import Issue, SiteModel, TagInfo, build_model, carry_over, next_issue_line, same_items
+from digestgen.publish import next_issue_line
+from digestgen.site import Issue, SiteModel, TagInfo, build_model, carry_over, same_items
 from digestgen.yamlio import HAVE_LIBYAML, MAX_FILE_BYTES, read_bounded
 
 

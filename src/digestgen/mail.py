@@ -19,7 +19,8 @@ from urllib.parse import urljoin
 
 from digestgen.config import SiteConfig
 from digestgen.errors import UsageError
-from digestgen.site import Issue, SiteModel, moment_text
+from digestgen.publish import moment_text
+from digestgen.site import Issue, SiteModel
 
 MAX_HTML_BYTES = 100_000  # Gmail clips messages whose HTML is larger than about 102 KB
 TEXT_WIDTH = 72

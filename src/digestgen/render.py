@@ -28,7 +28,8 @@ from digestgen import __version__
 from digestgen.bibtex import bibtex
 from digestgen.content import Paper
 from digestgen.errors import Problem, ThemeError
-from digestgen.site import Issue, SiteModel, moment_text
+from digestgen.publish import moment_text
+from digestgen.site import Issue, SiteModel
 
 
 def builtin_theme() -> Path:

@@ -21,6 +21,7 @@ from digestgen.config import SiteConfig
 from digestgen.content import IssueIntro, Page, Paper, Tag, Unfinished, fold, is_placeholder_title
 from digestgen.errors import Problem
 from digestgen.memo import Memo
+from digestgen.publish import publication
 from digestgen.schema import ISSUE_KEY_RE
 
 RESERVED_SLUGS = frozenset({"issues", "papers", "tags", "search", "pagefind", "static", "assets", "feed", "feeds", "404"})
@@ -51,53 +52,6 @@ class Issue:
     def status(self) -> tuple[bool, dt.datetime | None]:
         """What a page shows of the issue's publication (its badge, in a preview)."""
         return self.published, None if self.published else self.publish_at
-
-
-PERIOD = {"daily": "day", "weekly": "week", "monthly": "month"}
-
-
-def _publication(config: SiteConfig, issue: Issue) -> tuple[dt.datetime | None, str]:
-    """When the issue appears, and why then: its intro's draft or publish_at, else the site's rule."""
-    intro = issue.intro
-    if intro is not None and intro.draft:
-        return None, "a draft"
-    if intro is not None and intro.publish_at is not None:
-        return intro.publish_at, "as scheduled in " + intro.source
-    if config.publish == "on-date":
-        first = min(p.date for p in issue.papers)
-        return _midnight(first, config), "on its first paper's date"
-    return _midnight(issue.end + dt.timedelta(days=1), config), f"when its {PERIOD[config.fields.cadence]} ends"
-
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def moment_text(moment: dt.datetime) -> str:
-    """'Mon 7 Dec 2026 00:00' (English whatever the locale, like the rest of the messages)."""
-    return f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year} {moment:%H:%M}"
-
-
-def next_issue_line(model: SiteModel) -> str:
-    """One line for check and build: the issue published next and when, and the drafts held back."""
-    upcoming = model.next_issue
-    if upcoming is not None and upcoming.publish_at is not None:
-        line = (f"next issue: {upcoming.key} publishes {moment_text(upcoming.publish_at)} {model.config.fields.timezone} "
-                f"({upcoming.publish_rule})")
-    else:
-        line = "next issue: none scheduled yet"
-    drafts = [i.key for i in model.upcoming if i.publish_at is None]
-    if drafts:
-        line += f"; held back as draft{'s' * (len(drafts) > 1)}: {', '.join(drafts)}"
-    return line
-
-
-def _midnight(day: dt.date, config: SiteConfig) -> dt.datetime:
-    """The start of day in the site's timezone (the first moment that exists, across a DST gap)."""
-    try:
-        return dt.datetime.combine(day, dt.time(), config.tz)
-    except OverflowError:
-        return dt.datetime.max.replace(tzinfo=config.tz)
 
 
 @dataclass
@@ -283,7 +237,7 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
         start, end = issue_range(key, cadence)
         members = by_issue[key]
         issue = Issue(key, start, end, members, intro_by_key.get(key))
-        issue.publish_at, issue.publish_rule = _publication(config, issue)
+        issue.publish_at, issue.publish_rule = publication(config, issue.intro, issue.papers, issue.end)
         issue.published = issue.publish_at is not None and issue.publish_at <= config.now
         if not issue.published:
             upcoming.append(issue)

@@ -49,7 +49,7 @@ def drafts_note(drafts: int, shown: bool) -> str:
 def run(args: argparse.Namespace) -> int:
     from digestgen.build import check, finish
     from digestgen.errors import ContentError
-    from digestgen.site import next_issue_line
+    from digestgen.publish import next_issue_line
 
     options = site_options(args)
     if args.since or args.papers:
