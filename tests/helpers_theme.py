@@ -100,7 +100,7 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 def forty_paper_site(dest: Path) -> Path:
-    """A copy of the example digest with all 40 papers moved into one weekly issue."""
+    """A copy of the example digest with all 40 papers moved into one weekly issue (2026-W47)."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "site.yaml", dest / "site.yaml")
     shutil.copytree(REPO / "content" / "pages", dest / "content" / "pages")
@@ -110,7 +110,7 @@ def forty_paper_site(dest: Path) -> Path:
     for source in sorted((REPO / "content" / "papers").rglob("*")):
         if source.suffix in (".md", ".yaml"):
             text = source.read_text("utf-8")
-            text = re.sub(r"^date: .*$", "date: 2026-11-24", text, count=1, flags=re.MULTILINE)
+            text = re.sub(r"^date: .*$", "date: 2026-11-17", text, count=1, flags=re.MULTILINE)  # a finished week
             text = re.sub(r"^draft: .*\n", "", text, flags=re.MULTILINE)
             (papers / source.name).write_text(text, "utf-8")
     return dest

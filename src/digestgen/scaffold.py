@@ -250,7 +250,7 @@ PULL_REQUEST_TEMPLATE = """\
 
 ### Checklist
 - [ ] The entry is one new file under `content/papers/<year>/`, named after the arXiv id (or a short slug)
-- [ ] `date` is the day it entered the digest (it picks the issue, which appears once its week ends); `arxiv` is quoted, like `arxiv: "2511.11002"`
+- [ ] `date` is the day it entered the digest (it picks the issue); `arxiv` is quoted, like `arxiv: "2511.11002"`
 - [ ] Title, authors and abstract match the paper
 - [ ] Tags come from `content/tags.yaml`
 - [ ] A short note below the front matter says what is new and what to read first
