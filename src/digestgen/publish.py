@@ -25,7 +25,7 @@ def publication(config: SiteConfig, intro: IssueIntro | None, papers: list[Paper
     if config.publish == "on-date":
         first = min(p.date for p in papers)
         return _midnight(first, config), "on its first paper's date"
-    return _midnight(end + dt.timedelta(days=1), config), f"when its {PERIOD[config.fields.cadence]} ends"
+    return _midnight(end, config, days=1), f"when its {PERIOD[config.fields.cadence]} ends"
 
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -51,9 +51,9 @@ def next_issue_line(model: SiteModel) -> str:
     return line
 
 
-def _midnight(day: dt.date, config: SiteConfig) -> dt.datetime:
-    """The start of day in the site's timezone."""
+def _midnight(day: dt.date, config: SiteConfig, days: int = 0) -> dt.datetime:
+    """The start of the day days after day, in the site's timezone (far in the future past 9999)."""
     try:
-        return dt.datetime.combine(day, dt.time(), config.tz)
+        return dt.datetime.combine(day + dt.timedelta(days=days), dt.time(), config.tz)
     except OverflowError:
-        return dt.datetime.max.replace(tzinfo=config.tz)
+        return dt.datetime(9999, 12, 31, tzinfo=dt.timezone.utc)
