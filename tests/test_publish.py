@@ -284,3 +284,17 @@ def test_the_badge_is_visible_and_accessible_in_light_and_dark(tmp_path: Path, s
                     problems.append(f"{path or 'home'}: {results.generate_report()}")
             browser.close()
     assert not problems, "\n".join(problems)
+
+
+def test_the_pull_request_summary_says_when_readers_see_a_paper(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site(tmp_path / "site", intros={"2025-W47": "draft: true\n"})
+    papers = site / "content" / "papers"
+    summary = tmp_path / "summary.md"
+    code, _, err = run(["check", "--site", str(site), "--summary", str(summary),
+                        str(papers / "p-monday.md"), str(papers / "p-last-a.md"), str(papers / "p-old-a.md")], capsys)
+    assert code == 0, err
+    text = summary.read_text("utf-8")
+    assert ("dated 2025-12-01; published Mon 8 Dec 2025 00:00 UTC (when its week ends), by the first build after that"
+            in text)
+    assert "dated 2025-11-25; published when this pull request is merged" in text
+    assert "dated 2025-11-18; held back with its issue, a draft (`draft: true` in `content/issues/2025-W47.md`)" in text

@@ -24,8 +24,8 @@ def publication(config: SiteConfig, intro: IssueIntro | None, papers: list[Paper
         return intro.publish_at, "as scheduled in " + intro.source
     if config.publish == "on-date":
         first = min(p.date for p in papers)
-        return _midnight(first, config), "on its first paper's date"
-    return _midnight(end, config, days=1), f"when its {PERIOD[config.fields.cadence]} ends"
+        return start_of_day(first, config), "on its first paper's date"
+    return start_of_day(end, config, days=1), f"when its {PERIOD[config.fields.cadence]} ends"
 
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -51,7 +51,7 @@ def next_issue_line(model: SiteModel) -> str:
     return line
 
 
-def _midnight(day: dt.date, config: SiteConfig, days: int = 0) -> dt.datetime:
+def start_of_day(day: dt.date, config: SiteConfig, days: int = 0) -> dt.datetime:
     """The start of the day days after day, in the site's timezone (far in the future past 9999)."""
     try:
         return dt.datetime.combine(day + dt.timedelta(days=days), dt.time(), config.tz)

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from digestgen import gfm
 from digestgen.config import SiteConfig
-from digestgen.content import Paper, discover, parse_paper
+from digestgen.content import Paper, discover, parse_issue, parse_paper
 from digestgen.errors import UsageError
+from digestgen.publish import moment_text, start_of_day
+from digestgen.publish import publication as issue_publication
 from digestgen.site import issue_key, issue_range
 
 MAX_AUTHORS = 20
@@ -62,16 +64,26 @@ def named(root: Path, paths: list[Path]) -> list[Change]:
 
 
 def publication(config: SiteConfig, paper: Paper, key: str) -> str:
-    """When readers first see the paper in issue key.
-
-    The hook for the publishing model: today an issue is on the site as soon as it has a paper
-    dated today or earlier, so the paper's own date and the deploy on merge decide.
-    """
+    """When readers first see the paper in issue key: on its own date or when its issue is
+    published (the site's rule, or the issue file's draft or publish_at), whichever is later."""
     if paper.draft:
         return "not published while it is a draft (`draft: true`)"
-    if paper.date > config.today:
+    try:
+        _, end = issue_range(key, config.fields.cadence)
+    except ValueError:
+        return "in no issue until its `issue` key is fixed"
+    rel = f"content/issues/{key}.md"
+    intro = parse_issue(config.root, rel, config.base_path, [], config.tz) if (config.root / rel).is_file() else None
+    issue_at, rule = issue_publication(config, intro, [paper], end)
+    if issue_at is None:
+        return f"held back with its issue, a draft (`draft: true` in {gfm.code(rel)})"
+    own = start_of_day(paper.date, config)
+    when = max(issue_at, own)
+    if when <= config.now:
+        return "published when this pull request is merged and the site is deployed"
+    if when == own:
         return f"published on {paper.date.isoformat()}, its date (the daily build adds it)"
-    return "published when this pull request is merged and the site is deployed"
+    return f"published {moment_text(when)} {config.fields.timezone} ({gfm.text(rule)}), by the first build after that"
 
 
 def card(config: SiteConfig, paper: Paper) -> list[str]:
