@@ -162,6 +162,7 @@ def test_a_draft_issue_is_held_back_and_previewed_with_a_badge(tmp_path: Path, c
     ('"2025-12-01 09:00"', True),      # this very second (quoted, with a space)
     ("2025-12-01T09:00:01", False),    # one second from now
     ("2025-12-01T10:00+02:00", True),  # 08:00 UTC
+    ('"2025-12-01 04:30:00 -5"', False),  # YAML's own form, quoted: 09:30 UTC
 ])
 def test_publish_at_shows_an_issue_from_that_moment(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                     publish_at: str, shown: bool) -> None:

@@ -113,16 +113,19 @@ def _to_date(value: Any, info: ValidationInfo) -> dt.date:
 def _to_datetime(value: Any, info: ValidationInfo) -> Any:
     """A moment in the site's timezone: a date is its midnight, a naive time is local time.
 
-    YAML reads only times with seconds as timestamps, so ISO text such as 2026-11-30T09:00
-    (quoted or not) is read here too.
+    Quoted text is read like a date field's (parse_timestamp); YAML reads only times with
+    seconds as timestamps, so ISO text such as 2026-11-30T09:00 is read here too.
     """
     tz = (info.context or {}).get("tz", dt.timezone.utc)
     if isinstance(value, str):
         try:
-            value = dt.datetime.fromisoformat(value.strip())
+            value = parse_timestamp(value)
         except ValueError:
-            raise ValueError(f"{value[:40]!r} is not a date and time; write it like 2026-11-30T09:00 "
-                             "(the site's timezone) or 2026-11-30T09:00+01:00") from None
+            try:
+                value = dt.datetime.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(f"{value[:40]!r} is not a date and time; write it like 2026-11-30T09:00 "
+                                 "(the site's timezone) or 2026-11-30T09:00+01:00") from None
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         value = dt.datetime.combine(value, dt.time())
     if not isinstance(value, dt.datetime):
