@@ -53,6 +53,13 @@ def test_email_writes_html_and_text(edition: tuple[Path, Path]) -> None:
     assert "Agents at scale: <b>bold</b> & friends" in text
 
 
+def test_email_puts_the_curator_note_before_the_abstract(edition: tuple[Path, Path]) -> None:
+    _site, out = edition
+    for name in ("email.html", "email.txt"):
+        body = (out / "issues/2025-W48" / name).read_text("utf-8")
+        assert body.index("A short note with") < body.index("Work, by agents."), name
+
+
 def test_email_html_is_inlined_tables_with_absolute_urls(edition: tuple[Path, Path]) -> None:
     _site, out = edition
     html = (out / "issues/2025-W48/email.html").read_text("utf-8")

@@ -159,6 +159,16 @@ def test_issue_content_is_full(out: Path) -> None:
     assert "An abstract without a tldr." in week47  # no tldr: the abstract stands in
 
 
+def test_curator_note_comes_before_the_abstract_in_every_content(out: Path) -> None:
+    """Curator first: in issue items and paper entries the note precedes the abstract."""
+    issue_html = json.loads((out / "feed.json").read_text("utf-8"))["items"][0]["content_html"]
+    paper = feedparser.parse((out / "papers/feed.xml").read_bytes())
+    beta = next(e for e in paper.entries if e.link.endswith("/papers/p-beta/"))
+    for html in (issue_html, beta.content[0].value):
+        assert html.index("A short note with") < html.index("Work, by agents.")
+    assert "Added 2025-11-24" in beta.content[0].value and "Featured" not in beta.content[0].value
+
+
 FEED_FILES = [*ATOM_FEEDS, "rss.xml"]
 
 

@@ -30,23 +30,50 @@ def card(tree: lxml.html.HtmlElement, paper_id: str) -> lxml.html.HtmlElement:
 def test_card_shows_everything_a_reader_scans_for(example_site: Site) -> None:
     tree = doc(example_site, "issues/2026-W48/index.html")
     gpt3 = card(doc(example_site, "tags/language-models/index.html"), "2005.14165")
-    assert texts(gpt3, ".authors") == ["Tom B. Brown, Benjamin Mann, Nick Ryder + 28 more"]
+    assert texts(gpt3, ".authors") == ["Tom B. Brown, Benjamin Mann + 29 more"]
     dates = texts(gpt3, ".dates")[0]
-    assert re.fullmatch(r"Featured \d+ \w+ 2026 ?Published 28 May 2020", dates), dates
+    assert re.fullmatch(r"Added \d+ \w+ 2026 ?Published 28 May 2020", dates), dates
     assert gpt3.cssselect(".dates time")[1].get("datetime") == "2020-05-28"
-    assert texts(gpt3, ".upvotes")[0].endswith("upvotes")
+    # upvotes sit beside the title
+    assert texts(gpt3, ".card-head .upvotes")[0].endswith("upvotes") and gpt3.cssselect(".card-head .card-title")
     assert gpt3.cssselect(".card-title a")[0].get("href") == f"{SUBPATH}papers/2005.14165/"
     links = {a.text_content(): a.get("href") for a in gpt3.cssselect(".links a")}
     assert links["arXiv"] == "https://arxiv.org/abs/2005.14165"
     assert links["PDF"] == "https://arxiv.org/pdf/2005.14165"
-    assert gpt3.cssselect(".tldr") and gpt3.cssselect(".note p")
     assert all(a.get("href").startswith(f"{SUBPATH}tags/") for a in gpt3.cssselect(".tags a"))
-    # the abstract is collapsed and needs no script to open
-    details = gpt3.cssselect("details.abstract")[0]
-    assert details.get("open") is None and details.cssselect("summary")[0].text_content() == "Abstract"
-    # featured papers come first and are marked
+    # one or two lines of the curator's note; the abstract and the full note stay on the paper page
+    blurb = texts(gpt3, ".blurb")[0]
+    assert blurb.startswith("Curator’s note: The paper that turned prompting into a research area.")
+    assert not gpt3.cssselect(".abstract, .note, math"), "lists do not repeat the paper page"
+    # featured papers come first and are marked; "Featured" never names the date
     first = tree.cssselect(".card")[0]
     assert "card-featured" in first.get("class") and texts(first, ".badge-featured") == ["Featured"]
+    assert not [t for t in texts(tree, ".dates") if "Featured" in t]
+    # cards are numbered like the issue's list, and the list links to them
+    numbers = texts(tree, ".card-num")
+    assert numbers == [f"{n}." for n in range(1, 9)]
+    toc = [a.get("href") for a in tree.cssselect(".layout-side .toc-list a")]
+    assert toc == [f"#{c.get('id')}" for c in tree.cssselect(".cards .card")]
+    assert [a.get("href") for a in tree.cssselect("details.toc-fold .toc-list a")] == toc
+    assert tree.cssselect("details.toc-fold")[0].get("open") is None  # folded until asked
+
+
+def test_card_blurb_is_the_note_else_the_tldr() -> None:
+    import datetime as dt
+    from dataclasses import replace
+
+    from digestgen.content import Paper, Texts
+    from digestgen.render import card_blurb
+
+    paper = Paper(id="x", source="x.md", title="T", date=dt.date(2026, 1, 1), authors=(),
+                  arxiv=None, doi=None, published=None, texts=Texts(None, "<p>The abstract.</p>", "n",
+                  '<p>Read <a href="/x/">Section <em>2</em></a>.</p><ul><li>one</li></ul>' + "<p>more</p>" * 80),
+                  tldr="Short.", tags=(), upvotes=None, links=(), image=None, image_alt=None, featured=False,
+                  rank=None, issue=None, submitted_by=None, draft=False)
+    blurb = card_blurb(paper)
+    assert blurb.startswith("Read Section 2. one more") and blurb.endswith("…") and len(blurb) <= 240
+    assert card_blurb(replace(paper, texts=paper.texts.replaced(note_html=""))) == "Short."
+    assert card_blurb(replace(paper, tldr=None, texts=paper.texts.replaced(note_html=""))) == ""
 
 
 def test_issue_page_has_human_title_count_and_neighbours(example_site: Site) -> None:
@@ -123,8 +150,10 @@ def test_paper_page(example_site: Site) -> None:
     authors = texts(tree, ".authors-full")[0]
     assert authors.startswith("Tom B. Brown, Benjamin Mann") and authors.endswith("Dario Amodei") and "more" not in authors
     facts = dict(zip(texts(tree, ".facts dt"), texts(tree, ".facts dd")))
-    assert facts["Published"] == "28 May 2020" and "Featured" in facts
+    assert facts["Published"] == "28 May 2020" and "Added" in facts and "Featured" not in facts
     assert texts(tree, "#abstract-heading") == ["Abstract"] and texts(tree, "#note-heading") == ["Curator’s note"]
+    headings = texts(tree, ".paper h2")
+    assert headings.index("Curator’s note") < headings.index("Abstract"), "curator first"
     bib = texts(tree, "pre.bibtex")[0]
     assert bib.startswith("@article{") and "eprint = {2005.14165}" in bib
     assert tree.cssselect("button[data-copy]")[0].get("hidden") is not None, "copy button appears only with JS"

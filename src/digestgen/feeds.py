@@ -160,7 +160,7 @@ class _Builder:
         return ", ".join(names[:MAX_AUTHORS]) + f" and {len(names) - MAX_AUTHORS} more"
 
     def paper_html(self, paper: Paper, *, in_issue: bool) -> str:
-        """A paper as HTML: (heading,) image, authors, dates, links, tldr/abstract, note."""
+        """A paper as HTML: (heading,) image, authors, dates, links, tldr, note, abstract."""
         key = (paper, in_issue, self.renderer.base_url)  # everything the HTML is made of
         return _PAPER_HTML.get(key, self._paper_html, paper, in_issue)
 
@@ -174,7 +174,7 @@ class _Builder:
         if paper.authors:
             parts.append(f"<p><em>{escape(self.authors_line(paper))}</em></p>")
         if not in_issue:
-            dates = f"Featured {paper.date.isoformat()}"
+            dates = f"Added {paper.date.isoformat()}"
             if paper.published:
                 dates += f" · published {paper.published.isoformat()}"
             parts.append(f"<p>{escape(dates)}</p>")
@@ -183,10 +183,10 @@ class _Builder:
             parts.append("<p>" + " · ".join(links) + "</p>")
         if paper.tldr:
             parts.append(f"<p><strong>TL;DR:</strong> {escape(paper.tldr)}</p>")
+        if paper.note_html:
+            parts.append(("<h3>Curator’s note</h3>" if not in_issue else "") + paper.note_html)
         if paper.abstract_html and (not in_issue or not paper.tldr):
             parts.append(("<h3>Abstract</h3>" if not in_issue else "") + paper.abstract_html)
-        if paper.note_html:
-            parts.append(("<h3>Note</h3>" if not in_issue else "") + paper.note_html)
         return absolutize("\n".join(parts), page)
 
     def paper_item(self, paper: Paper) -> FeedItem:

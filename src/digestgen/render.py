@@ -179,6 +179,7 @@ class Renderer:
             link_name=link_name,
             paper_links=paper_links,
             paper_summary=paper_summary,
+            card_blurb=card_blurb,
             paper_jsonld=lambda paper, canonical: paper_jsonld(paper, canonical, self.abs_url, model),
             version=__version__,
             serve=cfg.options.serve,
@@ -296,6 +297,8 @@ def theme_error(exc: jinja2.TemplateError, template: str, root: Path | None = No
 
 
 _TAG = re.compile(r"<[^>]*>")
+# Tags inside a line of text: removing them must not split "<a>word</a>." into "word ."
+_INLINE_TAG = re.compile(r"</?(?:a|abbr|b|cite|code|em|i|kbd|mark|q|s|samp|small|span|strong|sub|sup|u|var)\b[^>]*>")
 _MATH = re.compile(r"<math\b.*?</math>", re.DOTALL)
 _ANNOTATION = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.DOTALL)
 
@@ -306,7 +309,7 @@ def plain_text(fragment: str) -> str:
         source = _ANNOTATION.search(m.group(0))
         return f"${source.group(1)}$" if source else ""
 
-    text = _TAG.sub(" ", _MATH.sub(math, fragment))
+    text = _TAG.sub(" ", _INLINE_TAG.sub("", _MATH.sub(math, fragment)))
     return " ".join(html.unescape(text).split())
 
 
@@ -325,6 +328,13 @@ def paper_summary(paper: Paper, limit: int = 200) -> str:
     if paper.abstract_html:
         return shorten(plain_text(paper.abstract_html), limit)
     return paper.title
+
+
+def card_blurb(paper: Paper, limit: int = 240) -> str:
+    """A card's one or two lines: the start of the curator's note, else the tldr."""
+    if paper.note_html:
+        return shorten(plain_text(paper.note_html), limit)
+    return shorten(paper.tldr or "", limit)
 
 
 def paper_jsonld(paper: Paper, canonical: str, abs_url: Any, model: SiteModel) -> dict[str, Any]:
