@@ -147,40 +147,68 @@ def test_bibtex_copy_button_fills_the_clipboard(browser: Browser, console: Conso
     context.close()
 
 
-def test_abstract_expands(page: Page, example_site: Site) -> None:
-    page.goto(example_site.url + "issues/2026-W47/")
-    details = page.locator("details.abstract").first
-    body = details.locator(".abstract-body")
+def test_long_introduction_folds_under_its_summary(page: Page, example_site: Site) -> None:
+    page.goto(example_site.url + "issues/2026-W48/")
+    details = page.locator("details.intro-fold")
+    body = details.locator(".intro")
     expect(body).to_be_hidden()
     details.locator("summary").click()
     expect(body).to_be_visible()
-    assert details.evaluate("d => d.open") is True
 
 
 def test_pages_work_with_javascript_off(browser: Browser, console: Console, example_site: Site) -> None:
-    context = open_context(browser, console, java_script_enabled=False)
+    context = open_context(browser, console, java_script_enabled=False, viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.goto(example_site.url + "issues/2026-W48/")
     expect(page.locator("button[data-theme-toggle]")).to_be_hidden()
-    details = page.locator("details.abstract").first
+    details = page.locator("details.toc-fold")
     details.locator("summary").click()
-    expect(details.locator(".abstract-body")).to_be_visible()
+    expect(details.locator(".toc-list")).to_be_visible()
     # (the search page's <noscript> note is checked in test_theme: Chromium's script switch
     # does not render <noscript>)
     context.close()
 
 
-def test_no_horizontal_scroll_from_320_to_1920(browser: Browser, console: Console, example_site: Site) -> None:
-    for width in (320, 768, 1920):
-        context = open_context(browser, console, viewport={"width": width, "height": 800})
-        page = context.new_page()
-        for path in ("", "papers/2005.14165/", "search/?q=diffusion", "tags/"):
-            page.goto(example_site.url + path)
-            if path.startswith("search"):
-                page.wait_for_selector(".result")
-            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-            assert overflow <= 0, f"{width}px {path or 'home'} scrolls sideways by {overflow}px"
-        context.close()
+def box(page: Page, selector: str) -> dict[str, float]:
+    found = page.locator(selector).first.bounding_box()
+    assert found, f"{selector} is not rendered"
+    return found
+
+
+def test_eight_paper_issue_shows_four_titles_and_the_whole_list(browser: Browser, console: Console,
+                                                                 example_site: Site) -> None:
+    context = open_context(browser, console, viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(example_site.url + "issues/2026-W48/")
+    assert page.locator(".cards .card").count() == 8
+    titles = [b for b in (t.bounding_box() for t in page.locator(".card-title").all()) if b]
+    assert sum(b["y"] >= 0 and b["y"] + b["height"] <= 800 for b in titles) >= 4
+    toc = box(page, ".layout-side .toc")
+    assert toc["y"] >= 0 and toc["y"] + toc["height"] <= 800, toc
+    expect(page.locator("details.toc-fold")).to_be_hidden()
+    # the list stays in view while the reader scrolls to the last papers
+    page.locator(".cards .card").last.scroll_into_view_if_needed()
+    assert page.evaluate("window.scrollY") > 500
+    toc = box(page, ".layout-side .toc")
+    assert toc["y"] >= 0 and toc["y"] + toc["height"] <= 800, toc
+    context.close()
+
+
+def test_issue_list_is_at_the_top_on_a_phone(browser: Browser, console: Console, example_site: Site) -> None:
+    context = open_context(browser, console, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(example_site.url + "issues/2026-W48/")
+    expect(page.locator(".layout-side .toc")).to_be_hidden()
+    fold = box(page, "details.toc-fold summary")
+    assert fold["y"] + fold["height"] <= 844 and fold["y"] < box(page, ".cards .card")["y"]
+    page.locator("details.toc-fold summary").click()
+    link = page.locator("details.toc-fold .toc-list a").nth(4)
+    target = link.get_attribute("href")
+    link.click()
+    assert page.url.endswith(target or "-")
+    card = box(page, f'[id="{(target or "#").removeprefix("#")}"]')
+    assert 0 <= card["y"] < 844
+    context.close()
 
 
 @pytest.mark.parametrize(("scheme", "width"), [("light", 1280), ("dark", 1280), ("light", 390)])
