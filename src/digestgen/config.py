@@ -11,7 +11,7 @@ from pathlib import Path
 
 from digestgen.errors import ConfigError, Problem, UsageError
 from digestgen.schema import SiteFields, validate
-from digestgen.yamlio import load_mapping, read_text
+from digestgen.yamlio import Doc, load_mapping, read_text
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,8 @@ def load_config(root: Path, options: BuildOptions | None = None) -> SiteConfig:
             line, col = doc.mark(("timezone",)) if doc else (1, 1)
             problems.append(Problem("site.yaml", line, col, "timezone",
                                     f"unknown timezone {fields.timezone!r}; use an IANA name like 'Europe/Berlin' or 'UTC'"))
+    if fields is not None and doc is not None:
+        _check_static_files(root, fields, doc, problems)
     if problems or fields is None:
         raise ConfigError(problems)
     base_url = fields.base_url if fields.base_url.endswith("/") else fields.base_url + "/"
@@ -105,3 +107,22 @@ def load_config(root: Path, options: BuildOptions | None = None) -> SiteConfig:
     output = (output if output.is_absolute() else root / output).resolve()
     now = now_in(tz)
     return SiteConfig(root, fields, tz, base_url, output, now.date(), options, now)
+
+
+_LOGO_TYPES = (".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif", ".avif")
+
+
+def _check_static_files(root: Path, fields: SiteFields, doc: Doc, problems: list[Problem]) -> None:
+    """extra_css and logo name files that exist under static/ and are of the right kind."""
+    wanted: list[tuple[tuple[str | int, ...], str, tuple[str, ...], str]] = [
+        (("extra_css", i), css, (".css",), "a stylesheet (.css)") for i, css in enumerate(fields.extra_css)]
+    if fields.logo:
+        wanted.append((("logo",), fields.logo, _LOGO_TYPES, "an image (" + ", ".join(_LOGO_TYPES) + ")"))
+    for loc, rel, suffixes, kind in wanted:
+        line, col = doc.mark(loc)
+        name = ".".join(str(part) for part in loc)
+        file = root / "static" / rel
+        if not rel.lower().endswith(suffixes):
+            problems.append(Problem("site.yaml", line, col, name, f"must be {kind}, got {rel!r}"))
+        elif file.is_symlink() or not file.is_file():
+            problems.append(Problem("site.yaml", line, col, name, f"static/{rel} does not exist; put the file there"))

@@ -188,7 +188,14 @@ def _image_has_alt(value: str, info: ValidationInfo) -> str:
     return value
 
 
+def _static_file(value: str) -> str:
+    if value.startswith(("https://", "http://")):
+        raise ValueError("must be a file under static/ (like css/site.css): the site loads nothing from other hosts")
+    return _image(value)
+
+
 OneLine = Annotated[str, Field(max_length=MAX_TITLE), AfterValidator(_one_line)]
+StaticFile = Annotated[str, Field(max_length=500), AfterValidator(_static_file)]
 Text = Annotated[str, Field(max_length=MAX_TEXT)]
 Date = Annotated[dt.date, BeforeValidator(_to_date)]
 DateTime = Annotated[dt.datetime, BeforeValidator(_to_datetime)]
@@ -347,6 +354,10 @@ class SiteFields(_Strict):
     email: Email | None = None
     output: str | None = None
     link_check: LinkCheck = Field(default_factory=lambda: LinkCheck())
+    extra_css: list[StaticFile] = Field(
+        default_factory=list, max_length=10,
+        description="Stylesheets under static/ loaded after the theme's, to change colours, fonts and spacing.")
+    logo: StaticFile | None = Field(None, description="An image under static/ shown instead of the theme's mark beside the title.")
 
 
 # --- errors -------------------------------------------------------------------------------
