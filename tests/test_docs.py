@@ -49,7 +49,7 @@ def shell_commands() -> list[tuple[Path, list[str]]]:
 
 def test_the_docs_show_commands() -> None:
     names = {words[0] for _, words in shell_commands() if words}
-    assert {"init", "build", "check", "email"} <= names
+    assert {"init", "serve", "new", "check", "build", "email"} <= names
 
 
 @pytest.mark.parametrize(("doc", "words"), shell_commands(), ids=lambda v: " ".join(v) if isinstance(v, list) else v.name)
@@ -81,7 +81,7 @@ def test_the_documented_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert code in (0, 1), (words, out.err)
         assert "Traceback" not in out.err
         ran.add(words[0])
-    assert {"build", "check"} <= ran
+    assert {"new", "check", "build"} <= ran
 
 
 @pytest.mark.parametrize(("doc", "text"), [b for b in blocks("yaml") if re.search(r"^base_url:", b[1], re.MULTILINE)],
@@ -110,3 +110,26 @@ def test_the_theming_page_names_every_block() -> None:
         defined = set(re.findall(r"\{%-?\s*block\s+(\w+)", template.read_text("utf-8")))
         assert name in rows, f"docs/theming.md does not list {name}"
         assert rows[name] == defined, f"{name}: the docs say {sorted(rows[name])}, the template has {sorted(defined)}"
+
+
+def _anchors(doc: Path) -> set[str]:
+    """GitHub's anchors for the headings of a Markdown file."""
+    found = set()
+    for line in doc.read_text("utf-8").splitlines():
+        if line.startswith("#"):
+            title = line.lstrip("#").strip().lower()
+            found.add(re.sub(r"[^\w\- ]", "", title).replace(" ", "-"))
+    return found
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.name)
+def test_every_relative_link_of_the_docs_resolves(doc: Path) -> None:
+    text = FENCE.sub("", doc.read_text("utf-8"))
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if target.startswith(("http://", "https://", "mailto:")):
+            continue
+        path, _, anchor = target.partition("#")
+        file = (doc.parent / path).resolve() if path else doc
+        assert file.exists(), f"{doc.name}: {target} does not exist"
+        if anchor and file.suffix == ".md":
+            assert anchor in _anchors(file), f"{doc.name}: {target}: no heading makes #{anchor}"
