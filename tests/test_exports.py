@@ -63,7 +63,7 @@ def test_bibtex_file_per_issue_has_unique_keys(out: Path) -> None:
     # both papers are by Lovelace, 2025, and start with "Agents": the second key gets a suffix
     assert keys == ["lovelace2025agents", "lovelace2025agentsb"]
     assert "title = {{Agents at scale: <b>bold</b> \\& friends}}" in text
-    assert (out / "issues/2025-W45/2025-W45.bib").read_text("utf-8").startswith("@article{")
+    assert (out / "issues/2025-W45/2025-W45.bib").read_text("utf-8").startswith("@misc{")
 
 
 def test_llms_txt_lists_issues_and_papers(out: Path) -> None:

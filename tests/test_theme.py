@@ -155,7 +155,7 @@ def test_paper_page(example_site: Site) -> None:
     headings = texts(tree, ".paper h2")
     assert headings.index("Curator’s note") < headings.index("Abstract"), "curator first"
     bib = texts(tree, "pre.bibtex")[0]
-    assert bib.startswith("@article{") and "eprint = {2005.14165}" in bib
+    assert bib.startswith("@misc{") and "eprint = {2005.14165}" in bib
     assert tree.cssselect("button[data-copy]")[0].get("hidden") is not None, "copy button appears only with JS"
     featured_in = tree.cssselect(".paper-side a")[0].get("href")
     assert re.fullmatch(re.escape(SUBPATH) + r"issues/2026-W\d\d/", featured_in)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from digestgen.bibtex import bibtex
+from digestgen.bibtex import bibtex, unique_keys
 from digestgen.cache import StatKey, stat_key
 from digestgen.content import Paper
 from digestgen.memo import Memo
@@ -285,29 +285,13 @@ def papers_json(model: SiteModel, renderer: Renderer, prior: PriorLines | None =
 
 
 def issue_bibtex(issue: Issue) -> str:
-    """Every paper of an issue in its order; repeated cite keys get b, c, ... suffixes."""
+    """Every paper of an issue in its order, each under a key no other entry of the file has."""
     out: list[str] = []
-    used: dict[str, int] = {}
-    for paper in issue.papers:
+    for paper, key in zip(issue.papers, unique_keys(issue.papers)):
         entry = _BIBTEX.get(paper, bibtex, paper)
         kind, _, rest = entry.partition("{")
-        key, _, body = rest.partition(",")
-        seen = used.get(key, 0)
-        used[key] = seen + 1
-        if seen:
-            entry = f"{kind}{{{key}{_suffix(seen)},{body}"
-        out.append(entry)
+        out.append(f"{kind}{{{key},{rest.partition(',')[2]}")
     return "\n".join(out)
-
-
-def _suffix(n: int) -> str:
-    """1 -> 'b', 2 -> 'c', ..., 25 -> 'z', 26 -> 'ba' (the first use keeps the bare key)."""
-    letters = ""
-    while True:
-        letters = "abcdefghijklmnopqrstuvwxyz"[n % 26] + letters
-        n //= 26
-        if not n:
-            return letters
 
 
 # --- llms.txt --------------------------------------------------------------------------------
