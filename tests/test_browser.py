@@ -6,12 +6,24 @@ Drives the system Chromium through Playwright against the example digest served 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers_theme import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Site, chromium_or_skip
+from helpers_multiyear import EPOCH as MULTI_YEAR_EPOCH
+from helpers_multiyear import write_multi_year_site
+from helpers_theme import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SUBPATH,
+    Site,
+    build,
+    chromium_or_skip,
+    serve,
+)
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 PAGES = {
@@ -90,7 +102,7 @@ def test_search_finds_a_paper_by_an_abstract_word_and_a_tag_narrows(page: Page, 
 
     page.select_option("#search-sort", "upvotes")
     page.wait_for_selector('#search-results[data-shown*="sort=upvotes"]')
-    votes = [int(re.search(r"(\d+) upvotes", t)[1]) for t in page.locator(".result .meta").all_inner_texts()]
+    votes = [int(re.search(r"(\d+) upvotes?", t)[1]) for t in page.locator(".result .meta").all_inner_texts()]
     assert votes == sorted(votes, reverse=True) and len(votes) == after
 
 
@@ -213,19 +225,51 @@ def test_issue_list_is_at_the_top_on_a_phone(browser: Browser, console: Console,
 
 @pytest.mark.parametrize(("scheme", "width"), [("light", 1280), ("dark", 1280), ("light", 390)])
 def test_axe_finds_no_violations(browser: Browser, console: Console, example_site: Site, scheme: str, width: int) -> None:
+    context = open_context(browser, console, color_scheme=scheme, viewport={"width": width, "height": 900})
+    problems = axe_problems(context.new_page(), example_site.url, PAGES)
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+def axe_problems(page: Page, base_url: str, pages: dict[str, str]) -> list[str]:
+    """axe's report for each of pages (name -> path under base_url) that has violations."""
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
-    context = open_context(browser, console, color_scheme=scheme, viewport={"width": width, "height": 900})
-    page = context.new_page()
     problems = []
-    for name, path in PAGES.items():
-        page.goto(example_site.url + path)
+    for name, path in pages.items():
+        response = page.goto(base_url + path)
+        assert response is not None and response.ok, f"{name}: {path} not found"
         if name == "search":
             page.wait_for_selector(".result")
         results = axe.run(page)
         if results.violations_count:
             problems.append(f"{name}: {results.generate_report()}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def multi_year_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The three-year digest of helpers_multiyear, built with search and served under /digest/."""
+    root = tmp_path_factory.mktemp("multiyear")
+    source = write_multi_year_site(root / "source")
+    with serve(root / "served") as origin:
+        build(source, root / "served" / SUBPATH.strip("/"), "--base-url", origin + SUBPATH, when=MULTI_YEAR_EPOCH)
+        yield Site(root / "served" / SUBPATH.strip("/"), origin + SUBPATH)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violations_on_any_page_type_of_a_multi_year_digest(
+        browser: Browser, console: Console, multi_year_site: Site, scheme: str) -> None:
+    issues = sorted(p.name for p in (multi_year_site.out / "issues").iterdir() if p.is_dir())
+    archive = multi_year_site.page("issues/index.html")
+    assert issues[0].startswith("2024-") and issues[-1].startswith("2026-") and len(issues) == 130
+    assert archive.count(">November<") == archive.count(">June<") == 3  # the same month in several years
+    pages = {"home": "", "issue": f"issues/{issues[-1]}/", "old issue": f"issues/{issues[0]}/", "archive": "issues/",
+             "tags": "tags/", "tag": "tags/math/", "paper": "papers/2406.10000/", "search": "search/?q=bound",
+             "page": "about/", "404": "404.html", "tag page 2": "tags/math/page/2/"}
+    context = open_context(browser, console, color_scheme=scheme)
+    problems = axe_problems(context.new_page(), multi_year_site.url, pages)
     context.close()
     assert not problems, "\n".join(problems)
 
@@ -246,3 +290,37 @@ def test_screenshots(browser: Browser, console: Console, example_site: Site) -> 
                 written.append(target)
             context.close()
     assert all(p.stat().st_size > 10_000 for p in written)
+
+
+def first_result(page: Page, query: str) -> str | None:
+    """The link of the first result for query, once the results for it are shown."""
+    page.fill("#search-q", query)
+    page.press("#search-q", "Enter")
+    expect(page.locator("#search-status")).to_contain_text(f"for “{query}”")
+    return page.locator(".result h2 a").first.get_attribute("href")
+
+
+@pytest.mark.parametrize("query", ["2305.18290", "arXiv:2305.18290v2", "https://arxiv.org/abs/2305.18290",
+                                   "https://arxiv.org/pdf/2305.18290v1", " ARXIV:2305.18290 "])
+def test_an_arxiv_id_finds_its_paper_first(page: Page, example_site: Site, query: str) -> None:
+    page.goto(example_site.url + "search/")
+    page.wait_for_selector("#search-form[data-ready]")
+    assert first_result(page, query.strip()) == SUBPATH + "papers/2305.18290/"
+    expect(page.locator(".result h2 a").first).to_have_text("Direct Preference Optimization: Your Language Model is Secretly a Reward Model")
+
+
+def test_a_doi_or_a_full_name_finds_its_papers(page: Page, example_site: Site) -> None:
+    page.goto(example_site.url + "search/?q=" + "https://doi.org/10.1109/cvpr.2016.90")
+    page.wait_for_selector("#search-form[data-ready]")
+    expect(page.locator(".result h2 a").first).to_have_attribute("href", SUBPATH + "papers/1512.03385/")
+    # every paper of an author, first, for the author's full name
+    papers = json.loads(example_site.page("papers.json"))["papers"]
+    by_dao = {SUBPATH + f"papers/{p['id']}/" for p in papers if "Tri Dao" in p["authors"]}
+    assert len(by_dao) == 3
+    first_result(page, "Tri Dao")
+    hrefs = [a.get_attribute("href") for a in page.locator(".result h2 a").all()]
+    assert set(hrefs[: len(by_dao)]) == by_dao
+    # arXiv's DOI of a paper given by its arXiv id; an id the digest does not have finds nothing
+    assert first_result(page, "10.48550/arXiv.2305.18290") == SUBPATH + "papers/2305.18290/"
+    page.fill("#search-q", "2501.99999")
+    expect(page.locator("#search-status")).to_have_text("No papers found for “2501.99999”.")

@@ -33,3 +33,11 @@ def test_every_page_is_valid_html(example_site: Site, tmp_path: Path) -> None:
     pages = len(example_site.html_files())
     assert pages > 60
     assert vnu_errors(example_site.out, tmp_path / "basic", tmp_path / "override") == []
+
+
+def test_every_page_of_a_multi_year_digest_is_valid_html(tmp_path: Path) -> None:
+    from helpers_multiyear import EPOCH, write_multi_year_site
+
+    build(write_multi_year_site(tmp_path / "source"), tmp_path / "public", when=EPOCH)
+    assert len(list((tmp_path / "public").rglob("*.html"))) > 300
+    assert vnu_errors(tmp_path / "public") == []

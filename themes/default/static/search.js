@@ -68,6 +68,24 @@
     return names.length <= 4 ? text : names.slice(0, 3).join(", ") + " + " + (names.length - 3) + " more";
   }
 
+  /* The Pagefind filter that finds the paper a query names by its arXiv id or DOI, in the
+     forms people paste ("2412.10411", "arXiv:2412.10411v2", "https://arxiv.org/abs/2412.10411",
+     "hep-th/9901001", "https://doi.org/10.1000/xyz"); or null when the query is not an id. */
+  function idFilter(q) {
+    var text = q.replace(/^[<"'(\[]+|[>"'.,;)\]]+$/g, "");
+    var doi = /^(?:https?:\/\/(?:dx\.)?doi\.org\/|doi:\s*)?(10\.\d{4,9}\/\S+)$/i.exec(text);
+    if (doi) {
+      var value = doi[1];
+      try { value = decodeURIComponent(value); } catch (e) { /* not percent-encoded: as typed */ }
+      value = value.toLowerCase();
+      /* arXiv's own DOIs (10.48550/arXiv.<id>) also find a paper given by its arXiv id */
+      var minted = /^10\.48550\/arxiv\.(.+)$/.exec(value);
+      return minted ? { any: [{ doi: value }, { arxiv: minted[1] }] } : { doi: value };
+    }
+    var arxiv = /^(?:https?:\/\/(?:www\.|export\.)?arxiv\.org\/(?:abs|pdf|html)\/|arxiv:\s*)?(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z]{2})?\/\d{7})(?:v\d+)?(?:\.pdf)?\/?$/i.exec(text);
+    return arxiv ? { arxiv: arxiv[1].toLowerCase() } : null;
+  }
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
@@ -87,7 +105,7 @@
       var bits = [];
       if (data.meta.authors) bits.push(shortAuthors(data.meta.authors));
       if (data.meta.date) bits.push("featured " + data.meta.date);
-      if (data.meta.upvotes) bits.push(data.meta.upvotes + " upvotes");
+      if (data.meta.upvotes) bits.push(data.meta.upvotes + (data.meta.upvotes === "1" ? " upvote" : " upvotes"));
       if (bits.length) item.appendChild(el("p", "meta", bits.join(" · ")));
       if (data.meta.tldr) item.appendChild(el("p", "tldr", data.meta.tldr));
       /* Prefer the Abstract or Curator's note section that matched: the page excerpt often
@@ -147,7 +165,11 @@
       options.sort = {};
       options.sort[s.sort] = "desc";
     }
-    pagefind.search(s.q || null, options).then(function (search) {
+    /* A query that is an arXiv id or DOI finds the paper with that id through its exact filter
+       value: a word search for digits only finds unrelated papers by fuzzy matching. */
+    var id = s.q ? idFilter(s.q) : null;
+    if (id) options.filters = Object.assign(options.filters || {}, id);
+    pagefind.search(id ? null : s.q || null, options).then(function (search) {
       if (mine !== serial || !search) return null;
       counts(search.filters);
       var total = search.results.length;
