@@ -235,11 +235,51 @@ def test_cli_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 
 def test_init_creates_a_site_that_builds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["init", str(tmp_path / "new")], capsys)
-    assert code == 0
+    assert code == 0 and "Next: set base_url in site.yaml" in out
     code, out, err = run(["build", "--site", str(tmp_path / "new")], capsys)
     assert code == 0, err
-    assert re.match(r"built 1 papers in 1 issues, 1 pages, 1 tags: \d+ files", out)
+    assert re.match(r"built 1 paper in 1 issue, 1 page, 1 tag: \d+ files", out)
+    # base_url is still init's placeholder: build says so, and --strict refuses it
+    assert err.startswith("site.yaml:4:11: warning: base_url: https://example.org/ is the placeholder that 'digestgen init'")
+    code, _, err = run(["build", "--site", str(tmp_path / "new"), "--strict"], capsys)
+    assert code == 1 and err.endswith("digestgen: 1 warning (--strict); nothing was written\n")
+    code, _, err = run(["build", "--site", str(tmp_path / "new"), "--base-url", "https://me.github.io/d/"], capsys)
+    assert code == 0 and "placeholder" not in err
     assert run(["init", str(tmp_path / "new")], capsys)[0] == 2  # never overwrites
+    assert run(["init", str(tmp_path / "own"), "--base-url", "https://papers.example.net/"], capsys)[0] == 0
+    code, _, err = run(["build", "--site", str(tmp_path / "own")], capsys)
+    assert code == 0 and "placeholder" not in err
+
+
+def test_a_bad_base_url_option_is_reported_as_the_command_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    code, _, err = run(["build", "--site", str(SITES / "basic"), "--output", str(out), "--base-url", "/sub/"], capsys)
+    assert code == 2 and not out.exists()
+    assert err == ("command line: --base-url: must be an absolute http:// or https:// URL, got '/sub/'\n"
+                   "digestgen: 1 error; nothing was written\n")
+    code, out_text, err = run(["check", "--site", str(SITES / "basic"), "--base-url", "https://x y/", "--format", "github"], capsys)
+    assert code == 2 and out_text.startswith("::error::command line: --base-url: must not contain spaces")
+
+
+def test_check_does_not_claim_to_have_written_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["check", "--site", str(SITES / "invalid" / "bad-tag")], capsys)
+    assert code == 1 and err.endswith("digestgen: 1 error\n") and "written" not in err
+
+
+def test_one_is_singular_on_pages_and_in_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = copy_site("basic", tmp_path / "site")
+    paper = site / "content/papers/2025/1707.06347.md"
+    text = paper.read_text("utf-8").replace("upvotes: 30", "upvotes: 1")
+    paper.write_text(re.sub(r"^date: .*$", "date: 2025-11-04", text, count=1, flags=re.MULTILINE), "utf-8")  # alone in W45
+    code, out, err = run(["build", "--site", str(site), "--output", str(tmp_path / "out")], capsys)
+    assert code == 0, err
+    issue = (tmp_path / "out/issues/2025-W45/index.html").read_text("utf-8")
+    assert 'title="1 upvote"' in issue and '<span class="visually-hidden"> upvote</span>' in issue
+    assert '<meta name="description" content="1 paper in Week 45' in issue
+    for page in (tmp_path / "out").rglob("*.html"):
+        assert not re.search(r"\b1 (papers|issues|upvotes|pages|tags)\b", page.read_text("utf-8")), page
+    code, out, _ = run(["check", "--site", str(site)], capsys)
+    assert re.match(r"ok: 4 papers, 3 issues, 1 page\b", out)
 
 
 def test_example_digest_checks_clean(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -268,15 +268,19 @@ def test_send_refuses_a_server_without_starttls(site: Path, monkeypatch: pytest.
     assert "does not offer STARTTLS" in capsys.readouterr().err
 
 
-def test_dry_run_prints_the_message(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_dry_run_prints_the_headers_and_the_text_part_readably(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["send", "latest", "--to", "one@example.com,two@example.com", "--dry-run", "--site", str(site)]) == 0
     printed = capsys.readouterr().out
-    raw, _, tail = printed.partition("dry run: the same message would go to two@example.com")
-    message = email.message_from_string(raw, policy=email.policy.default)
-    assert message["To"] == "one@example.com"
-    assert message.get_content_type() == "multipart/alternative"
-    assert list(parts(message)) == ["text/plain", "text/html"]
-    assert message["List-Unsubscribe"].strip() == "<https://lists.example.org/unsubscribe?list=feeds&email=one@example.com>"
+    shown, _, tail = printed.partition("dry run: the same message would go to two@example.com")
+    head, _, body = shown.partition("\n\n")
+    headers = dict(line.split(": ", 1) for line in head.splitlines())
+    assert headers["To"] == "one@example.com" and headers["Subject"] and "Content-Type" not in headers
+    assert headers["List-Unsubscribe"] == "<https://lists.example.org/unsubscribe?list=feeds&email=one@example.com>"
+    text, _, html = body.partition("----- text/html -----")
+    assert text.startswith("----- text/plain -----\nFeed Test Digest\n")
+    assert "Agents at scale" in text and "Content-Transfer-Encoding" not in printed
+    assert not re.search(r"^[A-Za-z0-9+/]{60,}={0,2}$", printed, flags=re.MULTILINE), "a base64 line"
+    assert re.fullmatch(r"\n\(\d{1,3}(,\d{3})* bytes, not shown: 'digestgen email 2025-W48' writes it to a file\)\n", html)
     assert "2 messages not sent" in tail
 
 

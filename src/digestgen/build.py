@@ -56,6 +56,7 @@ from digestgen.output import (
 from digestgen.progress import Progress
 from digestgen.publish import next_issue_line
 from digestgen.site import Issue, SiteModel, TagInfo, build_model, carry_over, same_items
+from digestgen.words import plural
 from digestgen.yamlio import HAVE_LIBYAML, MAX_FILE_BYTES, read_bounded
 
 
@@ -84,8 +85,9 @@ class BuildResult:
 
     def summary(self) -> str:
         c = self.counts
-        return (f"built {c['papers']} papers in {c['issues']} issues, {c['pages']} pages, {c['tags']} tags: "
-                f"{self.stats.files} files ({self.stats.written} written) in {self.seconds:.2f} s")
+        return (f"built {plural(c['papers'], 'paper')} in {plural(c['issues'], 'issue')}, {plural(c['pages'], 'page')}, "
+                f"{plural(c['tags'], 'tag')}: {plural(self.stats.files, 'file')} ({self.stats.written} written) "
+                f"in {self.seconds:.2f} s")
 
 
 def _counts(model: SiteModel) -> dict[str, int]:

@@ -15,8 +15,11 @@ from typing import NoReturn
 
 from digestgen import __version__
 from digestgen.errors import DigestgenError, printable
+from digestgen.words import plural
 
 COMMANDS = ["init", "build", "serve", "check", "new", "import", "refresh", "suggest", "email", "send", "schema"]
+# what a command that stopped on errors did not do (check never writes anything)
+_OUTCOME = {"check": "", "send": "; nothing was sent"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,7 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         problems = getattr(exc, "problems", None)
         if problems:
             errors = sum(1 for p in problems if p.severity == "error")
-            print(f"digestgen: {errors} error{'s' * (errors != 1)}; nothing was written", file=sys.stderr)
+            counted = plural(errors, "error") if errors else f"{plural(len(problems), 'warning')} (--strict)"
+            print(f"digestgen: {counted}{_OUTCOME.get(args.command, '; nothing was written')}", file=sys.stderr)
         return code
     except KeyboardInterrupt as exc:  # a build says what it left published (see build.py)
         print(printable("digestgen: interrupted" + (f"; {exc}" if str(exc) else "")), file=sys.stderr)

@@ -8,9 +8,10 @@ import time
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from digestgen.errors import ConfigError, Problem, UsageError
-from digestgen.schema import SiteFields, validate
+from digestgen.errors import COMMAND_LINE, ConfigError, Problem, UsageError
+from digestgen.schema import SiteFields, check_url, validate
 from digestgen.yamlio import Doc, load_mapping, read_text
 
 
@@ -57,6 +58,24 @@ class SiteConfig:
         return self.root / "content"
 
 
+# the base_url `digestgen init` writes when it is not given one: a site published there links
+# every feed item, sitemap entry and email to a host that is not the curator's
+PLACEHOLDER_BASE_URL = "https://example.org/"
+
+
+def placeholder_warning(config: SiteConfig) -> Problem | None:
+    """A warning, at base_url in site.yaml, when base_url is still init's placeholder host."""
+    if config.options.base_url is not None or urlsplit(config.base_url).hostname != urlsplit(PLACEHOLDER_BASE_URL).hostname:
+        return None
+    text = read_text(config.root / "site.yaml", "site.yaml", [])
+    doc = load_mapping(text, "site.yaml") if text is not None else None
+    line, col = doc.mark(("base_url",)) if doc is not None else (1, 1)
+    return Problem("site.yaml", line, col, "base_url",
+                   f"{config.base_url} is the placeholder that 'digestgen init' writes; set base_url to the address "
+                   "the site will be published at (feeds, the sitemap and emails link there), or pass --base-url",
+                   severity="warning")
+
+
 def today_in(tz: dt.tzinfo) -> dt.date:
     """Today in the site's timezone; SOURCE_DATE_EPOCH pins it for reproducible builds."""
     return now_in(tz).date()
@@ -88,7 +107,10 @@ def load_config(root: Path, options: BuildOptions | None = None) -> SiteConfig:
     text = read_text(path, "site.yaml", problems)
     doc = load_mapping(text, "site.yaml", 0, problems) if text is not None else None
     if doc is not None and options.base_url is not None:
-        doc.data["base_url"] = options.base_url
+        try:
+            doc.data["base_url"] = check_url(options.base_url)
+        except ValueError as exc:  # site.yaml's own value stays, to be checked as usual
+            problems.append(Problem(COMMAND_LINE, 0, 0, "--base-url", str(exc)))
     fields = validate(SiteFields, doc, problems) if doc is not None else None
     tz: dt.tzinfo = dt.timezone.utc
     if fields is not None:

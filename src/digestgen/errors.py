@@ -15,6 +15,9 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+COMMAND_LINE = "command line"  # the path of a problem in a command-line option (line 0)
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong (or suspicious) in the site's sources."""
@@ -29,14 +32,21 @@ class Problem:
     def format(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
         return printable(  # one problem, one line: a newline inside a value is shown escaped
-            f"{self.path}:{self.line}:{self.column}: {prefix}{self.field}: {self.message}"
+            f"{self.where}: {prefix}{self.field}: {self.message}"
         ).replace("\n", "\\u000a")
+
+    @property
+    def where(self) -> str:
+        """path:line:col, or the path alone for a problem of no file (line 0: COMMAND_LINE)."""
+        return f"{self.path}:{self.line}:{self.column}" if self.line else self.path
 
     def github(self) -> str:
         """GitHub Actions workflow-command annotation for this problem."""
         kind = "warning" if self.severity == "warning" else "error"
         msg = f"{self.field}: {self.message}"
         msg = msg.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        if not self.line:  # not in a file: an annotation of the run
+            return printable(f"::{kind}::{self.path}: {msg}")
         path = self.path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(",", "%2C").replace(":", "%3A")
         return printable(f"::{kind} file={path},line={self.line},col={self.column}::{msg}")
 

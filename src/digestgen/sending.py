@@ -159,6 +159,19 @@ def build_message(model: SiteModel, edition: Edition, recipient: str, *, date: s
     return msg
 
 
+def readable(message: EmailMessage, issue_key: str) -> str:
+    """The message as a person checks it: its headers, the text part as text (not base64), and
+    the size of the HTML part, which `digestgen email` writes to a file to look at."""
+    lines = [f"{name}: {value}" for name, value in message.items() if name not in ("MIME-Version", "Content-Type")]
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    lines += ["", "----- text/plain -----", (text.get_content() if text else "").rstrip("\n"), "----- text/html -----"]
+    if html is not None:
+        size = len(html.get_content().encode("utf-8"))
+        lines.append(f"({size:,} bytes, not shown: 'digestgen email {issue_key}' writes it to a file)")
+    return "\n".join(lines) + "\n"
+
+
 def edition_list_id(model: SiteModel) -> str:
     from digestgen.feeds import id_domain
 

@@ -32,6 +32,7 @@ from digestgen import collector, memo
 from digestgen.errors import ContentError, DigestgenError, Problem, UsageError, capped, printable
 from digestgen.httpserve import HTTPServer
 from digestgen.serve_handler import Hub, PreviewHandler, wildcard
+from digestgen.words import plural
 
 WATCHED = ("content", "static", "templates", "themes")
 CACHE = ".digestgen-cache"
@@ -351,7 +352,7 @@ class Preview:
             return False
         what = f" after {changed[0]}" + (f" and {len(changed) - 1} more" if len(changed) > 1 else "") if changed else ""
         stats = result.stats
-        self.log(f"built{what} in {time.perf_counter() - started:.2f} s: {result.counts.get('papers', 0)} papers, "
+        self.log(f"built{what} in {time.perf_counter() - started:.2f} s: {plural(result.counts.get('papers', 0), 'paper')}, "
                  f"{stats.written} file{'s' * (stats.written != 1)} changed")
         for line in self.changed_warnings(capped(result.warnings)):
             self.log(line)

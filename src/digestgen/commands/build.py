@@ -17,10 +17,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from digestgen.build import build
+    from digestgen.config import load_config, placeholder_warning
+    from digestgen.errors import ContentError
 
     options = site_options(args)
+    placeholder = placeholder_warning(load_config(args.site, options))
+    if placeholder is not None and options.strict:
+        raise ContentError([placeholder])
     result = build(args.site, options)
-    report(result.warnings)
+    report(([placeholder] if placeholder else []) + result.warnings)
     say(result.summary())
     say(result.next_issue)
     return 0

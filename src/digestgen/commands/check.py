@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digestgen.commands.common import add_site_options, report, say, site_options
+from digestgen.words import plural
 
 if TYPE_CHECKING:
     from digestgen.config import BuildOptions
@@ -66,9 +67,9 @@ def run(args: argparse.Namespace) -> int:
             return exc.exit_code
         raise
     report(warnings, args.format)
-    say(f"ok: {len(model.papers)} papers{drafts_note(model.drafts, args.drafts)}, {len(model.issues)} issues, "
-        f"{len(model.pages)} pages"
-        + (f", {len(warnings)} warning{'s' * (len(warnings) != 1)}" if warnings else ""))
+    say(f"ok: {plural(len(model.papers), 'paper')}{drafts_note(model.drafts, args.drafts)}, "
+        f"{plural(len(model.issues), 'issue')}, {plural(len(model.pages), 'page')}"
+        + (f", {plural(len(warnings), 'warning')}" if warnings else ""))
     say(next_issue_line(model))
     return 0
 

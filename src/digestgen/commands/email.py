@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from digestgen.commands.common import add_site_options, load_edition, say
+from digestgen.words import plural
 
 HELP = "write the email edition of an issue (HTML and plain text)"
 
@@ -22,8 +23,8 @@ def run(args: argparse.Namespace) -> int:
     config, _model, issue, edition = load_edition(args)
     written = write_edition(config, edition)
     size = len(edition.html.encode("utf-8"))
-    note = "" if edition.level == "full" else f"; shortened to fit ({edition.level}, {edition.omitted} papers left for the web page)"
+    note = "" if edition.level == "full" else f"; shortened to fit ({edition.level}, {plural(edition.omitted, 'paper')} left for the web page)"
     for path in written:
         say(f"wrote {path.relative_to(config.output.parent).as_posix()}")
-    say(f"issue {issue.key}: {edition.shown} papers, HTML {size / 1000:.1f} kB{note}")
+    say(f"issue {issue.key}: {plural(edition.shown, 'paper')}, HTML {size / 1000:.1f} kB{note}")
     return 0

@@ -20,20 +20,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("issue", metavar="ISSUE", help="issue key (like 2026-W47) or 'latest'")
     parser.add_argument("--to", required=True, metavar="ADDRESSES|@FILE",
                         help="comma-separated addresses, or @file with one address per line")
-    parser.add_argument("--dry-run", action="store_true", help="print the message instead of sending it")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the message (headers and text part) instead of sending it")
     add_site_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from digestgen.errors import printable
-    from digestgen.sending import build_message, parse_recipients, send_all, smtp_settings
+    from digestgen.sending import build_message, parse_recipients, readable, send_all, smtp_settings
 
     recipients = parse_recipients(args.to)
     settings = None if args.dry_run else smtp_settings()
     _config, model, issue, edition = load_edition(args)
     messages = [(r, build_message(model, edition, r)) for r in recipients]
     if settings is None:
-        sys.stdout.write(messages[0][1].as_string())
+        sys.stdout.write(readable(messages[0][1], issue.key))
         for recipient, _message in messages[1:]:
             say(f"dry run: the same message would go to {recipient}")
         say(f"dry run: {len(messages)} message{'s' * (len(messages) != 1)} not sent")
