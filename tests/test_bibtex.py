@@ -16,19 +16,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import bibtexparser
 import pytest
+from bibtexparser import middlewares
 from helpers_core import SITES
 from helpers_theme import EXAMPLE_EPOCH, Site, epoch
+from pylatexenc.latex2text import LatexNodes2Text
 
 from digestgen.bibtex import arxiv_month, author, bibtex, cite_key, escape, unique_keys
 from digestgen.build import load_site
 from digestgen.config import load_config
 from digestgen.content import Paper
 from digestgen.site import SiteModel
-
-bibtexparser = pytest.importorskip("bibtexparser")
-from bibtexparser import middlewares
-from pylatexenc.latex2text import LatexNodes2Text
 
 CORPUS = SITES / "bibtex"
 REPO = Path(__file__).resolve().parents[1]

@@ -119,7 +119,7 @@ def test_issue_order_and_navigation(basic_build: Path) -> None:
 def test_paper_page(basic_build: Path) -> None:
     page = (basic_build / "papers/1706.03762/index.html").read_text("utf-8")
     for text in ["Łukasz Kaiser", "Illia Polosukhin", "https://arxiv.org/abs/1706.03762", "https://arxiv.org/pdf/1706.03762",
-                 "https://github.com/tensorflow/tensor2tensor", "@article{vaswani2017attention", "<math", "2017",
+                 "https://github.com/tensorflow/tensor2tensor", "@misc{vaswani2017attention", "<math", "2017",
                  "/digest/issues/2025-W47/", "/digest/papers/2010.11929/"]:
         assert text in page, text
     assert "https://doi.org/10.1000/xyz123" in (basic_build / "papers/low-rank/index.html").read_text("utf-8")
