@@ -72,8 +72,10 @@ def assert_gives_back(entry: bibtexparser.model.Entry, paper: Paper) -> None:
     assert int(fields["year"]) == expected_year(paper), where
     assert (unquote(fields["doi"]) if "doi" in fields else None) == paper.doi, where
     assert fields.get("eprint") == paper.arxiv_base, where
+    assert entry.entry_type == ("article" if paper.journal else "misc"), where
+    assert (decode(fields["journal"]) if "journal" in fields else None) == paper.journal, where
     if paper.arxiv:
-        assert entry.entry_type == "misc" and fields["archivePrefix"] == "arXiv", where
+        assert fields["archivePrefix"] == "arXiv", where
         assert fields["url"] == f"https://arxiv.org/abs/{paper.arxiv_base}", where
 
 
@@ -117,7 +119,7 @@ def test_every_bib_file_of_the_example_digest_gives_back_its_papers(example_site
 def test_the_corpus_keys_and_forms(corpus: tuple[Path, SiteModel]) -> None:
     out, model = corpus
     issue = (out / "issues" / model.issues[0].key / f"{model.issues[0].key}.bib").read_text("utf-8")
-    keys = re.findall(r"^@misc\{([^,]+),", issue, flags=re.MULTILINE)
+    keys = re.findall(r"^@\w+\{([^,]+),", issue, flags=re.MULTILINE)
     assert all(re.fullmatch(r"[a-z0-9]+", k) for k in keys)
     assert {"vaswani2017attention", "king1999old", "odegaard2024costs"} <= set(keys)
     # two papers share odegaard2024same, and a third has odegaard2024sameb as its own key
@@ -126,7 +128,7 @@ def test_the_corpus_keys_and_forms(corpus: tuple[Path, SiteModel]) -> None:
     assert "primaryClass = {hep-th}" in issue and "author = {King, Jr., Martin Luther and Picard, Jr., Jean-Luc}" in issue
     assert "doi = {10.1000/xyz_1}" in issue  # verbatim: no \_
     assert "{Research and Development Team}" in issue
-    assert "@article" not in issue
+    assert issue.count("@article{") == 1 and "journal = {Journal of Tests \\& Trials 12(3), 45-67}" in issue
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,7 +1,8 @@
 """BibTeX entries for papers, in the form reference managers import as written.
 
 arXiv preprints take the form of arXiv's own export (@misc with eprint, archivePrefix and,
-for old-style ids, primaryClass); other papers are @misc with their DOI or link. Titles keep
+for old-style ids, primaryClass); a paper with a `journal` is an @article (keeping its eprint);
+other papers are @misc with their DOI or link. Titles keep
 their $math$ and Unicode and escape what TeX would read as markup; DOIs and URLs are written
 verbatim. Without a `published` date the year and month come from the arXiv id (the month
 the preprint appeared), and only without one from the day the paper was featured.
@@ -143,6 +144,8 @@ def bibtex(paper: Paper, key: str | None = None) -> str:
     fields: list[tuple[str, str]] = [("title", "{" + escape(paper.title) + "}")]
     if paper.authors:
         fields.append(("author", " and ".join(author(a) for a in paper.authors)))
+    if paper.journal:
+        fields.append(("journal", escape(paper.journal)))
     fields += [("year", str(when.year)), ("month", _MONTHS[when.month - 1])]
     url = None
     if paper.arxiv:
@@ -158,7 +161,7 @@ def bibtex(paper: Paper, key: str | None = None) -> str:
     if url:
         fields.append(("url", verbatim(url)))
     body = ",\n".join(f"  {name} = {value}" if name == "month" else f"  {name} = {{{value}}}" for name, value in fields)
-    return f"@misc{{{key or cite_key(paper)},\n{body}\n}}\n"
+    return f"@{'article' if paper.journal else 'misc'}{{{key or cite_key(paper)},\n{body}\n}}\n"
 
 
 def unique_keys(papers: Iterable[Paper]) -> list[str]:
