@@ -279,7 +279,7 @@ def test_one_is_singular_on_pages_and_in_messages(tmp_path: Path, capsys: pytest
     for page in (tmp_path / "out").rglob("*.html"):
         assert not re.search(r"\b1 (papers|issues|upvotes|pages|tags)\b", page.read_text("utf-8")), page
     code, out, _ = run(["check", "--site", str(site)], capsys)
-    assert re.match(r"ok: 4 papers, 3 issues, 1 page\b", out)
+    assert re.match(r"ok: 4 papers, 1 draft, 3 issues, 1 page\n", out)
 
 
 def test_example_digest_checks_clean(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
