@@ -1,6 +1,7 @@
 """A digest spanning three calendar years (June 2024 to November 2026, 130 weekly issues),
-written by a deterministic generator: the archive then has the same month in several years,
-the tags many papers each, the abstracts inline math and a display equation, and some papers one upvote.
+written by a deterministic generator: the archive has the same month in several years, the
+tags many papers each, the abstracts inline math, display math inside a sentence and an
+equation of their own, and some papers one upvote.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ AUTHORS = ["Kari Ødegaard", "Jürgen Müller", "Martin Luther King Jr.", "Wei Z
            "Tri Dao", "Priya Raman", "Sven Larsen", "Yuki Tanaka", "Research and Development Team"]
 TAGS = {"math": "Mathematics", "vision": "Vision", "agents": "Agents", "theory": "Theory"}
 MATH = [r"a bound of $O(n \log n)$ on the number of steps",
-        r"the loss $\mathcal{L}(\theta) = \sum_i \ell_i(\theta)$ over the training set",
+        r"the loss $$\mathcal{L}(\theta) = \sum_i \ell_i(\theta)$$ over the training set",
         r"a rate of $\epsilon^{-2}$ when $\alpha \le 0.1$",
         r"the fixed point $x^\star = f(x^\star)$ of the update"]
 
