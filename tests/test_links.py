@@ -271,7 +271,7 @@ def test_check_links_reports_and_remembers(tmp_path: Path, server: Server, capsy
     assert "/skipped" not in out.err and server.seen[("HEAD", "/skipped/x")] == 0
     assert "links: 5 checked (0 answered in the last 7 days): 1 dead, 1 unreachable, 1 moved permanently" in out.out
     assert server.seen[("HEAD", "/gone")] == 1  # one request per URL, however often it is written
-    assert "ok: 1 papers, 1 draft, " in out.out  # the site's own check is as without --links
+    assert "ok: 1 paper, 1 draft, " in out.out  # the site's own check is as without --links
 
     memory = json.loads((site / ".digestgen-cache/links.json").read_text())
     assert sorted(memory["links"]) == [server.url(p) for p in ("/moved", "/ok/code", "/ok/note")]
