@@ -1,4 +1,5 @@
-"""Machine-readable outputs besides pages and feeds: papers.json, BibTeX, llms.txt, sitemap, robots.
+"""Machine-readable outputs besides pages and feeds: papers.json, citation files (BibTeX, RIS,
+CSL-JSON), llms.txt, sitemap, robots.
 
 Everything here is derived from the site model alone and sorted the way the model is, so the
 same sources always give the same bytes.
@@ -14,12 +15,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from digestgen import citations
 from digestgen.bibtex import bibtex, unique_keys
 from digestgen.cache import StatKey, stat_key
 from digestgen.content import Paper
 from digestgen.memo import Memo
 from digestgen.output import file_digest
-from digestgen.site import Issue, SiteModel
+from digestgen.site import SiteModel
 
 if TYPE_CHECKING:
     from digestgen.render import Renderer
@@ -37,21 +39,42 @@ SITEMAP_MAX_URLS = 50_000  # the sitemaps.org limit per file
 
 def site_exports(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[str, str | None]],
                  keep: Callable[..., bool] | None = None) -> dict[str, bytes]:
-    """The sitemap (one file, or an index and its parts), robots.txt and the BibTeX files.
+    """The sitemap (one file, or an index and its parts), robots.txt and the citation files:
+    BibTeX, RIS and CSL-JSON of each paper, and bundles of each issue and tag.
 
-    keep(path, papers), when given, is asked about each BibTeX file (made of those papers
+    keep(path, papers), when given, is asked about each citation file (made of those papers
     only): True means the caller kept it from the last build, so it is not made again.
     """
     files = {**sitemaps(model, sitemap_urls, renderer), "robots.txt": robots(renderer)}
     for paper in model.papers:
-        path = paper_bib_path(paper.id)
-        if keep is None or not keep(path, [paper]):
-            files[path] = _BIB_FILE.get(paper, _encoded_bibtex, paper)
-    for issue in model.issues:
-        path = issue_bib_path(issue.key)
-        if keep is None or not keep(path, issue.papers):
-            files[path] = issue_bibtex(issue).encode("utf-8")
+        for ext, make in _PAPER_FILES:
+            path = paper_file(paper.id, ext)
+            if keep is None or not keep(path, [paper]):
+                files[path] = make(paper)
+    bundles: list[tuple[Callable[[str, str], str], str, list[Paper]]]
+    bundles = [(issue_file, issue.key, issue.papers) for issue in model.issues]
+    bundles += [(tag_file, tag.slug, tag.papers) for tag in model.tags.values() if tag.papers]
+    for where, key, papers in bundles:
+        for ext, make_bundle in _BUNDLES:
+            path = where(key, ext)
+            if keep is None or not keep(path, papers):
+                files[path] = make_bundle(papers).encode("utf-8")
     return files
+
+
+CITATION_FORMATS = tuple(ext for ext, _name in citations.CITATION_LINKS)
+
+
+def paper_file(paper_id: str, ext: str) -> str:
+    return f"papers/{paper_id}/{paper_id}.{ext}"
+
+
+def issue_file(key: str, ext: str) -> str:
+    return f"issues/{key}/{key}.{ext}"
+
+
+def tag_file(slug: str, ext: str) -> str:
+    return f"tags/{slug}/{slug}.{ext}"
 
 
 def line_exports(model: SiteModel, renderer: Renderer, lines: PriorLines | None = None) -> dict[str, Chunks]:
@@ -67,18 +90,30 @@ def _encoded_bibtex(paper: Paper) -> bytes:
     return _BIBTEX.get(paper, bibtex, paper).encode("utf-8")
 
 
+def _ris(paper: Paper) -> str:
+    return _RIS.get(paper, citations.ris, paper)
+
+
+def _csl(paper: Paper) -> dict[str, Any]:
+    return _CSL.get(paper, citations.csl, paper)
+
+
 # per paper, between the builds of a long process (see memo.py)
 _BIBTEX: Memo[str] = Memo()
 _BIB_FILE: Memo[bytes] = Memo()
+_RIS: Memo[str] = Memo()
+_CSL: Memo[dict[str, Any]] = Memo()
 _JSON_LINE: Memo[bytes] = Memo()
+
+_PAPER_FILES: tuple[tuple[str, Callable[[Paper], bytes]], ...] = (
+    ("bib", lambda paper: _BIB_FILE.get(paper, _encoded_bibtex, paper)),
+    ("ris", lambda paper: _ris(paper).encode("utf-8")),
+    ("csl.json", lambda paper: citations.csl_json([_csl(paper)]).encode("utf-8")),
+)
 
 
 def paper_bib_path(paper_id: str) -> str:
-    return f"papers/{paper_id}/{paper_id}.bib"
-
-
-def issue_bib_path(key: str) -> str:
-    return f"issues/{key}/{key}.bib"
+    return paper_file(paper_id, "bib")
 
 
 def sitemaps(model: SiteModel, urls: list[tuple[str, str | None]], renderer: Renderer) -> dict[str, bytes]:
@@ -284,14 +319,21 @@ def papers_json(model: SiteModel, renderer: Renderer, prior: PriorLines | None =
 # --- BibTeX ----------------------------------------------------------------------------------
 
 
-def issue_bibtex(issue: Issue) -> str:
-    """Every paper of an issue in its order, each under a key no other entry of the file has."""
+def bundle_bibtex(papers: list[Paper]) -> str:
+    """The entries of papers in their order, each under a key no other entry of the file has."""
     out: list[str] = []
-    for paper, key in zip(issue.papers, unique_keys(issue.papers)):
+    for paper, key in zip(papers, unique_keys(papers)):
         entry = _BIBTEX.get(paper, bibtex, paper)
         kind, _, rest = entry.partition("{")
         out.append(f"{kind}{{{key},{rest.partition(',')[2]}")
     return "\n".join(out)
+
+
+_BUNDLES: tuple[tuple[str, Callable[[list[Paper]], str]], ...] = (
+    ("bib", bundle_bibtex),
+    ("ris", lambda papers: citations.ris_bundle(papers, _ris)),
+    ("csl.json", lambda papers: citations.csl_json(_csl(p) for p in papers)),
+)
 
 
 # --- llms.txt --------------------------------------------------------------------------------

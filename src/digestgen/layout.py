@@ -84,10 +84,10 @@ def site_outputs(model: Any, routes: Iterable[Any]) -> Iterator[Output]:
     yield from (Output(name) for name in _sitemap_names(urls, exports.SITEMAP_MAX_URLS))
     for name in ("robots.txt", "papers.json", "llms.txt"):
         yield Output(name)
-    for paper in papers:
-        yield Output(exports.paper_bib_path(paper.id), paper)
-    for issue in issues:
-        yield Output(exports.issue_bib_path(issue.key), issue)
+    for ext in exports.CITATION_FORMATS:
+        yield from (Output(exports.paper_file(paper.id, ext), paper) for paper in papers)
+        yield from (Output(exports.issue_file(issue.key, ext), issue) for issue in issues)
+        yield from (Output(exports.tag_file(slug, ext), tag) for slug, tag in tags.items())
     for name, _file, source in static_names(model.config.root, model.config.fields.theme):
         yield Output(name, source)
     if model.config.fields.search and model.papers:

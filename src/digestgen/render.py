@@ -26,6 +26,8 @@ from markupsafe import Markup
 
 from digestgen import __version__
 from digestgen.bibtex import bibtex
+from digestgen.citations import CITATION_LINKS
+from digestgen.citations import meta_tags as citation_meta
 from digestgen.content import Paper
 from digestgen.errors import Problem, ThemeError
 from digestgen.publish import moment_text
@@ -176,6 +178,8 @@ class Renderer:
             moment_text=moment_text,
             issue_of=model.issue_of,
             bibtex=bibtex,
+            citation_tags=lambda paper: citation_meta(paper, self.abs_url),
+            citation_files=lambda folder, key: [(label, self.url(f"/{folder}/{key}/{key}.{ext}")) for ext, label in CITATION_LINKS],
             link_name=link_name,
             paper_links=paper_links,
             paper_summary=paper_summary,

@@ -1,0 +1,215 @@
+"""RIS and CSL-JSON records of papers, and the citation_* tags of paper pages.
+
+What reference managers import besides BibTeX: RIS (line-based, read by Zotero, Mendeley,
+EndNote) and CSL-JSON (the records of citeproc, Pandoc and Zotero). Both say the same as the
+paper's BibTeX entry: an arXiv preprint is a preprint of the arXiv repository, a paper with a
+`journal` a journal article; the cited date is the `published` date, else the month of the
+arXiv id, else the day the paper was featured. Written with the standard library alone, in a
+fixed order of fields, so the same paper always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from digestgen.content import Paper
+
+# the citation files of each paper, issue and tag: (extension, name), BibTeX first
+CITATION_LINKS = (("bib", "BibTeX"), ("ris", "RIS"), ("csl.json", "CSL-JSON"))
+# arXiv ids: 2412.10411 (YYMM.number, since April 2007) and hep-th/9901001 (archive/YYMMnnn)
+_NEW_ID = re.compile(r"(\d{2})(\d{2})\.\d{4,5}")
+_OLD_ID = re.compile(r"[a-z][a-z-]*(?:\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}")
+# generational suffixes written after the family name: "Martin Luther King Jr."
+_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "2nd", "3rd", "4th"})
+
+
+def arxiv_month(arxiv: str) -> tuple[int, int] | None:
+    """(year, month) an arXiv id was given out in (2412.10411 -> 2024, 12)."""
+    new, old = _NEW_ID.match(arxiv), _OLD_ID.match(arxiv)
+    if new:
+        year, month = 2000 + int(new[1]), int(new[2])
+    elif old:
+        yy, month = int(old[1]), int(old[2])
+        year = 1900 + yy if yy >= 91 else 2000 + yy  # old-style ids ran from 1991 to March 2007
+    else:
+        return None
+    return (year, month) if 1 <= month <= 12 else None
+
+
+def cited_date(paper: Paper) -> tuple[int, ...]:
+    """(year, month, day) of the published date; (year, month) of the arXiv id without one;
+    else the day the paper was featured."""
+    if paper.published:
+        return paper.published.year, paper.published.month, paper.published.day
+    month = arxiv_month(paper.arxiv_base or paper.arxiv) if paper.arxiv else None
+    if month:
+        return month
+    return paper.date.year, paper.date.month, paper.date.day
+
+
+def split_name(name: str) -> tuple[str, str, str]:
+    """(given, family, suffix) of a name as BibTeX reads it: "Family, Given" as written, else
+    the last word is the family name; a generational suffix is kept apart
+    ("Martin Luther King Jr." -> ("Martin Luther", "King", "Jr."))."""
+    parts = [p.strip() for p in " ".join(name.split()).split(",")]
+    if len(parts) == 2 and parts[1].lower() in _SUFFIXES and " " in parts[0]:  # "Given Family, Jr."
+        words, suffix = parts[0].split(), parts[1]
+        return " ".join(words[:-1]), words[-1], suffix
+    if len(parts) == 3:  # "Family, Jr., Given"
+        return parts[2], parts[0], parts[1]
+    if len(parts) == 2:  # "Family, Given"
+        return parts[1], parts[0], ""
+    words = parts[0].split()
+    suffix = ""
+    if len(words) >= 3 and words[-1].lower() in _SUFFIXES:
+        words, suffix = words[:-1], words[-1]
+    if len(words) < 2:
+        return "", " ".join(words), suffix
+    return " ".join(words[:-1]), words[-1], suffix
+
+
+def is_preprint(paper: Paper) -> bool:
+    """An arXiv paper not (yet) in a journal."""
+    return bool(paper.arxiv) and not paper.journal
+
+
+def paper_url(paper: Paper) -> str | None:
+    """Where the paper itself is: its arXiv page, else its first link (a DOI has its own field)."""
+    if paper.arxiv:
+        return f"https://arxiv.org/abs/{paper.arxiv_base or paper.arxiv}"
+    return paper.links[0][1] if paper.links else None
+
+
+def _line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- RIS -------------------------------------------------------------------------------------
+
+
+def ris(paper: Paper) -> str:
+    """The RIS record of one paper (tags in the order the RIS specification lists them)."""
+    lines = [("TY", "PREP" if is_preprint(paper) else "JOUR" if paper.journal or paper.doi else "GEN")]
+    lines.append(("TI", paper.title))
+    for name in paper.authors:
+        given, family, suffix = split_name(name)
+        lines.append(("AU", ", ".join(part for part in (family, given, suffix) if part)))
+    date = cited_date(paper)
+    lines.append(("PY", str(date[0])))
+    lines.append(("DA", "/".join([f"{date[0]:04d}", *(f"{n:02d}" for n in date[1:])] + [""] * (3 - len(date))) + "/"))
+    if paper.journal:
+        lines.append(("JO", paper.journal))
+    if paper.arxiv:
+        arxiv = paper.arxiv_base or paper.arxiv
+        lines += [("PB", "arXiv"), ("M1", f"arXiv:{arxiv}")] if is_preprint(paper) else [("M1", f"arXiv:{arxiv}")]
+    if paper.doi:
+        lines.append(("DO", paper.doi))
+    url = paper_url(paper)
+    if url:
+        lines.append(("UR", url))
+    if paper.abstract:
+        lines.append(("AB", paper.abstract))
+    lines += [("KW", tag) for tag in paper.tags]
+    lines.append(("ER", ""))
+    return "".join(f"{tag}  - {_line(value)}".rstrip() + "\n" if tag == "ER" else f"{tag}  - {_line(value)}\n"
+                   for tag, value in lines)
+
+
+def ris_bundle(papers: Iterable[Paper], record: Any = ris) -> str:
+    """Several records, a blank line between them (record: the RIS of one paper)."""
+    return "\n".join(record(paper) for paper in papers)
+
+
+# --- CSL-JSON --------------------------------------------------------------------------------
+
+
+def csl(paper: Paper) -> dict[str, Any]:
+    """The CSL-JSON item of one paper (citeproc's schema: csl-data.json)."""
+    item: dict[str, Any] = {"id": paper.id}
+    if is_preprint(paper):
+        item["type"] = "article"
+    else:
+        item["type"] = "article-journal" if paper.journal or paper.doi else "document"
+    item["title"] = _line(paper.title)
+    if paper.authors:
+        item["author"] = [_csl_name(name) for name in paper.authors]
+    item["issued"] = {"date-parts": [list(cited_date(paper))]}
+    if paper.journal:
+        item["container-title"] = _line(paper.journal)
+    if paper.arxiv:
+        arxiv = paper.arxiv_base or paper.arxiv
+        if is_preprint(paper):
+            item["genre"] = "Preprint"
+            item["publisher"] = "arXiv"
+            item["number"] = f"arXiv:{arxiv}"
+        else:
+            item["note"] = f"arXiv:{arxiv}"
+    if paper.doi:
+        item["DOI"] = paper.doi
+    url = paper_url(paper)
+    if url:
+        item["URL"] = url
+    if paper.abstract:
+        item["abstract"] = _line(paper.abstract)
+    if paper.tags:
+        item["keyword"] = ", ".join(paper.tags)
+    return item
+
+
+def _csl_name(name: str) -> dict[str, str]:
+    given, family, suffix = split_name(name)
+    if not given:
+        return {"literal": family}  # one word or a group: a name CSL must not split
+    out = {"family": family, "given": given}
+    if suffix:
+        out["suffix"] = suffix
+    return out
+
+
+def csl_json(items: Iterable[dict[str, Any]]) -> str:
+    """A CSL-JSON file: an array of items, one item a line, in the fields' order."""
+    lines = [json.dumps(item, ensure_ascii=False, separators=(",", ":")) for item in items]
+    return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
+
+
+# --- citation_* tags (Google Scholar, Zotero's Embedded Metadata translator) -----------------
+
+
+def meta_tags(paper: Paper, abs_url: Any) -> list[tuple[str, str]]:
+    """(name, content) of the <meta> tags of a paper's page, in Google Scholar's order.
+
+    Scholar reads citation_title, one citation_author per author (in order), and a date as
+    YYYY/MM/DD (or YYYY/MM, YYYY); Zotero's Embedded Metadata translator reads the same tags
+    and saves citation_pdf_url as the item's PDF. Zotero takes its item type from
+    citation_journal_title (journal article) or citation_technical_report_institution
+    (report), else from DC.type: so a preprint carries DC.type "preprint" and no
+    technical-report institution, and its arXiv id as the report number (Zotero's "Archive
+    ID") and arXiv as publisher (its "Repository").
+    """
+    tags = [("citation_title", _line(paper.title))]
+    tags += [("citation_author", _line(name)) for name in paper.authors]
+    date = cited_date(paper)
+    when = "/".join([f"{date[0]:04d}", *(f"{n:02d}" for n in date[1:])])
+    dated = paper.published or (paper.arxiv and len(date) == 2)  # else the day it was featured
+    tags.append(("citation_publication_date" if dated else "citation_date", when))
+    if paper.journal:
+        tags.append(("citation_journal_title", _line(paper.journal)))
+    if paper.arxiv:
+        arxiv = paper.arxiv_base or paper.arxiv
+        tags.append(("citation_arxiv_id", arxiv))
+        if is_preprint(paper):
+            tags += [("citation_technical_report_number", f"arXiv:{arxiv}"), ("citation_publisher", "arXiv"),
+                     ("DC.type", "preprint")]
+    if paper.doi:
+        tags.append(("citation_doi", paper.doi))
+    pdf = dict(paper.links).get("pdf") or paper.arxiv_pdf
+    if pdf:
+        tags.append(("citation_pdf_url", abs_url(pdf)))
+    tags.append(("citation_abstract_html_url", abs_url(f"/papers/{paper.id}/")))
+    for tag in paper.tags:
+        tags.append(("citation_keywords", tag))
+    return tags
+
