@@ -23,6 +23,7 @@ CITATION_LINKS = (("bib", "BibTeX"), ("ris", "RIS"), ("csl.json", "CSL-JSON"))
 _NEW_ID = re.compile(r"(\d{2})(\d{2})\.\d{4,5}")
 _OLD_ID = re.compile(r"[a-z][a-z-]*(?:\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}")
 # generational suffixes written after the family name: "Martin Luther King Jr."
+_AND = re.compile(r"\sand\s", re.IGNORECASE)
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "2nd", "3rd", "4th"})
 
 
@@ -53,7 +54,10 @@ def cited_date(paper: Paper) -> tuple[int, ...]:
 def split_name(name: str) -> tuple[str, str, str]:
     """(given, family, suffix) of a name as BibTeX reads it: "Family, Given" as written, else
     the last word is the family name; a generational suffix is kept apart
-    ("Martin Luther King Jr." -> ("Martin Luther", "King", "Jr."))."""
+    ("Martin Luther King Jr." -> ("Martin Luther", "King", "Jr.")); a name with the word
+    "and" is a group, all family name."""
+    if _AND.search(f" {name} "):  # a group ("Research and Development Team"): one family name
+        return "", " ".join(name.split()), ""
     parts = [p.strip() for p in " ".join(name.split()).split(",")]
     if len(parts) == 2 and parts[1].lower() in _SUFFIXES and " " in parts[0]:  # "Given Family, Jr."
         words, suffix = parts[0].split(), parts[1]
