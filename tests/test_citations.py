@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import rispy
 from helpers_feeds import BASE, FEEDS_SITE
 from lxml import html
 
@@ -101,7 +102,7 @@ def read_ris(text: str) -> list[dict[str, list[str]]]:
         if not line:
             assert current is None, f"line {number}: blank line inside a record"
             continue
-        if line == "ER  -":
+        if line == "ER  - ":
             assert current is not None, f"line {number}: ER outside a record"
             records.append(current)
             current = None
@@ -110,6 +111,7 @@ def read_ris(text: str) -> list[dict[str, list[str]]]:
         assert match, f"line {number}: not a RIS line: {line!r}"
         tag, value = match.groups()
         assert value == value.strip() and value, f"line {number}: empty or padded value"
+        assert tag != "ER", f"line {number}: ER with a value"
         if tag == "TY":
             assert current is None, f"line {number}: TY inside a record"
             assert value in _RIS_TYPES, value
@@ -239,7 +241,12 @@ def test_the_example_digests_files_all_read(example: Path) -> None:
     csl = sorted(example.rglob("*.csl.json"))
     assert len(ris) == len(csl) > 40
     for path in ris:
-        assert read_ris(path.read_text("utf-8")), path
+        text = path.read_text("utf-8")
+        records = read_ris(text)
+        # and as rispy, a widely used RIS reader, reads them: the same records and fields
+        assert [(r["type_of_reference"], r["title"], r.get("authors", []), r.get("doi"), r.get("urls"))
+                for r in rispy.loads(text)] == [
+            (r["TY"][0], r["TI"][0], r.get("AU", []), r.get("DO", [None])[0], r.get("UR")) for r in records], path
     for path in csl:
         assert check_csl(json.loads(path.read_text("utf-8"))), path
 

@@ -118,8 +118,7 @@ def ris(paper: Paper) -> str:
         lines.append(("AB", paper.abstract))
     lines += [("KW", tag) for tag in paper.tags]
     lines.append(("ER", ""))
-    return "".join(f"{tag}  - {_line(value)}".rstrip() + "\n" if tag == "ER" else f"{tag}  - {_line(value)}\n"
-                   for tag, value in lines)
+    return "".join(f"{tag}  - {_line(value)}\n" for tag, value in lines)  # "ER  - " keeps its space, as RIS has it
 
 
 def ris_bundle(papers: Iterable[Paper], record: Any = ris) -> str:
