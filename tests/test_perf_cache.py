@@ -88,7 +88,7 @@ def _incremental_builds_match(tmp_path: Path) -> None:
 
     _edit(site)
     edited = build(site)
-    assert 0 < edited.stats.written < 30  # the paper, its issue and tags, feeds and exports
+    assert 0 < edited.stats.written < 45  # the paper, its issue and tags, feeds, exports, citation files
     assert tree_digest(out) == _cold(site, tmp_path / "cold1")
 
     added = site / "content" / "papers" / "2026" / "9999.00001.md"
@@ -894,5 +894,34 @@ def test_publishing_between_builds_matches_a_cold_build(tmp_path: Path, monkeypa
             build(site, options)
             assert shown() == expected, number
             assert tree_digest(out) == cold(number), number
+    finally:
+        memo.keep_between_builds(False)
+
+
+@pytest.mark.parametrize("long_process", [False, True], ids=["build", "kept-between-builds"])
+def test_citation_files_after_an_author_edit_match_a_cold_build(tmp_path: Path, long_process: bool) -> None:
+    """Every paper's, issue's and tag's RIS and CSL-JSON file is kept like its BibTeX file
+    (by its papers' content), and made again when one of those papers' authors change."""
+    if long_process:
+        memo.keep_between_builds()
+    try:
+        site = _site(tmp_path)
+        out = site / "public"
+        build(site)
+        before = {p: p.stat().st_ino for p in out.rglob("*") if p.name.endswith((".ris", ".csl.json"))}
+        paper = [p for p in sorted((site / "content" / "papers").rglob("*.*"))
+                 if "authors:\n  - " in p.read_text("utf-8")][3]
+        _replace(paper, "authors:\n", 'authors:\n  - "Zoë Ødegaard Jr."\n')
+        build(site)
+        cold = tmp_path / "cold"
+        _cold(site, cold)
+        citation = {k: v for k, v in tree_digest(out).items() if k.endswith((".ris", ".csl.json"))}
+        assert citation == {k: v for k, v in tree_digest(cold).items() if k.endswith((".ris", ".csl.json"))}
+        assert tree_digest(out) == tree_digest(cold)
+        changed = sorted(p.relative_to(out).as_posix() for p, ino in before.items() if p.stat().st_ino != ino)
+        assert any(name.startswith(f"papers/{paper.stem}/") for name in changed), changed
+        assert any(name.startswith("issues/") for name in changed) and any(name.startswith("tags/") for name in changed)
+        assert len(changed) < len(before) / 4  # the other papers' files were kept, not made again
+        assert "Ødegaard, Zoë, Jr." in (out / "papers" / paper.stem / f"{paper.stem}.ris").read_text("utf-8")
     finally:
         memo.keep_between_builds(False)
