@@ -231,6 +231,8 @@ def test_bundles_per_issue_and_tag_hold_their_papers_in_order(built: tuple[Path,
         items = check_csl(json.loads((out / f"{path}.csl.json").read_text("utf-8")))
         assert [r["TI"][0] for r in records] == [" ".join(p.title.split()) for p in papers]
         assert [i["id"] for i in items] == [p.id for p in papers]
+        # abstracts stay in each paper's own files, as in BibTeX: a bundle is a reference list
+        assert not any("AB" in r for r in records) and not any("abstract" in i for i in items)
         keys = re.findall(r"^@\w+\{([^,]+),", (out / f"{path}.bib").read_text("utf-8"), flags=re.MULTILINE)
         assert len(keys) == len(set(keys)) == len(papers)
     assert not (out / "tags/unused").exists()

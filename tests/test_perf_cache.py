@@ -217,7 +217,7 @@ def test_no_change_rebuild_keeps_files_and_mtimes(tmp_path: Path) -> None:
     for n in range(3):  # later edits refresh the spare and swap it in
         _revise(site, edited, f"Take {n}:")
         result = build(site)
-        assert 0 < result.stats.written < 30
+        assert 0 < result.stats.written < 45  # with the citation files of the paper, issue, tags
         assert home.stat().st_mtime_ns == before[home]
         assert b"Take %d: " % n in (site / "public" / "papers" / edited.stem / "index.html").read_bytes()
     assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")

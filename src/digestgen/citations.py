@@ -121,9 +121,14 @@ def ris(paper: Paper) -> str:
     return "".join(f"{tag}  - {_line(value)}\n" for tag, value in lines)  # "ER  - " keeps its space, as RIS has it
 
 
-def ris_bundle(papers: Iterable[Paper], record: Any = ris) -> str:
-    """Several records, a blank line between them (record: the RIS of one paper)."""
-    return "\n".join(record(paper) for paper in papers)
+def without_abstract(record: str) -> str:
+    """A RIS record without its AB line."""
+    return "".join(line for line in record.splitlines(keepends=True) if not line.startswith("AB  - "))
+
+
+def ris_bundle(records: Iterable[str]) -> str:
+    """Several records in one file, a blank line between them."""
+    return "\n".join(records)
 
 
 # --- CSL-JSON --------------------------------------------------------------------------------
