@@ -265,7 +265,7 @@ def test_paper_pages_carry_citation_tags(built: tuple[Path, Path]) -> None:
     tags = _meta(out / "papers/hostile/index.html")
     cite = [(n, c) for n, c in tags if n.startswith(("citation_", "DC."))]
     assert cite[0] == ("citation_title", " ".join(HOSTILE.split()))  # escaped in the page, whole when parsed
-    assert [c for n, c in cite if n == "citation_author"] == ["Martin Luther King Jr.", "José Ødegaard",
+    assert [c for n, c in cite if n == "citation_author"] == ["King, Martin Luther, Jr.", "Ødegaard, José",
                                                               "von Neumann, John", "Research and Development Team",
                                                               "Plato"]
     found = dict(cite)

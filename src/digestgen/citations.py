@@ -75,6 +75,13 @@ def split_name(name: str) -> tuple[str, str, str]:
     return " ".join(words[:-1]), words[-1], suffix
 
 
+def inverted(name: str) -> str:
+    """"Family, Given" (", Suffix"): a name Scholar and Zotero split where BibTeX does (Zotero
+    takes the last word of "Given Family" as the family name, so "King Jr." would be "Jr.")."""
+    given, family, suffix = split_name(name)
+    return ", ".join(part for part in (family, given, suffix) if part)
+
+
 def is_preprint(paper: Paper) -> bool:
     """An arXiv paper not (yet) in a journal."""
     return bool(paper.arxiv) and not paper.journal
@@ -99,8 +106,7 @@ def ris(paper: Paper) -> str:
     lines = [("TY", "PREP" if is_preprint(paper) else "JOUR" if paper.journal or paper.doi else "GEN")]
     lines.append(("TI", paper.title))
     for name in paper.authors:
-        given, family, suffix = split_name(name)
-        lines.append(("AU", ", ".join(part for part in (family, given, suffix) if part)))
+        lines.append(("AU", inverted(name)))
     date = cited_date(paper)
     lines.append(("PY", str(date[0])))
     lines.append(("DA", "/".join([f"{date[0]:04d}", *(f"{n:02d}" for n in date[1:])] + [""] * (3 - len(date))) + "/"))
@@ -189,16 +195,16 @@ def csl_json(items: Iterable[dict[str, Any]]) -> str:
 def meta_tags(paper: Paper, abs_url: Any) -> list[tuple[str, str]]:
     """(name, content) of the <meta> tags of a paper's page, in Google Scholar's order.
 
-    Scholar reads citation_title, one citation_author per author (in order), and a date as
-    YYYY/MM/DD (or YYYY/MM, YYYY); Zotero's Embedded Metadata translator reads the same tags
-    and saves citation_pdf_url as the item's PDF. Zotero takes its item type from
+    Scholar reads citation_title, one citation_author per author (in order, "Family, Given"),
+    and a date as YYYY/MM/DD (or YYYY/MM, YYYY); Zotero's Embedded Metadata translator reads
+    the same tags and saves citation_pdf_url as the item's PDF. Zotero takes its item type from
     citation_journal_title (journal article) or citation_technical_report_institution
     (report), else from DC.type: so a preprint carries DC.type "preprint" and no
     technical-report institution, and its arXiv id as the report number (Zotero's "Archive
     ID") and arXiv as publisher (its "Repository").
     """
     tags = [("citation_title", _line(paper.title))]
-    tags += [("citation_author", _line(name)) for name in paper.authors]
+    tags += [("citation_author", inverted(name)) for name in paper.authors]
     date = cited_date(paper)
     when = "/".join([f"{date[0]:04d}", *(f"{n:02d}" for n in date[1:])])
     dated = paper.published or (paper.arxiv and len(date) == 2)  # else the day it was featured
