@@ -43,11 +43,12 @@ def changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
 
 MUST = {
     "tags/robotics/index.html", "tags/robotics/feed.xml", "tags/index.html",  # its tag, the tag index
+    "tags/robotics/robotics.bib", "tags/robotics/robotics.ris", "tags/robotics/robotics.csl.json",  # its citations
     "index.html", "issues/index.html",  # home (newest issue) and archive (paper counts)
     "feed.xml", "rss.xml", "feed.json", "papers/feed.xml", "feeds.opml",  # feeds
     "sitemap.xml", "papers.json", "llms.txt", ".digestgen.json",  # exports and the manifest
 }
-MUST_FOLDERS = ("papers/2511.00009/", "issues/2025-W47/", "pagefind/")  # its page (+ .bib), its issue, search
+MUST_FOLDERS = ("papers/2511.00009/", "issues/2025-W47/", "pagefind/")  # its page (+ citation files), its issue, search
 
 
 @pytest.fixture(scope="module")
