@@ -366,6 +366,21 @@ def _walk(root: Path, sub: str, problems: list[Problem]) -> list[str]:
     return found
 
 
+def _special_files(root: Path, sub: str) -> list[Problem]:
+    """A problem for each pipe, device or socket under root/sub (templates and themes: the
+    template loader skips them silently, so an override would vanish; links stay followed)."""
+    found: list[Problem] = []
+    for dirpath, dirnames, filenames in os.walk(root / sub):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            with contextlib.suppress(OSError):  # (unless it is gone already)
+                mode = os.lstat(path).st_mode
+                if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+                    found.append(not_regular(Path(path).relative_to(root).as_posix(), mode))
+    return found
+
+
 _SCRIPTED_SVG = re.compile(rb"<script|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
 
 
@@ -402,6 +417,8 @@ def discover(root: Path) -> Sources:
         if _active(root / rel):
             sources.problems.append(Problem(rel, 1, 1, "(file)", "can run script on the site's pages when opened; static/ is "
                                             "published as-is, so have a maintainer review it like code", "warning"))
+    for top in ("templates", "themes"):
+        sources.problems += _special_files(root, top)
     tags = root / "content" / "tags.yaml"
     try:
         mode = os.lstat(tags).st_mode

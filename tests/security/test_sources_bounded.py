@@ -18,7 +18,8 @@ from .security_helpers import EPOCH, GOOD_PAPER, tree, write
 TIMEOUT = 60
 
 SPECIAL_PLACES = ["content/papers/2511.00009.md", "content/pages/about.md", "content/issues/2025-W47.md",
-                  "static/logo.svg", "content/tags.yaml"]
+                  "static/logo.svg", "content/tags.yaml", "templates/paper.html",
+                  "themes/mine/templates/base.html", "themes/mine/static/x.css"]
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
