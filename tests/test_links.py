@@ -16,7 +16,15 @@ import pytest
 from digestgen.build import check
 from digestgen.cli import main
 from digestgen.config import BuildOptions
-from digestgen.links import Checker, check_links, gather, markdown_urls, remembered_for, request_url
+from digestgen.links import (
+    ALLOW_PRIVATE_ENV,
+    Checker,
+    check_links,
+    gather,
+    markdown_urls,
+    remembered_for,
+    request_url,
+)
 from digestgen.schema import LinkCheck
 
 
@@ -122,7 +130,8 @@ class Server:
 
 
 @pytest.fixture
-def server() -> Iterator[Server]:
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")  # the local server is at a loopback address
     s = Server()
     yield s
     s.close()
@@ -313,3 +322,19 @@ def test_memory_expires_and_survives_garbage(tmp_path: Path, server: Server) -> 
         memory.write_text(garbage)
         problems, summary = check_links(model, clock=lambda: 1_008 * day)
         assert summary.remembered == 0 and len(problems) == 5
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "169.254.169.254", "10.0.0.1", "[::1]", "[::ffff:127.0.0.1]"])
+def test_private_addresses_are_not_asked_unless_allowed(server: Server, monkeypatch: pytest.MonkeyPatch, host: str) -> None:
+    # an entry from a stranger's pull request must not make CI ask the runner's own services,
+    # the cloud metadata address or the private network; nor may a public link redirect there
+    monkeypatch.delenv(ALLOW_PRIVATE_ENV)
+    checker = Checker(settings())
+    result = checker.check(f"http://{host}:{server.port}/ok/private")
+    assert result.state == "unreachable"
+    assert "a private, loopback or link-local address; not asked" in result.detail
+    assert f"{ALLOW_PRIVATE_ENV}=1" in result.detail
+    assert server.seen[("HEAD", "/ok/private")] == server.seen[("GET", "/ok/private")] == 0
+    monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")
+    if host not in ("169.254.169.254", "10.0.0.1", "[::1]", "[::ffff:127.0.0.1]"):
+        assert Checker(settings()).check(f"http://{host}:{server.port}/ok/private").state == "ok"

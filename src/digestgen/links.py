@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import ipaddress
 import json
 import os
 import socket
@@ -211,7 +212,71 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+ALLOW_PRIVATE_ENV = "DIGESTGEN_LINKS_ALLOW_PRIVATE"
+
+
+class PrivateAddress(OSError):
+    """A link's host resolves only to an address that is not on the public internet."""
+
+    def __str__(self) -> str:
+        return (f"its host {self.args[0]} is at {self.args[1]}, a private, loopback or link-local address; "
+                f"not asked (set {ALLOW_PRIVATE_ENV}=1 to check such links)")
+
+
+def _public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%")[0])  # an IPv6 scope (fe80::1%eth0) is no part of it
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def _public_connection(address: tuple[str, int], timeout: Any = socket._GLOBAL_DEFAULT_TIMEOUT,  # type: ignore[attr-defined]
+                       source_address: Any = None, **_: Any) -> socket.socket:
+    """socket.create_connection that connects only to public addresses: an entry from a
+    stranger's pull request must not make CI ask the cloud metadata service (169.254.169.254),
+    a service on the runner (127.0.0.1) or the private network. The address is checked as the
+    socket connects to it, so a name that resolves differently a second time cannot slip by;
+    every redirect goes through here too."""
+    host, port = address
+    error: OSError | None = None
+    for _family, _type, _proto, _name, sockaddr in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+        ip = str(sockaddr[0])
+        if not _public(ip):
+            error = error or PrivateAddress(host, ip)
+            continue
+        try:
+            return socket.create_connection((ip, port), timeout, source_address)
+        except OSError as exc:
+            error = exc
+    raise error or OSError(f"{host} has no address")
+
+
+def _guarded(base: type[http.client.HTTPConnection]) -> Any:
+    class Guarded(base):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._create_connection = _public_connection
+
+    return Guarded
+
+
+_PublicHTTP, _PublicHTTPS = _guarded(http.client.HTTPConnection), _guarded(http.client.HTTPSConnection)
+
+
+class _PublicHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: Any) -> Any:
+        return self.do_open(_PublicHTTP, req)
+
+
+class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: Any) -> Any:
+        return self.do_open(_PublicHTTPS, req, context=self._context)  # type: ignore[attr-defined]
+
+
+def _opener(allow_private: bool) -> urllib.request.OpenerDirector:
+    if allow_private:
+        return urllib.request.build_opener(_NoRedirect)
+    return urllib.request.build_opener(_NoRedirect, _PublicHTTPHandler, _PublicHTTPSHandler)
 
 
 class _Hosts:
@@ -259,6 +324,8 @@ def _reason(exc: BaseException) -> tuple[str, bool]:
         return "", False
     if isinstance(reason, ssl.SSLCertVerificationError):
         return f"its TLS certificate is not valid ({reason.verify_message})", False
+    if isinstance(reason, PrivateAddress):
+        return str(reason), False
     if isinstance(reason, ConnectionRefusedError):
         return "the connection was refused", False
     return str(reason) or type(reason).__name__, False
@@ -275,13 +342,14 @@ class Checker:
         self.timeout = settings.timeout
         self.hosts = _Hosts(settings.per_host)
         self.sleep = sleep
+        self.opener = _opener(os.environ.get(ALLOW_PRIVATE_ENV) == "1")
 
     def _ask(self, url: str, method: str) -> tuple[int, Any]:
         """(status, headers) of one request, redirects not followed; raises on network failures."""
         request = urllib.request.Request(request_url(url), method=method, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
         with self.hosts.gate(url):
             try:
-                with _OPENER.open(request, timeout=self.timeout) as response:  # the body is never read
+                with self.opener.open(request, timeout=self.timeout) as response:  # the body is never read
                     return int(response.status), response.headers
             except urllib.error.HTTPError as exc:
                 exc.close()
