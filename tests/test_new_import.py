@@ -282,3 +282,18 @@ def test_import_bibtex(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert nets.published == dt.date(2020, 10, 22) and dict(nets.links) == {"paper": "https://example.org/papers/schoene-netze"}
     assert nets.journal == "Proceedings of the Example Workshop" and nets.abstract is not None
     assert main(["check", "--site", str(site), "--drafts"]) == 0
+
+
+def test_a_bibtex_eprint_without_archive_prefix_is_an_arxiv_id(tmp_path: Path) -> None:
+    # Google Scholar and many hand-kept .bib files write eprint = {1706.03762} alone: without
+    # reading it, the entry was imported again as a paper with no arXiv id, beside the one
+    # the digest already had
+    from digestgen.bibimport import read_bibtex
+
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@article{a, title = {Attention is all you need}, eprint = {1706.03762}}\n"
+                   "@article{b, title = {Old style}, eprint = {hep-th/9901001v2}}\n"
+                   "@article{c, title = {Elsewhere}, eprint = {1706.03762}, archiveprefix = {PubMed}}\n"
+                   "@article{d, title = {Not an id}, eprint = {12345}}\n")
+    found = {entry.key: entry.meta.arxiv for entry in read_bibtex(bib) if entry.meta is not None}
+    assert found == {"a": "1706.03762", "b": "hep-th/9901001v2", "c": None, "d": None}

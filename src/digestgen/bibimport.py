@@ -71,7 +71,8 @@ def _entry(key: str, line: int, fields: dict[str, object]) -> BibEntry:
     authors = [one_line(a).replace("{", "").replace("}", "")[:300] for a in raw_authors
                if isinstance(a, str) and a.strip()] if isinstance(raw_authors, list) else []
     arxiv = None
-    if text("eprint") and (text("archiveprefix").lower() == "arxiv" or text("eprinttype").lower() == "arxiv"):
+    archive = (text("archiveprefix") or text("eprinttype")).lower()
+    if text("eprint") and archive in ("arxiv", ""):  # an eprint alone is arXiv's (Google Scholar writes it so)
         arxiv = normalise_arxiv(text("eprint"))
     for candidate in (text("url"), *(_ARXIV_IN_TEXT.findall(text("journal")))):
         arxiv = arxiv or (normalise_arxiv(candidate) if candidate else None)
