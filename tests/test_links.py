@@ -338,3 +338,15 @@ def test_private_addresses_are_not_asked_unless_allowed(server: Server, monkeypa
     monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")
     if host not in ("169.254.169.254", "10.0.0.1", "[::1]", "[::ffff:127.0.0.1]"):
         assert Checker(settings()).check(f"http://{host}:{server.port}/ok/private").state == "ok"
+
+
+@pytest.mark.parametrize(("code", "state"), [(socket.EAI_NONAME, "dead"), (socket.EAI_AGAIN, "unreachable")])
+def test_only_a_name_that_does_not_exist_is_dead(monkeypatch: pytest.MonkeyPatch, code: int, state: str) -> None:
+    # a runner whose DNS is down (EAI_AGAIN, 'temporary failure') must not call every link dead
+    def fail(*args: object, **kwargs: object) -> None:
+        raise socket.gaierror(code, "name lookup failed")
+
+    monkeypatch.setattr(socket, "getaddrinfo", fail)
+    for allow in ("0", "1"):
+        monkeypatch.setenv(ALLOW_PRIVATE_ENV, allow)
+        assert Checker(settings()).check("https://example.org/paper").state == state

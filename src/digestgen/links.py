@@ -318,8 +318,9 @@ def request_url(url: str) -> str:
 def _reason(exc: BaseException) -> tuple[str, bool]:
     """A network failure in words, and whether it means the link is dead (its host does not exist)."""
     reason = getattr(exc, "reason", exc)
-    if isinstance(reason, socket.gaierror):
-        return "its host name does not resolve", True
+    if isinstance(reason, socket.gaierror):  # only 'no such name' says the host is gone, not a DNS outage
+        gone = reason.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME))
+        return ("its host name does not resolve", True) if gone else (f"its host name could not be looked up ({reason})", False)
     if isinstance(reason, (TimeoutError, socket.timeout)):
         return "", False
     if isinstance(reason, ssl.SSLCertVerificationError):
