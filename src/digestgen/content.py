@@ -323,7 +323,8 @@ def check_name(name: str, rel: str, what: str, pattern: Any = ID_RE) -> Problem 
     """Refuse ids, slugs and keys that could escape a folder or collide on some file system."""
     if not pattern.fullmatch(name) or windows_reserved(name) or ".." in name or len(name) > 120:
         shown = name.encode("unicode_escape").decode("ascii")
-        return Problem(rel, 1, 1, what, f"{shown!r} is not allowed; use lowercase letters, digits, '.', '_' and '-' "
+        allowed = ", '.', '_' and '-'" if pattern is ID_RE else " and '-'"
+        return Problem(rel, 1, 1, what, f"{shown!r} is not allowed; use lowercase letters, digits{allowed} "
                        f"(starting with a letter or digit, at most 120 characters)")
     return None
 
