@@ -141,3 +141,16 @@ def test_edit_replaces_one_value_in_any_style(tmp_path_factory: pytest.TempPathF
     again = read_entry(root, "e.md", [])
     assert again is not None and again.data["journal"] == new
     assert list(again.data) == ["title", "doi", "date", "journal", "tags"]  # a new doi goes after the title here
+
+
+def test_refresh_says_which_ids_arxiv_does_not_know(tmp_path: Path, apis: FakeApis,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    # an id arXiv has no record of (a typo, a withdrawn paper) is not 'up to date'
+    root = tmp_path / "site"
+    (root / "content/papers").mkdir(parents=True)
+    (root / "site.yaml").write_text(SITE)
+    (root / "content/papers/typo.md").write_text('---\ntitle: Typo\ndate: 2025-11-20\narxiv: "2511.99999"\n---\n')
+    assert main(["refresh", "--site", str(root)]) == 0
+    out = capsys.readouterr()
+    assert "warning: content/papers/typo.md: the arXiv API has no record of 2511.99999; not refreshed" in out.err
+    assert "up to date" not in out.out

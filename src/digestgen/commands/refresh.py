@@ -65,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
 
     bases = sorted({b for e in entries if (b := base_of(e))})
     arxiv = fetch_arxiv(bases) if bases else {}
+    unknown = [e for e in entries if (b := base_of(e)) and b not in arxiv]
+    for entry in unknown:
+        print(printable(f"warning: {entry.rel}: the arXiv API has no record of {base_of(entry)}; not refreshed"),
+              file=sys.stderr)
     hf: dict[str, PaperMeta] = {}
     for entry in entries:
         base = base_of(entry)
@@ -91,9 +95,10 @@ def run(args: argparse.Namespace) -> int:
         else:
             write(root, entry, text)
         say(f"{'would update' if args.dry_run else 'updated'} {entry.rel}: {', '.join(update.reasons)}")
-    if not changed and not failed:
+    if not changed and not failed and not unknown:
         say(f"all {len(entries)} entr{'ies are' if len(entries) != 1 else 'y is'} up to date")
     else:
         say(f"{'would update' if args.dry_run else 'updated'} {changed} entr{'ies' if changed != 1 else 'y'}"
-            + (f", {failed} could not be edited" if failed else ""))
+            + (f", {failed} could not be edited" if failed else "")
+            + (f", {len(unknown)} not found on arXiv" if unknown else ""))
     return 1 if failed else 0
