@@ -297,3 +297,15 @@ def test_a_bibtex_eprint_without_archive_prefix_is_an_arxiv_id(tmp_path: Path) -
                    "@article{d, title = {Not an id}, eprint = {12345}}\n")
     found = {entry.key: entry.meta.arxiv for entry in read_bibtex(bib) if entry.meta is not None}
     assert found == {"a": "1706.03762", "b": "hep-th/9901001v2", "c": None, "d": None}
+
+
+def test_bibtex_logos_keep_their_words(tmp_path: Path) -> None:
+    # the LaTeX decoder drops macros it does not know: a title about {\LaTeX} lost the word
+    from digestgen.bibimport import read_bibtex
+
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@article{a, title = {Typesetting with {\\LaTeX}, \\TeX{} and \\BibTeX: $O(n^2)$ \\& {\\'e}t{\\'e}},"
+                   " url = {https://example.org/a\\_b}}\n")
+    (entry,) = read_bibtex(bib)
+    assert entry.meta is not None and entry.meta.title == "Typesetting with LaTeX, TeX and BibTeX: $O(n^2)$ & été"
+    assert entry.meta.links == {"paper": "https://example.org/a_b"}

@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from digestgen.errors import UsageError
 from digestgen.schema import check_url
@@ -45,7 +46,7 @@ def read_bibtex(path: Path) -> list[BibEntry]:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {path}: {exc}") from None
     library = bibtexparser.parse_string(text, append_middleware=[
-        middlewares.LatexDecodingMiddleware(), middlewares.SeparateCoAuthors(),
+        middlewares.LatexDecodingMiddleware(decoder=_decoder()), middlewares.SeparateCoAuthors(),
         middlewares.SplitNameParts(), middlewares.MergeNameParts("first")])
     found = []
     for block in library.failed_blocks:
@@ -57,6 +58,18 @@ def read_bibtex(path: Path) -> list[BibEntry]:
         fields = {key.lower(): field.value for key, field in entry.fields_dict.items()}
         found.append(_entry(entry.key, (entry.start_line or 0) + 1, fields))
     return sorted(found, key=lambda e: e.line)
+
+
+def _decoder() -> Any:
+    """bibtexparser's LaTeX decoder (math kept as written, \\url{x} as x), knowing the TeX logos
+    too: pylatexenc drops macros it does not know, so '{\\LaTeX}' in a title left nothing."""
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+
+    context = get_default_latex_context_db()
+    logos = [MacroTextSpec(name, simplify_repl=name) for name in ("TeX", "LaTeX", "BibTeX", "XeTeX", "LuaTeX")]
+    logos.append(MacroTextSpec("LaTeXe", simplify_repl="LaTeX2e"))
+    context.add_context_category("digestgen", prepend=True, macros=[MacroTextSpec("url", simplify_repl="%s"), *logos])
+    return LatexNodes2Text(latex_context=context, keep_braced_groups=False, math_mode="verbatim")
 
 
 def _entry(key: str, line: int, fields: dict[str, object]) -> BibEntry:
