@@ -94,7 +94,13 @@ def test_home_shows_latest_issue_recent_issues_and_subscribe_box(example_site: S
     tree = doc(example_site, "index.html")
     assert texts(tree, ".issue-head h1") == ["Alignment, reasoning and agents"]
     assert len(tree.cssselect(".cards .card")) == 8
-    assert len(tree.cssselect(".issue-list li")) == 4
+    teasers = tree.cssselect(".earlier .teaser")  # the issues before the latest, newest first
+    assert [t.cssselect(".teaser-title a")[0].get("href") for t in teasers] == [
+        f"{SUBPATH}issues/2026-W{n}/" for n in (47, 46, 45)] + [f"{SUBPATH}issues/2026-W44/"]
+    titled = next(t for t in teasers if "2026-W46" in t.cssselect(".teaser-title a")[0].get("href"))
+    assert texts(titled, ".teaser-title") == ["Efficient attention and long context"]
+    assert "Week 46 · 9–15 Nov 2026" in texts(titled, ".meta")[0]
+    assert all(t.cssselect(".teaser-papers li a[href*='/papers/']") for t in teasers)
     feeds = [a.get("href") for a in tree.cssselect(".subscribe .feed-list a")]
     assert feeds == [f"{SUBPATH}feed.xml", f"{SUBPATH}rss.xml", f"{SUBPATH}feed.json", f"{SUBPATH}papers/feed.xml"]
     assert not tree.cssselect(".subscribe form"), "no email form without subscribe in site.yaml"
@@ -122,8 +128,13 @@ def test_archive_is_grouped_by_year_and_month(example_site: Site) -> None:
     assert texts(tree, ".archive-month h3") == ["November 2026", "October 2026"]
     assert texts(tree, ".archive-month h3 .visually-hidden") == ["2026", "2026"]
     november = tree.cssselect(".archive-month")[0]
-    assert [a.get("href") for a in november.cssselect("li > a")] == [
+    assert [a.get("href") for a in november.cssselect(".teaser-title a")] == [
         f"{SUBPATH}issues/2026-W{n}/" for n in (48, 47, 46, 45)]
+    latest = november.cssselect(".teaser")[0]  # its first three papers, in the issue's order
+    home = doc(example_site, "index.html")
+    assert texts(latest, ".teaser-papers li:not(.teaser-more) a") == texts(home, ".cards .card-title")[:3]
+    assert texts(latest, ".teaser-more") == ["+ 5 more in Alignment, reasoning and agents"]
+    assert not tree.cssselect(".year-bar"), "one year: no year bar"
 
 
 def test_tag_index_counts_and_paginated_tag_pages(example_site: Site) -> None:

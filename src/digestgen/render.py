@@ -130,6 +130,17 @@ def jsonld(value: Any) -> Markup:
     return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+def issue_months(issues: list[Issue]) -> list[tuple[int, list[dt.date]]]:
+    """The years that have issues, newest first, each with the first days of its months that
+    have issues, January first: what the date navigator of an issue page links to. It reads
+    only the issues' start dates, which every keyed page's key covers (the issue keys)."""
+    months = sorted({issue.start.replace(day=1) for issue in issues})
+    years: dict[int, list[dt.date]] = {}
+    for month in months:
+        years.setdefault(month.year, []).append(month)
+    return sorted(years.items(), reverse=True)
+
+
 def issue_label(issue: Issue, cadence: str) -> str:
     """'Week 47 · 17–23 Nov 2025', '20 Nov 2025' or 'November 2025'."""
     if cadence == "daily":
@@ -175,6 +186,7 @@ class Renderer:
             issue_url=lambda key: self.url(f"/issues/{key}/"),
             tag_url=lambda slug: self.url(f"/tags/{slug}/"),
             issue_label=lambda issue: issue_label(issue, cfg.fields.cadence),
+            issue_months=issue_months(model.issues),
             moment_text=moment_text,
             issue_of=model.issue_of,
             bibtex=bibtex,
