@@ -925,3 +925,42 @@ def test_citation_files_after_an_author_edit_match_a_cold_build(tmp_path: Path, 
         assert "Ødegaard, Zoë, Jr." in (out / "papers" / paper.stem / f"{paper.stem}.ris").read_text("utf-8")
     finally:
         memo.keep_between_builds(False)
+
+
+@pytest.mark.parametrize("long_process", [False, True], ids=["build", "kept-between-builds"])
+def test_issue_pages_follow_their_neighbours_and_the_archive_months(tmp_path: Path, long_process: bool) -> None:
+    """An issue page's date navigator shows the older and newer issue by name and links to
+    every year and month of the archive: a paper in a new week (and year), an issue retitled
+    and an issue given its first title each reach every issue page, as a cold build has them."""
+    site = _site(tmp_path)
+    out = site / "public"
+    papers = site / "content" / "papers"
+
+    def issue_page(key: str) -> str:
+        return (out / "issues" / key / "index.html").read_text("utf-8")
+
+    def add_old_paper() -> None:
+        (papers / "2025").mkdir()
+        (papers / "2025" / "9999.00002.md").write_text(
+            '---\ntitle: "An Older Entry"\ndate: 2025-03-12\narxiv: "9999.00002"\ntags: [optimization]\n---\n\nA note.\n',
+            "utf-8")
+
+    edits = [  # an edit, then what issue pages show after it
+        (add_old_paper, [("2026-W48", "#month-2025-3"), ("2026-W44", "Week 11 · 10–16 Mar 2025")]),
+        (lambda: _replace(site / "content" / "issues" / "2026-W46.md", 'title: "', 'title: "Retitled: '),
+         [("2026-W47", "Retitled: Efficient attention"), ("2026-W45", "Retitled: Efficient attention")]),
+        (lambda: (site / "content" / "issues" / "2026-W45.md").write_text('---\ntitle: "A first title"\n---\n', "utf-8"),
+         [("2026-W44", "A first title"), ("2026-W46", "A first title")]),
+    ]
+    if long_process:
+        memo.keep_between_builds()
+    try:
+        build(site)
+        assert "#month-2025-3" not in issue_page("2026-W48")
+        for number, (edit, expected) in enumerate(edits):
+            edit()
+            build(site)
+            assert all(shown in issue_page(key) for key, shown in expected), number
+            assert tree_digest(out) == _cold(site, tmp_path / f"cold{number}"), number
+    finally:
+        memo.keep_between_builds(False)
