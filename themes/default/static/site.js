@@ -57,6 +57,21 @@
   window.addEventListener("resize", focusableScrollers);
   document.addEventListener("toggle", focusableScrollers, true);
 
+  /* The date navigator's jump list folds away on Escape (focus back on its button) and on a
+     click outside it, as a menu would; without JavaScript it stays a plain disclosure. */
+  var jump = document.querySelector(".datenav-jump");
+  if (jump) {
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && jump.open) {
+        jump.open = false;
+        jump.querySelector("summary").focus();
+      }
+    });
+    document.addEventListener("click", function (e) {
+      if (jump.open && !jump.contains(e.target)) jump.open = false;
+    });
+  }
+
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll("details:not([open])").forEach(function (d) {
       d.setAttribute("open", "");
