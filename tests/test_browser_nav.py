@@ -3,24 +3,10 @@ digest that spans three calendar years (helpers_multiyear), with and without Jav
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from helpers_multiyear import EPOCH, write_multi_year_site
-from helpers_theme import SUBPATH, Site, build, serve
+from helpers_theme import Site
 from playwright.sync_api import Browser, Page, expect
-from test_browser import Console, browser, console, open_context  # noqa: F401 (fixtures)
-
-
-@pytest.fixture(scope="module")
-def years_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The three-year digest, served under /digest/."""
-    root = tmp_path_factory.mktemp("years")
-    source = write_multi_year_site(root / "source")
-    out = root / "served" / SUBPATH.strip("/")
-    with serve(root / "served") as origin:
-        build(source, out, "--base-url", origin + SUBPATH, when=EPOCH)
-        yield Site(out, origin + SUBPATH)
+from test_browser import Console, browser, console, multi_year_site, open_context  # noqa: F401 (fixtures)
 
 
 def issue_keys(site: Site) -> list[str]:
@@ -44,25 +30,25 @@ def in_view_below_the_year_bar(page: Page, selector: str) -> None:
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 @pytest.mark.parametrize("width", [1280, 390])
 def test_navigator_steps_through_issues_and_jumps_to_the_archive(
-        browser: Browser, console: Console, years_site: Site, javascript: bool, width: int) -> None:  # noqa: F811
-    keys = issue_keys(years_site)
+        browser: Browser, console: Console, multi_year_site: Site, javascript: bool, width: int) -> None:  # noqa: F811
+    keys = issue_keys(multi_year_site)
     assert len(keys) == 130 and keys[0].startswith("2024-") and keys[-1].startswith("2026-")
     middle = keys.index("2025-W20")
     context = open_context(browser, console, java_script_enabled=javascript, viewport={"width": width, "height": 800})
     page = context.new_page()
-    page.goto(years_site.url + "issues/2025-W20/")
+    page.goto(multi_year_site.url + "issues/2025-W20/")
     nav = page.get_by_role("navigation", name="Issues by date")
 
     nav.get_by_role("link", name="Older issue: Week 19 · 5–11 May 2025").click()
-    assert path_of(page, years_site) == f"issues/{keys[middle - 1]}/"
+    assert path_of(page, multi_year_site) == f"issues/{keys[middle - 1]}/"
     nav.get_by_role("link", name="Newer issue:").click()
     nav.get_by_role("link", name="Newer issue:").click()
-    assert path_of(page, years_site) == f"issues/{keys[middle + 1]}/"
+    assert path_of(page, multi_year_site) == f"issues/{keys[middle + 1]}/"
 
-    page.goto(years_site.url + f"issues/{keys[0]}/")  # the ends say so instead of linking
+    page.goto(multi_year_site.url + f"issues/{keys[0]}/")  # the ends say so instead of linking
     expect(nav.locator(".datenav-prev")).to_have_text("Oldest issue")
     expect(nav.locator("a.datenav-prev")).to_have_count(0)
-    page.goto(years_site.url + f"issues/{keys[-1]}/")
+    page.goto(multi_year_site.url + f"issues/{keys[-1]}/")
     expect(nav.locator(".datenav-next")).to_have_text("Latest issue")
 
     jump = nav.locator("details.datenav-jump")
@@ -72,7 +58,7 @@ def test_navigator_steps_through_issues_and_jumps_to_the_archive(
     jump.locator("summary").click()
     expect(jump.get_by_role("link", name="November 2026", exact=True)).to_have_attribute("aria-current", "true")
     month.click()
-    assert path_of(page, years_site) == "issues/#month-2024-6"
+    assert path_of(page, multi_year_site) == "issues/#month-2024-6"
     in_view_below_the_year_bar(page, "#month-2024-6")
     expect(page.locator("#month-2024-6 + ol .teaser-title a").last).to_have_text("Week 23 · 3–9 Jun 2024")
 
@@ -88,18 +74,18 @@ def test_navigator_steps_through_issues_and_jumps_to_the_archive(
         expect(jump).not_to_have_attribute("open", "")
     summary.click()
     nav.get_by_role("link", name="2025", exact=True).click()
-    assert path_of(page, years_site) == "issues/#year-2025"
+    assert path_of(page, multi_year_site) == "issues/#year-2025"
     in_view_below_the_year_bar(page, "#year-2025")
 
     page.get_by_role("navigation", name="Years").get_by_role("link", name="2024").click()  # the archive's own bar
-    assert path_of(page, years_site) == "issues/#year-2024"
+    assert path_of(page, multi_year_site) == "issues/#year-2024"
     in_view_below_the_year_bar(page, "#year-2024")
     context.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_violations_in_the_navigator_archive_and_home(
-        browser: Browser, console: Console, years_site: Site, scheme: str) -> None:  # noqa: F811
+        browser: Browser, console: Console, multi_year_site: Site, scheme: str) -> None:  # noqa: F811
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
@@ -108,7 +94,7 @@ def test_axe_finds_no_violations_in_the_navigator_archive_and_home(
         context = open_context(browser, console, color_scheme=scheme, viewport={"width": width, "height": 800})
         page = context.new_page()
         for path in ("", "issues/", "issues/2025-W20/", "issues/2024-W23/"):
-            page.goto(years_site.url + path)
+            page.goto(multi_year_site.url + path)
             if path.startswith("issues/20"):
                 page.locator("details.datenav-jump summary").click()  # the list of years and months, too
             results = axe.run(page)
