@@ -74,6 +74,14 @@ def test_card_blurb_is_the_note_else_the_tldr() -> None:
     assert blurb.startswith("Read Section 2. one more") and blurb.endswith("…") and len(blurb) <= 240
     assert card_blurb(replace(paper, texts=paper.texts.replaced(note_html=""))) == "Short."
     assert card_blurb(replace(paper, tldr=None, texts=paper.texts.replaced(note_html=""))) == ""
+    maths = ('<p>A rate of <math display="inline"><msup><mi>ε</mi><mn>-2</mn></msup></math> beats '
+             '<math display="block"><mi>α</mi></math> &amp; <math display="inline"><mi>β</mi></math>'
+             '<math display="inline"><mi>γ</mi></math>.</p>')
+    shown = str(card_blurb(replace(paper, texts=paper.texts.replaced(note_html=maths))))
+    # formulas stay MathML, inline (a block would break the card's two lines), never TeX source
+    assert shown == ('A rate of <math display="inline"><msup><mi>ε</mi><mn>-2</mn></msup></math> beats '
+                     '<math><mi>α</mi></math> &amp; <math display="inline"><mi>β</mi></math>'
+                     '<math display="inline"><mi>γ</mi></math>.')
 
 
 def test_issue_page_has_human_title_count_and_neighbours(example_site: Site) -> None:

@@ -346,11 +346,26 @@ def paper_summary(paper: Paper, limit: int = 200) -> str:
     return paper.title
 
 
-def card_blurb(paper: Paper, limit: int = 240) -> str:
-    """A card's one or two lines: the start of the curator's note, else the tldr."""
-    if paper.note_html:
-        return shorten(plain_text(paper.note_html), limit)
-    return shorten(paper.tldr or "", limit)
+def card_blurb(paper: Paper, limit: int = 240) -> Markup | str:
+    """A card's one or two lines: the start of the curator's note, else the tldr.
+
+    The note's text is flattened, but its formulas stay MathML (inline, so that they fit the
+    line): a card shows a formula as a reader of the paper page sees it, not as TeX source.
+    """
+    if not paper.note_html:
+        return shorten(paper.tldr or "", limit)
+    formulas: list[str] = []
+
+    def hold(m: re.Match[str]) -> str:
+        formulas.append(m.group(0).replace(' display="block"', ""))
+        return f"\x00{len(formulas) - 1}\x00"
+
+    text = shorten(plain_text(_MATH.sub(hold, paper.note_html)), limit)
+    escaped = html.escape(text, quote=False)
+    return Markup(_HELD.sub(lambda m: formulas[int(m.group(1))] if int(m.group(1)) < len(formulas) else "", escaped))
+
+
+_HELD = re.compile("\x00(\\d+)\x00")
 
 
 def paper_jsonld(paper: Paper, canonical: str, abs_url: Any, model: SiteModel) -> dict[str, Any]:
