@@ -664,7 +664,7 @@ def test_an_issues_papers_on_a_paper_page_act_as_the_list_and_note_each_use(sour
     """What a theme's paper page can do with issue.papers (see Renderer.render)."""
     import jinja2
 
-    from digestgen.render import Watched
+    from digestgen.reads import Watched
 
     looked = [False]
     assert jinja2.Environment().from_string(source).render(xs=Watched([1, 2, 3], looked)) == shown

@@ -515,6 +515,10 @@ _TAG_CONTEXT = {"tag", "papers", "page", "pages", "prev_url", "next_url"}  # and
 # Pages of these templates show one paper, issue or tag: they are rendered again only when
 # what they show changed. Every other page (home, archive, tag index...) is always rendered.
 KEYED_TEMPLATES = frozenset({"paper.html", "issue.html", "tag.html"})
+# The key of a keyed page whose render read what its key does not cover (a site template that
+# shows `model.papers`, say; see render.model_view): no key made from a context equals it, so
+# the page is rendered at every build, also by the next build from the build state.
+UNTRACKED = "untracked"
 
 
 def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: Staging, previous: dict[str, str],
@@ -533,6 +537,7 @@ def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: S
     other papers of their issue (shallow: in the last build): those are keyed by the issue's
     name and dates only, so editing one paper does not render every page of its issue again.
     """
+    # what templates may read of every tag and issue without a mark (render.ISSUE_TRACKED, TAG_TRACKED)
     site_key = hexhash(render_key, [(t.slug, t.name, t.description) for t in model.tags.values()],
                        [(i.key, i.title, i.status) for i in model.issues])
     keyer = _Keyer(hashes)
@@ -564,13 +569,17 @@ def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: S
                 continue
         todo.append(number)
     looked: set[str] = set()
+    untracked: set[str] = set()
     use_pool = _pool_ok(model.config, len(todo), workers.RENDER_POOL_MIN)
     if beside is not None and meanwhile is not None and not use_pool and _fork_ok(model.config):
         beside()  # forked only now: this process keyed every page before sharing its memory
         meanwhile = None
-    workers.render_pages(renderer, routes, todo, staging, use_pool, progress, meanwhile, weights, looked)
+    workers.render_pages(renderer, routes, todo, staging, use_pool, progress, meanwhile, weights, looked, untracked)
     for number in todo:  # key what was rendered by what it turned out to show
         route = routes[number]
+        if route.path in untracked and route.path in keys:
+            keys[route.path] = UNTRACKED  # what it read is not in its key: render it next time too
+            continue
         if route.template != "paper.html" or (route.path in looked) == (route.path not in shallow):
             continue  # keyed as it should be
         if route.path in looked:
@@ -580,7 +589,7 @@ def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: S
     now_shallow.update(routes[n].path for n in todo if routes[n].template == "paper.html" and routes[n].path not in looked)
     if memo.keeping():
         _ROUTES.put(staging.output, (site_key, {r.path: (r.context, r.path in now_shallow, keys[r.path])
-                                                for r in routes if r.path in keys}))
+                                                for r in routes if keys.get(r.path, UNTRACKED) != UNTRACKED}))
     return keys, now_shallow
 
 

@@ -13,7 +13,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -31,7 +31,8 @@ from digestgen.citations import meta_tags as citation_meta
 from digestgen.content import Paper
 from digestgen.errors import Problem, ThemeError
 from digestgen.publish import moment_text
-from digestgen.site import Issue, SiteModel
+from digestgen.reads import UNTRACKED_GLOBALS, Counted, Watched, model_view, watching_context
+from digestgen.site import Issue, SiteModel, TagInfo
 
 
 def builtin_theme() -> Path:
@@ -177,9 +178,12 @@ class Renderer:
         self.base_url = cfg.base_url
         self.base_path = cfg.base_path
         self.env = make_environment(cfg.root, cfg.fields.theme)
+        # set when the render in progress reads what no page key covers (see render())
+        self.untracked = [False]
+        self.env.context_class = watching_context(self.untracked, UNTRACKED_GLOBALS)
         self.env.globals.update(
             site=cfg.fields,
-            model=model,
+            model=model_view(model, self.untracked),
             url=self.url,
             abs_url=self.abs_url,
             paper_url=lambda p: self.url(f"/papers/{p.id}/"),
@@ -243,55 +247,26 @@ class Renderer:
         yield Route("404.html", "404.html", {}, "/404.html")
 
     def render(self, route: Route, looked: list[bool] | None = None) -> bytes:
-        """The page's bytes. looked (for pages of one paper): set to [True] if the template looked
-        at the papers of the paper's issue, so the page depends on all of them, not only on the
-        issue's name and dates (see build._render_pages)."""
+        """The page's bytes. looked (for pages of one paper): looked[0] set to True if the
+        template looked at the papers of the paper's issue, so the page depends on all of them,
+        not only on the issue's name and dates; looked[1] (when there) set to True if it read
+        anything no page key covers (see model_view), so the page is rendered at every build
+        (see build._render_pages)."""
         ctx = dict(route.context)
         if looked is not None and isinstance(ctx.get("issue"), Issue):
             ctx["issue"] = replace(ctx["issue"], papers=Watched(ctx["issue"].papers, looked))
+        if isinstance(ctx.get("tag"), TagInfo):  # a tag page's key has its papers' ids and dates only
+            ctx["tag"] = replace(ctx["tag"], papers=Counted(ctx["tag"].papers, self.untracked))
         ctx["page_url"] = route.url
         ctx["canonical"] = self.abs_url(route.url)
+        self.untracked[0] = False
         try:
-            return self.env.get_template(route.template).render(ctx).encode("utf-8")
+            data = self.env.get_template(route.template).render(ctx).encode("utf-8")
         except jinja2.TemplateError as exc:
             raise theme_error(exc, route.template, self.model.config.root) from None
-
-
-class Watched(Sequence[Any]):
-    """A read-only list that notes any use of its items (in looked[0])."""
-
-    def __init__(self, items: list[Any], looked: list[bool]):
-        self._items, self._looked = items, looked
-
-    def __getitem__(self, index: Any) -> Any:
-        self._looked[0] = True
-        return self._items[index]
-
-    def __len__(self) -> int:
-        self._looked[0] = True
-        return len(self._items)
-
-    def __iter__(self) -> Iterator[Any]:
-        self._looked[0] = True
-        return iter(self._items)
-
-    def __eq__(self, other: object) -> bool:
-        self._looked[0] = True
-        return list(self._items) == (list(other._items) if isinstance(other, Watched) else other)
-
-    def __add__(self, other: Any) -> list[Any]:
-        self._looked[0] = True
-        return list(self._items) + list(other)
-
-    def __radd__(self, other: Any) -> list[Any]:
-        self._looked[0] = True
-        return list(other) + list(self._items)
-
-    def __repr__(self) -> str:  # as the list would print in a template
-        self._looked[0] = True
-        return repr(self._items)
-
-    __hash__ = None  # type: ignore[assignment]
+        if looked is not None and len(looked) > 1:
+            looked[1] = self.untracked[0]
+        return data
 
 
 def theme_error(exc: jinja2.TemplateError, template: str, root: Path | None = None) -> ThemeError:

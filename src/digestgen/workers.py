@@ -145,7 +145,7 @@ def parse_papers(root: Path, rels: list[str], tz: dt.tzinfo, base_path: str, use
         _job.pop("parse", None)
 
 
-_Done = list[tuple[tuple[str, str, int, bool], tuple[Any, ...] | None, bool]]
+_Done = list[tuple[tuple[str, str, int, bool], tuple[Any, ...] | None, tuple[bool, bool]]]
 
 
 def _render_share(report: Callable[[int], None] | None = None) -> _Done:
@@ -170,10 +170,10 @@ def _render_chunk(numbers: Sequence[int]) -> _Done:
     made: set[str] = _job.setdefault("made", set())
     done = []
     for n in numbers:
-        looked = [False]
+        looked = [False, False]
         data = renderer.render(routes[n], looked)
         placed = place(tmp, output, previous, routes[n].path, data, made, patch)
-        done.append((placed, _weigh(placed, data, renderer.base_path), looked[0]))
+        done.append((placed, _weigh(placed, data, renderer.base_path), (looked[0], looked[1])))
     return done
 
 
@@ -185,24 +185,33 @@ def _weigh(placed: tuple[str, str, int, bool], data: bytes, base_path: str) -> t
     return weigh(data, None, True, base_path, digest_)
 
 
+def _note(path: str, seen: tuple[bool, bool], looked: set[str] | None, untracked: set[str] | None) -> None:
+    """Add path to looked and untracked as the page's render found (Renderer.render)."""
+    if seen[0] and looked is not None:
+        looked.add(path)
+    if seen[1] and untracked is not None:
+        untracked.add(path)
+
+
 def render_pages(renderer: Any, routes: list[Any], numbers: list[int], staging: Any, use_pool: bool,
                  progress: Progress | None, meanwhile: Callable[[], None] | None = None,
-                 weights: dict[str, Any] | None = None, looked: set[str] | None = None) -> None:
+                 weights: dict[str, Any] | None = None, looked: set[str] | None = None,
+                 untracked: set[str] | None = None) -> None:
     """Render routes[n] for every n into the staging folder (workers write the files).
 
     meanwhile, if given, runs in this process while the workers render (or after, without them).
     weights receives the workers' page-weight measurements (render.page_weights memo entries);
-    looked, the paths of the pages that looked at their issue's papers (Renderer.render).
+    looked, the paths of the pages that looked at their issue's papers; untracked, of those
+    that read what no page key covers (Renderer.render).
     """
     _job["render"] = (renderer, routes, staging.tmp, staging.output, staging.previous, staging.patch)
     _job["made"] = set()
     try:
         if not use_pool:
             for n in numbers:
-                seen = [False]
+                seen = [False, False]
                 staging.put(routes[n].path, renderer.render(routes[n], seen))
-                if seen[0] and looked is not None:
-                    looked.add(routes[n].path)
+                _note(routes[n].path, (seen[0], seen[1]), looked, untracked)
                 if progress:
                     progress.advance("rendering", 1, len(numbers))
             if meanwhile is not None:
@@ -233,8 +242,7 @@ def render_pages(renderer: Any, routes: list[Any], numbers: list[int], staging: 
                 staging.record(rel, digest_, size, written)
                 if weight is not None and weights is not None:
                     weights[rel] = weight
-                if seen and looked is not None:
-                    looked.add(rel)
+                _note(rel, seen, looked, untracked)
     finally:
         for name in ("render", "made", "chunks", "counter"):
             _job.pop(name, None)
