@@ -2,10 +2,11 @@
 
 Hypothesis draws the edits: a paper's title, date (across issues), tags; a paper deleted,
 added or its file renamed; site.yaml; a site override of paper.html that reads `model`; an
-override of the card partial; a static file; an issue's intro; a tag's description. After
-each edit the site is built incrementally (as `digestgen build` does, or as serve's preview
-does: one process that keeps results between builds) and cold into a fresh folder, and the
-two trees must be the same, file for file and byte for byte.
+override of the card partial; an override of tag.html that shows the papers of the tag's
+other pages and `issue_of`; a static file; an issue's intro; a tag's description. After each
+edit the site is built incrementally (as `digestgen build` does, or as serve's preview does:
+one process that keeps results between builds) and cold into a fresh folder, and the two
+trees must be the same, file for file and byte for byte.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from pathlib import Path
 
 import pytest
 from helpers_core import EPOCH, tree_digest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from digestgen import cache as cache_mod
 from digestgen import memo
-from digestgen.build import build
+from digestgen.build import UNTRACKED, build
 from digestgen.config import BuildOptions
 
 TAGS = ("rl", "vision", "transformers")
@@ -42,6 +43,7 @@ class Digest:
     per_page: int = 3
     paper_override: str | None = None  # the text an override of paper.html adds
     card_override: str | None = None
+    tag_override: str | None = None  # the text an override of tag.html adds
     statics: list[str] = field(default_factory=list)
     intros: dict[str, str] = field(default_factory=dict)  # issue key -> intro title
     tag_notes: dict[str, str] = field(default_factory=dict)  # tag slug -> description
@@ -71,6 +73,11 @@ class Digest:
             files["templates/partials/card.html"] = (
                 '{% extends "default/partials/card.html" %}\n'
                 f"{{% block links %}}{{{{ super() }}}}<small>{self.card_override}</small>{{% endblock %}}\n")
+        if self.tag_override is not None:  # every paper of the tag, on each of its pages
+            files["templates/tag.html"] = (
+                '{% extends "default/tag.html" %}\n{% block content %}{{ super() }}'
+                f"<p>{self.tag_override}: {{{{ tag.papers | map(attribute='title') | join(', ') }}}}, "
+                "in {{ issue_of | length }} papers</p>{% endblock %}\n")
         for name in self.statics:
             files[f"static/{name}"] = f"static file {name}\n"
         return files
@@ -133,6 +140,10 @@ def _card_override(d: Digest, n: int) -> None:
     d.card_override = None if d.card_override is not None and n % 3 == 0 else f"Card {n}"
 
 
+def _tag_override(d: Digest, n: int) -> None:
+    d.tag_override = f"Tag override {n}"
+
+
 def _static(d: Digest, n: int) -> None:
     d.statics.append(f"file-{len(d.statics)}.txt")
 
@@ -152,7 +163,7 @@ def _tag_note(d: Digest, n: int) -> None:
 EDITS: dict[str, Callable[[Digest, int], None]] = {
     "title": _title, "date": _date, "tags": _tags, "delete": _delete, "add": _add, "rename": _rename,
     "site.yaml": _site_yaml, "paper override": _paper_override, "card override": _card_override,
-    "static": _static, "intro": _intro, "tag description": _tag_note,
+    "tag override": _tag_override, "static": _static, "intro": _intro, "tag description": _tag_note,
 }
 edit_lists = st.lists(st.tuples(st.sampled_from(sorted(EDITS)), st.integers(0, 63)), min_size=1, max_size=5)
 
@@ -228,6 +239,8 @@ EXAMPLES = settings(max_examples=20, deadline=None, derandomize=True, database=N
 @pytest.mark.parametrize("preview", [False, True], ids=["build", "preview"])
 @EXAMPLES
 @given(edits=edit_lists)
+@example(edits=[("paper override", 0), ("add", 0)])  # each failed before pages were keyed by their reads
+@example(edits=[("tag override", 0), ("title", 7)])
 def test_incremental_build_equals_a_cold_build(preview: bool, edits: list[tuple[str, int]]) -> None:
     check_edits(edits, preview)
 
@@ -242,3 +255,27 @@ def test_an_override_that_reads_the_model_sees_every_edit(preview: bool) -> None
 @pytest.mark.parametrize("preview", [False, True], ids=["build", "preview"])
 def test_every_kind_of_edit_in_one_sequence(preview: bool) -> None:
     check_edits([(kind, 11) for kind in sorted(EDITS)], preview)
+
+
+def test_only_pages_that_read_the_model_are_rendered_every_time() -> None:
+    """The default theme's paper, issue and tag pages stay keyed (kept while unchanged); with a
+    paper.html override that reads model.papers, the paper pages are rendered at every build."""
+    with _environment(False), tempfile.TemporaryDirectory() as folder:
+        site = Path(folder) / "site"
+        digest, writer = _start(), Writer(site)
+        writer.sync(digest)
+        build(site)
+        keys = cache_mod.Cache(site).state(site / "public").pages
+        assert sum(path.startswith(("papers/", "issues/", "tags/")) for path in keys) > 20
+        assert UNTRACKED not in keys.values()
+        _paper_override(digest, 1)
+        writer.sync(digest)
+        build(site)
+        keys = cache_mod.Cache(site).state(site / "public").pages
+        marked = sorted(path for path, key in keys.items() if key == UNTRACKED)
+        assert marked == sorted(f"papers/{stem}/index.html" for stem in digest.papers)
+        again = build(site)  # nothing changed: the whole build is skipped
+        assert again.stats.written == 0
+        _title(digest, 3)
+        writer.sync(digest)
+        assert build(site).stats.written > len(digest.papers)  # every paper page, and more

@@ -537,7 +537,7 @@ def _render_pages(model: SiteModel, renderer: Any, routes: list[Any], staging: S
     other papers of their issue (shallow: in the last build): those are keyed by the issue's
     name and dates only, so editing one paper does not render every page of its issue again.
     """
-    # what templates may read of every tag and issue without a mark (render.ISSUE_TRACKED, TAG_TRACKED)
+    # what templates may read of every tag and issue without a mark (reads.model_view)
     site_key = hexhash(render_key, [(t.slug, t.name, t.description) for t in model.tags.values()],
                        [(i.key, i.title, i.status) for i in model.issues])
     keyer = _Keyer(hashes)

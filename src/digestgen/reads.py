@@ -9,13 +9,13 @@ again at every build instead of being kept stale.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import jinja2
 import jinja2.runtime
 
-from digestgen.site import Issue, SiteModel, TagInfo
+from digestgen.site import SiteModel
 
 
 class Watched(Sequence[Any]):
@@ -74,10 +74,14 @@ def watching_context(flag: list[bool], names: frozenset[str]) -> type[jinja2.run
     """A template context that notes (in flag[0]) when a template looks up one of names."""
 
     class WatchingContext(jinja2.runtime.Context):
-        def resolve_or_missing(self, key: str) -> Any:
+        def resolve_or_missing(self, key: str) -> Any:  # Context's own, plus the note
             if key in names:
                 flag[0] = True
-            return super().resolve_or_missing(key)
+            if key in self.vars:
+                return self.vars[key]
+            if key in self.parent:
+                return self.parent[key]
+            return jinja2.runtime.missing
 
     return WatchingContext
 
@@ -85,81 +89,46 @@ def watching_context(flag: list[bool], names: frozenset[str]) -> type[jinja2.run
 class View:
     """A read-only view of one object of the site model for templates.
 
-    The attributes in tracked are covered by every page's key (build._render_pages: the
-    settings, the names and order of issues and tags) and pass through, made into views
-    themselves by their function when it is given; reading any other attribute, or the object
-    as a whole, notes in flag[0] that the page read what its key does not cover, so the page
-    is rendered again at every build instead of being kept stale.
+    The attributes given (what every page's key covers: build._render_pages' site key and
+    render key) are plain attributes of the view, as fast to read as the object's own; reading
+    any other attribute, or the object as a whole, notes in flag[0] that the page read what
+    its key does not cover, so the page is rendered again at every build instead of being
+    kept stale.
     """
 
-    __slots__ = ("_flag", "_target", "_tracked")
+    def __init__(self, target: Any, flag: list[bool], tracked: dict[str, Any]):
+        self.__dict__.update(tracked)
+        self._view_target, self._view_flag = target, flag
 
-    def __init__(self, target: Any, flag: list[bool], tracked: Mapping[str, Callable[[Any], Any] | None]):
-        self._target, self._flag, self._tracked = target, flag, tracked
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._target, name)
-        if name not in self._tracked:
-            self._flag[0] = True
-            return value
-        wrap = self._tracked[name]
-        return value if wrap is None else wrap(value)
+    def __getattr__(self, name: str) -> Any:  # called only for attributes not tracked
+        if name.startswith("_view_"):
+            raise AttributeError(name)
+        value = getattr(self._view_target, name)
+        self._view_flag[0] = True
+        return value
 
     def __str__(self) -> str:
-        self._flag[0] = True
-        return str(self._target)
+        self._view_flag[0] = True
+        return str(self._view_target)
 
     __repr__ = __str__
 
     def __eq__(self, other: object) -> bool:
-        self._flag[0] = True
-        return bool(self._target == (other._target if isinstance(other, View) else other))
+        self._view_flag[0] = True
+        return bool(self._view_target == (other._view_target if isinstance(other, View) else other))
 
     def __hash__(self) -> int:
-        return id(self._target)
-
-
-class MappingView(Mapping[str, Any]):
-    """A read-only dict whose keys a page's key covers, its values seen through wrap."""
-
-    def __init__(self, target: Mapping[str, Any], wrap: Callable[[Any], Any]):
-        self._target, self._wrap = target, wrap
-
-    def __getitem__(self, key: str) -> Any:
-        return self._wrap(self._target[key])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._target)
-
-    def __len__(self) -> int:
-        return len(self._target)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._target
-
-
-# What every page's key covers of the model (build._render_pages' site key and render key).
-ISSUE_TRACKED: dict[str, None] = dict.fromkeys(("key", "title", "start", "end", "newer", "older"))
-TAG_TRACKED: dict[str, None] = dict.fromkeys(("slug", "name", "description"))
+        return id(self._view_target)
 
 
 def model_view(model: SiteModel, flag: list[bool]) -> View:
     """The `model` template global: its settings, and its issues and tags by name, are known
     to every page's key; anything else read through it (its papers, an issue's or a tag's
     papers, related papers...) makes the page that read it be rendered at every build."""
-    views: dict[int, View] = {}  # one view per issue and tag, made on first use
-
-    def viewer(tracked: Mapping[str, None]) -> Callable[[Issue | TagInfo], View]:
-        def view(value: Issue | TagInfo) -> View:
-            found = views.get(id(value))
-            if found is None:
-                found = views[id(value)] = View(value, flag, tracked)
-            return found
-
-        return view
-
-    issue, tag = viewer(ISSUE_TRACKED), viewer(TAG_TRACKED)
-    issues = [issue(i) for i in model.issues]
-    issues_by_key, tags = MappingView(model.issues_by_key, issue), MappingView(model.tags, tag)
-    return View(model, flag, {"config": None, "issues": lambda _: issues,
-                              "issues_by_key": lambda _: issues_by_key, "tags": lambda _: tags})
+    issues = {key: View(issue, flag, {"key": issue.key, "title": issue.title, "start": issue.start,
+                                      "end": issue.end, "newer": issue.newer, "older": issue.older})
+              for key, issue in model.issues_by_key.items()}
+    tags = {slug: View(tag, flag, {"slug": tag.slug, "name": tag.name, "description": tag.description})
+            for slug, tag in model.tags.items()}
+    return View(model, flag, {"config": model.config, "issues": [issues[i.key] for i in model.issues],
+                              "issues_by_key": issues, "tags": tags})
