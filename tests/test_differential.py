@@ -3,10 +3,10 @@
 Hypothesis draws the edits: a paper's title, date (across issues), tags; a paper deleted,
 added or its file renamed; site.yaml; a site override of paper.html that reads `model`; an
 override of the card partial; an override of tag.html that shows the papers of the tag's
-other pages and `issue_of`; a static file; an issue's intro; a tag's description. After each
-edit the site is built incrementally (as `digestgen build` does, or as serve's preview does:
-one process that keeps results between builds) and cold into a fresh folder, and the two
-trees must be the same, file for file and byte for byte.
+other pages and `issue_of`; a static file; an issue's intro and its publishing keys; a
+tag's description. After each edit the site is built incrementally (as `digestgen build`
+does, or as serve's preview does: one process that keeps results between builds) and cold
+into a fresh folder, and the two trees must be the same, file for file and byte for byte.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class Digest:
     card_override: str | None = None
     tag_override: str | None = None  # the text an override of tag.html adds
     statics: list[str] = field(default_factory=list)
-    intros: dict[str, str] = field(default_factory=dict)  # issue key -> intro title
+    intros: dict[str, str] = field(default_factory=dict)  # issue key -> the intro's front matter
     tag_notes: dict[str, str] = field(default_factory=dict)  # tag slug -> description
     added: int = 0
 
@@ -62,8 +62,8 @@ class Digest:
             note = self.tag_notes.get(slug)
             vocabulary.append(f"{slug}: {{name: {slug.title()}" + (f", description: {note}" if note else "") + "}")
         files["content/tags.yaml"] = "\n".join(vocabulary) + "\n"
-        for key, title in self.intros.items():
-            files[f"content/issues/{key}.md"] = f"---\ntitle: \"{title}\"\n---\nThis week, in short.\n"
+        for key, front in self.intros.items():
+            files[f"content/issues/{key}.md"] = f"---\n{front}\n---\nThis week, in short.\n"
         if self.paper_override is not None:
             files["templates/paper.html"] = (
                 '{% extends "default/paper.html" %}\n{% block content %}{{ super() }}'
@@ -88,7 +88,7 @@ def _start() -> Digest:
     for number in range(12):
         digest.papers[f"paper-{number:02d}"] = {"title": f"Paper number {number}", "date": DAYS[number % len(DAYS)],
                                                 "tags": list(TAGS[: 1 + number % 3])}
-    digest.intros["2025-W46"] = "An intro"
+    digest.intros["2025-W46"] = 'title: "An intro"'
     return digest
 
 
@@ -149,11 +149,15 @@ def _static(d: Digest, n: int) -> None:
 
 
 def _intro(d: Digest, n: int) -> None:
+    """A title, a publishing time (W48 is not complete at EPOCH: publish_at brings it out),
+    a draft issue held back, or no intro at all."""
     key = f"2025-W{45 + n % 4}"
-    if key in d.intros and n % 2:
+    fronts = [f'title: "Intro {n}"', "publish_at: 2025-11-28T09:00", "draft: true",
+              f'title: "Intro {n}"\npublish_at: 2025-12-24']
+    if key in d.intros and n % 5 == 4:
         del d.intros[key]
     else:
-        d.intros[key] = f"Intro {n}"
+        d.intros[key] = fronts[(n // 4) % len(fronts)]
 
 
 def _tag_note(d: Digest, n: int) -> None:
@@ -292,9 +296,9 @@ def test_only_pages_that_read_the_model_are_rendered_every_time() -> None:
         build(site)
         keys = cache_mod.Cache(site).state(site / "public").pages
         marked = sorted(path for path, key in keys.items() if key == UNTRACKED)
-        assert marked == sorted(f"papers/{stem}/index.html" for stem in digest.papers)
+        assert len(marked) > 5 and marked == sorted(path for path in keys if path.startswith("papers/") and path.endswith("/index.html"))
         again = build(site)  # nothing changed: the whole build is skipped
         assert again.stats.written == 0
         _title(digest, 3)
         writer.sync(digest)
-        assert build(site).stats.written > len(digest.papers)  # every paper page, and more
+        assert build(site).stats.written > len(marked)  # every paper page, and more

@@ -9,13 +9,14 @@ again at every build instead of being kept stale.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import jinja2
 import jinja2.runtime
 
-from digestgen.site import SiteModel
+from digestgen.content import Paper
+from digestgen.site import Issue, SiteModel
 
 
 class Watched(Sequence[Any]):
@@ -67,7 +68,50 @@ class Counted(Watched):
 
 
 # Globals whose value depends on every paper: a page that names them is rendered every build.
-UNTRACKED_GLOBALS = frozenset({"issue_of", "updated"})
+UNTRACKED_GLOBALS = frozenset({"updated"})
+
+
+class IssueOf(Mapping[str, str]):
+    """The `issue_of` template global (paper id -> issue key): a page's key covers the issue
+    of every paper the page shows (its context's papers: the issue follows from a paper's
+    record and the settings); looking up any other paper, or the whole map, notes it in flag[0].
+    showing(context) is called before each render."""
+
+    def __init__(self, target: Mapping[str, str], flag: list[bool]):
+        self._target, self._flag = target, flag
+        self._context: Mapping[str, Any] = {}
+        self._shown: set[str] | None = None
+
+    def showing(self, context: Mapping[str, Any]) -> None:
+        self._context, self._shown = context, None
+
+    def __getitem__(self, paper_id: str) -> str:
+        if self._shown is None:  # found on first use: most pages never ask
+            self._shown = shown_ids(self._context)
+        if paper_id not in self._shown:
+            self._flag[0] = True
+        return self._target[paper_id]
+
+    def __iter__(self) -> Iterator[str]:
+        self._flag[0] = True
+        return iter(self._target)
+
+    def __len__(self) -> int:
+        self._flag[0] = True
+        return len(self._target)
+
+
+def shown_ids(context: Mapping[str, Any]) -> set[str]:
+    """The ids of the papers in a page's context (build._Keyer covers each of them)."""
+    ids: set[str] = set()
+    for value in context.values():
+        if isinstance(value, Paper):
+            ids.add(value.id)
+        elif isinstance(value, Issue):
+            ids.update(p.id for p in value.papers)
+        elif isinstance(value, list):
+            ids.update(p.id for p in value if isinstance(p, Paper))
+    return ids
 
 
 def watching_context(flag: list[bool], names: frozenset[str]) -> type[jinja2.runtime.Context]:
@@ -126,7 +170,9 @@ def model_view(model: SiteModel, flag: list[bool]) -> View:
     to every page's key; anything else read through it (its papers, an issue's or a tag's
     papers, related papers...) makes the page that read it be rendered at every build."""
     issues = {key: View(issue, flag, {"key": issue.key, "title": issue.title, "start": issue.start,
-                                      "end": issue.end, "newer": issue.newer, "older": issue.older})
+                                      "end": issue.end, "newer": issue.newer, "older": issue.older,
+                                      "status": issue.status, "published": issue.published,
+                                      "publish_at": issue.publish_at})
               for key, issue in model.issues_by_key.items()}
     tags = {slug: View(tag, flag, {"slug": tag.slug, "name": tag.name, "description": tag.description})
             for slug, tag in model.tags.items()}

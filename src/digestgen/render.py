@@ -31,7 +31,14 @@ from digestgen.citations import meta_tags as citation_meta
 from digestgen.content import Paper
 from digestgen.errors import Problem, ThemeError
 from digestgen.publish import moment_text
-from digestgen.reads import UNTRACKED_GLOBALS, Counted, Watched, model_view, watching_context
+from digestgen.reads import (
+    UNTRACKED_GLOBALS,
+    Counted,
+    IssueOf,
+    Watched,
+    model_view,
+    watching_context,
+)
 from digestgen.site import Issue, SiteModel, TagInfo
 
 
@@ -181,6 +188,7 @@ class Renderer:
         # set when the render in progress reads what no page key covers (see render())
         self.untracked = [False]
         self.env.context_class = watching_context(self.untracked, UNTRACKED_GLOBALS)
+        self.issue_of = IssueOf(model.issue_of, self.untracked)
         self.env.globals.update(
             site=cfg.fields,
             model=model_view(model, self.untracked),
@@ -192,7 +200,7 @@ class Renderer:
             issue_label=lambda issue: issue_label(issue, cfg.fields.cadence),
             issue_months=issue_months(model.issues),
             moment_text=moment_text,
-            issue_of=model.issue_of,
+            issue_of=self.issue_of,
             bibtex=bibtex,
             citation_tags=lambda paper: citation_meta(paper, self.abs_url),
             citation_files=lambda folder, key: [(label, self.url(f"/{folder}/{key}/{key}.{ext}")) for ext, label in CITATION_LINKS],
@@ -260,6 +268,7 @@ class Renderer:
         ctx["page_url"] = route.url
         ctx["canonical"] = self.abs_url(route.url)
         self.untracked[0] = False
+        self.issue_of.showing(route.context)
         try:
             data = self.env.get_template(route.template).render(ctx).encode("utf-8")
         except jinja2.TemplateError as exc:
