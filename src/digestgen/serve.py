@@ -306,7 +306,7 @@ class Preview:
         self.pages = 0  # counts the good builds that changed the preview folder
         try:
             self.server = HTTPServer(bind, port, PreviewHandler(self), header_timeout=header_timeout,
-                                     max_connections=max_connections)
+                                     max_connections=max_connections, may_block=self.patching)
         except OSError as exc:
             raise UsageError(f"cannot listen on {bind}:{port} ({exc.strerror}); try another --port, or --port 0") from None
         self.port = self.server.port

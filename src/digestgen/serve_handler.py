@@ -178,7 +178,8 @@ class Site(Protocol):
 
 
 class PreviewHandler:
-    """Answer one request from the latest complete build (called in the server's thread pool)."""
+    """Answer one request from the latest complete build (on the server's event loop, or in its
+    thread pool while a build patches the folder and a request may have to wait for it)."""
 
     def __init__(self, site: Site):
         self.site = site
