@@ -251,11 +251,30 @@ def _scheme_follows_boundary(starts_link: Callable[[str], bool], text: str) -> b
     return False
 
 
+MAX_SMART_QUOTES = 1_000  # curly quotes cost time quadratic in a paragraph's quotes
+
+
+def _bounded_smartquotes(state: Any) -> None:
+    """markdown-it's smartquotes, except in a paragraph of more than MAX_SMART_QUOTES quotes.
+
+    Pairing quotes scans back over the quotes still open, so a paragraph of 100,000 quote
+    marks took 4.5 s of CPU; such a paragraph keeps its straight quotes.
+    """
+    from markdown_it.rules_core.smartquotes import QUOTE_RE, process_inlines
+
+    for token in state.tokens:
+        if token.type != "inline" or token.children is None or not QUOTE_RE.search(token.content):
+            continue
+        if token.content.count('"') + token.content.count("'") <= MAX_SMART_QUOTES:
+            process_inlines(token.children, state)
+
+
 @lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
     """The configured MarkdownIt instance (one per process)."""
     md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": True, "maxNesting": MAX_NESTING})
     md.enable(["table", "strikethrough", "linkify", "replacements", "smartquotes"])
+    md.core.ruler.at("smartquotes", _bounded_smartquotes)
     linkify: Any = md.linkify
     linkify.set({"fuzzy_link": False, "fuzzy_email": False})
     # linkify-it's quick pretest also looks for bare host names, which fuzzy_link=False never

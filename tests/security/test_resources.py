@@ -141,3 +141,13 @@ def test_one_entry_of_many_mistakes_prints_a_bounded_report(site: Path) -> None:
                                   (f"{P}:{5 + MAX_PER_FILE}:1", "(file)", f"and {keys - MAX_PER_FILE:,} more problems")])
     assert time.process_time() - started < SECONDS
     assert len(run.problems) == MAX_PER_FILE + 1 and len(run.err) < 5_000
+
+
+def test_smart_quotes_stop_where_they_would_cost_seconds() -> None:
+    """Curly quotes everywhere a person writes; a paragraph of thousands of quote marks (which
+    took seconds to pair) keeps its straight quotes."""
+    from digestgen.markdown import MAX_SMART_QUOTES
+
+    assert render('He said "yes" and it\'s done.').html == "<p>He said “yes” and it’s done.</p>\n"
+    bomb = render('"a" ' * (MAX_SMART_QUOTES // 2 + 1)).html
+    assert "“" not in bomb and bomb.count("&quot;") == 2 * (MAX_SMART_QUOTES // 2 + 1)
