@@ -15,29 +15,14 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from digestgen.bibtex import arxiv_month
 from digestgen.content import Paper
 
 # the citation files of each paper, issue and tag: (extension, name), BibTeX first
 CITATION_LINKS = (("bib", "BibTeX"), ("ris", "RIS"), ("csl.json", "CSL-JSON"))
-# arXiv ids: 2412.10411 (YYMM.number, since April 2007) and hep-th/9901001 (archive/YYMMnnn)
-_NEW_ID = re.compile(r"(\d{2})(\d{2})\.\d{4,5}")
-_OLD_ID = re.compile(r"[a-z][a-z-]*(?:\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}")
 # generational suffixes written after the family name: "Martin Luther King Jr."
 _AND = re.compile(r"\sand\s", re.IGNORECASE)
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "2nd", "3rd", "4th"})
-
-
-def arxiv_month(arxiv: str) -> tuple[int, int] | None:
-    """(year, month) an arXiv id was given out in (2412.10411 -> 2024, 12)."""
-    new, old = _NEW_ID.match(arxiv), _OLD_ID.match(arxiv)
-    if new:
-        year, month = 2000 + int(new[1]), int(new[2])
-    elif old:
-        yy, month = int(old[1]), int(old[2])
-        year = 1900 + yy if yy >= 91 else 2000 + yy  # old-style ids ran from 1991 to March 2007
-    else:
-        return None
-    return (year, month) if 1 <= month <= 12 else None
 
 
 def cited_date(paper: Paper) -> tuple[int, ...]:
@@ -47,7 +32,7 @@ def cited_date(paper: Paper) -> tuple[int, ...]:
         return paper.published.year, paper.published.month, paper.published.day
     month = arxiv_month(paper.arxiv_base or paper.arxiv) if paper.arxiv else None
     if month:
-        return month
+        return month.year, month.month
     return paper.date.year, paper.date.month, paper.date.day
 
 
