@@ -182,7 +182,7 @@ def test_messages_are_capped_per_file_in_build_and_preview(tmp_path: Path, capsy
     assert main(["build", "--site", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert len(err.splitlines()) == MAX_PER_FILE + 1 + 2 + 1 and "… and 9,980 more problems in this file" in err
-    from digestgen.build import check as check_site
+    from digestgen.load import check as check_site
 
     with pytest.raises(ContentError) as failed:
         check_site(tmp_path)

@@ -24,9 +24,9 @@ from helpers_theme import EXAMPLE_EPOCH, Site, epoch
 from pylatexenc.latex2text import LatexNodes2Text
 
 from digestgen.bibtex import arxiv_month, author, bibtex, cite_key, escape, unique_keys
-from digestgen.build import load_site
 from digestgen.config import load_config
 from digestgen.content import Paper
+from digestgen.load import load_site
 from digestgen.site import SiteModel
 
 CORPUS = SITES / "bibtex"

@@ -14,11 +14,11 @@ from helpers_feeds import BASE, FEEDS_SITE
 from lxml import html
 
 from digestgen.bibtex import bibtex
-from digestgen.build import load_site
 from digestgen.citations import split_name
 from digestgen.cli import main
 from digestgen.config import load_config
 from digestgen.content import Paper
+from digestgen.load import load_site
 
 REPO = Path(__file__).resolve().parents[1]
 HOSTILE = """Quotes "inside" & <script>alert('x')</script> $a<b$"""

@@ -163,8 +163,8 @@ def test_refuses_dangerous_output_folders(where: str, tmp_path: Path, capsys: py
                                           ("monthly", ["2025-11"]),
                                           ("weekly", ["2025-W47", "2025-W46"])])
 def test_cadence(cadence: str, keys: list[str], tmp_path: Path) -> None:
-    from digestgen.build import check
     from digestgen.config import BuildOptions
+    from digestgen.load import check
 
     site = copy_site("basic", tmp_path / "site")
     text = (site / "site.yaml").read_text("utf-8").replace("cadence: weekly", f"cadence: {cadence}")
@@ -175,8 +175,8 @@ def test_cadence(cadence: str, keys: list[str], tmp_path: Path) -> None:
 
 
 def test_issue_override_and_datetimes(tmp_path: Path) -> None:
-    from digestgen.build import check
     from digestgen.config import BuildOptions
+    from digestgen.load import check
 
     site = copy_site("basic", tmp_path / "site")
     paper = site / "content/papers/2025/1707.06347.md"

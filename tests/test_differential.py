@@ -12,6 +12,7 @@ into a fresh folder, and the two trees must be the same, file for file and byte 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -25,9 +26,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from digestgen import cache as cache_mod
-from digestgen import memo
 from digestgen.build import UNTRACKED, build
 from digestgen.config import BuildOptions
+from digestgen.reuse import Reuse
 
 TAGS = ("rl", "vision", "transformers")
 # Days of four weekly issues before EPOCH's day (2025-11-29): 2025-W45 to W48.
@@ -206,12 +207,9 @@ def _environment(preview: bool) -> Iterator[None]:
         # Trust a file's stat as soon as it is taken: each edit gives the file a new mtime (and
         # the system a new ctime), so the build must notice every change by the stat alone.
         cache_mod.RACY_NS = 0
-        if preview:
-            memo.keep_between_builds()
         try:
             yield
         finally:
-            memo.keep_between_builds(False)
             cache_mod.RACY_NS = racy
             for name, value in saved.items():
                 if value is None:
@@ -233,26 +231,25 @@ def check_edits(edits: list[tuple[str, int]], preview: bool) -> None:
         out = site / (".digestgen-cache/serve" if preview else "public")
         digest, writer = _start(), Writer(site)
         writer.sync(digest)
-        build(site, _options(preview, out))
+        reuse = Reuse(site, long_lived=True) if preview else None  # serve keeps one alive
+        build(site, _options(preview, out), reuse=reuse)
         for number, (kind, choice) in enumerate(edits):
             EDITS[kind](digest, choice)
             writer.sync(digest)
-            build(site, _options(preview, out))
+            build(site, _options(preview, out), reuse=reuse)
             cold = Path(folder) / f"cold{number}"
-            with _cold():
-                build(site, _options(preview, cold), use_cache=False)
+            if reuse is not None:  # a preview is built into memory
+                fresh = Reuse(site, enabled=False)
+                build(site, _options(preview, cold), use_cache=False, reuse=fresh)
+                assert _memory(reuse) == _memory(fresh), (number, kind, choice)
+                continue
+            build(site, _options(preview, cold), use_cache=False)
             assert tree_digest(out) == tree_digest(cold), (number, kind, choice)
 
 
-@contextmanager
-def _cold() -> Iterator[None]:
-    """Nothing kept between builds (as in a fresh process), while a long process's memos wait."""
-    keeping = memo._keeping
-    memo._keeping = False
-    try:
-        yield
-    finally:
-        memo._keeping = keeping
+def _memory(reuse: Reuse) -> dict[str, str]:
+    assert reuse.site is not None
+    return {name: hashlib.sha256(data).hexdigest() for name, data in reuse.site.items()}
 
 
 EXAMPLES = settings(max_examples=15, deadline=None, derandomize=True, database=None,

@@ -10,8 +10,8 @@ import pytest
 from helpers_feeds import BASE, FEEDS_SITE, build_copy, built_feeds_site
 
 from digestgen.bibtex import bibtex
-from digestgen.build import load_site
 from digestgen.config import load_config
+from digestgen.load import load_site
 
 PAPER_KEYS = ["id", "url", "title", "authors", "date", "published", "issue", "issue_url", "arxiv", "doi", "tldr",
               "abstract", "note", "tags", "upvotes", "featured", "links", "image", "image_alt", "submitted_by",

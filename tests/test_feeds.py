@@ -26,11 +26,11 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from digestgen import feeds
-from digestgen.build import load_site
 from digestgen.cli import main
 from digestgen.config import load_config
 from digestgen.content import xml_invalid
 from digestgen.errors import ContentError
+from digestgen.load import load_site
 from digestgen.render import Renderer
 
 ATOM_FEEDS = {

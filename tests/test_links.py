@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from digestgen.build import check
 from digestgen.cli import main
 from digestgen.config import BuildOptions
 from digestgen.links import (
@@ -25,6 +24,7 @@ from digestgen.links import (
     remembered_for,
     request_url,
 )
+from digestgen.load import check
 from digestgen.schema import LinkCheck
 
 

@@ -157,10 +157,10 @@ def test_slowloris_is_timed_out_and_a_real_client_still_gets_through(site: Path)
 
 
 def put_big_file(preview: Preview, size: int) -> tuple[str, str]:
-    folder = preview.folder()
-    assert folder is not None
+    files = preview.files()
+    assert files is not None
     data = os.urandom(MB) * (size // MB)
-    (folder / "big.bin").write_bytes(data)
+    files["big.bin"] = data  # served from memory, like every file of a preview
     return "/big.bin", hashlib.sha256(data).hexdigest()
 
 
@@ -360,8 +360,8 @@ def test_when_every_connection_is_busy_a_newcomer_gets_503(site: Path) -> None:
         preview.stop()
 
 
-def test_a_fifo_in_the_preview_folder_is_not_read(running: Preview) -> None:
-    folder = running.folder()
-    assert folder is not None
+def test_a_fifo_in_the_search_folder_is_not_read(running: Preview) -> None:
+    folder = running.search_folder() / "pagefind"  # the only part of a preview served from disk
+    folder.mkdir(parents=True, exist_ok=True)
     os.mkfifo(folder / "pipe.json")  # opening it for reading would wait for a writer forever
-    assert get(running.port, "/pipe.json")[0] == 404  # at once (get() gives up after 10 s)
+    assert get(running.port, "/pagefind/pipe.json")[0] == 404  # at once (get() gives up after 10 s)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digestgen import __version__, memo
+from digestgen import __version__
 from digestgen.content import Texts, text_digest
 from digestgen.errors import DigestgenError
 
@@ -168,12 +168,6 @@ class BuildState:
     next_issue: str = ""  # site.next_issue_line of the build
 
 
-# What this process wrote, by file: a long process (see memo.py) reads its own writes back
-# from memory instead of unpickling them. Entries are keyed by content hash and the state is
-# checked against the output's manifest, so a copy in memory is as good as the file.
-_KEPT: memo.Memo[tuple[tuple[Any, ...], Any]] = memo.Memo(limit=1024)
-
-
 class CacheChanged(DigestgenError):
     """A cache file's texts no longer have the bytes it was written with (build.build then
     builds again, checking every file's texts as it reads it)."""
@@ -261,16 +255,27 @@ class _TextPickler(pickle.Pickler):
 class Cache:
     """One site's cache folder; every method fails soft (a broken cache only costs time)."""
 
-    def __init__(self, root: Path, enabled: bool = True, verify_texts: bool = False):
+    def __init__(self, root: Path, enabled: bool = True, verify_texts: bool = False, remember: bool = False):
         """verify_texts: check the texts of each file as it is read, not when each is used
-        (after a build met texts that had changed, see build.build)."""
+        (after a build met texts that had changed, see build.build). remember: a long process
+        (see reuse.py) reads its own writes back from memory instead of unpickling them;
+        entries are keyed by content hash and the state is checked against the output's
+        manifest, so a copy in memory is as good as the file."""
         self.folder = root / CACHE_DIR
         self.verify_texts = verify_texts
+        self.remember = remember
+        self.kept: dict[Path, tuple[tuple[Any, ...], Any]] = {}
         self._shards: dict[int, set[str]] = {}
         self.key = signing_key() if enabled else None
         if self.key is not None and self.folder.is_symlink():
             warn(f"{CACHE_DIR} is a symbolic link; not using the build cache")
             self.key = None
+
+    def _keep(self, path: Path, value: tuple[tuple[Any, ...], Any]) -> None:
+        if self.remember:
+            if len(self.kept) >= 1024:
+                self.kept.clear()
+            self.kept[path] = value
 
     @property
     def enabled(self) -> bool:
@@ -281,7 +286,7 @@ class Cache:
         if self.key is None:
             return None
         path = self.folder / name
-        kept = _KEPT.peek(path)
+        kept = self.kept.get(path)
         if kept is not None and kept[0] == (kind, FORMAT, __version__, key) and not self.verify_texts:
             return kept[1]
         try:
@@ -326,7 +331,7 @@ class Cache:
         finally:
             if store is None or not store.used:
                 handle.close()  # else its texts keep it open (TextFile)
-        _KEPT.put(path, (header, payload))
+        self._keep(path, (header, payload))
         return payload
 
     def _write(self, name: str, kind: str, key: str, payload: Any) -> None:
@@ -335,7 +340,7 @@ class Cache:
         if self.key is None:
             return
         header = (kind, FORMAT, __version__, key)
-        _KEPT.put(self.folder / name, (header, payload))
+        self._keep(self.folder / name, (header, payload))
         buffer = io.BytesIO()
         pickler = _TextPickler(buffer)
         pickler.dump((header, payload))
@@ -411,7 +416,7 @@ class Cache:
     def forget_state(self, output: Path) -> None:
         """Drop the record of the last build (before a build that may fail half-way)."""
         if self.key is not None:
-            _KEPT.drop(self.folder / self._state_name(output))
+            self.kept.pop(self.folder / self._state_name(output), None)
             (self.folder / self._state_name(output)).unlink(missing_ok=True)
 
     @staticmethod

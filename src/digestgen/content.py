@@ -186,7 +186,7 @@ class Paper:
     journal: str | None = None  # the journal reference, once published
 
     def __hash__(self) -> int:
-        """Computed once: records are dictionary keys of the memos of a long process (memo.py)."""
+        """Computed once: records are dictionary keys of what a long process keeps (reuse.py)."""
         try:
             return self.__dict__["_hash"]  # type: ignore[no-any-return]
         except KeyError:

@@ -12,6 +12,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +20,9 @@ from digestgen import citations
 from digestgen.bibtex import bibtex, unique_keys
 from digestgen.cache import StatKey, stat_key
 from digestgen.content import Paper
-from digestgen.memo import Memo
+from digestgen.files import File
 from digestgen.output import file_digest
+from digestgen.reuse import remembered
 from digestgen.site import SiteModel
 
 if TYPE_CHECKING:
@@ -37,30 +39,30 @@ PAPERS_JSON_VERSION = 1
 SITEMAP_MAX_URLS = 50_000  # the sitemaps.org limit per file
 
 
-def site_exports(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[str, str | None]],
-                 keep: Callable[..., bool] | None = None) -> dict[str, bytes]:
-    """The sitemap (one file, or an index and its parts), robots.txt and the citation files:
-    BibTeX, RIS and CSL-JSON of each paper, and bundles of each issue and tag.
-
-    keep(path, papers), when given, is asked about each citation file (made of those papers
-    only): True means the caller kept it from the last build, so it is not made again.
-    """
-    files = {**sitemaps(model, sitemap_urls, renderer), "robots.txt": robots(renderer)}
+def export_files(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[str, str | None]],
+                 prior: PriorLines | None = None) -> list[File]:
+    """The sitemap (one file, or an index and its parts), robots.txt, papers.json and
+    llms.txt (prior: the lines of the last build's, see PriorLines), and the citation files:
+    BibTeX, RIS and CSL-JSON of each paper, and bundles of each issue and tag."""
+    files = [File(path, partial(lambda data: data, data)) for path, data in sitemaps(model, sitemap_urls, renderer).items()]
+    files.append(File("robots.txt", partial(robots, renderer)))
+    files.append(File("papers.json", partial(papers_json, model, renderer, prior), streamed=True, heavy=True))
+    files.append(File("llms.txt", partial(llms_txt, model, renderer, prior), streamed=True, heavy=True))
     records = _Records()
     for paper in model.papers:
         for ext, make in _PAPER_FILES:
-            path = paper_file(paper.id, ext)
-            if keep is None or not keep(path, [paper]):
-                files[path] = make(records, paper).encode("utf-8")
+            files.append(File(paper_file(paper.id, ext), partial(_encoded, make, records, paper), [paper]))
     bundles: list[tuple[Callable[[str, str], str], str, list[Paper]]]
     bundles = [(issue_file, issue.key, issue.papers) for issue in model.issues]
     bundles += [(tag_file, tag.slug, tag.papers) for tag in model.tags.values() if tag.papers]
     for where, key, papers in bundles:
         for ext, make_bundle in _BUNDLES:
-            path = where(key, ext)
-            if keep is None or not keep(path, papers):
-                files[path] = make_bundle(records, papers).encode("utf-8")
+            files.append(File(where(key, ext), partial(_encoded, make_bundle, records, papers), papers))
     return files
+
+
+def _encoded(make: Callable[[_Records, Any], str], records: _Records, what: Any) -> bytes:
+    return make(records, what).encode("utf-8")
 
 
 CITATION_FORMATS = tuple(ext for ext, _name in citations.CITATION_LINKS)
@@ -78,32 +80,16 @@ def tag_file(slug: str, ext: str) -> str:
     return f"tags/{slug}/{slug}.{ext}"
 
 
-def line_exports(model: SiteModel, renderer: Renderer, lines: PriorLines | None = None) -> dict[str, Chunks]:
-    """papers.json and llms.txt, a line per paper, made as they are written.
-
-    lines: the paper lines of the last build's papers.json and llms.txt (see PriorLines).
-    """
-    return {"papers.json": Chunks(lambda: papers_json(model, renderer, lines)),
-            "llms.txt": Chunks(lambda: llms_txt(model, renderer, lines))}
-
-
-# per paper, between the builds of a long process (see memo.py)
-_BIBTEX: Memo[str] = Memo()
-_RIS: Memo[str] = Memo()
-_CSL: Memo[dict[str, Any]] = Memo()
-_JSON_LINE: Memo[bytes] = Memo()
-
-
 _MAKE: dict[str, Callable[[Paper], Any]] = {
-    "bib": lambda paper: _BIBTEX.get(paper, bibtex, paper),
-    "ris": lambda paper: _RIS.get(paper, citations.ris, paper),
-    "csl": lambda paper: _CSL.get(paper, citations.csl, paper),
+    "bib": lambda paper: remembered("bibtex", paper, bibtex, paper),
+    "ris": lambda paper: remembered("ris", paper, citations.ris, paper),
+    "csl": lambda paper: remembered("csl", paper, citations.csl, paper),
 }
 
 
 class _Records:
     """The citation records of each paper, made once in a build (a paper is in its own files,
-    its issue's and each of its tags'); a long process keeps them between builds (memo.py)."""
+    its issue's and each of its tags'); a long process keeps them between builds (reuse.py)."""
 
     def __init__(self) -> None:
         self.made: dict[tuple[str, str], Any] = {}
@@ -299,13 +285,6 @@ def _lines(path: str, head: bytes, separator: bytes, tail: bytes, papers: list[P
         prior.made[path] = index
 
 
-class Chunks:
-    """A file made piece by piece when it is written (Staging.put_chunks), never held whole."""
-
-    def __init__(self, make: Callable[[], Iterator[bytes | memoryview]]):
-        self.make = make
-
-
 def papers_json(model: SiteModel, renderer: Renderer, prior: PriorLines | None = None) -> Iterator[bytes | memoryview]:
     """/papers.json, in pieces (hundreds of megabytes at 100,000 papers): every published
     paper, newest first, with the tag vocabulary."""
@@ -320,7 +299,7 @@ def papers_json(model: SiteModel, renderer: Renderer, prior: PriorLines | None =
     head = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
     def make(p: Paper) -> bytes:
-        return _JSON_LINE.get((p, model.issue_of.get(p.id), renderer.base_url), _json_line, p, model, renderer)
+        return remembered("json-line", (p, model.issue_of.get(p.id), renderer.base_url), _json_line, p, model, renderer)
 
     # compact, one paper per line: small for big digests, and a new paper is a one-line diff
     return _lines("papers.json", head[:-1].encode("utf-8") + b',"papers":[\n', b",\n", b"\n]}\n", model.papers, make,
@@ -395,13 +374,12 @@ def llms_txt(model: SiteModel, renderer: Renderer, prior: PriorLines | None = No
     head = "".join(line + "\n" for line in lines).encode("utf-8")
 
     def make(paper: Paper) -> bytes:
-        return _LLMS_LINE.get((paper, renderer.base_url), _llms_line, paper, renderer)
+        return remembered("llms-line", (paper, renderer.base_url), _llms_line, paper, renderer)
 
     return _lines("llms.txt", head, b"\n", b"\n" if model.papers else b"", model.papers, make, prior,
                   lambda lines: lines.keys(model.papers))
 
 
-_LLMS_LINE: Memo[bytes] = Memo()
 
 
 def _llms_line(paper: Paper, renderer: Renderer) -> bytes:

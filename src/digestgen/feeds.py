@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.utils import format_datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 from xml.etree import ElementTree
@@ -31,7 +32,8 @@ from markupsafe import escape
 from digestgen import __version__
 from digestgen.content import Paper, xml_invalid
 from digestgen.errors import ContentError, Problem
-from digestgen.memo import Memo
+from digestgen.files import File
+from digestgen.reuse import remembered
 from digestgen.site import Issue, SiteModel
 
 if TYPE_CHECKING:
@@ -39,7 +41,6 @@ if TYPE_CHECKING:
 
 TAG_DATE = "2000"  # the date part of every tag: URI; constant so ids never change
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)  # 'updated' of a feed with no items
-Keep = Callable[..., bool]  # keep(path, papers, *more): see site_feeds
 MAX_AUTHORS = 20  # author elements per entry; the content names the rest as a count
 ATOM = "application/atom+xml"
 RSS = "application/rss+xml"
@@ -109,12 +110,12 @@ class Feed:
     home_url: str
     self_url: str
     items: list[FeedItem] = field(default_factory=list)
-    kept: dt.datetime | None = None  # a feed kept from the last build, so not made: its updated time
+    newest: dt.datetime | None = None  # the updated time, when known without the items
 
     @property
     def updated(self) -> dt.datetime:
-        if self.kept is not None:
-            return self.kept
+        if self.newest is not None:
+            return self.newest
         return max((item.updated for item in self.items), default=EPOCH)
 
 
@@ -126,12 +127,6 @@ def newest_items(items: Iterable[FeedItem], limit: int) -> list[FeedItem]:
 def newest_issues(issues: list[Issue], limit: int) -> list[Issue]:
     """The limit issues whose newest paper is newest (issue keys break ties, as ids do)."""
     return sorted(issues, key=lambda i: (-max(p.date for p in i.papers).toordinal(), i.key))[:limit]
-
-
-# A paper's feed HTML by the (frozen) paper itself: a long process such as digestgen serve
-# builds it once per version of the entry instead of on every rebuild.
-_PAPER_HTML: Memo[str] = Memo()
-_IN_ISSUE: Memo[str] = Memo()  # the same in an issue's entry, its links made absolute
 
 
 class _Builder:
@@ -162,7 +157,7 @@ class _Builder:
     def paper_html(self, paper: Paper, *, in_issue: bool) -> str:
         """A paper as HTML: (heading,) image, authors, dates, links, tldr, note, abstract."""
         key = (paper, in_issue, self.renderer.base_url)  # everything the HTML is made of
-        return _PAPER_HTML.get(key, self._paper_html, paper, in_issue)
+        return remembered("feed-paper", key, self._paper_html, paper, in_issue)
 
     def _paper_html(self, paper: Paper, in_issue: bool) -> str:
         page = self.url(f"/papers/{paper.id}/")
@@ -215,6 +210,13 @@ class _Builder:
     def _in_issue(self, paper: Paper, page: str) -> str:
         return absolutize(self.paper_html(paper, in_issue=True), page)
 
+    def issue_published(self, issue: Issue) -> dt.datetime:
+        """When it appeared: its first paper's day (on-date), the end of its period or its publish_at."""
+        return issue.publish_at if issue.publish_at is not None else self.when(min(p.date for p in issue.papers))
+
+    def issue_updated(self, issue: Issue) -> dt.datetime:
+        return max(self.issue_published(issue), self.when(max(p.date for p in issue.papers)))
+
     def issue_item(self, issue: Issue) -> FeedItem:
         page = self.url(f"/issues/{issue.key}/")
         count = len(issue.papers)
@@ -227,17 +229,15 @@ class _Builder:
         content = None
         if self.cfg.fields.feeds.full_content:
             parts = [absolutize(issue.intro.intro_html, page)] if issue.intro and issue.intro.intro_html else []
-            parts += [_IN_ISSUE.get((p, self.renderer.base_url, page), self._in_issue, p, page) for p in issue.papers]
+            parts += [remembered("feed-in-issue", (p, self.renderer.base_url, page), self._in_issue, p, page) for p in issue.papers]
             content = "\n".join(parts)
-        dates = [p.date for p in issue.papers]
-        # when it appeared: its first paper's day (on-date), the end of its period or its publish_at
-        published = issue.publish_at if issue.publish_at is not None else self.when(min(dates))
+        published = self.issue_published(issue)
         return FeedItem(
             id=tag_uri(self.domain, f"issue:{issue.key}"),
             url=page,
             title=self.issue_title(issue),
             published=published,
-            updated=max(published, self.when(max(dates))),
+            updated=self.issue_updated(issue),
             summary_text=summary_text,
             summary_html=summary_html,
             content_html=content,
@@ -254,71 +254,77 @@ def _plain(markdown_text: str, limit: int = 500) -> str:
 # --- the feeds of a site ---------------------------------------------------------------------
 
 
-def site_feeds(model: SiteModel, renderer: Renderer, keep: Keep | None = None) -> list[Feed]:
-    """Every feed of the site, format-neutral: issues, every paper, then one per tag.
+_Made = tuple[Feed, Callable[[], list[FeedItem]], list[Paper], tuple[object, ...]]
 
-    keep(path, papers, *more), when given, is asked about each tag's feed (made of those
-    papers, the tag's name and description and the names of all tags): True means the caller
-    kept the file from the last build, so the feed is listed but its items are not made.
+
+def site_feeds(model: SiteModel, renderer: Renderer) -> list[_Made]:
+    """Every Atom feed of the site: issues, every paper, then one per tag that has papers.
+
+    Each comes with how to make its items, the papers it is made of and the plain values
+    besides them, so that a feed is made only when it is written (see feed_files). A feed's
+    updated time is known without its items.
     """
     b = _Builder(model, renderer)
     fields = model.config.fields
     limit = fields.feeds.limit
     description = fields.description or fields.title
-    feeds = [
-        Feed("feed.xml", tag_uri(b.domain, "feed:issues"), fields.title, description, b.url("/"), b.url("/feed.xml"),
-             newest_items((b.issue_item(i) for i in newest_issues(model.issues, limit)), limit)),
-        Feed("papers/feed.xml", tag_uri(b.domain, "feed:papers"), f"{fields.title}: every paper",
-             f"Every paper of {fields.title}, newest first.", b.url("/"), b.url("/papers/feed.xml"),
-             [b.paper_item(p) for p in model.papers[:limit]]),
+    newest = newest_issues(model.issues, limit)
+    heads = tuple((i.key, i.title, i.start, i.end, i.intro, i.status, i.publish_at) for i in newest)
+    names = tuple((slug, tag.name) for slug, tag in model.tags.items())  # the paper items' categories
+    issues = Feed("feed.xml", tag_uri(b.domain, "feed:issues"), fields.title, description, b.url("/"), b.url("/feed.xml"))
+    issues.newest = max((b.issue_updated(i) for i in newest), default=EPOCH)
+    papers = Feed("papers/feed.xml", tag_uri(b.domain, "feed:papers"), f"{fields.title}: every paper",
+                  f"Every paper of {fields.title}, newest first.", b.url("/"), b.url("/papers/feed.xml"))
+    papers.newest = max((b.when(p.date) for p in model.papers[:limit]), default=EPOCH)
+    feeds: list[_Made] = [
+        (issues, lambda: newest_items((b.issue_item(i) for i in newest), limit),
+         [p for i in newest for p in i.papers], heads),
+        (papers, lambda: [b.paper_item(p) for p in model.papers[:limit]], model.papers[:limit], names),
     ]
-    items: dict[str, FeedItem] = {}
-    names = [(slug, tag.name) for slug, tag in model.tags.items()]  # the items' categories
     for tag in model.tags.values():
         if not tag.papers:
             continue  # no page to link to; the tag appears once a paper uses it
-        path = f"tags/{tag.slug}/feed.xml"
-        feed = Feed(path, tag_uri(b.domain, f"feed:tag:{tag.slug}"), f"{fields.title}: {tag.name}",
+        feed = Feed(f"tags/{tag.slug}/feed.xml", tag_uri(b.domain, f"feed:tag:{tag.slug}"), f"{fields.title}: {tag.name}",
                     tag.description or f"Papers tagged {tag.name} in {fields.title}.",
                     b.url(f"/tags/{tag.slug}/"), b.url(f"/tags/{tag.slug}/feed.xml"))
-        papers = tag.papers[:limit]  # newest first, like model.papers
-        if keep is not None and keep(path, papers, tag.name, tag.description, names):
-            feed.kept = max((b.when(p.date) for p in papers), default=EPOCH)
-        else:
-            for paper in papers:
-                if paper.id not in items:
-                    items[paper.id] = b.paper_item(paper)
-            feed.items = newest_items([items[p.id] for p in papers], limit)
-        feeds.append(feed)
+        chosen = tag.papers[:limit]  # newest first, like model.papers
+        feed.newest = max((b.when(p.date) for p in chosen), default=EPOCH)
+        feeds.append((feed, partial(_tag_items, b, chosen, limit), chosen, (tag.name, tag.description, names)))
     return feeds
 
 
-def all_feeds(model: SiteModel, renderer: Renderer, keep: Keep | None = None) -> dict[str, bytes]:
-    """Every feed file, keyed by output path; ContentError if some text cannot be put in XML.
+def _tag_items(b: _Builder, papers: list[Paper], limit: int) -> list[FeedItem]:
+    return newest_items([b.paper_item(p) for p in papers], limit)
 
-    keep: see site_feeds (files it keeps are left out of the result).
-    """
+
+def feed_files(model: SiteModel, renderer: Renderer) -> list[File]:
+    """Every feed file; ContentError first if some text cannot be put in XML."""
     problems = xml_problems(model)
     if problems:
         raise ContentError(problems)
-    feeds = site_feeds(model, renderer, keep)
-    files: dict[str, bytes] = {}
-    for feed in feeds:
-        if feed.kept is None:
-            files[feed.path] = _serialise(feed, model, atom)
-    issues = feeds[0]
-    rss_feed = Feed("rss.xml", issues.id, issues.title, issues.subtitle, issues.home_url, renderer.abs_url("/rss.xml"),
-                    issues.items)
-    files["rss.xml"] = _serialise(rss_feed, model, rss)
-    files["feed.json"] = json_feed(Feed("feed.json", issues.id, issues.title, issues.subtitle, issues.home_url,
-                                        renderer.abs_url("/feed.json"), issues.items), model)
-    files["feeds.opml"] = opml(feeds, model)
+    feeds = site_feeds(model, renderer)
+    files: list[File] = []
+    for feed, items, papers, more in feeds:
+        files.append(File(feed.path, partial(_made, feed, items, model, atom), papers, more, heavy=True))
+    issues, items, papers, more = feeds[0]
+    rss_feed = Feed("rss.xml", issues.id, issues.title, issues.subtitle, issues.home_url, renderer.abs_url("/rss.xml"))
+    json_one = Feed("feed.json", issues.id, issues.title, issues.subtitle, issues.home_url, renderer.abs_url("/feed.json"))
+    files.append(File("rss.xml", partial(_made, rss_feed, items, model, rss), papers, more, heavy=True))
+    files.append(File("feed.json", partial(_made, json_one, items, model, json_feed), papers, more, heavy=True))
+    listed = [feed for feed, *_ in feeds]
+    files.append(File("feeds.opml", lambda: opml(listed, model)))
     return files
 
 
-# Serialised feeds by everything they are made of: a long process (digestgen serve) rebuilds
-# only the feeds whose items changed. Keys compare whole items, so a hit is always exact.
-_SERIALISED: Memo[bytes] = Memo(limit=2048)
+def _made(feed: Feed, items: Callable[[], list[FeedItem]], model: SiteModel,
+          writer: Callable[[Feed, SiteModel], bytes]) -> bytes:
+    feed.items = items()
+    return _serialise(feed, model, writer) if writer is not json_feed else json_feed(feed, model)
+
+
+def all_feeds(model: SiteModel, renderer: Renderer) -> dict[str, bytes]:
+    """Every feed file by output path, made now."""
+    return {file.path: file.make() for file in feed_files(model, renderer)}  # type: ignore[misc]
 
 
 def _serialise(feed: Feed, model: SiteModel, writer: Callable[[Feed, SiteModel], bytes]) -> bytes:
@@ -326,7 +332,7 @@ def _serialise(feed: Feed, model: SiteModel, writer: Callable[[Feed, SiteModel],
     author = (f.author.name, f.author.email, f.author.url) if f.author else None
     key = (writer.__name__, __version__, f.title, f.language, author, feed.path, feed.id, feed.title, feed.subtitle,
            feed.home_url, feed.self_url, tuple(feed.items))
-    return _SERIALISED.get(key, _write, feed, model, writer)
+    return remembered("feed", key, _write, feed, model, writer)
 
 
 def _write(feed: Feed, model: SiteModel, writer: Callable[[Feed, SiteModel], bytes]) -> bytes:

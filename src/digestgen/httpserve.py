@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import BinaryIO
 
+from digestgen.files import blocks
+
 CHUNK = 64 * 1024
 MAX_HEAD = 64 * 1024  # request line and headers together
 MAX_HEADERS = 100
@@ -99,15 +101,13 @@ class HTTPServer:
 
     def __init__(self, bind: str, port: int, handle: Callable[[Request], Response], *,
                  header_timeout: float = 10.0, write_timeout: float = 60.0, max_connections: int = 512,
-                 workers: int = 8, server_name: str = "digestgen-serve",
-                 may_block: Callable[[], bool] | None = None):
+                 workers: int = 8, server_name: str = "digestgen-serve"):
         family = socket.AF_INET6 if ":" in bind else socket.AF_INET
         self.socket = socket.create_server((bind, port), family=family, backlog=BACKLOG)
         self.server_address = self.socket.getsockname()
         self.handle = handle
-        # handle() is answered on the event loop itself unless may_block() says it could wait
-        # (a thread pool's hand-off cost 0.6 ms a request: 200 clients at once waited 115 ms)
-        self.may_block = may_block
+        # handle() is answered on the event loop itself: it never waits (a thread pool's
+        # hand-off cost 0.6 ms a request: 200 clients at once waited 115 ms)
         self.header_timeout, self.write_timeout = header_timeout, write_timeout
         self.max_connections, self.workers, self.server_name = max_connections, workers, server_name
         self.connections: dict[_Connection, None] = {}  # insertion-ordered
@@ -213,11 +213,8 @@ class HTTPServer:
     async def _respond(self, request: Request) -> Response:
         if request.method not in ("GET", "HEAD"):
             return plain(HTTPStatus.NOT_IMPLEMENTED, f"method {request.method} not supported\n")
-        loop = asyncio.get_running_loop()
         try:
-            if self.may_block is not None and not self.may_block():
-                return self.handle(request)
-            return await loop.run_in_executor(None, self.handle, request)
+            return self.handle(request)
         except Exception:  # noqa: BLE001 - a bug answers 500 and is shown, the server goes on
             traceback.print_exc(file=sys.stderr)
             return plain(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error; see the terminal\n")
@@ -233,7 +230,7 @@ class HTTPServer:
                 lines.append(f"Content-Length: {response.length()}")
             lines.append(f"Connection: {'keep-alive' if keep_alive else 'close'}")
             head_bytes = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-            for chunk in _coalesced(_pieces(head_bytes, [] if head_only else response.body)):
+            for chunk in blocks(_pieces(head_bytes, [] if head_only else response.body), CHUNK):
                 writer.write(chunk)  # one write (one segment) for a small response
                 await self._drain(writer)
             if response.stream is not None and reader is not None and not head_only:
@@ -268,12 +265,15 @@ class HTTPServer:
                 await chunks.aclose()  # type: ignore[attr-defined]
 
 
-def _pieces(head: bytes, body: list[Part]) -> Iterator[bytes]:
-    """The bytes of a response in order: files read a chunk at a time, as they are sent."""
+def _pieces(head: bytes, body: list[Part]) -> Iterator[bytes | memoryview]:
+    """The bytes of a response in order, a chunk at a time: files read as they are sent, and
+    a big body in memory never copied whole into the connection's buffer."""
     yield head
     for part in body:
         if isinstance(part, bytes):
-            yield part
+            view = memoryview(part)
+            for start in range(0, len(part), CHUNK):
+                yield view[start : start + CHUNK]
             continue
         fd, offset, end = part.file.fileno(), part.offset, part.offset + part.length
         while offset < end:
@@ -282,20 +282,6 @@ def _pieces(head: bytes, body: list[Part]) -> Iterator[bytes]:
                 raise ConnectionAbortedError("file shrank while it was sent")  # Content-Length is a promise
             offset += len(chunk)
             yield chunk
-
-
-def _coalesced(pieces: Iterator[bytes]) -> Iterator[bytes]:
-    """Join small pieces up to CHUNK bytes: a page goes out in one write, not four."""
-    pending: list[bytes] = []
-    size = 0
-    for piece in pieces:
-        pending.append(piece)
-        size += len(piece)
-        if size >= CHUNK:
-            yield b"".join(pending)
-            pending, size = [], 0
-    if pending:
-        yield b"".join(pending)
 
 
 async def _read_request(reader: asyncio.StreamReader) -> Request | None:

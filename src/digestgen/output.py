@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from digestgen.errors import BuildLockedError, DigestgenError, UsageError
-from digestgen.memo import Memo
+from digestgen.files import blocks
 
 MANIFEST = ".digestgen.json"
 
@@ -35,6 +35,15 @@ class WriteStats:
     bytes: int = 0
     written: int = 0
     unchanged: int = 0
+
+    def count(self, size: int, written: bool) -> None:
+        """One more file of size bytes: written, or kept from the last build."""
+        self.files += 1
+        self.bytes += size
+        if written:
+            self.written += 1
+        else:
+            self.unchanged += 1
 
 
 def digest(data: bytes) -> str:
@@ -127,8 +136,7 @@ def build_lock(output: Path, wait: bool = True) -> Iterator[None]:
 
 
 def recover(output: Path) -> None:
-    """Finish or undo a swap or patch interrupted by a crash, and remove temporary folders."""
-    rollback(output)
+    """Finish or undo a swap interrupted by a crash, and remove temporary folders."""
     old = output.parent / f".{output.name}.old"
     if old.exists():
         if not output.exists():
@@ -150,43 +158,6 @@ def read_manifest(output: Path) -> dict[str, str]:
         return {}
 
 
-def _journal(output: Path) -> Path:
-    return output.parent / f".{output.name}.journal"
-
-
-def rollback(output: Path) -> None:
-    """Undo a patch that a crash interrupted: put every moved-away file back (see Staging)."""
-    journal = _journal(output)
-    try:
-        plan = json.loads(journal.read_text("utf-8"))
-        backup = output.parent / str(plan["backup"])
-        changed = [(safe_relpath(str(rel)), bool(existed)) for rel, existed in plan["changed"]]
-        deleted = [safe_relpath(str(rel)) for rel in plan["deleted"]]
-    except FileNotFoundError:
-        return
-    except (OSError, ValueError, KeyError, TypeError):
-        journal.unlink(missing_ok=True)  # written atomically, so this is not ours: nothing to undo
-        return
-    for rel, existed in changed:
-        saved = backup / rel
-        if saved.exists():
-            os.replace(saved, output / rel)
-        elif not existed:
-            (output / rel).unlink(missing_ok=True)
-    for rel in deleted:
-        saved = backup / rel
-        if saved.exists():
-            (output / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(saved, output / rel)
-    remove_tree(backup)
-    journal.unlink(missing_ok=True)
-
-
-# The digest of the bytes last put at each path: a long process (memo.py) that puts the very
-# same bytes object again (a kept feed or BibTeX file) does not hash it again.
-_DIGESTS: Memo[tuple[bytes, str]] = Memo()
-
-
 SPARE_GITIGNORE = "# digestgen's copy of the site before last, to build the next one faster: never commit\n*\n"
 
 
@@ -198,17 +169,10 @@ class SpareUnusable(Exception):
 class Staging:
     """A new site being written next to the published one; commit() puts it in place.
 
-    Two ways, both all-or-nothing:
-    - swap (default, and always for a published site): a complete new folder; files whose bytes
-      match the previous build (by the manifest) are hard-linked from it, so their inodes and
-      mtimes stay stable; it is swapped in at once (an atomic exchange where the kernel offers
-      one, else two renames). The published folder is never modified in place.
-    - patch (patch=True, only for serve's private preview folder): only new and changed files are
-      written to the side; commit() writes a journal, moves each old file to a backup folder
-      and the new one into place, then deletes the journal. A build that fails rolls back at
-      once; one that is killed is rolled back by the next build (recover). Unchanged files are
-      never touched.
-    The caller holds build_lock. On any failure, abort() removes the temporary folder and the
+    A complete new folder: files whose bytes match the previous build (by the manifest) are
+    hard-linked from it, so their inodes and mtimes stay stable; it is swapped in at once (an
+    atomic exchange where the kernel offers one, else two renames). The published folder is
+    never modified in place. The caller holds build_lock. On any failure, abort() removes the temporary folder and the
     previous site stays as it was.
 
     A swap leaves the previous site in a spare folder beside the output (keep_spare), and the
@@ -221,15 +185,18 @@ class Staging:
     that dies half-way leaves a spare the next build will not use.
     """
 
-    def __init__(self, output: Path, patch: bool = False, spare: str = "", keep_spare: bool = False):
+    def __init__(self, output: Path, spare: str = "", keep_spare: bool = False,
+                 digests: dict[str, tuple[bytes, str]] | None = None):
         recover(output)
+        # the bytes last put at each path and their digest: a long process (reuse.py) that puts
+        # the very same bytes object again (a kept feed, say) does not hash it again
+        self.digests = digests if digests is not None else {}
         self.output = output
         self.previous = read_manifest(output) if output.is_dir() else {}
         self.spare = output.parent / f".{output.name}.spare"
         self.keep_spare = keep_spare
-        self.refresh = (not patch and keep_spare and bool(spare) and bool(self.previous)
-                        and manifest_hash(self.spare) == spare)
-        self.patch = (patch or self.refresh) and bool(self.previous)  # stage changed files only
+        self.refresh = keep_spare and bool(spare) and bool(self.previous) and manifest_hash(self.spare) == spare
+        self.changed_only = self.refresh  # stage new and changed files only: the spare has the others
         self.tmp = output.parent / f".{output.name}.tmp-{os.getpid()}"
         self.manifest: dict[str, str] = {}
         self.stats = WriteStats()
@@ -244,15 +211,15 @@ class Staging:
         """Add one file (kept from the previous build when its bytes did not change).
 
         again: data is likely the very bytes object put at this name last time (a feed or
-        export kept by a long process, see memo.py), so its digest is remembered.
+        export kept by a long process, see reuse.py), so its digest is remembered.
         """
         known = None
         if again:
-            last = _DIGESTS.peek(name)
+            last = self.digests.get(name)
             known = last[1] if last is not None and last[0] is data else None
-        rel, digest_, size, written = place(self.tmp, self.output, self.previous, name, data, self._made, self.patch, known)
+        rel, digest_, size, written = place(self.tmp, self.output, self.previous, name, data, self._made, self.changed_only, known)
         if again:
-            _DIGESTS.put(name, (data, digest_))
+            self.digests[name] = (data, digest_)
         self.record(rel, digest_, size, written)
 
     def put_chunks(self, name: str, chunks: Iterable[bytes | memoryview]) -> None:
@@ -268,10 +235,10 @@ class Staging:
                 h.update(block)
                 yield block
 
-        size = create(target, hashed(_blocks(chunks)))
+        size = create(target, hashed(blocks(chunks)))
         digest_ = _record(h, size)
         written = self.previous.get(rel) != digest_
-        if not written and self.patch:
+        if not written and self.changed_only:
             target.unlink()  # the file in place stays
         elif not written:  # the previous file itself, as place() keeps it
             try:
@@ -287,7 +254,7 @@ class Staging:
         if digest_ is None:
             return False
         size = recorded_size(digest_)
-        if self.patch:
+        if self.changed_only:
             if size is None:
                 try:
                     size = (self.output / rel).stat().st_size
@@ -308,18 +275,7 @@ class Staging:
     def record(self, rel: str, digest_: str, size: int, written: bool) -> None:
         """Count a file placed in the folder (by put, reuse or a worker process)."""
         self.manifest[rel] = digest_
-        self.stats.files += 1
-        self.stats.bytes += size
-        if written:
-            self.stats.written += 1
-        else:
-            self.stats.unchanged += 1
-
-    def absorb(self, manifest: dict[str, str], stats: WriteStats) -> None:
-        """Count files that another process placed in the folder (see build._Extras)."""
-        self.manifest.update(manifest)
-        for name in ("files", "bytes", "written", "unchanged"):
-            setattr(self.stats, name, getattr(self.stats, name) + getattr(stats, name))
+        self.stats.count(size, written)
 
     def commit(self, before_swap: Callable[[Path], None] | None = None) -> WriteStats:
         """Write the manifest, run the hook on the finished folder, then swap it in."""
@@ -328,9 +284,6 @@ class Staging:
             self.manifest_hash = digest(body.encode("utf-8"))  # of the file written below
             if self.refresh:
                 self._refresh(body, before_swap)
-            elif self.patch:
-                write_file(self.tmp / MANIFEST, body)
-                self._apply(before_swap)
             else:
                 write_file(self.tmp / MANIFEST, body)
                 if before_swap is not None:
@@ -395,7 +348,7 @@ class Staging:
         spare, output = self.spare, self.output
         had = read_manifest(spare)
         # the manifest is the last file a build writes: its time, by the file system's own
-        # clock, is when the folder was finished (a patch keeps the time it replaces)
+        # clock, is when the folder was finished
         finished = (spare / MANIFEST).stat().st_mtime_ns
         (spare / MANIFEST).unlink()  # from here on the spare is not trusted, should this build die
         made: set[str] = set()
@@ -424,53 +377,6 @@ class Staging:
                     break
                 folder = folder.parent
         write_file(spare / MANIFEST, body)
-
-    def _apply(self, check: Callable[[Path], None] | None) -> None:
-        """Move changed files into the published folder under a journal (see the class doc)."""
-        changed = [(rel, rel in self.previous) for rel, h in self.manifest.items() if self.previous.get(rel) != h]
-        changed.append((MANIFEST, (self.output / MANIFEST).exists()))
-        # files added by hand before this patch are still there: the folder keeps the time it
-        # was finished (see _files_now)
-        with contextlib.suppress(OSError):
-            finished = (self.output / MANIFEST).stat()
-            os.utime(self.tmp / MANIFEST, ns=(finished.st_atime_ns, finished.st_mtime_ns))
-        deleted = sorted(rel for rel in self.previous if rel not in self.manifest)
-        backup = self.output.parent / f".{self.output.name}.bak-{os.getpid()}"
-        journal = _journal(self.output)
-        plan = json.dumps({"backup": backup.name, "changed": changed, "deleted": deleted})
-        pending = journal.with_name(journal.name + f".tmp-{os.getpid()}")
-        write_file(pending, plan)
-        os.replace(pending, journal)
-        made: set[str] = set()
-        try:
-            for rel in deleted:
-                _mkdir((backup / rel).parent, made)
-                with contextlib.suppress(FileNotFoundError):
-                    os.replace(self.output / rel, backup / rel)
-            for rel, existed in changed:
-                target = self.output / rel
-                if existed:
-                    _mkdir((backup / rel).parent, made)
-                    os.replace(target, backup / rel)
-                else:
-                    _mkdir(target.parent, made)
-                os.replace(self.tmp / rel, target)
-            if check is not None:
-                check(self.output)
-        except BaseException:
-            rollback(self.output)
-            raise
-        journal.unlink()
-        remove_tree(backup)
-        remove_tree(self.tmp)
-        for rel in deleted:  # drop folders the deleted files leave empty
-            folder = (self.output / rel).parent
-            while folder != self.output:
-                try:
-                    folder.rmdir()
-                except OSError:
-                    break
-                folder = folder.parent
 
     def abort(self) -> None:
         remove_tree(self.tmp)
@@ -517,20 +423,6 @@ def _link_over(source: Path, target: Path) -> None:
     except OSError:
         link.unlink(missing_ok=True)
         raise
-
-
-def _blocks(chunks: Iterable[bytes | memoryview], size: int = 1 << 20) -> Iterator[bytes]:
-    """Small pieces joined into blocks of about size bytes (fewer calls to hash and write)."""
-    pending: list[bytes | memoryview] = []
-    held = 0
-    for chunk in chunks:
-        pending.append(chunk)
-        held += len(chunk)
-        if held >= size:
-            yield b"".join(pending)
-            pending, held = [], 0
-    if pending:
-        yield b"".join(pending)
 
 
 def _files_now(folder: Path, listed: dict[str, str], since: int) -> set[str]:
@@ -642,16 +534,16 @@ def remove_tree(folder: Path) -> None:
 
 
 def place(tmp: Path, output: Path, previous: dict[str, str], name: str, data: bytes,
-          made: set[str], patch: bool = False, known: str | None = None) -> tuple[str, str, int, bool]:
+          made: set[str], changed_only: bool = False, known: str | None = None) -> tuple[str, str, int, bool]:
     """Put one file into tmp: unchanged files are linked from the previous build (or, when
-    patching, left where they are); others are written.
+    changed_only, not staged at all: the spare the caller refreshes has them); others are written.
 
     known: the digest of data, when the caller has it. Returns (relative path, digest, size,
     written). Safe to call from worker processes.
     """
     rel = safe_relpath(name)
     h = known or digest(data)
-    if patch and previous.get(rel) == h:
+    if changed_only and previous.get(rel) == h:
         return rel, h, len(data), False
     target = tmp / rel
     _mkdir(target.parent, made)

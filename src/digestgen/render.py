@@ -13,7 +13,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -428,7 +428,7 @@ def weigh(data: bytes, st: Any, html: bool, base_path: str, recorded: str | None
     return weight_stamp(st, html, base_path, recorded), packed, found
 
 
-def page_weights(folder: Path, base_path: str, skip: tuple[str, ...] = (),
+def page_weights(folder: Path | Callable[[str], bytes | None], base_path: str, skip: tuple[str, ...] = (),
                  memo: dict[str, Any] | None = None, files: dict[str, str] | None = None) -> dict[str, int]:
     """Gzipped bytes of every HTML page in folder plus the stylesheets and scripts it loads.
 
@@ -436,17 +436,21 @@ def page_weights(folder: Path, base_path: str, skip: tuple[str, ...] = (),
     assets, so files unchanged since the last build are not read. files (optional): the
     folder's manifest (path -> record), when the caller knows it: then only those pages are
     weighed, and a file is known unchanged by its record, without a look at the disk;
-    otherwise every page is found by a walk and known by its inode, size and time.
+    otherwise every page is found by a walk and known by its inode, size and time. folder may
+    also be a function giving a file's bytes by name (a site in memory, with files given).
     """
     packed: dict[str, int] = {}
     memo = {} if memo is None else memo
-    resolved = folder.resolve()
+    resolved = folder.resolve() if isinstance(folder, Path) else None
 
     def measure(name: str, html: bool) -> tuple[int, tuple[str, ...]]:
         known = memo.get(name)
         recorded = files.get(name) if files is not None else None
         if recorded is not None and known is not None and known[0] == weight_stamp(None, html, base_path, recorded):
             return known[1], known[2]
+        if not isinstance(folder, Path):
+            memo[name] = weigh(folder(name) or b"", None, html, base_path, recorded)
+            return memo[name][1], memo[name][2]
         path = folder / name
         try:
             st = path.stat()
@@ -454,7 +458,7 @@ def page_weights(folder: Path, base_path: str, skip: tuple[str, ...] = (),
             return 0, ()
         if known is not None and known[0] == weight_stamp(st, html, base_path, recorded):
             return known[1], known[2]
-        inside = path.resolve().is_relative_to(resolved)
+        inside = resolved is not None and path.resolve().is_relative_to(resolved)
         data = path.read_bytes() if inside and path.is_file() else b""
         memo[name] = weigh(data, st, html, base_path, recorded)
         return memo[name][1], memo[name][2]
@@ -465,7 +469,11 @@ def page_weights(folder: Path, base_path: str, skip: tuple[str, ...] = (),
         return packed[name]
 
     weights = {}
-    names = list(files) if files is not None else [path.relative_to(folder).as_posix() for path in folder.rglob("*.html")]
+    if files is not None:
+        names = list(files)
+    else:
+        assert isinstance(folder, Path)
+        names = [path.relative_to(folder).as_posix() for path in folder.rglob("*.html")]
     for name in sorted(n for n in names if n.endswith(".html")):
         if name.startswith(skip):
             continue
@@ -474,7 +482,7 @@ def page_weights(folder: Path, base_path: str, skip: tuple[str, ...] = (),
     return weights
 
 
-def budget_warnings(folder: Path, base_path: str, output: str, budget: int | None = None,
+def budget_warnings(folder: Path | Callable[[str], bytes | None], base_path: str, output: str, budget: int | None = None,
                     memo: dict[str, Any] | None = None, files: dict[str, str] | None = None) -> list[Problem]:
     """One warning per list page (home, issues, tags...) heavier than the budget over the wire.
 

@@ -28,9 +28,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from digestgen import collector, memo
 from digestgen.errors import ContentError, DigestgenError, Problem, UsageError, capped, printable
 from digestgen.httpserve import HTTPServer
+from digestgen.reuse import Reuse
 from digestgen.serve_handler import Hub, PreviewHandler, wildcard
 from digestgen.words import plural
 
@@ -139,8 +139,7 @@ class SearchIndexer(_Background):
             self.cond.notify_all()
 
     def has_bundle(self) -> bool:
-        folder = self.preview.folder()
-        return folder is not None and (folder / "pagefind" / "pagefind.js").is_file()
+        return (self.preview.search_folder() / "pagefind" / "pagefind.js").is_file()
 
     def idle(self) -> bool:
         with self.cond:
@@ -168,17 +167,23 @@ class SearchIndexer(_Background):
         from digestgen.output import build_lock, exchange
 
         preview = self.preview
-        folder = preview.folder()
-        if folder is None:
+        files = preview.files()
+        if files is None:
             return
-        fresh = self.fresh
+        fresh, pages = self.fresh, self.fresh.with_name(self.fresh.name + "-pages")
         shutil.rmtree(fresh, ignore_errors=True)
+        shutil.rmtree(pages, ignore_errors=True)
         try:
-            search.run(folder, language, fresh, background=True, started=self.started)
+            for name, data in files.items():  # Pagefind reads pages from a folder
+                if name.endswith(".html"):
+                    (pages / name).parent.mkdir(parents=True, exist_ok=True)
+                    (pages / name).write_bytes(data)
+            search.run(pages, language, fresh, background=True, started=self.started)
             with build_lock(preview.output):
                 if preview.pages != build or self.wanted != build:
                     return  # pages changed while Pagefind read them: the next round indexes them
-                target = preview.output / search.BUNDLE
+                target = preview.search_folder() / search.BUNDLE
+                target.parent.mkdir(parents=True, exist_ok=True)
                 if not target.is_dir():
                     os.replace(fresh, target)
                 elif exchange(fresh, target):
@@ -188,6 +193,7 @@ class SearchIndexer(_Background):
                     os.replace(fresh, target)
         finally:
             shutil.rmtree(fresh, ignore_errors=True)
+            shutil.rmtree(pages, ignore_errors=True)
 
 
 class Watcher:
@@ -302,11 +308,11 @@ class Preview:
         self.hub = Hub()
         self.log = log or (lambda message: print(printable(message), file=sys.stderr, flush=True))
         self.builds = 0  # finished attempts, good or bad
-        self.files = 0  # files in the last good build
+        self.file_count = 0  # files in the last good build
         self.pages = 0  # counts the good builds that changed the preview folder
         try:
             self.server = HTTPServer(bind, port, PreviewHandler(self), header_timeout=header_timeout,
-                                     max_connections=max_connections, may_block=self.patching)
+                                     max_connections=max_connections)
         except OSError as exc:
             raise UsageError(f"cannot listen on {bind}:{port} ({exc.strerror}); try another --port, or --port 0") from None
         self.port = self.server.port
@@ -319,14 +325,11 @@ class Preview:
         self.indexer = SearchIndexer(self)
         self.watcher = Watcher(self.root, [self.output, self.root / CACHE, self.root / "public"], self.debouncer.notify)
         self.shown: dict[str, None] = {}  # the warnings printed and not yet fixed, in order
+        self.reuse = Reuse(self.root, long_lived=True)  # rebuilds make again only what changed
 
     def rebuild(self, changed: list[str] | None = None) -> bool:
         """Build into the preview folder; publish 'reload' or 'error'. Never raises."""
-        # no garbage collection while the curator waits: it runs once the page has reloaded
-        with collector.paused():
-            built = self._build_and_publish(changed)
-        gc.collect()  # what the build left (what the first build loaded is held out of sight: start)
-        return built
+        return self._build_and_publish(changed)
 
     def _build_and_publish(self, changed: list[str] | None) -> bool:
         from digestgen.build import build
@@ -335,7 +338,7 @@ class Preview:
         options = BuildOptions(output=self.output, drafts=True, future=True, base_url=self.url, serve=True)
         started = time.perf_counter()
         try:
-            result = build(self.root, options)
+            result = build(self.root, options, reuse=self.reuse)
         except Exception as exc:  # noqa: BLE001 - a preview survives anything a source file can do
             lines = describe(exc, self.root)
             if not isinstance(exc, DigestgenError):
@@ -358,10 +361,10 @@ class Preview:
             self.log(line)
         self.builds += 1
         # a save that changed no output (same bytes, a no-op edit) needs no reload, unless errors must clear
-        changed_output = bool(stats.written or stats.files != self.files)
+        changed_output = bool(stats.written or stats.files != self.file_count)
         if changed_output or self.hub.errors or self.hub.build == 0:
             self.hub.publish(self.hub.build + 1, [])
-        self.files = stats.files
+        self.file_count = stats.files
         if changed_output:
             self.pages += 1
         if result.counts.get("papers") and (changed_output or not self.indexer.has_bundle()):
@@ -398,13 +401,8 @@ class Preview:
     def start(self) -> None:
         """First build, then watch and serve in background threads."""
         sweep_search_folders(self.output)
-        memo.keep_between_builds()  # until stop: rebuilds reuse what did not change
         self.indexer.thread.start()
         self.rebuild()
-        # What the first build loaded (every paper, the memos) lives until stop: moved out of the
-        # cyclic garbage collector's sight, rebuilds no longer spend a tenth of their time
-        # walking it again. Objects freed later are still freed; only cycles among them are not.
-        collector.hold(collect=True)
         self.watcher.start()
         self.debouncer.thread.start()
         self.server.start()
@@ -415,38 +413,19 @@ class Preview:
         self.debouncer.stop()
         self.watcher.stop()
         self.server.stop()
-        memo.keep_between_builds(False)
-        collector.release()
 
-    def patching(self) -> bool:
-        """True while a build moves changed files into the folder in place (output.py's journal)."""
-        return (self.output.parent / f".{self.output.name}.journal").exists()
+    def files(self) -> dict[str, bytes] | None:
+        """The files of the latest good build (None before the first), by site path."""
+        return self.reuse.site
 
-    def wait_for_patch(self, limit: float = 2.0) -> None:
-        """Let an in-place update finish (it takes milliseconds) so a request sees one whole build."""
-        end = time.monotonic() + limit
-        while self.patching() and time.monotonic() < end:
-            time.sleep(0.005)
-
-    def folder(self) -> Path | None:
-        """The folder of the latest complete build (the previous one while a swap is under way)."""
-        old = self.output.parent / f".{self.output.name}.old"
-        for _ in range(20):
-            for candidate in (self.output, old):
-                try:
-                    real = candidate.resolve(strict=True)
-                except OSError:
-                    continue
-                if real.is_dir():
-                    return real
-            if not old.exists() and not self.output.exists():
-                return None
-        return None
+    def search_folder(self) -> Path:
+        """Where the preview's search bundle is (pagefind/, made in the background)."""
+        return self.output.with_name(self.output.name + "-search")
 
 
 def sweep_search_folders(output: Path) -> list[Path]:
     """Remove the unfinished search bundles of earlier sessions whose process has ended."""
-    pattern = re.compile(rf"\.{re.escape(output.name)}-search-(\d+)")
+    pattern = re.compile(rf"\.{re.escape(output.name)}-search-(\d+)(?:-pages)?")
     removed: list[Path] = []
     try:
         siblings = sorted(output.parent.iterdir())
@@ -498,6 +477,10 @@ def serve(root: Path, port: int = 8000, bind: str = "127.0.0.1", open_browser: b
     before = {name: signal.signal(getattr(signal, name), on_signal) for name in STOP_SIGNALS}
     try:
         preview.start()
+        # What the first build loaded (every paper, the kept results) lives until the end: out
+        # of the cyclic garbage collector's sight, rebuilds do not spend a tenth of their time
+        # walking it again. Objects freed later are still freed; only cycles among them are not.
+        gc.freeze()
         starting = False
         if not stopping.is_set():
             print(printable(f"serving {preview.root.name} at {preview.url} (drafts and scheduled papers shown); "

@@ -29,8 +29,8 @@ from urllib.parse import unquote, urlsplit
 from digestgen.httpserve import FilePart, Part, Request, Response, plain
 
 PREFIX = "/__digestgen/"
+SEARCH = "/pagefind/"  # the search bundle's files
 HEARTBEAT = 15.0
-TAIL = 64 * 1024  # how far from the end of a page to look for </body>
 SECURITY_HEADERS = [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
 
 LIVE_JS = """\
@@ -172,14 +172,13 @@ class Site(Protocol):
     port: int
     allowed_hosts: set[str]
 
-    def folder(self) -> Path | None: ...
-    def patching(self) -> bool: ...
-    def wait_for_patch(self, limit: float = 2.0) -> None: ...
+    def files(self) -> dict[str, bytes] | None: ...
+    def search_folder(self) -> Path: ...
 
 
 class PreviewHandler:
-    """Answer one request from the latest complete build (on the server's event loop, or in its
-    thread pool while a build patches the folder and a request may have to wait for it)."""
+    """Answer one request from the latest complete build, held in memory (on the server's
+    event loop: nothing here waits); the search bundle, made in the background, from disk."""
 
     def __init__(self, site: Site):
         self.site = site
@@ -194,19 +193,16 @@ class PreviewHandler:
             return self.not_found(None)
         if path.startswith(PREFIX):
             return self.internal(path[len(PREFIX):], head)
-        build = site.hub.build  # read before the folder: a newer folder only causes one more reload
-        for _ in range(5):
-            site.wait_for_patch()
-            folder = site.folder()
-            if folder is None:
-                return page(HTTPStatus.SERVICE_UNAVAILABLE, [inject(NO_SITE.encode(), build)])
+        build = site.hub.build  # read before the files: a newer site only causes one more reload
+        files = site.files()
+        if files is None:
+            return page(HTTPStatus.SERVICE_UNAVAILABLE, [inject(NO_SITE.encode(), build)])
+        if path.startswith(SEARCH):
             try:
-                return self.from_folder(folder, path, request.target, build)
-            except FileNotFoundError:
-                continue  # the folder was swapped while we read it; resolve it again
-            except OSError:
-                break  # unreadable: answer 404 rather than a traceback
-        return self.not_found(None)
+                return self.from_folder(site.search_folder(), path, files, build)
+            except OSError:  # not made yet, or replaced while we looked
+                return self.not_found(files, build)
+        return self.from_memory(files, path, request.target, build)
 
     def host_allowed(self, header: str) -> bool:
         host = header.strip().lower()
@@ -226,47 +222,40 @@ class PreviewHandler:
         # cannot be rebound by DNS, so only names are refused
         return wildcard(self.site.bind) and _ip_literal(name)
 
-    def from_folder(self, folder: Path, path: str, target: str, build: int) -> Response:
-        wanted = folder / path.lstrip("/")
-        if path.endswith("/"):
-            wanted = wanted / "index.html"
-        try:
-            real = wanted.resolve(strict=True)
-        except FileNotFoundError:
-            if not folder.is_dir() or self.site.patching():
-                raise  # swapped or patched while we looked: the caller tries again
-            return self.not_found(folder, build)
-        except (OSError, RuntimeError):
-            return self.not_found(folder, build)
-        if not real.is_relative_to(folder):
-            return self.not_found(folder, build)  # a symlink pointing out of the site
-        if real.is_dir():
-            if (real / "index.html").is_file():
+    def from_memory(self, files: dict[str, bytes], path: str, target: str, build: int) -> Response:
+        name = path.lstrip("/")
+        if not name or name.endswith("/"):
+            name += "index.html"
+        data = files.get(name)
+        if data is None:
+            if f"{name}/index.html" in files:
                 query = urlsplit(target).query
                 return redirect(path + "/" + (f"?{query}" if query else ""))
-            return self.not_found(folder, build)
+            return self.not_found(files, build)
+        ctype = content_type(name)
+        if ctype.startswith("text/html"):
+            return page(HTTPStatus.OK, [inject(data, build)])
+        return Response(HTTPStatus.OK, [("Content-Type", ctype), *SECURITY_HEADERS], [data])
+
+    def from_folder(self, folder: Path, path: str, files: dict[str, bytes], build: int) -> Response:
+        """A file of the search bundle, which is on disk (never a symlink out of it, a FIFO...)."""
+        try:
+            real = (folder / path.lstrip("/")).resolve(strict=True)
+        except (OSError, RuntimeError):
+            return self.not_found(files, build)
+        if not real.is_relative_to(folder.resolve()) or real.is_dir():
+            return self.not_found(files, build)
         file = open_regular(real)
         if file is None:
-            return self.not_found(folder, build)
-        ctype = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
-        if ctype.startswith("text/") or ctype in ("application/json", "application/xml", "application/javascript"):
-            ctype += "; charset=utf-8"
-        try:
-            if ctype.startswith("text/html"):
-                return page(HTTPStatus.OK, with_live_script(file, build))
-            size = os.fstat(file.fileno()).st_size
-            return Response(HTTPStatus.OK, [("Content-Type", ctype), *SECURITY_HEADERS], [FilePart(file, 0, size)])
-        except BaseException:
-            file.close()
-            raise
+            return self.not_found(files, build)
+        size = os.fstat(file.fileno()).st_size
+        return Response(HTTPStatus.OK, [("Content-Type", content_type(real.name)), *SECURITY_HEADERS],
+                        [FilePart(file, 0, size)])
 
-    def not_found(self, folder: Path | None, build: int = 0) -> Response:
-        custom = folder / "404.html" if folder is not None else None
-        if custom is not None and not custom.is_symlink():
-            with contextlib.suppress(OSError):
-                file = open_regular(custom)
-                if file is not None:
-                    return page(HTTPStatus.NOT_FOUND, with_live_script(file, build))
+    def not_found(self, files: dict[str, bytes] | None, build: int = 0) -> Response:
+        custom = files.get("404.html") if files is not None else None
+        if custom is not None:
+            return page(HTTPStatus.NOT_FOUND, [inject(custom, build)])
         return plain(HTTPStatus.NOT_FOUND, "not found\n")
 
     def internal(self, name: str, head: bool) -> Response:
@@ -298,6 +287,13 @@ def clean_path(target: str) -> str | None:
     return decoded
 
 
+def content_type(name: str) -> str:
+    ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if ctype.startswith("text/") or ctype in ("application/json", "application/xml", "application/javascript"):
+        ctype += "; charset=utf-8"
+    return ctype
+
+
 def open_regular(path: Path) -> BinaryIO | None:
     """The file opened for reading, or None when it is not a regular file (a FIFO would block)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # FileNotFoundError: swapped, try again
@@ -305,16 +301,6 @@ def open_regular(path: Path) -> BinaryIO | None:
         os.close(fd)
         return None
     return os.fdopen(fd, "rb")
-
-
-def with_live_script(file: BinaryIO, build: int) -> list[Part]:
-    """The page in parts, with the live-reload script before its last </body>."""
-    size = os.fstat(file.fileno()).st_size
-    start = max(0, size - TAIL)
-    tail = os.pread(file.fileno(), size - start, start)
-    found = tail.lower().rfind(b"</body>")
-    at = start + found if found != -1 else size
-    return [FilePart(file, 0, at), live_script(build), FilePart(file, at, size - at)]
 
 
 def live_script(build: int) -> bytes:

@@ -20,7 +20,6 @@ from digestgen.cache import hexhash
 from digestgen.config import SiteConfig
 from digestgen.content import IssueIntro, Page, Paper, Tag, Unfinished, fold, is_placeholder_title
 from digestgen.errors import Problem
-from digestgen.memo import Memo
 from digestgen.publish import publication
 from digestgen.schema import ISSUE_KEY_RE
 
@@ -309,19 +308,13 @@ def _related(papers: list[Paper], tags: dict[str, TagInfo],
     if store is None:
         chosen = _related_positions(papers, tags)
     else:
-        pairs = [(p.id, p.tags) for p in papers]
-        last = _RELATED_KEY.peek("last")  # a long process: compared, not hashed again
-        key = last[1] if last is not None and last[0] == pairs else hexhash(pairs)
-        _RELATED_KEY.put("last", (pairs, key))
+        key = hexhash([(p.id, p.tags) for p in papers])
         chosen = store.get(key) or _related_positions(papers, tags)
         if key not in store:
             while len(store) >= RELATED_KEPT:
                 del store[next(iter(store))]  # the oldest
             store[key] = chosen
     return {paper.id: [papers[i] for i in best] for paper, best in zip(papers, chosen)}
-
-
-_RELATED_KEY: Memo[tuple[list[tuple[str, tuple[str, ...]]], str]] = Memo(limit=1)
 
 
 def _related_positions(papers: list[Paper], tags: dict[str, TagInfo]) -> list[list[int]]:
@@ -382,7 +375,7 @@ def _check_internal_links(model: SiteModel, parsed: list[Paper], pages: list[Pag
 
 def carry_over(model: SiteModel, before: SiteModel | None) -> SiteModel:
     """model, with every issue, tag and list of related papers that did not change replaced by
-    the very object of the model before (in a long process, see memo.py).
+    the very object of the model before (in a long process, see reuse.py).
 
     Unchanged papers already are the same records from one build to the next, so a page whose
     context holds the same objects as last time shows the same things: the renderer then knows

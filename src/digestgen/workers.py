@@ -1,27 +1,26 @@
-"""Work spread over the machine's cores: parsing papers and rendering pages in forked processes,
-and (aside) one piece of work done by a second process while this one goes on.
+"""Work spread over the machine's cores: one kind of pool, of forked processes, for parsing
+papers and for making outputs (pages, feeds, exports alike).
 
 Workers are forked after the parent has set up what they need (the site model, the renderer
-with its compiled templates, the staging folder), so nothing large is sent to them: a task is
-a list of file names or route numbers, and a result is small (a parsed record, or the name,
-hash and size of a file the worker wrote). Output does not depend on which worker did what.
+with its compiled templates, the plan, the staging folder), so nothing large is sent to them:
+a task is a list of file names or output numbers, and a result is small (a parsed record, or
+the name, hash and size of a file the worker wrote). Output does not depend on which worker
+did what.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import gc
 import multiprocessing
 import os
-import pickle
-import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from digestgen import collector
 from digestgen.content import parse_paper
+from digestgen.files import File
 from digestgen.output import place
 from digestgen.progress import Progress
 from digestgen.render import BUDGET_SKIP, weigh
@@ -41,70 +40,17 @@ def cpus() -> int:
         return os.cpu_count() or 1
 
 
-@contextlib.contextmanager
-def _pool(size: int) -> Iterator[Any]:
-    """A pool of forked workers; the collector keeps off the parent's objects meanwhile (it
-    would touch, and so copy, every one of them in every worker)."""
-    with collector.held(collect=True), multiprocessing.get_context("fork").Pool(size) as pool:
-        yield pool
+def _pool(size: int) -> Any:
+    """A pool of forked workers. Each moves what it inherited out of its garbage collector's
+    sight (a collection would touch, and so copy, every one of those objects)."""
+    return multiprocessing.get_context("fork").Pool(size, initializer=gc.freeze)
 
 
-class Aside:
-    """Some work running in a forked process (see aside)."""
-
-    def __init__(self, pid: int, pipe: int):
-        self.pid, self.pipe = pid, pipe
-
-    def join(self) -> Any:
-        """The work's result, or its exception raised here."""
-        with open(self.pipe, "rb") as pipe:
-            data = pipe.read()
-        os.waitpid(self.pid, 0)
-        if not data:
-            raise RuntimeError("a worker process ended without a result (killed, or out of memory?)")
-        ok, value = pickle.loads(data)
-        if not ok:
-            raise value
-        return value
-
-    def cancel(self) -> None:
-        """Stop the work and forget it (when this process fails first)."""
-        with contextlib.suppress(OSError):
-            os.kill(self.pid, 9)
-        with contextlib.suppress(OSError):
-            os.close(self.pipe)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
-
-
-def aside(work: Callable[[], Any]) -> Aside:
-    """Run work() in a forked process while this one goes on; Aside.join() gives its result.
-
-    The result (or the exception) comes back pickled, so it should be small; like the pools'
-    workers, the process inherits everything set up so far instead of being sent it.
-    """
-    sys.stdout.flush()
-    sys.stderr.flush()
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid:
-        os.close(write)
-        return Aside(pid, read)
-    try:  # the forked process: it never returns into the caller's code
-        os.close(read)
-        gc.disable()  # it ends soon; collecting would only copy the parent's pages
-        try:
-            payload: tuple[bool, Any] = (True, work())
-        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
-            payload = (False, exc)
-        try:
-            data = pickle.dumps(payload, pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:  # noqa: BLE001 - an unpicklable result or error
-            data = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
-        with open(write, "wb") as pipe:
-            pipe.write(data)
-    finally:
-        os._exit(0)
+def pool_ok(config: Any, jobs: int, minimum: int) -> bool:
+    """Use worker processes only for big batches, on a second core, in a process without other
+    threads (fork) that is not a preview server."""
+    return (jobs >= minimum and cpus() > 1 and not config.options.serve and threading.active_count() == 1
+            and os.environ.get("DIGESTGEN_WORKERS") != "1")
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -148,10 +94,10 @@ def parse_papers(root: Path, rels: list[str], tz: dt.tzinfo, base_path: str, use
 _Done = list[tuple[tuple[str, str, int, bool], tuple[Any, ...] | None, tuple[bool, bool]]]
 
 
-def _render_share(report: Callable[[int], None] | None = None) -> _Done:
-    """Render chunks until none are left; the chunks are shared out through one counter, so
-    the parent process (which builds feeds first) and the workers finish together. report,
-    if given, learns how many chunks have been taken so far, after each chunk."""
+def _share(report: Callable[[int], None] | None = None) -> _Done:
+    """Make chunks until none are left; the chunks are shared out through one counter, so
+    the parent process (which makes the streamed files first) and the workers finish
+    together. report, if given, learns how many chunks have been taken so far."""
     chunks, counter = _job["chunks"], _job["counter"]
     done: _Done = []
     while True:
@@ -160,21 +106,29 @@ def _render_share(report: Callable[[int], None] | None = None) -> _Done:
             counter.value += 1
         if number >= len(chunks):
             return done
-        done += _render_chunk(chunks[number])
+        done += _make_chunk(chunks[number])
         if report is not None:
             report(min(counter.value, len(chunks)))
 
 
-def _render_chunk(numbers: Sequence[int]) -> _Done:
-    renderer, routes, tmp, output, previous, patch = _job["render"]
+def _make_chunk(numbers: Sequence[int]) -> _Done:
+    renderer, items, tmp, output, previous, changed_only = _job["make"]
     made: set[str] = _job.setdefault("made", set())
     done = []
     for n in numbers:
-        looked = [False, False]
-        data = renderer.render(routes[n], looked)
-        placed = place(tmp, output, previous, routes[n].path, data, made, patch)
-        done.append((placed, _weigh(placed, data, renderer.base_path), (looked[0], looked[1])))
+        data, seen = _make(renderer, items[n])
+        placed = place(tmp, output, previous, items[n].path, data, made, changed_only)
+        done.append((placed, _weigh(placed, data, renderer.base_path), seen))
     return done
+
+
+def _make(renderer: Any, item: Any) -> tuple[bytes, tuple[bool, bool]]:
+    """An output's bytes, and for a page what its render read (Renderer.render)."""
+    if isinstance(item, File):
+        return item.make(), (False, False)  # type: ignore[return-value]
+    looked = [False, False]
+    data = renderer.render(item, looked)
+    return data, (looked[0], looked[1])
 
 
 def _weigh(placed: tuple[str, str, int, bool], data: bytes, base_path: str) -> tuple[Any, ...] | None:
@@ -185,65 +139,70 @@ def _weigh(placed: tuple[str, str, int, bool], data: bytes, base_path: str) -> t
     return weigh(data, None, True, base_path, digest_)
 
 
-def _note(path: str, seen: tuple[bool, bool], looked: set[str] | None, untracked: set[str] | None) -> None:
+def _note(path: str, seen: tuple[bool, bool], looked: set[str], untracked: set[str]) -> None:
     """Add path to looked and untracked as the page's render found (Renderer.render)."""
-    if seen[0] and looked is not None:
+    if seen[0]:
         looked.add(path)
-    if seen[1] and untracked is not None:
+    if seen[1]:
         untracked.add(path)
 
 
-def render_pages(renderer: Any, routes: list[Any], numbers: list[int], staging: Any, use_pool: bool,
-                 progress: Progress | None, meanwhile: Callable[[], None] | None = None,
-                 weights: dict[str, Any] | None = None, looked: set[str] | None = None,
-                 untracked: set[str] | None = None) -> None:
-    """Render routes[n] for every n into the staging folder (workers write the files).
+def make_outputs(renderer: Any, items: list[Any], staging: Any, use_pool: bool, progress: Progress | None,
+                 weights: dict[str, Any], looked: set[str], untracked: set[str]) -> None:
+    """Make every item (a page's Route, or a File) into the staging folder.
 
-    meanwhile, if given, runs in this process while the workers render (or after, without them).
-    weights receives the workers' page-weight measurements (render.page_weights memo entries);
-    looked, the paths of the pages that looked at their issue's papers; untracked, of those
-    that read what no page key covers (Renderer.render).
+    Streamed files are made by this process, written as they are made; the others over the
+    pool, whose workers write the files themselves (use_pool), or here. weights receives
+    the page-weight measurements (render.page_weights memo entries); looked, the paths of
+    the pages that looked at their issue's papers; untracked, of those that read what no page
+    key covers (Renderer.render).
     """
-    _job["render"] = (renderer, routes, staging.tmp, staging.output, staging.previous, staging.patch)
+    streamed = [item for item in items if isinstance(item, File) and item.streamed]
+    # heavy files first, so that the longest jobs do not come last
+    rest = sorted((item for item in items if not (isinstance(item, File) and item.streamed)),
+                  key=lambda item: not (isinstance(item, File) and item.heavy))
+    if not use_pool:
+        for item in streamed:
+            staging.put_chunks(item.path, item.make())
+        for item in rest:
+            data, seen = _make(renderer, item)
+            staging.put(item.path, data, again=isinstance(item, File))
+            _note(item.path, seen, looked, untracked)
+            if progress:
+                progress.advance("writing", 1, len(rest))
+        return
+    for template in sorted({item.template for item in rest if not isinstance(item, File)}):
+        # compile every template and partial once, here, so that each worker inherits them
+        renderer.render(next(item for item in rest if not isinstance(item, File) and item.template == template))
+    heavy = sum(1 for item in rest if isinstance(item, File) and item.heavy)
+    numbers = list(range(len(rest)))
+    _job["make"] = (renderer, rest, staging.tmp, staging.output, staging.previous, staging.changed_only)
     _job["made"] = set()
+    # a heavy file is a chunk of its own; pages and small files go in chunks of RENDER_CHUNK
+    _job["chunks"] = [[n] for n in numbers[:heavy]] + list(_chunks(numbers[heavy:], RENDER_CHUNK))
+    _job["counter"] = multiprocessing.get_context("fork").Value("i", 0)
     try:
-        if not use_pool:
-            for n in numbers:
-                seen = [False, False]
-                staging.put(routes[n].path, renderer.render(routes[n], seen))
-                _note(routes[n].path, (seen[0], seen[1]), looked, untracked)
-                if progress:
-                    progress.advance("rendering", 1, len(numbers))
-            if meanwhile is not None:
-                meanwhile()
-            return
-        for template in sorted({routes[n].template for n in numbers}):
-            # compile every template and partial once, here, so that each worker inherits them
-            renderer.render(next(routes[n] for n in numbers if routes[n].template == template))
-        # This process works too (meanwhile, then pages): one worker fewer than cores, so the
-        # model is copied (page by page, as processes touch it) into fewer processes.
-        _job["chunks"] = list(_chunks(numbers, RENDER_CHUNK))
-        _job["counter"] = multiprocessing.get_context("fork").Value("i", 0)
+        # This process works too (the streamed files, then its share): one worker fewer than
+        # cores, so the model is copied (page by page, as processes touch it) into fewer processes.
         with _pool(cpus() - 1) as pool:
-            shares = [pool.apply_async(_render_share) for _ in range(cpus() - 1)]
-            if meanwhile is not None:
-                meanwhile()
+            shares = [pool.apply_async(_share) for _ in range(cpus() - 1)]
+            for item in streamed:
+                staging.put_chunks(item.path, item.make())
             shown = [0]
 
             def report(taken: int) -> None:
-                pages = min(taken * RENDER_CHUNK, len(numbers))
+                made = min(taken * RENDER_CHUNK, len(rest))
                 if progress:
-                    progress.advance("rendering", pages - shown[0], len(numbers))
-                shown[0] = pages
+                    progress.advance("writing", made - shown[0], len(rest))
+                shown[0] = made
 
-            results = [_render_share(report), *(share.get() for share in shares)]
-        for done in results:
-            for (rel, digest_, size, written), weight, seen in done:
-                staging.record(rel, digest_, size, written)
-                if weight is not None and weights is not None:
-                    weights[rel] = weight
-                _note(rel, seen, looked, untracked)
+            results = [_share(report), *(share.get() for share in shares)]
     finally:
-        for name in ("render", "made", "chunks", "counter"):
+        for name in ("make", "made", "chunks", "counter"):
             _job.pop(name, None)
-
+    for done in results:
+        for (rel, digest_, size, written), weight, seen in done:
+            staging.record(rel, digest_, size, written)
+            if weight is not None:
+                weights[rel] = weight
+            _note(rel, seen, looked, untracked)

@@ -57,9 +57,9 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 def test_the_listing_of_outputs_is_what_a_build_writes(built: tuple[Path, set[str]],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from digestgen.build import load_site
     from digestgen.config import load_config
     from digestgen.layout import site_outputs
+    from digestgen.load import load_site
     from digestgen.render import Renderer
 
     root, written = built
@@ -110,8 +110,8 @@ VALID = {"paper": ID_RE, "page": SLUG_RE, "tag": SLUG_RE}
 def test_every_name_the_build_writes_is_refused_as_an_entry_name(built: tuple[Path, set[str]], tmp_path: Path) -> None:
     root, written = built
     cadence = re.search(r"cadence: (\w+)", (root / "site.yaml").read_text()).group(1)  # type: ignore[union-attr]
-    from digestgen.build import load_site
     from digestgen.config import load_config
+    from digestgen.load import load_site
 
     model, _ = load_site(load_config(root))
     made = {*(("paper", p.id) for p in model.papers), *(("page", p.slug) for p in model.pages),

@@ -64,8 +64,8 @@ def _bytes_read() -> int:
 
 @pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="needs Linux /proc/<pid>/io")
 def test_an_oversized_entry_is_refused_by_its_size_without_being_read(site: Path) -> None:
-    from digestgen.build import check
     from digestgen.errors import ContentError
+    from digestgen.load import check
 
     rel = "content/papers/2511.00009.md"
     with open(site / rel, "wb") as handle:  # 64 MB, sparse: its bytes cost nothing until read

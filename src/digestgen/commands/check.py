@@ -48,8 +48,8 @@ def drafts_note(drafts: int, shown: bool) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from digestgen.build import check, finish
     from digestgen.errors import ContentError
+    from digestgen.load import check, finish
     from digestgen.publish import next_issue_line
 
     options = site_options(args)
@@ -77,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
 def _link_problems(model: SiteModel, options: BuildOptions) -> list[Problem]:
     """Warnings about the external links of every entry, drafts and scheduled papers included
     (their links go live on their day); the site's own check stays as the options ask."""
-    from digestgen.build import check
     from digestgen.links import check_links
+    from digestgen.load import check
 
     if not (options.drafts and options.future):
         everything = dataclasses.replace(options, drafts=True, future=True, strict=False)

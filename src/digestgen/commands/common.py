@@ -45,8 +45,8 @@ def say(message: str) -> None:
 
 def load_edition(args: argparse.Namespace) -> tuple[SiteConfig, SiteModel, Issue, Edition]:
     """The site of a command's options (its warnings reported) and the email edition of args.issue."""
-    from digestgen.build import load_site
     from digestgen.config import load_config
+    from digestgen.load import load_site
     from digestgen.mail import pick_issue, render_edition
 
     config = load_config(args.site, site_options(args))

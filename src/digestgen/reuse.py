@@ -1,0 +1,88 @@
+"""What one build takes over from the builds before it: one object, passed explicitly.
+
+The command line makes a Reuse for each build. It reads the disk cache (parsed papers, the
+keys and manifest of the last build into the same folder) and keeps nothing in memory once
+the build is over. `digestgen serve` keeps one alive from its first build to its last: it
+also holds the last model and the per-record results of its builds (a paper's BibTeX, its
+feed HTML, a serialised feed), so a rebuild after one edit makes again only what that edit
+changed.
+
+Stages know none of this. A function of records whose result is worth keeping (it is cheap
+to key and costly to make) is called through `remembered(kind, key, make, *args)`: while a
+long-lived Reuse is active (see Reuse.active) the result is kept under key, which must hold
+everything the result is made of, so a hit is always exact; otherwise it is simply made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Hashable, Iterator
+from contextvars import ContextVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from digestgen.cache import BuildState, Cache
+
+if TYPE_CHECKING:
+    from digestgen.site import SiteModel
+
+V = TypeVar("V")
+KEPT_PER_KIND = 200_000  # results of one kind; all of them go at once past this (a new site version)
+
+_active: ContextVar[Reuse | None] = ContextVar("digestgen_reuse", default=None)
+
+
+class Reuse:
+    """The disk cache of one site, and (when long-lived) what its builds keep in memory.
+
+    long_lived: a preview server's, whose builds follow each other in one process.
+    """
+
+    def __init__(self, root: Path, enabled: bool = True, long_lived: bool = False):
+        self.cache = Cache(root, enabled=enabled, remember=long_lived)
+        self.long_lived = long_lived
+        self.model: SiteModel | None = None  # the last model built (see site.carry_over)
+        # the context and key of each keyed page of the last build (see plan.Keys)
+        self.pages: tuple[str, dict[str, tuple[dict[str, Any], bool, str]]] | None = None
+        self.digests: dict[str, tuple[bytes, str]] = {}  # the bytes last put at a path, and their digest
+        # the preview's site, built into memory (memory.py): its files, their manifest, and
+        # the state of the build that made them
+        self.site: dict[str, bytes] | None = None
+        self.manifest: dict[str, str] = {}
+        self.state: BuildState | None = None
+        self._kept: dict[str, dict[Hashable, Any]] = {}
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[None]:
+        """Let remembered() keep results in this object for the length of the block."""
+        token = _active.set(self if self.long_lived else None)
+        try:
+            yield
+        finally:
+            _active.reset(token)
+
+    def publish(self, files: dict[str, bytes], manifest: dict[str, str]) -> None:
+        """Make files the preview's site (one assignment: a reader sees the old or the new)."""
+        self.manifest = manifest
+        self.site = files
+
+    def kept(self, kind: str) -> dict[Hashable, Any]:
+        store = self._kept.get(kind)
+        if store is None:
+            store = self._kept[kind] = {}
+        elif len(store) >= KEPT_PER_KIND:
+            store.clear()
+        return store
+
+
+def remembered(kind: str, key: Hashable, make: Callable[..., V], *args: Any) -> V:
+    """make(*args), kept under (kind, key) by the active long-lived Reuse, if any."""
+    reuse = _active.get()
+    if reuse is None:
+        return make(*args)
+    store = reuse.kept(kind)
+    try:
+        return store[key]  # type: ignore[no-any-return]
+    except KeyError:
+        value = store[key] = make(*args)
+        return value
