@@ -38,8 +38,9 @@ import corpus
 import hugo_site
 
 BUILD = """
-import json, sys, time
+import gc, json, sys, time
 from pathlib import Path
+gc.disable()  # as `digestgen build` does
 from digestgen.build import build
 r = build(Path(sys.argv[1]))
 print(json.dumps({"seconds": r.seconds, "search": r.search_seconds, "files": r.stats.files,

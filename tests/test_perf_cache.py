@@ -487,6 +487,22 @@ def test_worker_processes_give_the_same_bytes(tmp_path: Path, monkeypatch: pytes
     assert tree_digest(tmp_path / "pooled") == serial
 
 
+def test_a_preview_built_by_workers_is_the_one_built_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """serve's first build may use worker processes: they send what they make back, and the
+    site in memory is the one a single process makes."""
+    site = _site(tmp_path)
+    serial = _cold_preview(site, PREVIEW)
+    monkeypatch.setattr(workers, "RENDER_POOL_MIN", 1)
+    monkeypatch.setattr(workers, "RENDER_CHUNK", 5)
+    monkeypatch.setattr(workers, "cpus", lambda: 2)
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
+    pools: list[int] = []
+    real_pool = workers._pool
+    monkeypatch.setattr(workers, "_pool", lambda size: pools.append(size) or real_pool(size))
+    assert _cold_preview(site, PREVIEW) == serial
+    assert pools == [2]
+
+
 def test_a_failed_preview_build_keeps_serving_the_last_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A preview build that fails half-way leaves the site in memory as it was: the very files."""
     site = _site(tmp_path)

@@ -401,8 +401,8 @@ class Preview:
     def start(self) -> None:
         """First build, then watch and serve in background threads."""
         sweep_search_folders(self.output)
+        self.rebuild()  # before any thread starts: this one build may use worker processes
         self.indexer.thread.start()
-        self.rebuild()
         self.watcher.start()
         self.debouncer.thread.start()
         self.server.start()

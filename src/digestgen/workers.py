@@ -48,8 +48,8 @@ def _pool(size: int) -> Any:
 
 def pool_ok(config: Any, jobs: int, minimum: int) -> bool:
     """Use worker processes only for big batches, on a second core, in a process without other
-    threads (fork) that is not a preview server."""
-    return (jobs >= minimum and cpus() > 1 and not config.options.serve and threading.active_count() == 1
+    threads (fork): a preview server's first build, but none after it."""
+    return (jobs >= minimum and cpus() > 1 and threading.active_count() == 1
             and os.environ.get("DIGESTGEN_WORKERS") != "1")
 
 
@@ -122,6 +122,12 @@ def _make_chunk(numbers: Sequence[int]) -> _Done:
     return done
 
 
+def _make_in_memory(numbers: Sequence[int]) -> list[tuple[str, bytes, tuple[bool, bool]]]:
+    """A chunk's outputs, sent back to the parent (a site built into memory)."""
+    renderer, items = _job["make"][:2]
+    return [(items[n].path, *_make(renderer, items[n])) for n in numbers]
+
+
 def _make(renderer: Any, item: Any) -> tuple[bytes, tuple[bool, bool]]:
     """An output's bytes, and for a page what its render read (Renderer.render)."""
     if isinstance(item, File):
@@ -176,10 +182,27 @@ def make_outputs(renderer: Any, items: list[Any], staging: Any, use_pool: bool, 
         renderer.render(next(item for item in rest if not isinstance(item, File) and item.template == template))
     heavy = sum(1 for item in rest if isinstance(item, File) and item.heavy)
     numbers = list(range(len(rest)))
+    # a heavy file is a chunk of its own; pages and small files go in chunks of RENDER_CHUNK
+    chunks = [[n] for n in numbers[:heavy]] + list(_chunks(numbers[heavy:], RENDER_CHUNK))
+    if not hasattr(staging, "tmp"):  # a site built into memory: the workers send what they make
+        _job["make"] = (renderer, rest)
+        try:
+            with _pool(cpus()) as pool:
+                made = pool.imap_unordered(_make_in_memory, chunks)
+                for item in streamed:
+                    staging.put_chunks(item.path, item.make())
+                for done in made:
+                    for path, data, seen in done:
+                        staging.put(path, data)
+                        _note(path, seen, looked, untracked)
+                    if progress:
+                        progress.advance("writing", len(done), len(rest))
+        finally:
+            _job.pop("make", None)
+        return
     _job["make"] = (renderer, rest, staging.tmp, staging.output, staging.previous, staging.changed_only)
     _job["made"] = set()
-    # a heavy file is a chunk of its own; pages and small files go in chunks of RENDER_CHUNK
-    _job["chunks"] = [[n] for n in numbers[:heavy]] + list(_chunks(numbers[heavy:], RENDER_CHUNK))
+    _job["chunks"] = chunks
     _job["counter"] = multiprocessing.get_context("fork").Value("i", 0)
     try:
         # This process works too (the streamed files, then its share): one worker fewer than

@@ -16,6 +16,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import gc
+
     from digestgen.build import build
     from digestgen.config import load_config, placeholder_warning
     from digestgen.errors import ContentError
@@ -24,6 +26,10 @@ def run(args: argparse.Namespace) -> int:
     placeholder = placeholder_warning(load_config(args.site, options))
     if placeholder is not None and options.strict:
         raise ContentError([placeholder])
+    # A build holds every paper of the site until it ends, and what it makes forms no cycles
+    # worth collecting: the cyclic collector would only walk all of it again and again (at
+    # 100,000 papers its full collections took 4.5 s of a 15 s edit). The process ends next.
+    gc.disable()
     result = build(args.site, options)
     report(([placeholder] if placeholder else []) + result.warnings)
     say(result.summary())
