@@ -166,8 +166,7 @@ def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: S
             if in_memory:
                 staging = MemoryStaging(reuse.site or {}, reuse.manifest if reuse.site else {}, reuse.publish)
             else:
-                staging = Staging(config.output, spare=last.spare, keep_spare=cache.enabled,
-                                  digests=reuse.digests if reuse.long_lived else None)
+                staging = Staging(config.output, spare=last.spare, keep_spare=cache.enabled)
             weights = last.weights
             try:
                 prior = _prior_lines(last, render_key, hashes, staging) if isinstance(staging, Staging) else None

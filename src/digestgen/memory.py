@@ -31,7 +31,7 @@ class MemoryStaging:
         self.manifest_hash = ""
         self.spare_hash = ""
 
-    def put(self, name: str, data: bytes, again: bool = False) -> None:
+    def put(self, name: str, data: bytes) -> None:
         rel = safe_relpath(name)
         self.files[rel] = data
         self.manifest[rel] = digest(data)

@@ -185,12 +185,8 @@ class Staging:
     that dies half-way leaves a spare the next build will not use.
     """
 
-    def __init__(self, output: Path, spare: str = "", keep_spare: bool = False,
-                 digests: dict[str, tuple[bytes, str]] | None = None):
+    def __init__(self, output: Path, spare: str = "", keep_spare: bool = False):
         recover(output)
-        # the bytes last put at each path and their digest: a long process (reuse.py) that puts
-        # the very same bytes object again (a kept feed, say) does not hash it again
-        self.digests = digests if digests is not None else {}
         self.output = output
         self.previous = read_manifest(output) if output.is_dir() else {}
         self.spare = output.parent / f".{output.name}.spare"
@@ -207,20 +203,9 @@ class Staging:
         self._made: set[str] = set()
         self.tmp.mkdir(parents=True)
 
-    def put(self, name: str, data: bytes, again: bool = False) -> None:
-        """Add one file (kept from the previous build when its bytes did not change).
-
-        again: data is likely the very bytes object put at this name last time (a feed or
-        export kept by a long process, see reuse.py), so its digest is remembered.
-        """
-        known = None
-        if again:
-            last = self.digests.get(name)
-            known = last[1] if last is not None and last[0] is data else None
-        rel, digest_, size, written = place(self.tmp, self.output, self.previous, name, data, self._made, self.changed_only, known)
-        if again:
-            self.digests[name] = (data, digest_)
-        self.record(rel, digest_, size, written)
+    def put(self, name: str, data: bytes) -> None:
+        """Add one file (kept from the previous build when its bytes did not change)."""
+        self.record(*place(self.tmp, self.output, self.previous, name, data, self._made, self.changed_only))
 
     def put_chunks(self, name: str, chunks: Iterable[bytes | memoryview]) -> None:
         """Add one file given in pieces, written as they come (for files of hundreds of
@@ -534,15 +519,14 @@ def remove_tree(folder: Path) -> None:
 
 
 def place(tmp: Path, output: Path, previous: dict[str, str], name: str, data: bytes,
-          made: set[str], changed_only: bool = False, known: str | None = None) -> tuple[str, str, int, bool]:
+          made: set[str], changed_only: bool = False) -> tuple[str, str, int, bool]:
     """Put one file into tmp: unchanged files are linked from the previous build (or, when
     changed_only, not staged at all: the spare the caller refreshes has them); others are written.
 
-    known: the digest of data, when the caller has it. Returns (relative path, digest, size,
-    written). Safe to call from worker processes.
+    Returns (relative path, digest, size, written). Safe to call from worker processes.
     """
     rel = safe_relpath(name)
-    h = known or digest(data)
+    h = digest(data)
     if changed_only and previous.get(rel) == h:
         return rel, h, len(data), False
     target = tmp / rel

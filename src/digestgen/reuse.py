@@ -44,7 +44,6 @@ class Reuse:
         self.model: SiteModel | None = None  # the last model built (see site.carry_over)
         # the context and key of each keyed page of the last build (see plan.Keys)
         self.pages: tuple[str, dict[str, tuple[dict[str, Any], bool, str]]] | None = None
-        self.digests: dict[str, tuple[bytes, str]] = {}  # the bytes last put at a path, and their digest
         # the preview's site, built into memory (memory.py): its files, their manifest, and
         # the state of the build that made them
         self.site: dict[str, bytes] | None = None

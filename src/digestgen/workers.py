@@ -172,7 +172,7 @@ def make_outputs(renderer: Any, items: list[Any], staging: Any, use_pool: bool, 
             staging.put_chunks(item.path, item.make())
         for item in rest:
             data, seen = _make(renderer, item)
-            staging.put(item.path, data, again=isinstance(item, File))
+            staging.put(item.path, data)
             _note(item.path, seen, looked, untracked)
             if progress:
                 progress.advance("writing", 1, len(rest))
