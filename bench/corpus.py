@@ -1,6 +1,7 @@
 """Generate a deterministic synthetic digest of N papers in the digestgen format.
 
-Realistic shape: 5-8 authors, 2-4 tags out of 60, an abstract of about 1,500 characters with
+Realistic shape: 5-8 authors (about four distinct authors per paper, most of them on one
+paper and a few on many, as on arXiv; some names with accents), 2-4 tags out of 60, an abstract of about 1,500 characters with
 inline math, a Markdown note with emphasis, links, a list and math, about 40 papers per weekly
 issue, one entry in ten written as pure YAML. The same N always gives the same bytes.
 
@@ -42,6 +43,40 @@ WORDS = [
 MATH = ["$O(n \\log n)$", "$\\alpha = 0.1$", "$x_t = f(x_{t-1})$", "$\\mathbb{E}[L(\\theta)]$",
         "$k \\le 8$", "$\\sigma^2$", "$p(y \\mid x)$", "$\\nabla_\\theta J$"]
 START = dt.date(2008, 1, 7)  # a Monday
+GIVEN = [*FIRST, "Søren", "José", "Zoë", "Łukasz", "Ana", "Björn", "Chiara", "Dmitri", "Elif", "Farah", "Hiroshi",
+         "Ines", "Jonas", "Kavya", "Luca", "Mei", "Nikolai", "Olga", "Pablo", "Rin", "Sofia", "Thanh", "Yara", "Zain"]
+SYLLABLES = ["ba", "ko", "ri", "san", "te", "lu", "mor", "vi", "den", "ga", "shi", "ta", "no", "ber", "ka", "lin",
+             "zu", "ro", "mi", "ek", "has", "ol", "wen", "ju", "pet", "ra", "chen", "dal", "fo", "gö"]
+NEW_AUTHOR = 0.6  # the chance that an author slot holds someone new (Simon's model): ~40,000 authors per 10,000 papers
+
+
+class AuthorPool:
+    """Names for the author slots of the papers, in order: a slot holds a new author with
+    probability NEW_AUTHOR, else one drawn from the earlier slots (so the prolific get more)."""
+
+    def __init__(self) -> None:
+        self.rng = random.Random(4711)
+        self.slots: list[str] = []
+
+    def new_name(self) -> str:
+        rng = self.rng
+        if rng.random() < 0.1:
+            family = rng.choice(LAST)
+        else:
+            family = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+        if rng.random() < 0.01:
+            family = "Ødegaard"
+        return f"{rng.choice(GIVEN)} {family}"
+
+    def draw(self, count: int) -> list[str]:
+        names: list[str] = []
+        while len(names) < count:
+            new = not self.slots or self.rng.random() < NEW_AUTHOR
+            name = self.new_name() if new else self.rng.choice(self.slots)
+            if name not in names:
+                names.append(name)
+        self.slots.extend(names)
+        return names
 
 
 def sentence(rng: random.Random, words: int) -> str:
@@ -73,12 +108,15 @@ def quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def paper(rng: random.Random, n: int, total: int) -> tuple[str, str]:
+def paper(rng: random.Random, n: int, total: int, pool: AuthorPool) -> tuple[str, str]:
     """(relative path, file text) of paper number n (0 = oldest)."""
     day = START + dt.timedelta(days=(n * 7) // 40)  # about 40 papers per weekly issue
     pid = f"{day.year % 100:02d}{day.month:02d}.{n:05d}"
     title = " ".join(rng.choice(WORDS).capitalize() for _ in range(rng.randint(4, 9)))
-    authors = [f"{rng.choice(FIRST)} {rng.choice(LAST)}" for _ in range(rng.randint(5, 8))]
+    count = rng.randint(5, 8)
+    for _ in range(count):  # the draws of earlier versions, so the other fields stay the same
+        rng.choice(FIRST), rng.choice(LAST)
+    authors = pool.draw(count)
     tags = sorted(rng.sample(TAGS, rng.randint(2, 4)))
     older = f"{(day - dt.timedelta(days=7)).year % 100:02d}{(day - dt.timedelta(days=7)).month:02d}.{n - 40:05d}" if n >= 40 else None
     fields = [
@@ -133,8 +171,9 @@ def generate(total: int, dest: Path, search: bool = False) -> list[str]:
     (dest / "content" / "pages").mkdir(parents=True)
     (dest / "content" / "pages" / "about.md").write_text("---\ntitle: About\n---\n\nA synthetic digest.\n", "utf-8")
     made: set[Path] = set()
+    pool = AuthorPool()
     for n in range(total):
-        rel, text = paper(rng, n, total)
+        rel, text = paper(rng, n, total, pool)
         target = dest / rel
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)

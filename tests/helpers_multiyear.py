@@ -20,6 +20,14 @@ MATH = [r"a bound of $O(n \log n)$ on the number of steps",
         r"a rate of $\epsilon^{-2}$ when $\alpha \le 0.1$",
         r"the fixed point $x^\star = f(x^\star)$ of the update"]
 
+# ORCID's own example iD (of a fictional person); the others get pages from their papers
+AUTHORS_YAML = """kari-odegaard:
+  name: Kari Ødegaard
+  affiliation: Fjord Institute of Learning
+  orcid: 0000-0002-1825-0097
+  homepage: https://example.test/~kari
+"""
+
 SITE_YAML = """title: Three Years of Papers
 description: A weekly digest that has run for three calendar years.
 base_url: https://example.test/
@@ -44,6 +52,7 @@ def write_multi_year_site(dest: Path) -> Path:
         "---\ntitle: About\n---\n\nOne or two papers a week since June 2024.\n", "utf-8")
     (dest / "content" / "tags.yaml").write_text(
         "".join(f"{slug}:\n  name: {name}\n" for slug, name in TAGS.items()), "utf-8")
+    (dest / "content" / "authors.yaml").write_text(AUTHORS_YAML, "utf-8")
     slugs = list(TAGS)
     n = 0
     for week in range(WEEKS):

@@ -32,6 +32,8 @@ PAGES = {
     "paper": "papers/2305.18290/",  # has display math
     "tag": "tags/transformers/",
     "search": "search/?q=attention",
+    "authors": "authors/",
+    "author": "authors/tri-dao/",
 }
 
 
@@ -267,7 +269,8 @@ def test_axe_finds_no_violations_on_any_page_type_of_a_multi_year_digest(
     assert archive.count(">November<") == archive.count(">June<") == 3  # the same month in several years
     pages = {"home": "", "issue": f"issues/{issues[-1]}/", "old issue": f"issues/{issues[0]}/", "archive": "issues/",
              "tags": "tags/", "tag": "tags/math/", "paper": "papers/2406.10000/", "search": "search/?q=bound",
-             "page": "about/", "404": "404.html", "tag page 2": "tags/math/page/2/"}
+             "page": "about/", "404": "404.html", "tag page 2": "tags/math/page/2/", "authors": "authors/",
+             "author": "authors/kari-odegaard/", "author page 2": "authors/kari-odegaard/page/2/"}
     context = open_context(browser, console, color_scheme=scheme)
     problems = axe_problems(context.new_page(), multi_year_site.url, pages)
     context.close()

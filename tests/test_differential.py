@@ -4,9 +4,11 @@ Hypothesis draws the edits: a paper's title, date (across issues), tags; a paper
 added or its file renamed; site.yaml; a site override of paper.html that reads `model`; an
 override of the card partial; an override of tag.html that shows the papers of the tag's
 other pages and `issue_of`; a static file; an issue's intro and its publishing keys; a
-tag's description. After each edit the site is built incrementally (as `digestgen build`
-does, or as serve's preview does: one process that keeps results between builds) and cold
-into a fresh folder, and the two trees must be the same, file for file and byte for byte.
+tag's description; a paper's authors (an author's second paper gives them a page, which every
+card of their papers then links to) and content/authors.yaml. After each edit the site is
+built incrementally (as `digestgen build` does, or as serve's preview does: one process that
+keeps results between builds) and cold into a fresh folder, and the two trees must be the
+same, file for file and byte for byte.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class Digest:
     statics: list[str] = field(default_factory=list)
     intros: dict[str, str] = field(default_factory=dict)  # issue key -> the intro's front matter
     tag_notes: dict[str, str] = field(default_factory=dict)  # tag slug -> description
+    people: str | None = None  # content/authors.yaml
     added: int = 0
 
     def files(self) -> dict[str, str]:
@@ -56,13 +59,16 @@ class Digest:
         for stem, p in self.papers.items():
             tags = ", ".join(p["tags"])  # type: ignore[arg-type]
             files[f"content/papers/2025/{stem}.md"] = (
-                f"---\ntitle: \"{p['title']}\"\ndate: {p['date']}\nauthors: [Ada Lovelace]\ntags: [{tags}]\n---\n"
+                f"---\ntitle: \"{p['title']}\"\ndate: {p['date']}\nauthors: [{', '.join(p.get('authors', ['Ada Lovelace']))}]\n"  # type: ignore[arg-type]
+                f"tags: [{tags}]\n---\n"
                 f"A note on {stem}.\n")
         vocabulary = []
         for slug in TAGS:
             note = self.tag_notes.get(slug)
             vocabulary.append(f"{slug}: {{name: {slug.title()}" + (f", description: {note}" if note else "") + "}")
         files["content/tags.yaml"] = "\n".join(vocabulary) + "\n"
+        if self.people is not None:
+            files["content/authors.yaml"] = self.people
         for key, front in self.intros.items():
             files[f"content/issues/{key}.md"] = f"---\n{front}\n---\nThis week, in short.\n"
         if self.paper_override is not None:
@@ -165,10 +171,26 @@ def _tag_note(d: Digest, n: int) -> None:
     d.tag_notes[TAGS[n % 3]] = f"About tag {n}"
 
 
+PEOPLE = ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Émile Borel", "Emile Borel")
+
+
+def _authors(d: Digest, n: int) -> None:
+    d.papers[_nth(d, n)]["authors"] = [name for i, name in enumerate(PEOPLE) if (n >> i) & 1] or [PEOPLE[n % 5]]
+
+
+def _people(d: Digest, n: int) -> None:
+    """Declare Alan Turing (a page from his first paper), merge both spellings of Borel, or
+    drop the file."""
+    entries = ["alan-turing: {name: Alan M. Turing, homepage: https://example.org/turing}\n",
+               "emile-borel: {name: Émile Borel, aliases: [Emile Borel], orcid: 0000-0002-1825-0097}\n", None]
+    d.people = entries[n % 3]
+
+
 EDITS: dict[str, Callable[[Digest, int], None]] = {
     "title": _title, "date": _date, "tags": _tags, "delete": _delete, "add": _add, "rename": _rename,
     "site.yaml": _site_yaml, "paper override": _paper_override, "card override": _card_override,
     "tag override": _tag_override, "static": _static, "intro": _intro, "tag description": _tag_note,
+    "authors": _authors, "authors.yaml": _people,
 }
 edit_lists = st.lists(st.tuples(st.sampled_from(sorted(EDITS)), st.integers(0, 63)), min_size=1, max_size=5)
 
@@ -263,6 +285,15 @@ EXAMPLES = settings(max_examples=15, deadline=None, derandomize=True, database=N
 @example(edits=[("tag override", 0), ("title", 7)])
 def test_incremental_build_equals_a_cold_build(preview: bool, edits: list[tuple[str, int]]) -> None:
     check_edits(edits, preview)
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["build", "preview"])
+def test_an_authors_third_paper_links_their_name_on_the_first_two(preview: bool) -> None:
+    """Grace Hopper's third paper (paper-06) gives her a page, so the pages that show her first
+    two (paper-02, paper-03: their own, their issues', their tags') link her name; declaring
+    authors changes names and pages; deleting her third paper takes her page away again."""
+    check_edits([("authors", 2), ("authors", 3), ("authors", 12), ("authors", 6), ("authors.yaml", 1),
+                 ("authors.yaml", 0), ("delete", 6)], preview)
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["build", "preview"])

@@ -30,9 +30,10 @@ def vnu_errors(*folders: Path) -> list[str]:
 def test_every_page_is_valid_html(example_site: Site, tmp_path: Path) -> None:
     build(SITES / "basic", tmp_path / "basic", when="1764417600")
     build(SITES / "override", tmp_path / "override", when="1764417600")
+    build(SITES / "authors", tmp_path / "authors", when="1764417600")  # every kind of author page
     pages = len(example_site.html_files())
-    assert pages > 60
-    assert vnu_errors(example_site.out, tmp_path / "basic", tmp_path / "override") == []
+    assert pages > 60 and (example_site.out / "authors/tri-dao/index.html").is_file()
+    assert vnu_errors(example_site.out, tmp_path / "basic", tmp_path / "override", tmp_path / "authors") == []
 
 
 def test_every_page_of_a_multi_year_digest_is_valid_html(tmp_path: Path) -> None:
@@ -40,4 +41,5 @@ def test_every_page_of_a_multi_year_digest_is_valid_html(tmp_path: Path) -> None
 
     build(write_multi_year_site(tmp_path / "source"), tmp_path / "public", when=EPOCH)
     assert len(list((tmp_path / "public").rglob("*.html"))) > 300
+    assert (tmp_path / "public/authors/kari-odegaard/page/2/index.html").is_file()
     assert vnu_errors(tmp_path / "public") == []

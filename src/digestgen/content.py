@@ -26,6 +26,7 @@ from digestgen.schema import (
     PageFields,
     PaperFields,
     TagFields,
+    split_author,
     validate,
     windows_reserved,
 )
@@ -184,6 +185,8 @@ class Paper:
     internal_links: tuple[tuple[int, str], ...] = ()
     marks: str = ""  # where each field starts, for messages about the whole site: see pack_marks
     journal: str | None = None  # the journal reference, once published
+    # (position in authors, id) of each author written 'Name [id]': their content/authors.yaml entry
+    author_ids: tuple[tuple[int, str], ...] = ()
 
     def __hash__(self) -> int:
         """Computed once: records are dictionary keys of what a long process keeps (reuse.py)."""
@@ -304,6 +307,7 @@ class Sources:
     issues: list[str] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)
     tags: str | None = None
+    authors: str | None = None
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -420,18 +424,24 @@ def discover(root: Path) -> Sources:
                                             "published as-is, so have a maintainer review it like code", "warning"))
     for top in ("templates", "themes"):
         sources.problems += _special_files(root, top)
-    tags = root / "content" / "tags.yaml"
-    try:
-        mode = os.lstat(tags).st_mode
-    except OSError:
-        mode = 0  # no vocabulary
-    if stat.S_ISLNK(mode):
-        sources.problems.append(Problem("content/tags.yaml", 1, 1, "(file)", "is a symbolic link; digestgen does not follow links"))
-    elif stat.S_ISREG(mode):
-        sources.tags = "content/tags.yaml"
-    elif mode:  # a pipe or a folder would silently turn the vocabulary off
-        sources.problems.append(not_regular("content/tags.yaml", mode))
+    sources.tags = _vocabulary(root, "content/tags.yaml", sources.problems)
+    sources.authors = _vocabulary(root, "content/authors.yaml", sources.problems)
     return sources
+
+
+def _vocabulary(root: Path, rel: str, problems: list[Problem]) -> str | None:
+    """rel if it is a regular file (content/tags.yaml, content/authors.yaml: both optional)."""
+    try:
+        mode = os.lstat(root / rel).st_mode
+    except OSError:
+        return None  # not there
+    if stat.S_ISLNK(mode):
+        problems.append(Problem(rel, 1, 1, "(file)", "is a symbolic link; digestgen does not follow links"))
+    elif stat.S_ISREG(mode):
+        return rel
+    else:  # a pipe or a folder would silently turn the file off
+        problems.append(not_regular(rel, mode))
+    return None
 
 
 def _load(root: Path, rel: str, problems: list[Problem], markdown_body: bool) -> Doc | None:
@@ -546,8 +556,9 @@ def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Pa
     if rendered_note:
         _warn(problems, rel, "note", rendered_note.warnings, errors=rendered_note.errors)
     links = [(line, href) for line, href in (rendered_note.internal_links if rendered_note else [])]
+    names = [split_author(name) for name in fields.authors]
     paper = Paper(
-        id=pid, source=rel, title=fields.title, date=fields.date, authors=tuple(fields.authors),
+        id=pid, source=rel, title=fields.title, date=fields.date, authors=tuple(name for name, _ in names),
         arxiv=fields.arxiv, doi=fields.doi, published=fields.published,
         texts=Texts(fields.abstract, abstract.html if abstract else "", note or None,
                     rendered_note.html if rendered_note else ""),
@@ -555,7 +566,7 @@ def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Pa
         upvotes=fields.upvotes, links=tuple(fields.links.items()), image=fields.image,
         image_alt=fields.image_alt, featured=fields.featured, rank=fields.rank, issue=fields.issue,
         submitted_by=fields.submitted_by, draft=fields.draft, internal_links=tuple(links), marks=marks,
-        journal=fields.journal,
+        journal=fields.journal, author_ids=tuple((i, author_id) for i, (_, author_id) in enumerate(names) if author_id),
     )
     for name, char in xml_unsafe_fields(paper):
         problems.append(Problem(rel, *paper.mark(name), name, f"contains the character U+{ord(char):04X}, which XML "

@@ -111,6 +111,7 @@ class Feed:
     self_url: str
     items: list[FeedItem] = field(default_factory=list)
     newest: dt.datetime | None = None  # the updated time, when known without the items
+    group: str = ""  # the folder of the OPML list it is in: "tags", "authors" (none: the site's own)
 
     @property
     def updated(self) -> dt.datetime:
@@ -184,7 +185,8 @@ class _Builder:
             parts.append(("<h3>Abstract</h3>" if not in_issue else "") + paper.abstract_html)
         return absolutize("\n".join(parts), page)
 
-    def paper_item(self, paper: Paper) -> FeedItem:
+    def paper_item(self, paper: Paper, full: bool = True) -> FeedItem:
+        """A paper as an item: with the whole entry as content when full and feeds.full_content."""
         when = self.when(paper.date)
         summary = paper.tldr or _plain(paper.abstract or "") or paper.title
         tags = self.model.tags
@@ -196,7 +198,7 @@ class _Builder:
             updated=when,
             summary_text=summary,
             summary_html=str(escape(summary)),
-            content_html=self.paper_html(paper, in_issue=False) if self.cfg.fields.feeds.full_content else None,
+            content_html=self.paper_html(paper, in_issue=False) if full and self.cfg.fields.feeds.full_content else None,
             authors=paper.authors[:MAX_AUTHORS],
             categories=tuple((t, tags[t].name if t in tags else t, self.url(f"/tags/{t}/")) for t in paper.tags),
             image=self.url(paper.image) if paper.image else None,
@@ -258,7 +260,8 @@ _Made = tuple[Feed, Callable[[], list[FeedItem]], list[Paper], tuple[object, ...
 
 
 def site_feeds(model: SiteModel, renderer: Renderer) -> list[_Made]:
-    """Every Atom feed of the site: issues, every paper, then one per tag that has papers.
+    """Every Atom feed of the site: issues, every paper, then one per tag that has papers and
+    one per author with a page.
 
     Each comes with how to make its items, the papers it is made of and the plain values
     besides them, so that a feed is made only when it is written (see feed_files). A feed's
@@ -284,17 +287,33 @@ def site_feeds(model: SiteModel, renderer: Renderer) -> list[_Made]:
     for tag in model.tags.values():
         if not tag.papers:
             continue  # no page to link to; the tag appears once a paper uses it
-        feed = Feed(f"tags/{tag.slug}/feed.xml", tag_uri(b.domain, f"feed:tag:{tag.slug}"), f"{fields.title}: {tag.name}",
-                    tag.description or f"Papers tagged {tag.name} in {fields.title}.",
-                    b.url(f"/tags/{tag.slug}/"), b.url(f"/tags/{tag.slug}/feed.xml"))
-        chosen = tag.papers[:limit]  # newest first, like model.papers
-        feed.newest = max((b.when(p.date) for p in chosen), default=EPOCH)
-        feeds.append((feed, partial(_tag_items, b, chosen, limit), chosen, (tag.name, tag.description, names)))
+        feeds.append(_list_feed(b, f"tags/{tag.slug}/", f"tag:{tag.slug}", tag.name,
+                                tag.description or f"Papers tagged {tag.name} in {fields.title}.",
+                                tag.papers, (tag.name, tag.description, names)))
+    for author in model.authors.pages.values():
+        feeds.append(_list_feed(b, f"authors/{author.slug}/", f"author:{author.slug}", author.name,
+                                f"Papers by {author.name} in {fields.title}.", model.authors.papers[author.slug],
+                                (author, names), "authors"))
     return feeds
 
 
-def _tag_items(b: _Builder, papers: list[Paper], limit: int) -> list[FeedItem]:
-    return newest_items([b.paper_item(p) for p in papers], limit)
+def _list_feed(b: _Builder, folder: str, specific: str, name: str, subtitle: str, papers: list[Paper],
+               more: tuple[object, ...], group: str = "tags") -> _Made:
+    """The Atom feed of a list of papers (a tag's, an author's; newest first) at folder/feed.xml;
+    more: what else the feed shows (for its key). An author's items carry the summary, not
+    the whole entry: a digest has thousands of authors, whose feeds would otherwise weigh
+    more than the rest of the site."""
+    path = f"{folder}feed.xml"
+    feed = Feed(path, tag_uri(b.domain, f"feed:{specific}"), f"{b.cfg.fields.title}: {name}", subtitle,
+                b.url(f"/{folder}"), b.url(f"/{path}"), group=group)
+    limit = b.cfg.fields.feeds.limit
+    chosen = papers[:limit]
+    feed.newest = max((b.when(p.date) for p in chosen), default=EPOCH)
+    return feed, partial(_list_items, b, chosen, limit, group != "authors"), chosen, more
+
+
+def _list_items(b: _Builder, papers: list[Paper], limit: int, full: bool) -> list[FeedItem]:
+    return newest_items([b.paper_item(p, full) for p in papers], limit)
 
 
 def feed_files(model: SiteModel, renderer: Renderer) -> list[File]:
@@ -438,7 +457,7 @@ def json_feed(feed: Feed, model: SiteModel) -> bytes:
 
 
 def opml(feeds: list[Feed], model: SiteModel) -> bytes:
-    """OPML 2.0 listing every feed: issues, every paper, a folder of tags, a folder of formats.
+    """OPML 2.0 listing every feed: issues, every paper, a folder of tags, one of authors, one of formats.
 
     /rss.xml and /feed.json carry exactly the items of /feed.xml, so they sit in their own
     folder ("other formats") that a reader importing the list can leave unticked.
@@ -459,11 +478,12 @@ def opml(feeds: list[Feed], model: SiteModel) -> bytes:
 
     outline(body, feeds[0])
     outline(body, feeds[1])
-    tag_feeds = feeds[2:]
-    if tag_feeds:
-        folder = ElementTree.SubElement(body, "outline", text=f"{fields.title}: tags", title=f"{fields.title}: tags")
-        for feed in tag_feeds:
-            outline(folder, feed)
+    for group in ("tags", "authors"):
+        members = [feed for feed in feeds if feed.group == group]
+        if members:
+            folder = ElementTree.SubElement(body, "outline", text=f"{fields.title}: {group}", title=f"{fields.title}: {group}")
+            for feed in members:
+                outline(folder, feed)
     formats = ElementTree.SubElement(body, "outline", text=f"{fields.title}: issues in other formats",
                                      title=f"{fields.title}: issues in other formats")
     for path, kind in (("rss.xml", "RSS"), ("feed.json", "JSON Feed")):
@@ -500,6 +520,12 @@ def xml_problems(model: SiteModel) -> list[Problem]:
             char = xml_invalid(value)
             if char is not None:
                 report("content/tags.yaml", 1, 1, f"{tag.slug}.{name}", char)
+    for person in model.authors.pages.values():
+        path, line, col, where = person.origin
+        for name, value in ((where, person.name), (f"{person.slug}.affiliation", person.affiliation)):
+            char = xml_invalid(value)
+            if char is not None:
+                report(path, line, col, name, char)
     fields = model.config.fields
     author = fields.author
     for name, value in (("title", fields.title), ("description", fields.description),

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from digestgen.authors import Author
 from digestgen.content import Page, Paper, fold
 from digestgen.errors import Problem
 from digestgen.output import MANIFEST
@@ -59,6 +60,7 @@ def site_outputs(model: Any, routes: Iterable[Any]) -> Iterator[Output]:
     papers: list[Any] = []
     issues: list[Any] = []
     tags: dict[str, Any] = {}
+    authors: dict[str, Author] = {}
     urls = 0  # of the sitemap: every page but 404.html (build.sitemap_urls)
     for route in routes:
         urls += route.path != "404.html"
@@ -72,6 +74,8 @@ def site_outputs(model: Any, routes: Iterable[Any]) -> Iterator[Output]:
             issues.append(source)
         elif template == "tag.html":
             source = tags.setdefault(route.context["tag"].slug, route.context["tag"])
+        elif template == "author.html":
+            source = authors.setdefault(route.context["author"].slug, route.context["author"])
         elif template == "page.html":
             source = route.context["page"]
         yield Output(route.path, source)
@@ -80,6 +84,8 @@ def site_outputs(model: Any, routes: Iterable[Any]) -> Iterator[Output]:
         yield Output(name)
     for slug, tag in tags.items():
         yield Output(f"tags/{slug}/feed.xml", tag)
+    for slug, author in authors.items():
+        yield Output(f"authors/{slug}/feed.xml", author)
     # exports (exports.site_exports and line_exports)
     yield from (Output(name) for name in _sitemap_names(urls, exports.SITEMAP_MAX_URLS))
     for name in ("robots.txt", "papers.json", "llms.txt"):
@@ -116,6 +122,10 @@ def origin_of(source: object) -> Origin | None:
         field = "issue" if paper.issue else "date"
         line, column = paper.mark(field)
         return Origin(paper.source, line, column, field, f"issue key {source.key!r}", "choose another issue")
+    if isinstance(source, Author):
+        path, line, column, field = source.origin
+        fix = "change its id" if path.endswith("authors.yaml") else "give the author an entry with another id in content/authors.yaml"
+        return Origin(path, line, column, field, f"author {source.name!r} (/authors/{source.slug}/)", fix)
     if isinstance(source, TagInfo):
         paper = source.papers[0]
         line, column = paper.mark(f"tags.{paper.tags.index(source.slug)}")

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from digestgen import __version__, workers
+from digestgen.authors import parse_authors
 from digestgen.cache import (
     Cache,
     Entry,
@@ -113,9 +114,11 @@ def load_site(config: SiteConfig, cache: Cache | None = None, progress: Progress
     intros = [i for rel in sources.issues if (i := parse_issue(root, rel, config.base_path, problems, config.tz))]
     pages: list[Page] = [p for rel in sources.pages if (p := parse_page(root, rel, config.base_path, problems))]
     vocabulary: dict[str, Tag] | None = parse_tags(root, sources.tags, problems) if sources.tags else None
+    people = parse_authors(root, sources.authors, problems) if sources.authors else None
     related = cache.related(parse_key) if cache is not None and cache.enabled else None
     had = list(related or ())
-    model = build_model(config, papers, intros, pages, vocabulary, problems, frozenset(unreadable), related, unfinished)
+    model = build_model(config, papers, intros, pages, vocabulary, problems, frozenset(unreadable), related, unfinished,
+                        people)
     if cache is not None and related is not None and list(related) != had:
         cache.save_related(parse_key, related)
     if outputs and all(p.severity != "error" for p in problems):  # (else the model may be partial)

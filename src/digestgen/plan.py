@@ -16,7 +16,7 @@ into the same folder is taken from that build instead of being made again (write
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,7 +122,7 @@ _TAG_CONTEXT = {"tag", "papers", "page", "pages", "prev_url", "next_url"}  # and
 
 # Pages of these templates show one paper, issue or tag: they are rendered again only when
 # what they show changed. Every other page (home, archive, tag index...) is always rendered.
-KEYED_TEMPLATES = frozenset({"paper.html", "issue.html", "tag.html"})
+KEYED_TEMPLATES = frozenset({"paper.html", "issue.html", "tag.html", "author.html"})
 # The key of a keyed page whose render read what its key does not cover (a site template that
 # shows `model.papers`, say; see render.model_view): no key made from a context equals it, so
 # the page is rendered at every build, also by the next build from the build state.
@@ -156,9 +156,10 @@ class Keyer:
     every tag and issue without a mark, see reads.model_view).
     """
 
-    def __init__(self, hashes: dict[str, str], site_key: str):
+    def __init__(self, hashes: dict[str, str], site_key: str, links: Callable[[str], str] = lambda paper_id: ""):
         self.hashes = hashes
         self.site_key = site_key
+        self.links = links  # where a paper's author names link (not in its file): see Authors.signature
         self.memo: dict[int, object] = {}  # by id: papers, issues and tags of the model, alive all build long
         self.heads: dict[int, str] = {}
 
@@ -208,7 +209,8 @@ class Keyer:
     def paper(self, paper: Paper) -> str:
         known = self.memo.get(id(paper))
         if known is None:
-            known = self.memo[id(paper)] = f"paper:{paper.id}:{self.hashes.get(paper.source) or hexhash(paper)}"
+            known = self.memo[id(paper)] = (f"paper:{paper.id}:{self.hashes.get(paper.source) or hexhash(paper)}:"
+                                            f"{self.links(paper.id)}")
         return known  # type: ignore[return-value]
 
     def of(self, value: Any) -> object:

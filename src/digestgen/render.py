@@ -22,9 +22,10 @@ from urllib.parse import quote
 
 import jinja2
 import jinja2.bccache
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from digestgen import __version__
+from digestgen.authors import Author
 from digestgen.bibtex import bibtex
 from digestgen.citations import CITATION_LINKS
 from digestgen.citations import meta_tags as citation_meta
@@ -166,6 +167,19 @@ def issue_label(issue: Issue, cadence: str) -> str:
     return f"Week {week} · {span}"
 
 
+AUTHOR_INDEX_MAX = 1500  # authors listed on /authors/; past it, each letter has a page (/authors/a/)
+
+
+def letter_slug(letter: str) -> str:
+    """'A' -> 'a'; the section of names that start with no letter ('#') -> '0'. Author slugs
+    are never one character long, so these never take an author's address."""
+    return letter.lower() if letter != "#" else "0"
+
+
+def letter_path(letter: str) -> str:
+    return f"/authors/{letter_slug(letter)}/"
+
+
 @dataclass(frozen=True)
 class Route:
     """One output file: where it goes, which template renders it, with what."""
@@ -197,6 +211,9 @@ class Renderer:
             paper_url=lambda p: self.url(f"/papers/{p.id}/"),
             issue_url=lambda key: self.url(f"/issues/{key}/"),
             tag_url=lambda slug: self.url(f"/tags/{slug}/"),
+            author_url=lambda slug: self.url(f"/authors/{slug}/"),
+            author_names=self.author_names,
+            author_jsonld=author_jsonld,
             issue_label=lambda issue: issue_label(issue, cfg.fields.cadence),
             issue_months=issue_months(model.issues),
             moment_text=moment_text,
@@ -225,9 +242,19 @@ class Renderer:
             return path
         return self.base_url + path.lstrip("/")
 
+    def author_names(self, paper: Paper, keep: int | None = None) -> Markup:
+        """The paper's authors, each with a page linked to it; with keep, 'A, B + 9 more' (as
+        authors_short). A page's key covers these links (see Authors.signature)."""
+        names = paper.authors
+        slugs = self.model.authors.links.get(paper.id, ())
+        shown = len(names) if keep is None or len(names) <= keep + 1 else keep
+        parts = [Markup('<a href="{}">{}</a>').format(self.url(f"/authors/{slugs[i]}/"), name)
+                 if i < len(slugs) and slugs[i] else escape(name) for i, name in enumerate(names[:shown])]
+        more = f" + {len(names) - shown} more" if shown < len(names) else ""
+        return Markup(", ").join(parts) + more
+
     def routes(self) -> Iterator[Route]:
         m = self.model
-        per_page = m.config.fields.per_page
         yield Route("index.html", "home.html", {"issue": m.issues[0] if m.issues else None,
                                                 "recent": m.issues[1:6]}, "/")
         yield Route("issues/index.html", "archive.html", {"issues": m.issues}, "/issues/")
@@ -240,19 +267,46 @@ class Renderer:
         tags = [t for t in m.tags.values() if t.papers]
         yield Route("tags/index.html", "tags.html", {"tags": tags}, "/tags/")
         for tag in tags:
-            pages = max(1, math.ceil(len(tag.papers) / per_page))
-            for number in range(1, pages + 1):
-                prefix = f"tags/{tag.slug}/" + ("" if number == 1 else f"page/{number}/")
-                ctx = {"tag": tag, "papers": tag.papers[(number - 1) * per_page : number * per_page],
-                       "page": number, "pages": pages,
-                       "prev_url": None if number == 1 else self.url(f"/tags/{tag.slug}/" + ("" if number == 2 else f"page/{number - 1}/")),
-                       "next_url": None if number == pages else self.url(f"/tags/{tag.slug}/page/{number + 1}/")}
-                yield Route(prefix + "index.html", "tag.html", ctx, "/" + prefix)
+            yield from self.paged(f"tags/{tag.slug}/", "tag.html", {"tag": tag}, tag.papers)
+        yield from self.author_routes()
         for page in m.pages:
             yield Route(f"{page.slug}/index.html", "page.html", {"page": page}, f"/{page.slug}/")
         if m.config.fields.search:
             yield Route("search/index.html", "search.html", {}, "/search/")
         yield Route("404.html", "404.html", {}, "/404.html")
+
+    def paged(self, folder: str, template: str, context: dict[str, Any], papers: list[Paper]) -> Iterator[Route]:
+        """The pages of a list of papers (a tag's, an author's): per_page each, the first at
+        folder, the others at folder/page/N/."""
+        per_page = self.model.config.fields.per_page
+        pages = max(1, math.ceil(len(papers) / per_page))
+        for number in range(1, pages + 1):
+            prefix = folder + ("" if number == 1 else f"page/{number}/")
+            ctx = {**context, "papers": papers[(number - 1) * per_page : number * per_page],
+                   "page": number, "pages": pages,
+                   "prev_url": None if number == 1 else self.url(f"/{folder}" + ("" if number == 2 else f"page/{number - 1}/")),
+                   "next_url": None if number == pages else self.url(f"/{folder}page/{number + 1}/")}
+            yield Route(prefix + "index.html", template, ctx, "/" + prefix)
+
+    def author_routes(self) -> Iterator[Route]:
+        """The index of authors (one page, or a page per letter for a big digest) and a page
+        (or pages) of each author's papers."""
+        authors = self.model.authors
+        letters: dict[str, list[Author]] = {}
+        for author in authors.pages.values():
+            letters.setdefault(author.letter, []).append(author)
+        split = len(authors.pages) > AUTHOR_INDEX_MAX
+        bar = [(letter, self.url(letter_path(letter)) if split else f"#letter-{letter_slug(letter)}", len(people))
+               for letter, people in letters.items()]
+        context = {"letters": [] if split else list(letters.items()), "bar": bar, "everyone": authors.everyone,
+                   "listed": len(authors.pages), "min_papers": self.model.config.fields.author_pages, "letter": None}
+        yield Route("authors/index.html", "authors.html", context, "/authors/")
+        for letter, people in letters.items() if split else ():
+            yield Route(letter_path(letter).lstrip("/") + "index.html", "authors.html",
+                        {**context, "letters": [(letter, people)], "letter": letter}, letter_path(letter))
+        for author in authors.pages.values():
+            yield from self.paged(f"authors/{author.slug}/", "author.html", {"author": author},
+                                  authors.papers[author.slug])
 
     def render(self, route: Route, looked: list[bool] | None = None) -> bytes:
         """The page's bytes. looked (for pages of one paper): looked[0] set to True if the
@@ -388,6 +442,17 @@ def paper_jsonld(paper: Paper, canonical: str, abs_url: Any, model: SiteModel) -
         data["interactionStatistic"] = {"@type": "InteractionCounter", "interactionType": "https://schema.org/LikeAction",
                                         "userInteractionCount": paper.upvotes}
     return data
+
+
+def author_jsonld(author: Author, canonical: str) -> dict[str, Any]:
+    """schema.org ProfilePage data for an author's page."""
+    person: dict[str, Any] = {"@type": "Person", "name": author.name}
+    if author.affiliation:
+        person["affiliation"] = {"@type": "Organization", "name": author.affiliation}
+    same = [u for u in (f"https://orcid.org/{author.orcid}" if author.orcid else None, author.homepage) if u]
+    if same:
+        person["sameAs"] = same
+    return {"@context": "https://schema.org", "@type": "ProfilePage", "url": canonical, "mainEntity": person}
 
 
 PAGE_BUDGET = 100 * 1024  # bytes over the wire (gzip) for one page with its CSS and JS

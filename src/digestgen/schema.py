@@ -28,6 +28,9 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ARXIV_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$")
 DOI_RE = re.compile(r"^10\.\d{4,9}/[^\s\x00-\x1f]+$")
 LINK_LABEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+ORCID_RE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+# "Wei Wang [wei-wang-ucla]": an author name with the id of its entry in content/authors.yaml
+AUTHOR_ID_RE = re.compile(r"^(?P<name>.*?)\s*\[(?P<id>[^\[\]]*)\]$")
 DOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
 ISSUE_KEY_RE = {
     "weekly": re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"),
@@ -135,6 +138,44 @@ def _to_datetime(value: Any, info: ValidationInfo) -> Any:
     return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
 
 
+def split_author(value: str) -> tuple[str, str | None]:
+    """'Wei Wang [wei-wang-ucla]' -> ('Wei Wang', 'wei-wang-ucla'); a name without an id -> (name, None)."""
+    found = AUTHOR_ID_RE.match(value) if value.endswith("]") else None
+    return (found.group("name"), found.group("id")) if found else (value, None)
+
+
+def _author(value: str) -> str:
+    """An author's name, optionally followed by the id of their entry in content/authors.yaml."""
+    name, author_id = split_author(value)
+    if author_id is not None and (not SLUG_RE.fullmatch(author_id) or len(author_id) > 100):
+        raise ValueError(f"[{author_id[:60]}] must be the id of an entry of content/authors.yaml, in lowercase letters, "
+                         "digits and '-' (like 'Wei Wang [wei-wang-ucla]')")
+    if author_id is not None and not name:
+        raise ValueError(f"[{author_id}] needs the name before it, as the paper writes it (like 'Wei Wang [{author_id}]')")
+    return value
+
+
+def _orcid(value: str) -> str:
+    """An ORCID iD (https://orcid.org/0000-0002-1825-0097 or the bare 16 digits), checked by its
+    ISO 7064 11,2 check digit; returned bare."""
+    bare = value.strip()
+    for prefix in ("https://orcid.org/", "http://orcid.org/", "orcid.org/"):
+        if bare.lower().startswith(prefix):
+            bare = bare[len(prefix):]
+    bare = bare.upper()
+    if not ORCID_RE.fullmatch(bare):
+        raise ValueError(f"{value[:60]!r} is not an ORCID iD; write it like 0000-0002-1825-0097")
+    total = 0
+    for digit in bare[:-1].replace("-", ""):
+        total = (total + int(digit)) * 2
+    check = (12 - total % 11) % 11
+    expected = "X" if check == 10 else str(check)
+    if bare[-1] != expected:
+        raise ValueError(f"{bare} has a wrong check digit (the last one should be {expected}); copy the iD from the "
+                         "person's ORCID page")
+    return bare
+
+
 def _arxiv(value: str) -> str:
     value = value.strip()
     if value.lower().startswith("arxiv:"):
@@ -180,6 +221,15 @@ def _unique(value: list[str]) -> list[str]:
     return value
 
 
+def _unique_names(value: list[str]) -> list[str]:
+    seen: set[str] = set()
+    for name in value:
+        if name.casefold() in seen:
+            raise ValueError(f"lists {name!r} twice")
+        seen.add(name.casefold())
+    return value
+
+
 def _image_has_alt(value: str, info: ValidationInfo) -> str:
     # checked on the field rather than on the whole model, which pydantic checks only once every
     # field is valid: the missing alt text is reported in the same run as any other mistake
@@ -212,8 +262,9 @@ class PaperFields(_Strict):
 
     title: OneLine = Field(description="The paper's title, one line.")
     date: Date = Field(description="The day the paper entered the digest (picks its issue): YYYY-MM-DD, quoted or not.")
-    authors: list[Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_one_line)]] = Field(
-        default_factory=list, max_length=MAX_AUTHORS, description="Full author list.")
+    authors: list[Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_one_line), AfterValidator(_author)]] = Field(
+        default_factory=list, max_length=MAX_AUTHORS,
+        description="Full author list; 'Name [id]' names the entry of content/authors.yaml the author is.")
     arxiv: Annotated[str, AfterValidator(_arxiv)] | None = Field(None, description='arXiv id, quoted: "2511.11002".')
     doi: Annotated[str, AfterValidator(_doi)] | None = None
     journal: Annotated[str, Field(max_length=MAX_TITLE), AfterValidator(_one_line)] | None = Field(
@@ -256,6 +307,18 @@ class PageFields(_Strict):
 class TagFields(_Strict):
     name: OneLine
     description: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class AuthorEntryFields(_Strict):
+    """One person of content/authors.yaml, under their id (which is also their page's slug)."""
+
+    name: OneLine = Field(description="The name their page shows.")
+    aliases: Annotated[list[Annotated[str, Field(max_length=300), AfterValidator(_one_line)]],
+                       AfterValidator(_unique_names)] = Field(
+        default_factory=list, max_length=100, description="Other spellings of the name in papers' author lists.")
+    affiliation: OneLine | None = Field(None, description="Where they work; tells apart two people with one name.")
+    orcid: Annotated[str, AfterValidator(_orcid)] | None = Field(None, description="ORCID iD, like 0000-0002-1825-0097.")
+    homepage: Url | None = None
 
 
 class Author(_Strict):
@@ -348,6 +411,9 @@ class SiteFields(_Strict):
     author: Author | None = None
     feeds: Feeds = Field(default_factory=lambda: Feeds())
     per_page: Annotated[int, Field(ge=1, le=1000)] = 20
+    author_pages: Annotated[int, Field(ge=1, le=1000)] = Field(
+        3, description="Papers an author needs in the digest for a page and feed of their own (authors of "
+                       "content/authors.yaml always have one).")
     search: bool = True
     nav: list[NavItem] = Field(default_factory=list)
     subscribe: Subscribe | None = None

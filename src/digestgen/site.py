@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from heapq import nsmallest
 
+from digestgen.authors import AuthorEntry, Authors, build_authors
 from digestgen.cache import hexhash
 from digestgen.config import SiteConfig
 from digestgen.content import IssueIntro, Page, Paper, Tag, Unfinished, fold, is_placeholder_title
@@ -23,7 +24,7 @@ from digestgen.errors import Problem
 from digestgen.publish import publication
 from digestgen.schema import ISSUE_KEY_RE
 
-RESERVED_SLUGS = frozenset({"issues", "papers", "tags", "search", "pagefind", "static", "assets", "feed", "feeds", "404"})
+RESERVED_SLUGS = frozenset({"issues", "papers", "tags", "authors", "search", "pagefind", "static", "assets", "feed", "feeds", "404"})
 RELATED_LIMIT = 5
 RELATED_SCAN = 60
 
@@ -77,6 +78,7 @@ class SiteModel:
     warnings: list[Problem] = field(default_factory=list)
     drafts: int = 0  # papers marked draft: true, shown or not
     upcoming: list[Issue] = field(default_factory=list)  # issues not yet published, next first; drafts last
+    authors: Authors = field(default_factory=Authors)
 
     @property
     def next_issue(self) -> Issue | None:
@@ -161,12 +163,13 @@ def _problem(paper: Paper | Unfinished, name: str, message: str, severity: str =
 def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro], pages: list[Page],
                 vocabulary: dict[str, Tag] | None, problems: list[Problem],
                 unreadable: frozenset[str] = frozenset(), related: dict[str, list[list[int]]] | None = None,
-                unfinished: Sequence[Unfinished] = ()) -> SiteModel:
+                unfinished: Sequence[Unfinished] = (), people: dict[str, AuthorEntry] | None = None) -> SiteModel:
     """Group, order and cross-check; errors and warnings are appended to problems.
 
     unreadable: ids of paper files that failed to load (already reported); links to them are
     not reported again as links to missing pages. related: see _related. unfinished: entries
     that failed validation, whose tags, issue and image are still checked (see _check_fields).
+    people: the entries of content/authors.yaml.
     """
     for entry in unfinished:
         _check_fields(entry, config, vocabulary, problems)
@@ -265,8 +268,10 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
             tags[tag].papers.append(paper)
 
     page_list = _check_pages([p for p in pages if opts.drafts or not p.draft], problems)
+    authors = build_authors(visible, parsed, people or {}, config.fields.author_pages, problems)
     model = SiteModel(config, visible, {p.id: p for p in visible}, issues, {i.key: i for i in issues},
-                      issue_of, tags, page_list, _related(visible, tags, related), drafts=drafts, upcoming=upcoming)
+                      issue_of, tags, page_list, _related(visible, tags, related), drafts=drafts, upcoming=upcoming,
+                      authors=authors)
     _check_internal_links(model, parsed, pages, problems, intros, unreadable)
     return model
 
@@ -343,7 +348,7 @@ def _check_internal_links(model: SiteModel, parsed: list[Paper], pages: list[Pag
     """Warn about note links to site paths that will not exist."""
     if not any(doc.internal_links for docs in (parsed, pages, intros) for doc in docs):
         return  # most digests: no site path to look up, so no need for the set of them all
-    known = {"/", "/issues/", "/tags/", "/search/", "/papers/", "/feed.xml", "/rss.xml", "/feed.json",
+    known = {"/", "/issues/", "/tags/", "/authors/", "/search/", "/papers/", "/feed.xml", "/rss.xml", "/feed.json",
              "/papers/feed.xml", "/feeds.opml", "/sitemap.xml", "/papers.json", "/llms.txt", "/404.html"}
     known |= {f"/papers/{pid}/" for pid in [*(p.id for p in parsed), *unreadable]}
     known |= {f"/issues/{k}/" for k in model.issues_by_key}
@@ -351,6 +356,9 @@ def _check_internal_links(model: SiteModel, parsed: list[Paper], pages: list[Pag
     per_page = max(1, model.config.fields.per_page)
     known |= {f"/tags/{t.slug}/page/{n}/" for t in model.tags.values() for n in range(2, -(-len(t.papers) // per_page) + 1)}
     known |= {f"/{p.slug}/" for p in pages}
+    people = model.authors.papers
+    known |= {f"/authors/{slug}/" for slug in people} | {f"/authors/{slug}/feed.xml" for slug in people}
+    known |= {f"/authors/{slug}/page/{n}/" for slug, papers in people.items() for n in range(2, -(-len(papers) // per_page) + 1)}
     static = model.config.root / "static"
 
     def exists(href: str) -> bool:

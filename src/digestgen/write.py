@@ -32,11 +32,14 @@ def write(model: SiteModel, renderer: Any, plan: Plan, staging: Staging | Memory
     # what templates may read of every tag and issue without a mark (reads.model_view)
     site_key = hexhash(render_key, [(t.slug, t.name, t.description) for t in model.tags.values()],
                        [(i.key, i.title, i.status) for i in model.issues])
-    keyer = Keyer(hashes, site_key)
+    keyer = Keyer(hashes, site_key, model.authors.signature)
     keys: dict[str, str] = {}
     now_shallow: set[str] = set()
     todo: list[Any] = []  # routes and files to make
-    before = reuse.pages[1] if reuse.pages is not None and reuse.pages[0] == site_key else {}
+    # the same paper records show the same things only while they link their authors as before
+    # (see Authors.signature): the contexts of the last build are compared under both
+    same_key = hexhash(site_key, model.authors.links) if model.authors.links else site_key
+    before = reuse.pages[1] if reuse.pages is not None and reuse.pages[0] == same_key else {}
     for route in routes:
         if route.template in KEYED_TEMPLATES:
             was_shallow = route.path in shallow
@@ -74,6 +77,6 @@ def write(model: SiteModel, renderer: Any, plan: Plan, staging: Staging | Memory
     now_shallow.update(r.path for r in todo if not isinstance(r, File) and r.template == "paper.html"
                        and r.path not in looked)
     if reuse.long_lived:
-        reuse.pages = (site_key, {r.path: (r.context, r.path in now_shallow, keys[r.path]) for r in routes
+        reuse.pages = (same_key, {r.path: (r.context, r.path in now_shallow, keys[r.path]) for r in routes
                                   if keys.get(r.path, UNTRACKED) != UNTRACKED})
     return keys, now_shallow
