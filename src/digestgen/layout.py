@@ -55,7 +55,7 @@ SEARCH_BUNDLE = "pagefind"  # the folder Pagefind fills (see search.py)
 
 def site_outputs(model: Any, routes: Iterable[Any]) -> Iterator[Output]:
     """Every output of a build of model (routes: the renderer's)."""
-    from digestgen import exports
+    from digestgen import exports, readinglist
 
     papers: list[Any] = []
     issues: list[Any] = []
@@ -88,7 +88,7 @@ def site_outputs(model: Any, routes: Iterable[Any]) -> Iterator[Output]:
         yield Output(f"authors/{slug}/feed.xml", author)
     # exports (exports.site_exports and line_exports)
     yield from (Output(name) for name in _sitemap_names(urls, exports.SITEMAP_MAX_URLS))
-    for name in ("robots.txt", "papers.json", "llms.txt"):
+    for name in ("robots.txt", "papers.json", "llms.txt", readinglist.INDEX, readinglist.WORKER):
         yield Output(name)
     for ext in exports.CITATION_FORMATS:
         yield from (Output(exports.paper_file(paper.id, ext), paper) for paper in papers)

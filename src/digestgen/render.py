@@ -273,6 +273,7 @@ class Renderer:
             yield Route(f"{page.slug}/index.html", "page.html", {"page": page}, f"/{page.slug}/")
         if m.config.fields.search:
             yield Route("search/index.html", "search.html", {}, "/search/")
+        yield Route("reading-list/index.html", "reading-list.html", {}, "/reading-list/")
         yield Route("404.html", "404.html", {}, "/404.html")
 
     def paged(self, folder: str, template: str, context: dict[str, Any], papers: list[Paper]) -> Iterator[Route]:

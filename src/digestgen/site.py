@@ -24,7 +24,8 @@ from digestgen.errors import Problem
 from digestgen.publish import publication
 from digestgen.schema import ISSUE_KEY_RE
 
-RESERVED_SLUGS = frozenset({"issues", "papers", "tags", "authors", "search", "pagefind", "static", "assets", "feed", "feeds", "404"})
+RESERVED_SLUGS = frozenset({"issues", "papers", "tags", "authors", "search", "pagefind", "static", "assets", "feed", "feeds",
+                            "404", "reading-list"})
 RELATED_LIMIT = 5
 RELATED_SCAN = 60
 

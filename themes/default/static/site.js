@@ -72,6 +72,62 @@
     });
   }
 
+  /* The reading list: papers starred in this browser, kept in localStorage under the site's
+     address (two digests on one host keep two lists). Stars and the "Reading list" link are
+     shown only when the list can be kept; reading-list.js uses this through window.readingList. */
+  var listKey = "digestgen:reading-list:" + new URL("..", document.currentScript.src).pathname;
+  var listIds = /^[a-z0-9][a-z0-9._-]{0,199}$/;
+  var readingList = {
+    ids: listIds,
+    load: function () {
+      var seen = {}, data;
+      try { data = JSON.parse(localStorage.getItem(listKey) || "{}"); } catch (e) { data = {}; }
+      return (Array.isArray(data.papers) ? data.papers : []).filter(function (entry) {
+        var ok = entry && typeof entry.id === "string" && listIds.test(entry.id) && !seen[entry.id];
+        if (ok) seen[entry.id] = true;
+        return ok;
+      }).map(function (entry) { return { id: entry.id, read: entry.read === true }; });
+    },
+    save: function (papers) {  /* false when the browser refuses (storage full) */
+      try {
+        localStorage.setItem(listKey, JSON.stringify({ version: 1, papers: papers.map(function (p) {
+          return p.read ? { id: p.id, read: true } : { id: p.id };
+        }) }));
+      } catch (e) { return false; }
+      syncStars();
+      return true;
+    },
+    key: listKey
+  };
+  function syncStars() {
+    var papers = readingList.load();
+    document.querySelectorAll("button[data-star]").forEach(function (star) {
+      var on = papers.some(function (p) { return p.id === star.getAttribute("data-star"); });
+      star.setAttribute("aria-pressed", on ? "true" : "false");
+      star.title = on ? "On your reading list (press to remove)" : "Save to your reading list";
+    });
+    document.querySelectorAll("[data-reading-list-count]").forEach(function (count) {
+      count.textContent = papers.length ? String(papers.length) : "";
+    });
+  }
+  try {
+    localStorage.setItem(listKey + ":probe", "1");
+    localStorage.removeItem(listKey + ":probe");
+    window.readingList = readingList;
+  } catch (e) { /* storage blocked: no stars, no list */ }
+  if (window.readingList) {
+    document.querySelectorAll("button[data-star], [data-reading-list-link]").forEach(function (el) { el.hidden = false; });
+    document.querySelectorAll("button[data-star]").forEach(function (star) {
+      star.addEventListener("click", function () {
+        var id = star.getAttribute("data-star"), papers = readingList.load();
+        var kept = papers.filter(function (p) { return p.id !== id; });
+        readingList.save(kept.length < papers.length ? kept : [{ id: id, read: false }].concat(papers));
+      });
+    });
+    syncStars();
+    window.addEventListener("storage", function (e) { if (e.key === listKey) syncStars(); });
+  }
+
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll("details:not([open])").forEach(function (d) {
       d.setAttribute("open", "");

@@ -1,0 +1,31 @@
+/* The reading list's service worker, scoped to /reading-list/: the network first, always, so a
+   reader online sees the site as it is; when the network fails, the last copy fetched by the
+   reading list page (the page, its assets, the paper index, the papers' citation files). */
+"use strict";
+var CACHE = "digestgen-reading-list:" + self.registration.scope;
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(caches.open(CACHE).then(function (cache) {
+    return cache.addAll(["./", "index.json"]);
+  }).then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(self.clients.claim());
+});
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
+  event.respondWith(fetch(request).then(function (response) {
+    if (response.ok && response.type === "basic") {
+      var copy = response.clone();
+      event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.put(request, copy); }));
+    }
+    return response;
+  }, function () {
+    return caches.open(CACHE).then(function (cache) {
+      return cache.match(request, { ignoreSearch: request.mode === "navigate" });
+    }).then(function (found) { return found || Response.error(); });
+  }));
+});
