@@ -101,7 +101,7 @@ def test_the_theming_page_names_every_block() -> None:
     for line in page.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) == 3 and cells[0].startswith("`"):
-            for name in re.findall(r"`([\w/]+\.\w+)`", cells[0]):
+            for name in re.findall(r"`([\w/-]+\.\w+)`", cells[0]):
                 rows[name] = set(re.findall(r"`(\w+)`", cells[2]))
     for template in sorted(templates.rglob("*")):
         if template.suffix not in (".html", ".txt") or not template.is_file():
