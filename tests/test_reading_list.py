@@ -362,7 +362,7 @@ def test_index_is_lean(example_site: Site) -> None:
     assert packed / len(papers) < 120, packed  # bytes per paper over the wire (papers.json: ~600)
 
 
-def test_a_page_may_not_take_the_reading_lists_address(tmp_path: Path) -> None:
+def test_a_page_may_not_take_the_reading_lists_address(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from helpers_core import EPOCH, copy_site
     from helpers_theme import epoch
 
@@ -372,3 +372,4 @@ def test_a_page_may_not_take_the_reading_lists_address(tmp_path: Path) -> None:
     (site / "content" / "pages" / "reading-list.md").write_text("---\ntitle: Mine\n---\nText.\n", "utf-8")
     with epoch(EPOCH):
         assert main(["check", "--site", str(site)]) != 0
+    assert "content/pages/reading-list.md:1:1: slug: 'reading-list' would replace /reading-list/ of the site" in capsys.readouterr().err

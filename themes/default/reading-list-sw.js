@@ -3,6 +3,7 @@
    reading list page (the page, its assets, the paper index, the papers' citation files). */
 "use strict";
 var CACHE = "digestgen-reading-list:" + self.registration.scope;
+var SITE = new URL("../", self.registration.scope).href;  /* the site's root: nothing else is kept */
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) {
@@ -16,7 +17,8 @@ self.addEventListener("activate", function (event) {
 
 self.addEventListener("fetch", function (event) {
   var request = event.request;
-  if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
+  if (request.method !== "GET" || request.url.indexOf(SITE) !== 0) return;
+  if ((request.headers.get("Accept") || "").indexOf("text/event-stream") >= 0) return;  /* the preview's reload events */
   event.respondWith(fetch(request).then(function (response) {
     if (response.ok && response.type === "basic") {
       var copy = response.clone();
