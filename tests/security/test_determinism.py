@@ -46,7 +46,7 @@ MUST = {
     "tags/robotics/robotics.bib", "tags/robotics/robotics.ris", "tags/robotics/robotics.csl.json",  # its citations
     "index.html", "issues/index.html",  # home (newest issue) and archive (paper counts)
     "feed.xml", "rss.xml", "feed.json", "papers/feed.xml", "feeds.opml",  # feeds
-    "sitemap.xml", "papers.json", "llms.txt", ".digestgen.json",  # exports and the manifest
+    "sitemap.xml", "papers.json", "llms.txt", "reading-list/index.json", ".digestgen.json",  # exports, manifest
 }
 MUST_FOLDERS = ("papers/2511.00009/", "issues/2025-W47/", "pagefind/")  # its page (+ citation files), its issue, search
 
