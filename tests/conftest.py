@@ -22,6 +22,19 @@ def _pin_today() -> Iterator[None]:
         os.environ["SOURCE_DATE_EPOCH"] = old
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Build caches go to a folder of the test run, never the user's cache folder."""
+    old = {name: os.environ.pop(name, None) for name in ("XDG_CACHE_HOME", "DIGESTGEN_CACHE_DIR")}
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("user-cache"))
+    yield
+    for name, value in old.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(scope="session")
 def basic_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """tests/sites/basic built once into a temporary folder."""

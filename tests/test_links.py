@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from digestgen.cache import cache_folder
 from digestgen.cli import main
 from digestgen.config import BuildOptions
 from digestgen.links import (
     ALLOW_PRIVATE_ENV,
+    MEMORY_FORMAT,
     Checker,
     check_links,
     gather,
@@ -268,9 +270,13 @@ def test_gather_finds_every_link_where_it_is_written(tmp_path: Path, server: Ser
 
 def test_check_links_reports_and_remembers(tmp_path: Path, server: Server, capsys: pytest.CaptureFixture[str]) -> None:
     site = make_site(tmp_path, server)
+    gone = server.url("/gone")
+    # answers committed into the site (where the cache was once kept) would hide a dead link: never read
+    planted = {"format": MEMORY_FORMAT, "links": {gone: {"checked": int(time.time()), "state": "ok", "moved_to": None}}}
+    (site / ".digestgen-cache").mkdir()
+    (site / ".digestgen-cache/links.json").write_text(json.dumps(planted))
     assert main(["check", "--site", str(site), "--links"]) == 0
     out = capsys.readouterr()
-    gone = server.url("/gone")
     assert (f"content/papers/2025/first.md:6:9: warning: links.data: {gone} is dead (HTTP 404 Not Found); "
             f"an archived copy may be at https://web.archive.org/web/*/{gone}") in out.err.splitlines()
     assert f"first.md:11:30: warning: note: {gone} is dead" in out.err
@@ -282,7 +288,7 @@ def test_check_links_reports_and_remembers(tmp_path: Path, server: Server, capsy
     assert server.seen[("HEAD", "/gone")] == 1  # one request per URL, however often it is written
     assert "ok: 1 paper, 1 draft, " in out.out  # the site's own check is as without --links
 
-    memory = json.loads((site / ".digestgen-cache/links.json").read_text())
+    memory = json.loads((cache_folder(site) / "links.json").read_text())
     assert sorted(memory["links"]) == [server.url(p) for p in ("/moved", "/ok/code", "/ok/note")]
     assert memory["links"][server.url("/moved")]["moved_to"] == server.url("/ok/new-home")
 
@@ -317,7 +323,7 @@ def test_memory_expires_and_survives_garbage(tmp_path: Path, server: Server) -> 
     assert server.seen[("HEAD", "/ok/code")] == 2
     spread = sorted(remembered_for(f"https://arxiv.org/abs/2511.{n:05d}", 7) / day for n in range(1000))
     assert spread[0] >= 3.5 and spread[-1] <= 7 and spread[500] - spread[0] > 1  # re-checks spread over days
-    memory = site / ".digestgen-cache/links.json"
+    memory = cache_folder(site) / "links.json"
     for garbage in ("not json", '{"format": 1, "links": []}', '{"format": 1, "links": {"x": {"checked": "soon"}}}'):
         memory.write_text(garbage)
         problems, summary = check_links(model, clock=lambda: 1_008 * day)

@@ -26,8 +26,8 @@ EXAMPLE_EPOCH = "1795936000"  # 2026-11-29: every entry of the example digest is
 
 
 @pytest.fixture(autouse=True)
-def _own_cache_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test signs its cache with a fresh key of its own."""
+def _own_cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test keeps its caches in a user cache folder of its own."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EXAMPLE_EPOCH)
     monkeypatch.setattr(cache_mod, "RACY_NS", 0)  # files in tests are seconds old at most
@@ -112,7 +112,7 @@ def test_incremental_builds_match_a_cold_build(tmp_path: Path, long_process: boo
     out = site / "public"
     first = build(site)
     assert first.stats.written == first.stats.files > 100
-    assert (site / ".digestgen-cache").is_dir()
+    assert sorted(cache_mod.cache_folder(site).glob("entries-*.bin"))
     again = build(site)
     assert again.stats.written == 0 and again.model.papers  # nothing to do, model still available
     assert tree_digest(out) == _cold(site, tmp_path / "cold0")
@@ -263,7 +263,7 @@ def test_git_does_not_see_the_spare_folder(tmp_path: Path) -> None:
     import subprocess
 
     site = _site(tmp_path)
-    (site / ".gitignore").write_text("public/\n.digestgen-cache/\n", "utf-8")
+    (site / ".gitignore").write_text("public/\n", "utf-8")
     subprocess.run(["git", "init", "-q"], cwd=site, check=True)
     build(site)
     paper = _edit(site)
@@ -358,7 +358,7 @@ def test_deleting_the_cache_is_safe(tmp_path: Path) -> None:
     site = _site(tmp_path)
     build(site)
     _edit(site)
-    shutil.rmtree(site / ".digestgen-cache")
+    shutil.rmtree(cache_mod.cache_folder(site))
     result = build(site)
     assert result.stats.written > 0
     assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
@@ -369,7 +369,7 @@ def test_corrupt_cache_is_ignored_with_a_warning(tmp_path: Path, capsys: pytest.
     site = _site(tmp_path)
     build(site)
     _edit(site)
-    for file in (site / ".digestgen-cache").glob("*.bin"):
+    for file in cache_mod.cache_folder(site).glob("*.bin"):
         blob = file.read_bytes()
         if damage == "garbage":
             file.write_bytes(b"\x80\x04not a cache at all")
@@ -381,7 +381,7 @@ def test_corrupt_cache_is_ignored_with_a_warning(tmp_path: Path, capsys: pytest.
     capsys.readouterr()
     build(site)
     err = capsys.readouterr().err
-    assert "ignoring .digestgen-cache/" in err and "safe to delete" in err
+    assert "ignoring the build cache file" in err and "safe to delete" in err
     assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
 
 
@@ -419,7 +419,7 @@ def test_papers_parsed_by_workers_keep_their_texts_on_disk(tmp_path: Path, monke
     assert [p.texts._values for p in spilled.papers] == [None] * len(spilled.papers)
     assert [p.note_html for p in spilled.papers] == [p.note_html for p in parsed.papers]
     # nothing left beside the cache files (the file the texts were moved to has no name)
-    assert {p.name.split("-")[0] for p in (site / ".digestgen-cache").iterdir()} == {".gitignore", "entries", "related"}
+    assert {p.name.split("-")[0] for p in cache_mod.cache_folder(site).iterdir()} == {"entries", "related"}
 
 
 def test_texts_changed_in_the_cache_are_never_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -429,29 +429,42 @@ def test_texts_changed_in_the_cache_are_never_shown(tmp_path: Path, capsys: pyte
     site = _site(tmp_path)
     build(site)
     _edit(site)
-    for file in (site / ".digestgen-cache").glob("entries-*.bin"):
+    for file in cache_mod.cache_folder(site).glob("entries-*.bin"):
         blob = bytearray(file.read_bytes())
         blob[-40:-20] = bytes(20)  # inside the last paper's texts, at the end of the file
         file.write_bytes(bytes(blob))
     capsys.readouterr()
     build(site)
     err = capsys.readouterr().err
-    assert "ignoring .digestgen-cache/entries-" in err and "safe to delete" in err
+    assert "ignoring the build cache file entries-" in err and "safe to delete" in err
     assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
 
 
-def test_foreign_cache_is_never_trusted(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A cache file from someone else (say, committed in a pull request) is not unpickled."""
-    site = _site(tmp_path)
+def test_a_cache_folder_restored_elsewhere_gives_an_incremental_build(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the deploy workflow does: a fresh clone in another place, $DIGESTGEN_CACHE_DIR
+    restored from an earlier run. No paper is parsed again, and the bytes are a cold build's."""
+    for runner in ("runner-1", "runner-2"):
+        (tmp_path / runner).mkdir()
+    monkeypatch.setenv(cache_mod.CACHE_ENV, str(tmp_path / "runner-1" / "cache"))
+    site = _site(tmp_path / "runner-1")
     build(site)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-user"))
-    _edit(site)
-    capsys.readouterr()
-    result = build(site)
-    assert "not written by this user's digestgen" in capsys.readouterr().err
-    assert result.stats.written > 0
-    assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
+    clone = _site(tmp_path / "runner-2")  # the same sources: new inodes and times
+    shutil.copytree(tmp_path / "runner-1" / "cache", tmp_path / "runner-2" / "cache")
+    monkeypatch.setenv(cache_mod.CACHE_ENV, str(tmp_path / "runner-2" / "cache"))
+    parsed: list[str] = []
+    real_parse = workers.parse_papers
+    monkeypatch.setattr(workers, "parse_papers", lambda root, rels, *a: parsed.extend(rels) or real_parse(root, rels, *a))
+    build(clone)
+    assert parsed == []
+    _edit(clone)
+    build(clone)
+    assert len(parsed) == 1
+    assert tree_digest(clone / "public") == _cold(clone, tmp_path / "cold")
+    parsed.clear()
+    monkeypatch.delenv(cache_mod.CACHE_ENV)
+    build(clone)  # in the user's cache folder, a cache of its own: every paper parsed
+    assert len(parsed) == len([p for p in (clone / "content" / "papers").rglob("*") if p.is_file()]) > 30
 
 
 def test_settings_theme_and_today_invalidate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -565,7 +578,7 @@ def test_cache_keeps_the_state_of_a_few_output_folders_only(tmp_path: Path) -> N
     site = _site(tmp_path)
     for n in range(cache_mod.KEEP_STATE_FILES + 4):
         build(site, BuildOptions(output=tmp_path / f"out-{n}"))
-    states = sorted((site / cache_mod.CACHE_DIR).glob("state-*.bin"))
+    states = sorted(cache_mod.cache_folder(site).glob("state-*.bin"))
     assert len(states) == cache_mod.KEEP_STATE_FILES
     # the newest output's state survives: a rebuild there has nothing to do
     assert build(site, BuildOptions(output=tmp_path / f"out-{cache_mod.KEEP_STATE_FILES + 3}")).stats.written == 0

@@ -1,49 +1,51 @@
 """The build cache: parsed entries keyed by file content, and what the last build produced.
 
-Lives in <site>/.digestgen-cache/ and is always safe to delete. Every file is signed with a
-key kept outside the site (in the user's cache folder), because the site folder may hold files
-from strangers' pull requests: a cache file that was not written by this user on this machine,
-a corrupt one, or one from another digestgen version is ignored with a warning, never trusted.
+The cache holds data only (MessagePack, decoded into typed records by msgspec: nothing in it
+can run code) and lives outside the site, in $DIGESTGEN_CACHE_DIR or else in a folder of the
+user's cache folder named after the site ($XDG_CACHE_HOME/digestgen/sites/<name>-<hash>/),
+where a pull request cannot put files. A .digestgen-cache/ folder in the site (where digestgen
+kept its cache before) is ignored. The cache is always safe to delete: a missing, corrupt or
+stale file only costs time, and a file written by another digestgen version is simply stale.
 
 - entries-<key>-<shard>.bin: {source path: (stat, content hash, Paper, problems)}; the key covers
   digestgen's version, site.yaml and the settings that parsing depends on. The long texts of
-  each paper (content.Texts) follow the signed part, each checked by its digest (kept in the
-  signed part) when it is read: a build reads only the texts it shows.
+  each paper (content.Texts) follow the checked part, each checked by its digest (kept in the
+  checked part) when it is read: a build reads only the texts it shows.
 - related-<key>.bin: the related papers of the last few lists of published papers (site._related).
 - state-<output>.bin: the fingerprint of the inputs of the last build into one output folder,
   the manifest it wrote, its warnings and summary, and an input key per rendered page.
+- links.json: the answers of `digestgen check --links` (links.py).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
-import io
 import os
-import pickle
-import secrets
+import re
 import struct
 import sys
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digestgen import __version__
-from digestgen.content import Texts, text_digest
-from digestgen.errors import DigestgenError
+import msgspec
 
-CACHE_DIR = ".digestgen-cache"
-FORMAT = 14  # bumped when the same sources render differently (14: TeX in Markdown)
-MAGIC = b"digestgen-cache 2\n"
-# after the MAC: the length of the pickled part, the length and digest of the texts part
-_SIZES = struct.Struct(">QQ16s")
-KEY_BYTES = 32
-MAC_BYTES = 32
+from digestgen import __version__
+from digestgen.content import Paper, Texts, Unfinished, text_digest
+from digestgen.errors import DigestgenError, Problem
+
+CACHE_ENV = "DIGESTGEN_CACHE_DIR"
+OLD_CACHE_DIR = ".digestgen-cache"  # in the site, where a pull request could plant files: never read
+FORMAT = 15  # bumped when the same sources render differently (15: data, not pickle)
+MAGIC = b"digestgen-cache 3\n"
+# after the magic: the length and CRC-32 of the checked part, the length and digest of the texts part
+_SIZES = struct.Struct(">QIQ16s")
 KEEP_ENTRY_FILES = 4
 KEEP_STATE_FILES = 8  # output folders remembered (public/, serve's preview, --output elsewhere)
 SHARDS = 32  # entry files per setting: an edit rewrites 1/32 of the cache
@@ -108,36 +110,34 @@ def warn(message: str) -> None:
     print(f"digestgen: warning: {message}", file=sys.stderr)
 
 
-def _key_file() -> Path:
+def cache_folder(root: Path) -> Path:
+    """Where the build cache of the site at root lives: $DIGESTGEN_CACHE_DIR, else a folder of
+    the user's cache folder named after the site's absolute path (never inside the site)."""
+    chosen = os.environ.get(CACHE_ENV)
+    if chosen:
+        return Path(chosen).expanduser().absolute()
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "digestgen" / "cache-key"
+    site = root.resolve()
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", site.name)[:40].strip(".-") or "site"
+    return Path(base).absolute() / "digestgen" / "sites" / f"{name}-{hexhash(str(site))[:16]}"
 
 
-def signing_key() -> bytes | None:
-    """This user's secret for signing cache files; None (no caching) when it cannot be kept."""
-    path = _key_file()
+_warned_old: set[Path] = set()  # sites told that their old cache folder is ignored
+
+
+def _ignore_old_folder(root: Path) -> None:
+    """Say once per site that a .digestgen-cache/ folder with cache files in it is not read."""
+    old = root / OLD_CACHE_DIR
+    if old in _warned_old:
+        return
     try:
-        data = path.read_bytes()
-        if len(data) == KEY_BYTES:
-            return data
+        stale = [p.name for p in old.iterdir() if p.name.endswith(".bin") or p.name == "links.json"]
     except OSError:
-        pass
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"cache-key.tmp-{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(KEY_BYTES))
-        try:
-            os.link(tmp, path)  # first writer wins; others read the winner's key
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink(missing_ok=True)
-        data = path.read_bytes()
-        return data if len(data) == KEY_BYTES else None
-    except OSError:
-        return None
+        return
+    if stale:
+        _warned_old.add(old)
+        warn(f"ignoring the cache files in {OLD_CACHE_DIR}/ of the site ({len(stale)}): digestgen no longer "
+             f"reads a cache from the site folder, where anyone could commit one; it is safe to delete them")
 
 
 @dataclass
@@ -148,6 +148,11 @@ class Entry:
     looked_ns: int = 0  # when stat was taken (see settled)
 
 
+# A page_weights memo entry (render.weigh): stamp (manifest record or inode, size, time; and how
+# it was weighed), gzipped size, the stylesheets and scripts the page loads.
+Weight = tuple[tuple[str | int | bool, ...], int, tuple[str, ...]]
+
+
 @dataclass
 class BuildState:
     """What the last successful build into one output folder was made from and made."""
@@ -155,17 +160,43 @@ class BuildState:
     fingerprint: str = ""
     looked_ns: int = 0  # when the fingerprint's file stats were taken (see settled)
     manifest: str = ""  # output.manifest_hash of the output folder
-    warnings: list[Any] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     summary: dict[str, int] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)  # output path -> input key
     patchable: bool = False  # the manifest lists every file of the output (no search bundle)
-    weights: dict[str, Any] = field(default_factory=dict)  # page-weight memo (render.page_weights)
+    weights: dict[str, Weight] = field(default_factory=dict)  # page-weight memo (render.page_weights)
     shallow: frozenset[str] = frozenset()  # paper pages keyed by their issue's name only (build._render_pages)
     spare: str = ""  # output.manifest_hash of the output's spare folder (output.Staging)
     # for papers.json and llms.txt: (manifest digest, render key, where each paper's line is)
     lines: dict[str, tuple[str, str, list[tuple[str, int, int]], StatKey | None]] = field(default_factory=dict)
     until: float = 0.0  # the moment (POSIX seconds) an issue is next published: the output is stale then; 0: never
     next_issue: str = ""  # site.next_issue_line of the build
+
+
+class _Row(msgspec.Struct, array_like=True):
+    """An Entry as the cache file holds it (a paper and an unfinished entry apart: a typed
+    record of the one or the other)."""
+
+    stat: StatKey
+    hash: str
+    looked_ns: int
+    paper: Paper | None
+    unfinished: Unfinished | None
+    problems: list[Problem]
+
+
+class _Record(msgspec.Struct, array_like=True):
+    """The checked part of a cache file: what it is for, then its payload (decoded by kind)."""
+
+    kind: str
+    format: int
+    version: str
+    key: str
+    payload: msgspec.Raw
+
+
+_PAYLOADS: dict[str, Any] = {"entries": dict[str, _Row], "related": dict[str, list[list[int]]], "state": BuildState}
+_STALE = object()  # a readable file written for other settings or by another version
 
 
 class CacheChanged(DigestgenError):
@@ -189,8 +220,8 @@ class TextFile:
     def read(self, offset: int, length: int, digest: bytes) -> bytes:
         data = os.pread(self.handle.fileno(), length, self.base + offset)
         if len(data) != length or text_digest(data) != digest:
-            raise CacheChanged(f"{CACHE_DIR}/{self.name} was changed while a build used it; delete the "
-                               f"{CACHE_DIR} folder (it is always safe to) and build again")
+            raise CacheChanged(f"the build cache file {self.name} was changed while a build used it; "
+                               f"build again (deleting the cache folder is always safe)")
         return data
 
 
@@ -200,7 +231,7 @@ class Spill:
     cache files then copy them from it (Texts.encoded), and it is gone with its last texts."""
 
     def __init__(self, folder: Path):
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         handle = tempfile.TemporaryFile(dir=folder, buffering=0)  # noqa: SIM115 - open while texts are in it
         self.file: TextFile | None = TextFile(handle, 0, "(texts being parsed)")
         self.size = 0
@@ -221,35 +252,56 @@ class Spill:
         self.size += len(data)
 
 
-_loading: list[TextFile] = []  # the file being unpickled, for _stored_texts
-_LOADING_LOCK = threading.Lock()
+class _TextsWriter:
+    """Encodes a payload with each Texts written to the texts part, the checked part holding
+    only where it is, its digest and which texts are not empty (see _TextsReader)."""
 
-
-def _stored_texts(offset: int, length: int, digest: bytes, flags: int) -> Texts:
-    """How texts in a cache file unpickle (see Cache._write)."""
-    store = _loading[-1]
-    store.used = True
-    return Texts.stored(store, offset, length, digest, flags)
-
-
-class _TextPickler(pickle.Pickler):
-    """Pickles a payload with each Texts written to a separate part, the signed part holding
-    only where it is and its digest."""
-
-    def __init__(self, file: io.BytesIO):
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+    def __init__(self) -> None:
         self.parts: list[bytes] = []
         self.placed: list[tuple[Texts, int, int]] = []
         self.size = 0
 
-    def reducer_override(self, obj: Any) -> Any:
+    def __call__(self, obj: Any) -> Any:
         if type(obj) is not Texts:
-            return NotImplemented
+            raise NotImplementedError(f"the build cache cannot hold {type(obj).__name__}")
         data = obj.encoded()
         self.parts.append(data)
         self.placed.append((obj, self.size, len(data)))
         self.size += len(data)
-        return _stored_texts, (self.size - len(data), len(data), obj.digest(), obj.flags)
+        return (self.size - len(data), len(data), obj.digest(), obj.flags)
+
+
+class _TextsReader:
+    """Decodes the place of each Texts (see _TextsWriter) into Texts read from store when shown."""
+
+    def __init__(self, store: TextFile):
+        self.store = store
+
+    def __call__(self, kind: type, obj: Any) -> Any:
+        if kind is not Texts:
+            raise NotImplementedError(f"the build cache cannot hold {kind.__name__}")
+        if not (isinstance(obj, list) and len(obj) == 4 and type(obj[0]) is type(obj[1]) is type(obj[3]) is int
+                and isinstance(obj[2], bytes) and min(obj[0], obj[1], obj[3]) >= 0):
+            raise ValueError("texts out of place")
+        self.store.used = True
+        return Texts.stored(self.store, obj[0], obj[1], obj[2], obj[3])
+
+
+_ENCODER = msgspec.msgpack.Encoder()
+_RECORD = msgspec.msgpack.Decoder(_Record)
+
+
+@functools.cache
+def _decoder(kind: str) -> msgspec.msgpack.Decoder[Any]:
+    """The payload decoder of a kind of file (its texts go to the reader of the file being read)."""
+    return msgspec.msgpack.Decoder(_PAYLOADS[kind], dec_hook=_texts_of_file)
+
+
+_loading = threading.local()  # the _TextsReader of the file being decoded by this thread
+
+
+def _texts_of_file(kind: type, obj: Any) -> Any:
+    return _loading.reader(kind, obj)
 
 
 class Cache:
@@ -258,18 +310,21 @@ class Cache:
     def __init__(self, root: Path, enabled: bool = True, verify_texts: bool = False, remember: bool = False):
         """verify_texts: check the texts of each file as it is read, not when each is used
         (after a build met texts that had changed, see build.build). remember: a long process
-        (see reuse.py) reads its own writes back from memory instead of unpickling them;
+        (see reuse.py) reads its own writes back from memory instead of decoding them;
         entries are keyed by content hash and the state is checked against the output's
         manifest, so a copy in memory is as good as the file."""
-        self.folder = root / CACHE_DIR
+        self.folder = cache_folder(root)
         self.verify_texts = verify_texts
         self.remember = remember
         self.kept: dict[Path, tuple[tuple[Any, ...], Any]] = {}
         self._shards: dict[int, set[str]] = {}
-        self.key = signing_key() if enabled else None
-        if self.key is not None and self.folder.is_symlink():
-            warn(f"{CACHE_DIR} is a symbolic link; not using the build cache")
-            self.key = None
+        self.enabled = enabled
+        if enabled:
+            _ignore_old_folder(root)
+            if self.folder.is_relative_to(root.resolve()) or self.folder.is_relative_to(root.absolute()):
+                warn(f"the build cache folder ({self.folder}) is inside the site folder, where a pull request "
+                     f"could plant files; building without it (set {CACHE_ENV} to a folder outside the site)")
+                self.enabled = False
 
     def _keep(self, path: Path, value: tuple[tuple[Any, ...], Any]) -> None:
         if self.remember:
@@ -277,17 +332,14 @@ class Cache:
                 self.kept.clear()
             self.kept[path] = value
 
-    @property
-    def enabled(self) -> bool:
-        return self.key is not None
-
     def _read(self, name: str, kind: str, key: str) -> Any:
-        """The payload of a signed cache file, or None when absent, stale, foreign or corrupt."""
-        if self.key is None:
+        """The payload of a cache file, or None when absent, stale or corrupt."""
+        if not self.enabled:
             return None
         path = self.folder / name
+        header = (kind, FORMAT, __version__, key)
         kept = self.kept.get(path)
-        if kept is not None and kept[0] == (kind, FORMAT, __version__, key) and not self.verify_texts:
+        if kept is not None and kept[0] == header and not self.verify_texts:
             return kept[1]
         try:
             handle = open(path, "rb")  # noqa: SIM115 - kept open while its texts are in use
@@ -298,80 +350,79 @@ class Cache:
             return None
         store = None
         try:
-            head = handle.read(len(MAGIC) + MAC_BYTES + _SIZES.size)
-            if not head.startswith(MAGIC) and head.startswith(MAGIC[:-2]):
-                return None  # written by an older digestgen: simply stale
-            sizes = head[len(MAGIC) + MAC_BYTES:]
-            length, texts, texts_digest = _SIZES.unpack(sizes) if len(sizes) == _SIZES.size else (0, 0, b"")
-            # the sizes must add up to the file's (a forged length reads nothing; a cut file is corrupt)
-            whole = head.startswith(MAGIC) and len(head) + length + texts == os.fstat(handle.fileno()).st_size
-            signed = handle.read(length) if whole else b""
-            mac = head[len(MAGIC): len(MAGIC) + MAC_BYTES]
-            if (not whole or len(signed) != length
-                    or not hmac.compare_digest(mac, hmac.new(self.key, sizes + signed, hashlib.sha256).digest())
-                    or (self.verify_texts and texts and text_digest(os.pread(handle.fileno(), texts, len(head) + length)) != texts_digest)):
-                warn(f"ignoring {CACHE_DIR}/{name}: it is corrupt or was not written by this user's digestgen "
-                     f"(it is safe to delete the {CACHE_DIR} folder)")
+            payload = self._decode(handle, name, header)
+            if payload is _STALE:
                 return None
-            store = TextFile(handle, len(head) + length, name)
-            try:
-                with _LOADING_LOCK:
-                    _loading.append(store)
-                    try:
-                        header, payload = pickle.loads(signed)
-                    finally:
-                        _loading.pop()
-            except Exception:  # noqa: BLE001  signed but unreadable: a digestgen bug or a truncated write
-                warn(f"ignoring {CACHE_DIR}/{name}: it cannot be read")
-                store = None
+            if payload is None:
+                warn(f"ignoring the build cache file {name} in {self.folder}: it is corrupt "
+                     f"(it is safe to delete that folder)")
                 return None
-            if header != (kind, FORMAT, __version__, key):
-                store = None
-                return None  # written for other settings or another version: simply stale
+            store = _loading.reader.store
         finally:
+            _loading.reader = None
             if store is None or not store.used:
                 handle.close()  # else its texts keep it open (TextFile)
         self._keep(path, (header, payload))
         return payload
 
+    def _decode(self, handle: Any, name: str, header: tuple[str, int, str, str]) -> Any:
+        """The payload of an open cache file; _STALE, or None when it is corrupt."""
+        head = handle.read(len(MAGIC) + _SIZES.size)
+        if not head.startswith(MAGIC):
+            return _STALE if head.startswith(MAGIC[:15]) else None  # another format of digestgen's: stale
+        if len(head) != len(MAGIC) + _SIZES.size:
+            return None
+        length, crc, texts, texts_digest = _SIZES.unpack_from(head, len(MAGIC))
+        if len(head) + length + texts != os.fstat(handle.fileno()).st_size:
+            return None  # the sizes must add up to the file's: a cut file is corrupt
+        checked = handle.read(length)
+        if (len(checked) != length or zlib.crc32(checked) != crc
+                or (self.verify_texts and texts and text_digest(os.pread(handle.fileno(), texts, len(head) + length)) != texts_digest)):
+            return None
+        _loading.reader = _TextsReader(TextFile(handle, len(head) + length, name))
+        try:
+            record = _RECORD.decode(checked)
+            if (record.kind, record.format, record.version, record.key) != header:
+                return _STALE  # written for other settings or by another version
+            return _decoder(header[0]).decode(record.payload)
+        except (msgspec.DecodeError, ValueError, TypeError, NotImplementedError):
+            return None  # checked, yet not what this version writes: a bug, or an older file under a reused name
+
     def _write(self, name: str, kind: str, key: str, payload: Any) -> None:
-        """Write a signed cache file. The texts it holds are then read from it when needed
+        """Write a cache file. The texts it holds are then read from it when needed
         (content.Texts.keep_in): what was just parsed need not stay in memory."""
-        if self.key is None:
+        if not self.enabled:
             return
         header = (kind, FORMAT, __version__, key)
         self._keep(self.folder / name, (header, payload))
-        buffer = io.BytesIO()
-        pickler = _TextPickler(buffer)
-        pickler.dump((header, payload))
-        blob = b"".join(pickler.parts)
-        signed = _SIZES.pack(buffer.tell(), len(blob), text_digest(blob)) + buffer.getvalue()
-        mac = hmac.new(self.key, signed, hashlib.sha256).digest()
+        texts = _TextsWriter()
+        encoded = msgspec.msgpack.Encoder(enc_hook=texts).encode(payload)
+        checked = _ENCODER.encode(_Record(kind, FORMAT, __version__, key, msgspec.Raw(encoded)))
+        blob = b"".join(texts.parts)
+        head = MAGIC + _SIZES.pack(len(checked), zlib.crc32(checked), len(blob), text_digest(blob))
         tmp = self.folder / f".{name}.tmp-{os.getpid()}"
         try:
-            self.folder.mkdir(exist_ok=True)
-            ignore = self.folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# build cache of digestgen: safe to delete, never commit\n*\n", "utf-8")
+            self.folder.mkdir(parents=True, exist_ok=True)
             with open(tmp, "wb") as handle:
-                handle.write(MAGIC + mac + signed)
+                handle.write(head)
+                handle.write(checked)
                 handle.write(blob)
-            if pickler.placed:
-                store = TextFile(open(tmp, "rb"), len(MAGIC) + len(mac) + len(signed), name)  # noqa: SIM115
+            if texts.placed:
+                store = TextFile(open(tmp, "rb"), len(head) + len(checked), name)  # noqa: SIM115
             os.replace(tmp, self.folder / name)
-        except OSError:  # a read-only site folder: build without a cache, quietly
+        except OSError:  # a read-only cache folder: build without a cache, quietly
             tmp.unlink(missing_ok=True)
             return
-        for texts, offset, length in pickler.placed:
-            texts.keep_in(store, offset, length)
+        for each, offset, length in texts.placed:
+            each.keep_in(store, offset, length)
 
     def spill(self) -> Spill | None:
         """Where to put texts while parsing many papers (None: keep them in memory)."""
-        if self.key is None:
+        if not self.enabled:
             return None
         try:
             return Spill(self.folder)
-        except OSError:  # a read-only site folder
+        except OSError:  # a read-only cache folder
             return None
 
     def entries(self, key: str) -> dict[str, Entry]:
@@ -381,19 +432,21 @@ class Cache:
         for number in range(SHARDS):
             payload = self._read(f"entries-{key[:16]}-{number:02d}.bin", "entries", key)
             if isinstance(payload, dict):
-                found.update(payload)
+                found.update((rel, _entry(row)) for rel, row in payload.items())
                 self._shards[number] = set(payload)
         return found
 
     def save_entries(self, key: str, entries: dict[str, Entry], dirty: set[str]) -> None:
         """Write the shards holding a changed, added or removed entry."""
-        shards: dict[int, dict[str, Entry]] = {}
-        for rel, entry in entries.items():
-            shards.setdefault(shard_of(rel), {})[rel] = entry
+        members: dict[int, list[str]] = {}
+        for rel in entries:
+            members.setdefault(shard_of(rel), []).append(rel)
+        changed = {shard_of(rel) for rel in dirty}
         for number in range(SHARDS):
-            members = shards.get(number, {})
-            if set(members) != self._shards.get(number, set()) or any(shard_of(rel) == number for rel in dirty):
-                self._write(f"entries-{key[:16]}-{number:02d}.bin", "entries", key, members)
+            rels = members.get(number, [])
+            if number in changed or set(rels) != self._shards.get(number, set()):
+                self._write(f"entries-{key[:16]}-{number:02d}.bin", "entries", key,
+                            {rel: _row(entries[rel]) for rel in rels})
         self._prune("entries-", KEEP_ENTRY_FILES)
 
     def related(self, key: str) -> dict[str, list[list[int]]]:
@@ -415,7 +468,7 @@ class Cache:
 
     def forget_state(self, output: Path) -> None:
         """Drop the record of the last build (before a build that may fail half-way)."""
-        if self.key is not None:
+        if self.enabled:
             self.kept.pop(self.folder / self._state_name(output), None)
             (self.folder / self._state_name(output)).unlink(missing_ok=True)
 
@@ -438,6 +491,16 @@ class Cache:
                     old.unlink(missing_ok=True)
         except OSError:
             pass
+
+
+def _row(entry: Entry) -> _Row:
+    record, problems = entry.value
+    return _Row(entry.stat, entry.hash, entry.looked_ns, record if isinstance(record, Paper) else None,
+                record if isinstance(record, Unfinished) else None, list(problems))
+
+
+def _entry(row: _Row) -> Entry:
+    return Entry(row.stat, row.hash, (row.paper if row.paper is not None else row.unfinished, row.problems), row.looked_ns)
 
 
 def shard_of(rel: str) -> int:

@@ -198,9 +198,9 @@ class Paper:
             return value
 
     def __reduce__(self) -> tuple[type[Paper], tuple[object, ...]]:
-        # pickled as its field values, which load (from the build cache, from worker processes)
-        # in about half the time of an object with its dictionary; the cached hash is left out,
-        # since string hashes differ between processes
+        # pickled (between worker processes; the build cache holds no pickle, see cache.py) as its
+        # field values, which load in about half the time of an object with its dictionary; the
+        # cached hash is left out, since string hashes differ between processes
         return Paper, astuple_shallow(self)
 
     def mark(self, name: str) -> tuple[int, int]:

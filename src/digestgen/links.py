@@ -5,7 +5,7 @@ abstract page, the DOI resolver, an image URL, and links in notes and abstracts)
 the file, line and column it is written at, and asks each distinct URL once: HEAD first, GET
 when HEAD fails, redirects followed by hand so that a permanent one (301, 308) can be
 reported with its new URL, Retry-After honoured up to a bound, a limit on requests at a time
-per host. URLs that answered are remembered in .digestgen-cache/links.json (plain JSON) for
+per host. URLs that answered are remembered in links.json (plain JSON) in the build cache folder for
 `link_check.remember_days`, so a daily run asks again only about the rest; failures are never
 remembered, so a fixed link stops being reported on the next run.
 
@@ -462,16 +462,13 @@ def load_memory(path: Path, now: float, days: int) -> dict[str, tuple[float, Res
 
 
 def save_memory(path: Path, answered: dict[str, tuple[float, Result]]) -> None:
-    """Write the answers worth remembering (ok and moved), sorted, atomically; quietly skip a read-only site."""
+    """Write the answers worth remembering (ok and moved), sorted, atomically; quietly skip a read-only folder."""
     links = {url: {"checked": int(when), "state": result.state, "moved_to": result.moved_to}
              for url, (when, result) in sorted(answered.items()) if result.state in ("ok", "moved")}
     text = json.dumps({"format": MEMORY_FORMAT, "links": links}, indent=1, ensure_ascii=False) + "\n"
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        path.parent.mkdir(exist_ok=True)
-        ignore = path.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# build cache of digestgen: safe to delete, never commit\n*\n", "utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(text, "utf-8")
         os.replace(tmp, path)
     except OSError:
@@ -494,13 +491,13 @@ def _problem(link: Link, result: Result) -> Problem:
 def check_links(model: SiteModel, *, sleep: Callable[[float], None] = time.sleep,
                 clock: Callable[[], float] = time.time) -> tuple[list[Problem], Summary]:
     """Check every external link of the site; a warning for each one that is dead, moved or unreachable."""
-    from digestgen.cache import CACHE_DIR
+    from digestgen.cache import cache_folder
     from digestgen.progress import Progress
 
     settings = model.config.fields.link_check
     links = [link for link in gather(model) if not link.url.startswith(tuple(settings.skip))]
     urls = list(dict.fromkeys(link.url for link in links))
-    memory_path = model.config.root / CACHE_DIR / MEMORY_FILE
+    memory_path = cache_folder(model.config.root) / MEMORY_FILE
     now = clock()
     wanted = set(urls)
     answered = {url: kept for url, kept in load_memory(memory_path, now, settings.remember_days).items() if url in wanted}

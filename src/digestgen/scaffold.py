@@ -142,22 +142,23 @@ jobs:
       - CHECKOUT
       - PYTHON_AND_DIGESTGEN
       # Links that answered are not asked again for link_check.remember_days: the answers
-      # are kept between runs, by this job alone (like the deploy job's build cache).
-      - name: Start from no answers but the ones saved by this job
-        run: rm -rf .digestgen-cache
+      # (links.json in digestgen's cache folder, outside the checkout) are kept between runs
+      # by this job alone.
       - id: answers
         name: Restore the answers of earlier runs
         uses: actions/cache/restore@27d5ce7f107fe9357f9df03efb73ab90386fccae  # v5.0.5
         with:
-          path: .digestgen-cache/links.json
+          path: ${{ runner.temp }}/digestgen-cache/links.json
           key: digestgen-links-${{ github.run_id }}
           restore-keys: digestgen-links-
       - name: Check every external link
+        env:
+          DIGESTGEN_CACHE_DIR: ${{ runner.temp }}/digestgen-cache
         run: digestgen check --links --format github
       - name: Save the answers
         uses: actions/cache/save@27d5ce7f107fe9357f9df03efb73ab90386fccae  # v5.0.5
         with:
-          path: .digestgen-cache/links.json
+          path: ${{ runner.temp }}/digestgen-cache/links.json
           key: ${{ steps.answers.outputs.cache-primary-key }}
 
   deploy:
@@ -175,20 +176,15 @@ jobs:
     steps:
       - CHECKOUT
       - PYTHON_AND_DIGESTGEN
-      # The build cache makes a deploy of a big digest an incremental build. Only this job
-      # fills it, and it runs on main alone: pull requests never restore or save it, and a
-      # cache folder committed by mistake is deleted before the saved one is restored.
-      # The cache's signing key (under XDG_CACHE_HOME) is kept with it; without the key a
-      # fresh runner would ignore every cache file as written by someone else.
-      - name: Start from no build cache but the one saved by this job
-        run: rm -rf .digestgen-cache
+      # The build cache makes a deploy of a big digest an incremental build: papers that did
+      # not change are not read again. It holds data only and lives outside the checkout
+      # (DIGESTGEN_CACHE_DIR), so nothing a pull request commits can stand in for it; only
+      # this job fills it, and it runs on main alone.
       - id: cache
         name: Restore the build cache
         uses: actions/cache/restore@27d5ce7f107fe9357f9df03efb73ab90386fccae  # v5.0.5
         with:
-          path: |
-            .digestgen-cache
-            ${{ runner.temp }}/xdg-cache/digestgen
+          path: ${{ runner.temp }}/digestgen-cache
           key: digestgen-${{ hashFiles('requirements.txt') }}-${{ hashFiles('site.yaml', 'content/**', 'templates/**', 'themes/**') }}
           restore-keys: digestgen-${{ hashFiles('requirements.txt') }}-
       - id: pages
@@ -196,15 +192,13 @@ jobs:
       - name: Build
         env:
           BASE_URL: ${{ steps.pages.outputs.base_url }}
-          XDG_CACHE_HOME: ${{ runner.temp }}/xdg-cache
+          DIGESTGEN_CACHE_DIR: ${{ runner.temp }}/digestgen-cache
         run: digestgen build --base-url "$BASE_URL/"
       - name: Save the build cache
         if: steps.cache.outputs.cache-hit != 'true'
         uses: actions/cache/save@27d5ce7f107fe9357f9df03efb73ab90386fccae  # v5.0.5
         with:
-          path: |
-            .digestgen-cache
-            ${{ runner.temp }}/xdg-cache/digestgen
+          path: ${{ runner.temp }}/digestgen-cache
           key: ${{ steps.cache.outputs.cache-primary-key }}
       - uses: actions/upload-pages-artifact@fc324d3547104276b827a68afc52ff2a11cc49c9  # v5.0.0
         with:
