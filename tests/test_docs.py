@@ -73,8 +73,6 @@ def test_the_documented_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     for _, words in shell_commands():
         if not words or words[0] in NOT_RUN | {"init"} or "..." in " ".join(words):
             continue
-        if words[0] in ("email",) and not (Path("public") / "index.html").exists():
-            assert main(["build"]) == 0
         code = main(words)
         out = capsys.readouterr()
         # a documented command may report problems (a template entry to fill in), never crash

@@ -38,16 +38,17 @@ def _no_smtp_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def edition(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(site, output) of the feeds site built and with `digestgen email latest` run once."""
-    site, out = build_copy(tmp_path_factory.mktemp("email"))
-    assert main(["email", "latest", "--site", str(site), "--output", str(out)]) == 0
-    return site, out
+    """(site, folder of its editions) of the feeds site with `digestgen email latest` run once."""
+    site = tmp_path_factory.mktemp("email") / "site"
+    shutil.copytree(FEEDS_SITE, site)
+    assert main(["email", "latest", "--site", str(site)]) == 0  # no build needed
+    return site, site / "email"
 
 
 def test_email_writes_html_and_text(edition: tuple[Path, Path]) -> None:
     _site, out = edition
-    html = (out / "issues/2025-W48/email.html").read_text("utf-8")
-    text = (out / "issues/2025-W48/email.txt").read_text("utf-8")
+    html = (out / "2025-W48/email.html").read_text("utf-8")
+    text = (out / "2025-W48/email.txt").read_text("utf-8")
     assert len(html.encode("utf-8")) < MAX_HTML_BYTES
     assert "Agents at scale: &lt;b&gt;bold&lt;/b&gt; &amp; friends" in html and "Agents at work" in html
     assert "Agents at scale: <b>bold</b> & friends" in text
@@ -56,13 +57,13 @@ def test_email_writes_html_and_text(edition: tuple[Path, Path]) -> None:
 def test_email_puts_the_curator_note_before_the_abstract(edition: tuple[Path, Path]) -> None:
     _site, out = edition
     for name in ("email.html", "email.txt"):
-        body = (out / "issues/2025-W48" / name).read_text("utf-8")
+        body = (out / "2025-W48" / name).read_text("utf-8")
         assert body.index("A short note with") < body.index("Work, by agents."), name
 
 
 def test_email_html_is_inlined_tables_with_absolute_urls(edition: tuple[Path, Path]) -> None:
     _site, out = edition
-    html = (out / "issues/2025-W48/email.html").read_text("utf-8")
+    html = (out / "2025-W48/email.html").read_text("utf-8")
     tree = lxml_html.document_fromstring(html)
     assert tree.xpath("//table[@role='presentation']")
     styles = tree.xpath("//style")
@@ -84,7 +85,7 @@ def test_email_html_is_inlined_tables_with_absolute_urls(edition: tuple[Path, Pa
 
 def test_email_text_is_readable_plain_text(edition: tuple[Path, Path]) -> None:
     _site, out = edition
-    text = (out / "issues/2025-W48/email.txt").read_text("utf-8")
+    text = (out / "2025-W48/email.txt").read_text("utf-8")
     lines = text.splitlines()
     assert lines[:4] == ["Feed Test Digest", "Agents & pictures", "Week 48 · 24–30 Nov 2025 · 2 papers",
                          f"Read on the web: {BASE}issues/2025-W48/"]
@@ -102,13 +103,23 @@ def test_email_text_is_readable_plain_text(edition: tuple[Path, Path]) -> None:
 
 def test_email_for_a_key_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     site, out = build_copy(tmp_path)
-    assert main(["email", "2025-W47", "--site", str(site), "--output", str(out)]) == 0
-    html = (out / "issues/2025-W47/email.html").read_text("utf-8")
+    published = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert main(["email", "2025-W47", "--site", str(site), "--output", str(tmp_path / "mail")]) == 0
+    html = (tmp_path / "mail" / "2025-W47/email.html").read_text("utf-8")
     assert re.search(r"<code[^>]*>\$a\+b\$</code>", html) and "<math" not in html  # mail clients drop MathML
-    assert main(["email", "2024-W01", "--site", str(site), "--output", str(out)]) == 2
+    assert main(["email", "2024-W01", "--site", str(site), "--output", str(tmp_path / "mail")]) == 2
     assert "there is no issue '2024-W01'" in capsys.readouterr().err
-    assert main(["email", "latest", "--site", str(site), "--output", str(tmp_path / "never-built")]) == 2
-    assert "run 'digestgen build' first" in capsys.readouterr().err
+    # never into a built site: it is replaced whole by a build, never changed after it
+    for inside in (site / "public", site / "public" / "issues", tmp_path, out, out / "issues" / "2025-W47"):
+        assert main(["email", "latest", "--site", str(site), "--output", str(inside)]) == 2
+        assert "the built site is only ever replaced whole" in capsys.readouterr().err
+    assert main(["email", "latest", "--site", str(site), "-o", str(site / "content" / "mail")]) == 2
+    assert "it holds the site's sources" in capsys.readouterr().err
+    (site / "email").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    assert main(["email", "latest", "--site", str(site)]) == 2
+    assert "symbolic link" in capsys.readouterr().err
+    assert {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()} == published
+    assert not (site / "public").exists()
 
 
 def test_huge_issue_is_shortened_under_the_clipping_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -119,12 +130,10 @@ def test_huge_issue_is_shortened_under_the_clipping_size(tmp_path: Path, capsys:
         (site / f"content/papers/2025/bulk-{n:03d}.md").write_text(
             f'---\ntitle: Bulk paper number {n}\ndate: 2025-11-25\narxiv: "2511.{10000 + n}"\n'
             f"authors: [Someone Else]\ntldr: Bulk finding {n}.\n---\n{note}\n", "utf-8")
-    out = tmp_path / "public"
-    assert main(["build", "--site", str(site), "--output", str(out)]) == 0
     capsys.readouterr()
-    assert main(["email", "latest", "--site", str(site), "--output", str(out)]) == 0
+    assert main(["email", "latest", "--site", str(site)]) == 0
     assert "shortened to fit" in capsys.readouterr().out
-    html = (out / "issues/2025-W48/email.html").read_bytes()
+    html = (site / "email/2025-W48/email.html").read_bytes()
     assert len(html) < MAX_HTML_BYTES
     assert f"{BASE}issues/2025-W48/".encode() in html
 
@@ -352,7 +361,7 @@ def test_email_reads_well_in_light_and_dark_clients(edition: tuple[Path, Path]) 
 
     chromium_or_skip()
     _site, out = edition
-    url = (out / "issues/2025-W48/email.html").as_uri()
+    url = (out / "2025-W48/email.html").as_uri()
     colours = {}
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)

@@ -105,10 +105,10 @@ def test_when_complete_hides_the_week_that_started_this_morning(tmp_path: Path,
     sitemap = "".join(p.read_text("utf-8") for p in out.glob("sitemap*.xml"))
     assert "/issues/2025-W48/" in sitemap and "/issues/2025-W49/" not in sitemap
 
-    code, stdout, err = run(["email", "latest", "--site", str(site), "--output", str(out)], capsys)
+    code, stdout, err = run(["email", "latest", "--site", str(site)], capsys)
     assert code == 0, err
     assert "issue 2025-W48: 2 papers" in stdout
-    code, _, err = run(["email", "2025-W49", "--site", str(site), "--output", str(out)], capsys)
+    code, _, err = run(["email", "2025-W49", "--site", str(site)], capsys)
     assert code == 2 and "issue 2025-W49 is not published yet (publishes Mon 8 Dec 2025 00:00); preview it with --future" in err
 
 
@@ -128,7 +128,7 @@ def test_on_date_shows_the_week_from_its_first_paper(tmp_path: Path, capsys: pyt
     out, stdout = build_site(site, capsys)
     assert issue_keys_in_feeds(out) == [["2025-W49", "2025-W48", "2025-W47"]] * 3
     assert "p-monday" in paper_ids_everywhere(out)["papers.json"]
-    code, stdout, _ = run(["email", "latest", "--site", str(site), "--output", str(out)], capsys)
+    code, stdout, _ = run(["email", "latest", "--site", str(site)], capsys)
     assert code == 0 and "issue 2025-W49: 1 paper" in stdout
 
 
@@ -146,7 +146,7 @@ def test_a_draft_issue_is_held_back_and_previewed_with_a_badge(tmp_path: Path, c
     assert not any({"p-last-a", "p-last-b"} & ids for ids in paper_ids_everywhere(out).values())
     assert stdout.splitlines()[-1] == ("next issue: 2025-W49 publishes Mon 8 Dec 2025 00:00 UTC (when its week ends); "
                                        "held back as draft: 2025-W48")
-    code, stdout, _ = run(["email", "latest", "--site", str(site), "--output", str(out)], capsys)
+    code, stdout, _ = run(["email", "latest", "--site", str(site)], capsys)
     assert code == 0 and "issue 2025-W47" in stdout
 
     preview, _ = build_site(site, capsys, "--drafts")

@@ -197,24 +197,45 @@ def render_edition(model: SiteModel, issue: Issue) -> Edition:
     return EmailRenderer(model).render(issue)
 
 
-def write_edition(config: SiteConfig, edition: Edition) -> list[Path]:
-    """Write issues/<key>/email.html and email.txt into the built site (atomically per file)."""
-    from digestgen.output import MANIFEST, build_lock, check_output, write_file
+EMAIL_DIR = "email"  # in the site folder, beside public/: where `digestgen email` writes by default
 
-    output = config.output
-    check_output(output, config.root)
-    if not (output / MANIFEST).is_file():
-        raise UsageError(f"{output.name} has no built site; run 'digestgen build' first, then 'digestgen email'")
+
+def edition_folder(config: SiteConfig, chosen: Path | None = None) -> Path:
+    """Where `digestgen email` writes: chosen, else email/ in the site; never in the built site
+    (a published folder is only ever replaced whole, by a build) nor among the sources."""
+    root = config.root.resolve()
+    folder = (chosen or root / EMAIL_DIR).absolute()
+    resolved = folder.resolve()
+    shown = chosen or EMAIL_DIR
+    from digestgen.output import MANIFEST
+
+    built = [place for place in (resolved, *resolved.parents) if (place / MANIFEST).is_file()]  # any output of digestgen's
+    if built or resolved.is_relative_to(config.output.resolve()) or config.output.resolve().is_relative_to(resolved):
+        raise UsageError(f"refusing to write the email edition into {shown}: the built site is only ever "
+                         f"replaced whole by 'digestgen build'; choose another --output")
+    for place in (root, root / "content", root / "static", root / "templates", root / "themes"):
+        if resolved == place or (place != root and resolved.is_relative_to(place)):
+            raise UsageError(f"refusing to write the email edition into {shown}: it holds the site's sources")
+    if folder.is_symlink():
+        raise UsageError(f"refusing to write the email edition into {shown}: it is a symbolic link")
+    return folder
+
+
+def write_edition(folder: Path, edition: Edition) -> list[Path]:
+    """Write <key>/email.html and email.txt into folder (each atomically)."""
+    from digestgen.output import write_file
+
+    target = folder / edition.key
+    if target.is_symlink():
+        raise UsageError(f"refusing to write the email edition into {target}: it is a symbolic link")
+    target.mkdir(parents=True, exist_ok=True)
     written = []
-    with build_lock(output):
-        folder = output / "issues" / edition.key
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, body in (("email.html", edition.html), ("email.txt", edition.text)):
-            target = folder / name
-            tmp = folder / f".{name}.tmp-{os.getpid()}"
-            write_file(tmp, body)  # a full disk names the file
-            os.replace(tmp, target)
-            written.append(target)
+    for name, body in (("email.html", edition.html), ("email.txt", edition.text)):
+        path = target / name
+        tmp = target / f".{name}.tmp-{os.getpid()}"
+        write_file(tmp, body)  # a full disk names the file
+        os.replace(tmp, path)
+        written.append(path)
     return written
 
 

@@ -360,7 +360,7 @@ def write_new_site(target: Path, title: str, base_url: str) -> list[Path]:
         "content/pages/about.md": ABOUT,
         "content/tags.yaml": TAGS,
         "static/.gitkeep": "",
-        ".gitignore": "public/\n.public.*\n.digestgen-cache/\n",
+        ".gitignore": "public/\n.public.*\n.digestgen-cache/\nemail/\n",
         "requirements.txt": requirements(),
         ".github/workflows/digest.yml": workflow(WORKFLOW),
         ".github/dependabot.yml": DEPENDABOT,
