@@ -1,13 +1,13 @@
 """Live preview: build with drafts and scheduled entries, serve on 127.0.0.1, rebuild on change.
 
 Three parts, each small:
-- Preview.rebuild() runs the normal build into a private folder (.digestgen-cache/serve/) with
-  base_url set to this server, so every link works here; a failed build keeps the last good
-  site and turns its problems into an 'error' event.
+- Preview.rebuild() runs the normal build into memory (memory.py), with base_url set to this
+  server, so every link works here; a failed build keeps the last good site and turns its
+  problems into an 'error' event.
 - A watchdog handler filters editor noise and feeds a debouncer, so a burst of changes (a git
   checkout) becomes one or two rebuilds.
 - An HTTP server (httpserve.py, bounded in time, connections and memory) answers with
-  serve_handler.py: the folder of the latest complete build, a tiny live-reload script added
+  serve_handler.py: the files of the latest complete build, a tiny live-reload script added
   to HTML responses, and Server-Sent Events on /__digestgen/events.
 """
 
