@@ -7,7 +7,7 @@ anything) lists the outputs of the site with their sources and refuses any two t
 take the same path, or a path that another needs as a folder, naming the entry's file and line.
 
 The listing is the one the build writes: the renderer's routes, and the names the feeds,
-exports, static files and search index are written under (the test suite compares it with
+exports, social images, static files and search index are written under (the test suite compares it with
 every file of built sites, so a new output cannot be left out).
 """
 
@@ -55,7 +55,8 @@ SEARCH_BUNDLE = "pagefind"  # the folder Pagefind fills (see search.py)
 
 def site_outputs(model: Any, routes: Iterable[Any]) -> Iterator[Output]:
     """Every output of a build of model (routes: the renderer's)."""
-    from digestgen import exports, readinglist
+    from digestgen import exports, readinglist, social
+    from digestgen.render import issue_label
 
     papers: list[Any] = []
     issues: list[Any] = []
@@ -94,6 +95,13 @@ def site_outputs(model: Any, routes: Iterable[Any]) -> Iterator[Output]:
         yield from (Output(exports.paper_file(paper.id, ext), paper) for paper in papers)
         yield from (Output(exports.issue_file(issue.key, ext), issue) for issue in issues)
         yield from (Output(exports.tag_file(slug, ext), tag) for slug, tag in tags.items())
+    # social images (social.social_images)
+    cadence = model.config.fields.cadence
+    cards = social.SocialCards(model.config, lambda issue: issue_label(issue, cadence))
+    for source in [*issues, *papers]:
+        card = cards.image(source)
+        if card is not None:
+            yield Output(card.path, source)
     for name, _file, source in static_names(model.config.root, model.config.fields.theme):
         yield Output(name, source)
     if model.config.fields.search and model.papers:

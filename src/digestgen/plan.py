@@ -45,7 +45,7 @@ def plan(model: SiteModel, renderer: Any, prior: PriorLines | None = None, warni
     ContentError, with the warnings so far, when an id, slug, key or static file would put an
     output where another goes (see layout.py).
     """
-    from digestgen import exports, feeds, readinglist
+    from digestgen import exports, feeds, readinglist, social
     from digestgen.layout import collisions, site_outputs
 
     routes = list(renderer.routes())
@@ -54,7 +54,7 @@ def plan(model: SiteModel, renderer: Any, prior: PriorLines | None = None, warni
         raise ContentError([*problems, *(warnings or [])])
     files = [*feeds.feed_files(model, renderer),
              *exports.export_files(model, renderer, sitemap_urls(model, routes), prior),
-             *readinglist.reading_list_files(model)]
+             *readinglist.reading_list_files(model), *social.social_files(model)]
     files += static_files(model.config, [r.path for r in routes] + [f.path for f in files])
     return Plan(routes, files)
 

@@ -24,7 +24,7 @@ import jinja2
 import jinja2.bccache
 from markupsafe import Markup, escape
 
-from digestgen import __version__
+from digestgen import __version__, social
 from digestgen.authors import Author
 from digestgen.bibtex import bibtex
 from digestgen.citations import CITATION_LINKS
@@ -226,6 +226,8 @@ class Renderer:
             paper_summary=paper_summary,
             card_blurb=card_blurb,
             paper_jsonld=lambda paper, canonical: paper_jsonld(paper, canonical, self.abs_url, model),
+            card_size=(social.WIDTH, social.HEIGHT),
+            social_image=social.SocialCards(cfg, lambda issue: issue_label(issue, cfg.fields.cadence)).image,
             version=__version__,
             serve=cfg.options.serve,
             updated=model.updated,

@@ -424,6 +424,9 @@ class SiteFields(_Strict):
         default_factory=list, max_length=10,
         description="Stylesheets under static/ loaded after the theme's, to change colours, fonts and spacing.")
     logo: StaticFile | None = Field(None, description="An image under static/ shown instead of the theme's mark beside the title.")
+    social_images: Literal["issues", "all", "none"] = Field(
+        "issues", description="Which pages get a drawn 1200x630 image for links shared on social sites and in chats: "
+                              "issues (each issue page), all (issue and paper pages; about 25 ms a paper) or none.")
 
 
 # --- errors -------------------------------------------------------------------------------
