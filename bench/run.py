@@ -44,7 +44,7 @@ gc.disable()  # as `digestgen build` does
 from digestgen.build import build
 r = build(Path(sys.argv[1]))
 print(json.dumps({"seconds": r.seconds, "search": r.search_seconds, "files": r.stats.files,
-                  "bytes": r.stats.bytes, "written": r.stats.written}))
+                  "bytes": r.stats.bytes, "written": r.stats.written, "issues": len(r.model.issues)}))
 """
 
 
@@ -210,7 +210,24 @@ def serve_edits(site: Path, env: dict[str, str], count: int = 5) -> list[float]:
         proc.wait(timeout=30)
 
 
-def digestgen_runs(n: int, work: Path, env: dict[str, str], search: bool, serve: bool = True) -> dict[str, Run]:
+def cold_with(site: Path, cmd: list[str], env: dict[str, str], setting: str) -> Run:
+    """A cold build of site with one setting of its site.yaml changed ("name: value\n"), which
+    is set back after."""
+    text = (site / "site.yaml").read_text("utf-8")
+    name = setting.split(":")[0]
+    kept = "".join(line for line in text.splitlines(keepends=True) if not line.startswith(name + ":"))
+    (site / "site.yaml").write_text(kept + setting, "utf-8")
+    shutil.rmtree(site / "public", ignore_errors=True)
+    for folder in cache_folders(site, env):
+        shutil.rmtree(folder, ignore_errors=True)
+    try:
+        return measure(cmd, site, env)
+    finally:
+        (site / "site.yaml").write_text(text, "utf-8")
+
+
+def digestgen_runs(n: int, work: Path, env: dict[str, str], search: bool, serve: bool = True,
+                   images: bool = True) -> dict[str, Run]:
     site = work / f"digest-{n}"
     corpus.generate(n, site, search=False)
     settle()
@@ -228,13 +245,11 @@ def digestgen_runs(n: int, work: Path, env: dict[str, str], search: bool, serve:
         runs["serve"] = Run(statistics.median(serve_edits(site, env)), 0, {})
     # last: deleting its files would slow down the file system for the builds after it
     runs["floor"] = Run(disk_floor(site / "public", work / f"floor-{n}"), 0, {})
+    if images:  # the default draws a card per issue: what none saves, what all (a card per paper) costs
+        for choice in ("none", "all"):
+            runs[f"images-{choice}"] = cold_with(site, cmd, env, f"social_images: {choice}\n")
     if search:
-        text = (site / "site.yaml").read_text("utf-8").replace("search: false", "search: true")
-        (site / "site.yaml").write_text(text, "utf-8")
-        shutil.rmtree(site / "public")
-        for folder in cache_folders(site, env):
-            shutil.rmtree(folder, ignore_errors=True)
-        runs["search"] = measure(cmd, site, env)
+        runs["search"] = cold_with(site, cmd, env, "search: true\n")
     shutil.rmtree(site, ignore_errors=True)
     shutil.rmtree(work / f"floor-{n}", ignore_errors=True)
     shutil.rmtree(work / f"cache-{n}", ignore_errors=True)
@@ -284,6 +299,8 @@ def main() -> None:
     parser.add_argument("--no-search", dest="search", action="store_false", help="skip the build with search on")
     parser.add_argument("--no-serve", dest="serve", action="store_false",
                         help="skip the edits in digestgen serve (its first build has no worker processes)")
+    parser.add_argument("--no-images", dest="images", action="store_false",
+                        help="skip the builds that time the social images (social_images: none and all)")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="digestgen-bench-"))
@@ -298,7 +315,7 @@ def main() -> None:
     rows = []
     extra = []
     for n in args.sizes:
-        runs = digestgen_runs(n, work, env, args.search, args.serve)
+        runs = digestgen_runs(n, work, env, args.search, args.serve, args.images)
         cold = runs["cold"]
         pages = cold.report["files"]
         row = {"n": n, "cold": cold.wall, "floor": runs["floor"].wall, "nochange": runs["nochange"].wall, "edit": runs["edit"].wall,
@@ -314,6 +331,13 @@ def main() -> None:
             row.update(hugo=h["cold"].wall, hugo_edit=h["edit"].wall, hugo_peak=h["cold"].peak_mb,
                        hugo_files=h["cold"].report["files"], hugo_plain=h["norelated"].wall)
         rows.append(row)
+        if "images-all" in runs:
+            none, every = runs["images-none"].wall, runs["images-all"].wall
+            issues = cold.report.get("issues") or 0
+            extra.append(f"N={n:,}: social images: cold build {none:.2f} s with none, {cold.wall:.2f} s with a card "
+                         f"per issue (the default, {issues:,} cards), {every:.2f} s with one per paper too "
+                         f"(social_images: all: {(every - cold.wall) / n * 1000:.1f} ms a paper, "
+                         f"{(every - none) / every:.0%} of the build)")
         if "search" in runs:
             s = runs["search"]
             extra.append(f"N={n:,}: cold build with search on {s.wall:.2f} s, of which Pagefind indexing "
