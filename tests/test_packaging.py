@@ -21,6 +21,8 @@ def test_wheel_ships_theme_and_builds_elsewhere(tmp_path: Path) -> None:
     assert "digestgen/themes/default/templates/base.html" in names
     assert any(n.startswith("digestgen/themes/default/static/") for n in names)
     assert "digestgen/py.typed" in names
+    for font in ("Inter-Regular.ttf", "Inter-Bold.ttf", "NotoSansMath-Regular.woff", "OFL-Inter.txt", "OFL-NotoSansMath.txt"):
+        assert f"digestgen/themes/default/fonts/{font}" in names  # the social images' fonts, with their licences
     unpacked = tmp_path / "unpacked"
     zipfile.ZipFile(wheel).extractall(unpacked)
     site = copy_site("basic", tmp_path / "site")
@@ -30,6 +32,7 @@ def test_wheel_ships_theme_and_builds_elsewhere(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert (site / "public/index.html").is_file()
     assert (site / "public/papers/1706.03762/index.html").is_file()
+    assert (site / "public/issues/2025-W47/og.png").read_bytes() == (REPO / "tests/golden/basic/issues/2025-W47/og.png").read_bytes()
     assert SITES.is_dir()
 
 

@@ -53,6 +53,8 @@ def test_each_issue_gets_a_card_and_the_tags_that_show_it(basic_build: Path) -> 
         assert meta["og:image:alt"].endswith(" · Basic Digest")
     titled = _meta((basic_build / "issues" / "2025-W47" / "index.html").read_text("utf-8"))
     assert titled["og:image:alt"].startswith("Transformers everywhere · 1. Attention Is All You Need · ")
+    home = _meta((basic_build / "index.html").read_text("utf-8"))  # the latest issue's
+    assert (home["og:image"], home["twitter:card"]) == (f"{BASE}issues/2025-W47/og.png", "summary_large_image")
 
 
 def test_papers_have_no_card_by_default(basic_build: Path) -> None:
@@ -81,8 +83,9 @@ def test_none_draws_nothing(tmp_path: Path) -> None:
     site = _site(tmp_path, "none")
     build(site)
     assert not list((site / "public").rglob("og.png"))
-    meta = _meta((site / "public" / "issues" / "2025-W47" / "index.html").read_text("utf-8"))
-    assert "og:image" not in meta and meta["twitter:card"] == "summary"
+    for page in ("issues/2025-W47/index.html", "index.html"):
+        meta = _meta((site / "public" / page).read_text("utf-8"))
+        assert "og:image" not in meta and meta["twitter:card"] == "summary"
 
 
 def test_a_bad_choice_names_the_field(tmp_path: Path) -> None:
