@@ -152,15 +152,17 @@ def test_a_title_the_fonts_cannot_write_gets_no_card(tmp_path: Path) -> None:
     text = paper.read_text("utf-8")
     paper.write_text(re.sub(r"(?m)^title: .*$", "title: 大規模言語モデルの評価について (PPO)", text), "utf-8")
     paper2 = site / "content" / "papers" / "2025" / "low-rank.md"
-    text = paper2.read_text("utf-8")
-    paper2.write_text(re.sub(r"(?m)^title: .*$", 'title: "Low-rank 🚀 adaptation for שלום models"', text), "utf-8")
+    text = re.sub(r"(?m)^title: .*$", 'title: "Low-rank 🚀 adaptation for שלום models"', paper2.read_text("utf-8"))
+    paper2.write_text(re.sub(r"(?m)^authors: .*$", "authors: [王小明, Ada Lovelace, 李华]", text), "utf-8")
     build(site)
     out = site / "public" / "papers"
     assert not (out / "1707.06347" / "og.png").exists()
     assert _meta((out / "1707.06347" / "index.html").read_text("utf-8"))["twitter:card"] == "summary"
     assert (out / "low-rank" / "og.png").exists()
     alt = _meta((out / "low-rank" / "index.html").read_text("utf-8"))["og:image:alt"]
-    assert alt.startswith("Low-rank adaptation for models · ")
+    assert alt.startswith("Low-rank adaptation for models · Ada Lovelace et al. · ")  # names it cannot write: et al.
+    issue = _meta((site / "public" / "issues" / "2025-W46" / "index.html").read_text("utf-8"))["og:image:alt"]
+    assert issue == "Week 46 · 1. Low-rank adaptation for models · 10–16 Nov 2025 · Basic Digest"  # its other paper: left out
 
 
 def test_the_accent_is_the_themes_and_extra_css_can_change_it(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from digestgen.files import File
@@ -105,10 +105,14 @@ class SocialCards:
     def for_paper(self, paper: Paper) -> Card | None:
         """The paper's card: none when site.yaml draws no paper cards, when the paper brings its
         own image (which it shares instead), or when the fonts cannot write its title."""
+        from digestgen.render import human_date
+
         if self.choice != "all" or paper.image:
             return None
-        return self._card(paper.title, (authors_line(paper.authors),) if paper.authors else (),
-                          _day(paper.date), f"arXiv {paper.arxiv}" if paper.arxiv else "",
+        fonts = bundled_fonts()
+        names = [name for name in map(_clean, paper.authors) if fonts.share_drawn(name) >= DRAWN_SHARE]
+        byline = (authors_line(names, len(paper.authors)),) if names else ()
+        return self._card(paper.title, byline, human_date(paper.date), f"arXiv {paper.arxiv}" if paper.arxiv else "",
                           paper_image_path(paper.id))
 
     def for_issue(self, issue: Issue) -> Card | None:
@@ -129,9 +133,10 @@ class SocialCards:
         title = _clean(title)
         if not title or fonts.share_drawn(title) < DRAWN_SHARE:
             return None
-        kept = tuple(fonts.drawable(line) for line in byline)
-        return Card(fonts.drawable(_clean(self.site)), self.accent, fonts.drawable(title),
-                    tuple(line for line in kept if line.strip(" .0123456789")), date, note, self.address, path)
+        # a line that would lose much (a paper's title in a script the fonts lack) is left out
+        kept = tuple(fonts.drawable(line) for line in byline if fonts.share_drawn(line) >= DRAWN_SHARE)
+        return Card(fonts.drawable(_clean(self.site)), self.accent, fonts.drawable(title), kept, date, note,
+                    self.address, path)
 
     def image(self, source: object) -> Card | None:
         """The card of a paper or an issue, if it has one (the `social_image` template global)."""
@@ -163,14 +168,11 @@ def social_files(model: SiteModel) -> list[File]:
     return [File(card.path, functools.partial(draw, card), (), (card,)) for card, _source in cards.cards(model)]
 
 
-def authors_line(authors: tuple[str, ...]) -> str:
-    """'Ada Lovelace, Alan Turing, Grace Hopper et al.' (the first AUTHORS_SHOWN)."""
-    shown = ", ".join(_clean(name) for name in authors[:AUTHORS_SHOWN])
-    return shown + " et al." if len(authors) > AUTHORS_SHOWN else shown
-
-
-def _day(day: Any) -> str:
-    return f"{day.day} {day.strftime('%b')} {day.year}"
+def authors_line(names: list[str], total: int) -> str:
+    """'Ada Lovelace, Alan Turing, Grace Hopper et al.': the first AUTHORS_SHOWN of names, of a
+    paper of total authors."""
+    shown = names[:AUTHORS_SHOWN]
+    return ", ".join(shown) + (" et al." if total > len(shown) else "")
 
 
 _SPACE = re.compile(r"\s+")
