@@ -55,7 +55,6 @@ FOOTER_RULE = 532
 TITLE_SIZES = (72, 64, 56, 50, 44, 40)  # largest first; the first that fits whole is taken
 LINE_HEIGHT = 1.18
 BYLINE_SIZE, BYLINE_GAP = 30, 26
-PALETTE_COLOURS = 64  # enough for the anti-aliased edges of four colours on one background
 
 Weight = Literal["regular", "bold"]
 RGB = tuple[int, int, int]
@@ -310,12 +309,13 @@ class Fonts:
         return sum(face.getlength(piece) for face, piece in self.runs(text, weight, size))
 
     def write(self, canvas: ImageDraw.ImageDraw, x: float, baseline: float, text: str, weight: Weight,
-              size: int, fill: RGB, anchor: str = "ls") -> None:
-        """Draw text with its baseline at baseline, from x (anchor "ls") or ending at x ("rs")."""
+              size: int, anchor: str = "ls") -> None:
+        """Draw text on a coverage mask with its baseline at baseline, from x (anchor "ls") or
+        ending at x ("rs")."""
         if anchor == "rs":
             x -= self.width(text, weight, size)
         for face, piece in self.runs(text, weight, size):
-            canvas.text((x, baseline), piece, font=face, fill=fill, anchor="ls")
+            canvas.text((x, baseline), piece, font=face, fill=255, anchor="ls")
             x += face.getlength(piece)
 
 
@@ -385,19 +385,18 @@ def one_line(fonts: Fonts, text: str, weight: Weight, size: int, width: float) -
 
 
 def draw(card: Card, fonts: Fonts | None = None) -> bytes:
-    """The card as PNG bytes (an indexed image: a third of the size of a full-colour one)."""
-    from PIL import Image, ImageDraw
+    """The card as PNG bytes: an indexed image (a third of the size of a full-colour one).
+
+    The text in the ink colour and the text in the muted one are drawn as coverage masks, each
+    turned into the indices of a ramp of RAMP shades between the background and its colour
+    (text never overlaps): three times as fast as drawing in full colour and quantizing."""
+    from PIL import Image, ImageChops, ImageDraw
 
     fonts = fonts or bundled_fonts()
-    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
-    canvas = ImageDraw.Draw(image)
+    ink, muted = Image.new("L", (WIDTH, HEIGHT)), Image.new("L", (WIDTH, HEIGHT))
+    on_ink, on_muted = ImageDraw.Draw(ink), ImageDraw.Draw(muted)
     inner = WIDTH - 2 * MARGIN
-    canvas.rectangle((0, 0, 15, HEIGHT), fill=card.accent)
-    # the site's mark (the theme's logo) and name
-    canvas.rounded_rectangle((MARGIN, 62, MARGIN + 44, 106), radius=10, fill=card.accent)
-    for y, length in ((76, 24), (84, 24), (92, 15)):
-        canvas.line((MARGIN + 10, y, MARGIN + 10 + length, y), fill=BACKGROUND, width=4)
-    fonts.write(canvas, MARGIN + 64, 95, one_line(fonts, card.site, "bold", 30, inner - 64), "bold", 30, INK)
+    fonts.write(on_ink, MARGIN + 64, 95, one_line(fonts, card.site, "bold", 30, inner - 64), "bold", 30)
     # the byline's lines first: the title takes the room they leave
     byline = [one_line(fonts, line, "regular", BYLINE_SIZE, inner) for line in card.byline]
     byline_height = len(byline) * round(BYLINE_SIZE * 1.4) + (BYLINE_GAP if byline else 0)
@@ -406,21 +405,47 @@ def draw(card: Card, fonts: Fonts | None = None) -> bytes:
     step = round(size * LINE_HEIGHT)
     baseline = TITLE_TOP + size
     for line in lines:
-        fonts.write(canvas, MARGIN, baseline, line, "bold", size, INK)
+        fonts.write(on_ink, MARGIN, baseline, line, "bold", size)
         baseline += step
     baseline += BYLINE_GAP - step + round(BYLINE_SIZE * 1.4)
     for line in byline:
-        fonts.write(canvas, MARGIN, baseline, line, "regular", BYLINE_SIZE, MUTED)
+        fonts.write(on_muted, MARGIN, baseline, line, "regular", BYLINE_SIZE)
         baseline += round(BYLINE_SIZE * 1.4)
-    canvas.line((MARGIN, FOOTER_RULE, WIDTH - MARGIN, FOOTER_RULE), fill=RULE, width=2)
     footer = one_line(fonts, card.date or card.address, "regular", 28, inner / 2)
-    fonts.write(canvas, MARGIN, 582, footer, "regular", 28, MUTED)
-    fonts.write(canvas, WIDTH - MARGIN, 582, one_line(fonts, card.note, "bold", 28, inner / 2 - 20), "bold", 28,
-                MUTED, anchor="rs")
-    indexed = image.quantize(PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    fonts.write(on_muted, MARGIN, 582, footer, "regular", 28)
+    fonts.write(on_muted, WIDTH - MARGIN, 582, one_line(fonts, card.note, "bold", 28, inner / 2 - 20), "bold", 28,
+                anchor="rs")
+    image = ImageChops.add(ink.point(_INK_SHADES), muted.point(_MUTED_SHADES))
+    image.putpalette(_palette(card.accent))  # now an indexed image
+    shapes = ImageDraw.Draw(image)
+    shapes.rectangle((0, 0, 15, HEIGHT), fill=_ACCENT)
+    # the site's mark (the theme's logo) beside its name
+    shapes.rounded_rectangle((MARGIN, 62, MARGIN + 44, 106), radius=10, fill=_ACCENT)
+    for y, length in ((76, 24), (84, 24), (92, 15)):
+        shapes.line((MARGIN + 10, y, MARGIN + 10 + length, y), fill=0, width=4)
+    shapes.line((MARGIN, FOOTER_RULE, WIDTH - MARGIN, FOOTER_RULE), fill=_RULE, width=2)
     out = io.BytesIO()
-    indexed.save(out, "PNG")  # no text chunks, no time: the same card, the same bytes
+    image.save(out, "PNG")  # no text chunks, no time: the same card, the same bytes
     return out.getvalue()
+
+
+RAMP = 31  # shades of each text colour besides the background (index 0)
+_INK_SHADES = [round(coverage * RAMP / 255) for coverage in range(256)]
+_MUTED_SHADES = [shade and shade + RAMP for shade in _INK_SHADES]
+_ACCENT, _RULE = 2 * RAMP + 1, 2 * RAMP + 2
+
+
+def _palette(accent: RGB) -> list[int]:
+    """Background, the ink and muted ramps, the accent, the rule: RGB triples, flat."""
+    colours = [_mix(BACKGROUND, INK, step / RAMP) for step in range(RAMP + 1)]
+    colours += [_mix(BACKGROUND, MUTED, step / RAMP) for step in range(1, RAMP + 1)]
+    colours += [accent, RULE]
+    return [channel for colour in colours for channel in colour]
+
+
+def _mix(one: RGB, two: RGB, share: float) -> RGB:
+    return (round(one[0] + (two[0] - one[0]) * share), round(one[1] + (two[1] - one[1]) * share),
+            round(one[2] + (two[2] - one[2]) * share))
 
 
 def _title_lines(fonts: Fonts, title: str, width: float, room: int) -> tuple[int, list[str]]:
