@@ -426,7 +426,7 @@ class SiteFields(_Strict):
     logo: StaticFile | None = Field(None, description="An image under static/ shown instead of the theme's mark beside the title.")
     social_images: Literal["issues", "all", "none"] = Field(
         "issues", description="Which pages get a drawn 1200x630 image for links shared on social sites and in chats: "
-                              "issues (each issue page), all (issue and paper pages; about 25 ms a paper) or none.")
+                              "issues (each issue page), all (issue and paper pages; about 17 ms a paper) or none.")
 
 
 # --- errors -------------------------------------------------------------------------------
