@@ -153,7 +153,8 @@ def test_a_title_the_fonts_cannot_write_gets_no_card(tmp_path: Path) -> None:
     paper.write_text(re.sub(r"(?m)^title: .*$", "title: 大規模言語モデルの評価について (PPO)", text), "utf-8")
     paper2 = site / "content" / "papers" / "2025" / "low-rank.md"
     text = re.sub(r"(?m)^title: .*$", 'title: "Low-rank 🚀 adaptation for שלום models"', paper2.read_text("utf-8"))
-    paper2.write_text(re.sub(r"(?m)^authors: .*$", "authors: [王小明, Ada Lovelace, 李华]", text), "utf-8")
+    paper2.write_text(re.sub(r"(?m)^authors: .*$", 'authors: [王小明, "Ada Lovelace [ada]", 李华]', text), "utf-8")
+    (site / "content" / "authors.yaml").write_text("ada: {name: Ada Lovelace}\n", "utf-8")
     build(site)
     out = site / "public" / "papers"
     assert not (out / "1707.06347" / "og.png").exists()

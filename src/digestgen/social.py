@@ -105,11 +105,13 @@ class SocialCards:
         """The paper's card: none when site.yaml draws no paper cards, when the paper brings its
         own image (which it shares instead), or when the fonts cannot write its title."""
         from digestgen.render import human_date
+        from digestgen.schema import split_author
 
         if self.choice != "all" or paper.image:
             return None
         fonts = bundled_fonts()
-        names = [name for name in map(_clean, paper.authors) if fonts.share_drawn(name) >= DRAWN_SHARE]
+        written = (_clean(split_author(name)[0]) for name in paper.authors)  # 'Wei Wang [wei-wang-ucla]'
+        names = [name for name in written if fonts.share_drawn(name) >= DRAWN_SHARE]
         byline = (authors_line(names, len(paper.authors)),) if names else ()
         return self._card(paper.title, byline, human_date(paper.date), f"arXiv {paper.arxiv}" if paper.arxiv else "",
                           paper_image_path(paper.id))
