@@ -1,9 +1,26 @@
 """Turn a synthetic digest (see corpus.py) into the equivalent Hugo site, for a side-by-side time.
 
-The same papers, one page each (abstract and note rendered from Markdown, tags, related
-papers, a citation block), one page per weekly issue (a taxonomy term listing its ~40 papers as
-cards), tag pages paginated 20 cards per page, a home page with the newest issue, and Hugo's
-default RSS feeds and sitemap. Run Hugo with: hugo --quiet --source SITE --destination OUT
+The site makes what `digestgen build` makes of the same digest, file for file where Hugo allows:
+- a page per paper (curator's note, then the abstract, both Markdown with math as MathML via
+  `transform.ToMath`; tags, dates, links, the BibTeX entry, five related papers through the
+  configured `related` indices: shared tags first, then nearness in date) with its BibTeX, RIS
+  and CSL-JSON files as output formats of the page;
+- a page per weekly issue (a taxonomy term with its own title) listing its ~40 papers as
+  compact cards (note blurb, authors, dates, links, tags) with an in-page list, a previous /
+  next navigator and the issue's BibTeX, RIS and CSL-JSON bundles;
+- tag pages paginated 20 cards a page, each tag with an Atom feed and the three bundles;
+- the home page (the newest issue and teasers of the ones before), the archive grouped by
+  year, the tag index, an about page and a 404 page;
+- the issue feeds as Atom, RSS and JSON Feed and an Atom feed of every paper, all holding at
+  most `services.rss.limit` (20) items; feeds.opml, papers.json, llms.txt, the sitemap and
+  robots.txt; the default theme's stylesheet, script and icon.
+
+Each card, feed item, citation and JSON record is rendered once per paper (`partialCached`
+keyed by the paper) and reused wherever the paper appears. Differences that remain, by Hugo's
+design: a page's citation files are named index.bib (Hugo names an output format's file once
+for every page) where digestgen writes <id>.bib; tag pages past the first are /page/N/ in both.
+
+Run Hugo with: hugo --quiet --source SITE --destination OUT
 
     python bench/hugo_site.py /tmp/digest-10k /tmp/hugo-10k
 """
@@ -18,96 +35,460 @@ from pathlib import Path
 
 import yaml
 
+LIMIT = 20  # items per feed, as digestgen's `feeds: limit` in the corpus' site.yaml
+
 CONFIG = {
     "baseURL": "https://bench.example.org/",
     "locale": "en",
     "title": "Synthetic Digest",
-    "disableKinds": [],
+    "params": {"description": "A generated digest for benchmarking."},
+    "disablePathToLower": True,  # issue keys keep their case: /issues/2008-W14/, as digestgen
+    "enableRobotsTXT": True,
     "taxonomies": {"tag": "tags", "issue": "issues"},
-    "pagination": {"pagerSize": 20},
-    "markup": {"goldmark": {"renderer": {"unsafe": False}, "extensions": {"typographer": {"disable": False},
-               "linkify": True, "passthrough": {"enable": True, "delimiters": {"inline": [["$", "$"]], "block": [["$$", "$$"]]}}}}},
+    "pagination": {"pagerSize": 20, "disableAliases": True},
+    "services": {"rss": {"limit": LIMIT}},
+    "markup": {"goldmark": {"renderer": {"unsafe": False}, "extensions": {
+        "typographer": {"disable": False}, "linkify": True,
+        "passthrough": {"enable": True, "delimiters": {"inline": [["$", "$"]], "block": [["$$", "$$"]]}}}}},
     "related": {"includeNewer": True, "threshold": 1, "toLower": False,
-                "indices": [{"name": "tags", "weight": 100}]},
-    "outputs": {"home": ["html", "rss"], "section": ["html", "rss"], "taxonomy": ["html"], "term": ["html", "rss"]},
+                "indices": [{"name": "tags", "weight": 100}, {"name": "date", "weight": 10}]},
+    "mediaTypes": {"application/atom+xml": {"suffixes": ["xml"]}, "text/x-bibtex": {"suffixes": ["bib"]}, "application/x-research-info-systems": {"suffixes": ["ris"]},
+                   "application/vnd.citationstyles.csl+json": {"suffixes": ["json"]},
+                   "application/feed+json": {"suffixes": ["json"]}, "text/x-opml": {"suffixes": ["opml"]}},
+    "outputFormats": {
+        "rss": {"baseName": "rss"},
+        "atom": {"mediaType": "application/atom+xml", "baseName": "feed", "isPlainText": False, "rel": "alternate"},
+        "jsonfeed": {"mediaType": "application/feed+json", "baseName": "feed", "isPlainText": True},
+        "bib": {"mediaType": "text/x-bibtex", "baseName": "index", "isPlainText": True},
+        "ris": {"mediaType": "application/x-research-info-systems", "baseName": "index", "isPlainText": True},
+        "csl": {"mediaType": "application/vnd.citationstyles.csl+json", "baseName": "index.csl", "isPlainText": True},
+        "papers": {"mediaType": "application/json", "baseName": "papers", "isPlainText": True},
+        "llms": {"mediaType": "text/plain", "baseName": "llms", "isPlainText": True},
+        "opml": {"mediaType": "text/x-opml", "baseName": "feeds", "isPlainText": False},
+    },
+    "outputs": {"home": ["html", "atom", "rss", "jsonfeed", "opml", "papers", "llms"],
+                "page": ["html", "bib", "ris", "csl"], "section": ["atom"], "taxonomy": ["html"],
+                "term": ["html", "bib", "ris", "csl"]},
+    # tags add their Atom feed; the papers section has no page, only its feed of every paper
+    "cascade": [{"target": {"kind": "term", "path": "/tags/**"}, "outputs": ["html", "atom", "bib", "ris", "csl"]}],
 }
 
 BASEOF = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ if not .IsHome }}{{ .Title }} · {{ end }}{{ .Site.Title }}</title>
-<link rel="canonical" href="{{ .Permalink }}"><link rel="stylesheet" href="/style.css">
-{{ with .OutputFormats.Get "rss" }}<link rel="alternate" type="application/rss+xml" href="{{ .RelPermalink }}">{{ end }}
-</head><body>
-<header><a href="/">{{ .Site.Title }}</a> <nav><a href="/issues/">Issues</a> <a href="/tags/">Tags</a> <a href="/about/">About</a></nav></header>
-<main>{{ block "main" . }}{{ end }}</main>
-<footer>{{ .Site.Title }} · built with Hugo</footer>
-</body></html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ if not .IsHome }}{{ .Title }} · {{ end }}{{ site.Title }}</title>
+<meta name="description" content="{{ with .Params.tldr }}{{ . }}{{ else }}{{ site.Params.description }}{{ end }}">
+<link rel="canonical" href="{{ .Permalink }}">
+<meta name="color-scheme" content="light dark">
+{{ hugo.Generator }}
+<meta property="og:site_name" content="{{ site.Title }}">
+<meta property="og:type" content="{{ if .IsPage }}article{{ else }}website{{ end }}">
+<meta property="og:title" content="{{ .Title }}">
+<meta property="og:description" content="{{ with .Params.tldr }}{{ . }}{{ else }}{{ site.Params.description }}{{ end }}">
+<meta property="og:url" content="{{ .Permalink }}">
+<meta property="og:locale" content="en">
+{{ if .IsPage }}<meta property="article:published_time" content="{{ .Date.Format "2006-01-02" }}">
+{{ range .GetTerms "tags" }}<meta property="article:tag" content="{{ .LinkTitle }}">
+{{ end }}{{ end }}<meta name="twitter:card" content="summary">
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
+<link rel="alternate" type="application/atom+xml" title="{{ site.Title }}: issues (Atom)" href="/feed.xml">
+<link rel="alternate" type="application/rss+xml" title="{{ site.Title }}: issues (RSS)" href="/rss.xml">
+<link rel="alternate" type="application/feed+json" title="{{ site.Title }}: issues (JSON Feed)" href="/feed.json">
+<link rel="alternate" type="application/atom+xml" title="{{ site.Title }}: every paper (Atom)" href="/papers/feed.xml">
+<link rel="stylesheet" href="/assets/style.css">
+<script src="/assets/site.js" defer></script>
+{{ block "head" . }}{{ end }}</head>
+<body>
+<a class="skip-link" href="#main">Skip to content</a>
+<header class="site-header">
+<div class="wrap header-inner">
+<a class="site-title" href="/"><svg class="logo" aria-hidden="true" width="28" height="28" viewBox="0 0 32 32"><rect x="3" y="3" width="26" height="26" rx="6" fill="currentColor"/><path d="M10 11h12M10 16h12M10 21h7" stroke="var(--bg)" stroke-width="2.5" stroke-linecap="round"/></svg><span>{{ site.Title }}</span></a>
+<nav class="site-nav" aria-label="Main"><ul><li><a href="/issues/">Archive</a></li><li><a href="/tags/">Tags</a></li></ul></nav>
+</div>
+</header>
+<main id="main" class="wrap">{{ block "main" . }}{{ end }}</main>
+<footer class="site-footer">
+<div class="wrap footer-inner">
+<p><strong>{{ site.Title }}</strong> — {{ site.Params.description }}</p>
+<p class="footer-links"><a href="/feed.xml">Atom</a> · <a href="/rss.xml">RSS</a> · <a href="/feed.json">JSON Feed</a> · <a href="/feeds.opml">OPML</a> · <a href="/papers.json">Data</a></p>
+<p class="generator">Made with Hugo</p>
+</div>
+</footer>
+</body>
+</html>
 """
 
-CARD = """<article class="card"><h3><a href="{{ .RelPermalink }}">{{ .Title }}</a></h3>
-<p class="authors">{{ $a := .Params.authors }}{{ delimit (first 3 $a) ", " }}{{ if gt (len $a) 4 }} + {{ sub (len $a) 3 }} more{{ else if eq (len $a) 4 }}, {{ index $a 3 }}{{ end }}</p>
-{{ with .Params.tldr }}<p class="tldr">{{ . }}</p>{{ end }}
-<p class="meta"><time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "2 Jan 2006" }}</time>{{ with .Params.upvotes }} · ▲ {{ . }}{{ end }}</p>
-<ul class="tags">{{ range .GetTerms "tags" }}<li><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></li>{{ end }}</ul>
-<p class="links"><a href="https://arxiv.org/abs/{{ .Params.arxiv }}">arXiv</a> <a href="https://arxiv.org/pdf/{{ .Params.arxiv }}">PDF</a>{{ range $k, $v := .Params.links }} <a href="{{ $v }}">{{ $k }}</a>{{ end }}</p>
+# math: the passthrough delimiters above hand $...$ to this hook, which renders MathML
+MATH = """{{ with try (transform.ToMath .Inner (dict "displayMode" (eq .Type "block") "output" "mathml" "throwOnError" false)) }}{{ with .Err }}{{ errorf "math: %s" . }}{{ else }}{{ .Value }}{{ end }}{{ end }}"""
+
+# small pieces shared by the partials below
+AUTHORS_SHORT = """{{ $a := .Params.authors }}{{ delimit (first 2 $a) ", " }}{{ if gt (len $a) 2 }} + {{ sub (len $a) 2 }} more{{ end }}"""
+LINKS = """<ul class="links" aria-label="Links">
+<li><a class="btn-link" data-kind="arxiv" href="https://arxiv.org/abs/{{ .Params.arxiv }}" rel="noopener">arXiv</a></li>
+<li><a class="btn-link" data-kind="pdf" href="https://arxiv.org/pdf/{{ .Params.arxiv }}" rel="noopener">PDF</a></li>
+{{ range $k, $v := .Params.links }}<li><a class="btn-link" data-kind="{{ $k }}" href="{{ $v }}" rel="noopener">{{ humanize $k }}</a></li>
+{{ end }}</ul>"""
+TAGS = """<ul class="tags" aria-label="Tags">{{ range .GetTerms "tags" }}<li><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></li>{{ end }}</ul>"""
+
+CARD = """<article class="card{{ if .Params.featured }} card-featured{{ end }}" id="paper-{{ .Params.arxiv }}">
+<div class="card-body">
+<div class="card-head">
+<h2 class="card-title"><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
+<span class="upvotes" title="{{ .Params.upvotes }} upvotes"><svg aria-hidden="true" width="12" height="12" viewBox="0 0 12 12"><path d="M6 2l5 7H1z" fill="currentColor"/></svg>{{ .Params.upvotes }}<span class="visually-hidden"> upvotes</span></span></div>
+<div class="card-meta">{{ if .Params.featured }}<span class="card-top"><span class="badge badge-featured">Featured</span></span>{{ end }}<span class="authors">AUTHORS_SHORT</span><span class="dates"><span>Added <time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "2 Jan 2006" }}</time></span><span>Published <time datetime="{{ time.Format "2006-01-02" .Params.published }}">{{ (time .Params.published).Format "2 Jan 2006" }}</time></span></span></div>
+<div class="blurb blurb-note"><span class="visually-hidden">Curator’s note: </span>{{ .Content | truncate 240 }}</div><div class="card-foot">
+LINKS
+TAGS</div>
+</div>
 </article>
-"""
+""".replace("AUTHORS_SHORT", AUTHORS_SHORT).replace("LINKS", LINKS).replace("TAGS", TAGS)
 
-SINGLE = """{{ define "main" }}<article class="paper"><h1>{{ .Title }}</h1>
-<p class="authors">{{ delimit .Params.authors ", " }}</p>
-<p class="meta">Featured <time>{{ .Date.Format "2 Jan 2006" }}</time>{{ with .Params.published }} · published {{ . }}{{ end }}
-{{ range .GetTerms "issues" }} · in <a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a>{{ end }}</p>
-<ul class="tags">{{ range .GetTerms "tags" }}<li><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></li>{{ end }}</ul>
-{{ with .Params.tldr }}<p class="tldr">{{ . }}</p>{{ end }}
-<section><h2>Abstract</h2>{{ .Params.abstract | markdownify }}</section>
-<section><h2>Curator's note</h2>{{ .Content }}</section>
-<section><h2>Cite</h2><pre>@article{ {{- .File.BaseFileName }},
-  title = { {{- .Title -}} },
+ABSTRACT = """{{ .RenderString (dict "display" "block") .Params.abstract }}"""
+
+# one feed entry's HTML, as digestgen's paper feeds carry it: meta, note, abstract
+ITEM = """<p><em>{{ delimit .Params.authors ", " }}</em></p>
+<p>Added {{ .Date.Format "2006-01-02" }} · published {{ time.Format "2006-01-02" .Params.published }}</p>
+<p><a href="https://arxiv.org/abs/{{ .Params.arxiv }}">arXiv</a> · <a href="https://arxiv.org/pdf/{{ .Params.arxiv }}">PDF</a>{{ range $k, $v := .Params.links }} · <a href="{{ $v }}">{{ humanize $k }}</a>{{ end }}</p>
+{{ with .Params.tldr }}<p><strong>TL;DR:</strong> {{ . }}</p>{{ end }}
+<h3>Curator’s note</h3>{{ .Content }}
+<h3>Abstract</h3>{{ partialCached "abstract.html" . .RelPermalink }}"""
+
+# one paper inside an issue's feed entry: title, meta, the note
+ISSUE_ITEM = """<h2><a href="{{ .Permalink }}">{{ .Title }}</a></h2>
+<p><em>{{ delimit .Params.authors ", " }}</em></p>
+<p><a href="https://arxiv.org/abs/{{ .Params.arxiv }}">arXiv</a> · <a href="https://arxiv.org/pdf/{{ .Params.arxiv }}">PDF</a></p>
+{{ with .Params.tldr }}<p><strong>TL;DR:</strong> {{ . }}</p>{{ end }}
+{{ .Content }}"""
+
+BIBTEX = """{{ $first := index .Params.authors 0 }}{{ $names := split $first " " }}{{ $words := split .Title " " }}@misc{ {{- index $names (sub (len $names) 1) | lower }}{{ .Date.Format "2006" }}{{ index $words 0 | lower -}},
+  title = { {{- printf "{%s}" .Title -}} },
   author = { {{- delimit .Params.authors " and " -}} },
-  year = { {{- .Date.Format "2006" -}} },
+  year = { {{- (time .Params.published).Format "2006" -}} },
+  month = {{ (time .Params.published).Format "Jan" | lower }},
   eprint = { {{- .Params.arxiv -}} },
-  archivePrefix = {arXiv}
-}</pre></section>
+  archivePrefix = {arXiv},
+  url = {https://arxiv.org/abs/{{ .Params.arxiv }}}
+}
+"""
+
+RIS = """{{ $abstract := .abstract }}{{ with .page }}{{ $p := time .Params.published }}TY  - PREP
+TI  - {{ .Title }}
+{{ range .Params.authors }}{{ $n := split . " " }}AU  - {{ index $n (sub (len $n) 1) }}, {{ delimit (first (sub (len $n) 1) $n) " " }}
+{{ end }}PY  - {{ $p.Format "2006" }}
+DA  - {{ $p.Format "2006/01/02" }}/
+PB  - arXiv
+M1  - arXiv:{{ .Params.arxiv }}
+UR  - https://arxiv.org/abs/{{ .Params.arxiv }}
+{{ if $abstract }}AB  - {{ replace (trim .Params.abstract "\\n") "\\n" " " }}
+{{ end }}{{ range .Params.tags }}KW  - {{ . }}
+{{ end }}ER  - 
+{{ end }}"""
+
+CSL = """{{ $abstract := .abstract }}{{ with .page }}{{ $p := time .Params.published }}{{ $authors := slice }}{{ range .Params.authors }}{{ $n := split . " " }}{{ $authors = $authors | append (dict "family" (index $n (sub (len $n) 1)) "given" (delimit (first (sub (len $n) 1) $n) " ")) }}{{ end -}}
+{{ dict "id" .Params.arxiv "type" "article" "title" .Title "author" $authors "issued" (dict "date-parts" (slice (slice $p.Year (int $p.Month) $p.Day))) "genre" "Preprint" "publisher" "arXiv" "number" (printf "arXiv:%s" .Params.arxiv) "URL" (printf "https://arxiv.org/abs/%s" .Params.arxiv) "abstract" (cond $abstract (trim .Params.abstract "\\n") nil) "keyword" (delimit .Params.tags ", ") | jsonify }}{{ end }}"""
+
+RECORD = """{{ $issue := index (.GetTerms "issues") 0 -}}
+{{ dict "id" .Params.arxiv "url" .Permalink "title" .Title "authors" .Params.authors "date" (.Date.Format "2006-01-02") "published" (time.Format "2006-01-02" .Params.published) "issue" $issue.Title "issue_url" $issue.Permalink "arxiv" .Params.arxiv "doi" nil "tldr" .Params.tldr "abstract" .Params.abstract "note" .RawContent "tags" .Params.tags "upvotes" .Params.upvotes "featured" (.Params.featured | default false) "links" (merge (dict "arxiv" (printf "https://arxiv.org/abs/%s" .Params.arxiv) "pdf" (printf "https://arxiv.org/pdf/%s" .Params.arxiv)) (.Params.links | default dict)) "bibtex_url" (printf "%sindex.bib" .Permalink) | jsonify }}"""
+
+LLMS_LINE = """- [{{ .Title }}]({{ .Permalink }}): {{ .Params.tldr }} (arXiv {{ .Params.arxiv }}, featured {{ .Date.Format "2006-01-02" }})
+"""
+
+RELATED = """{{ with site.RegularPages.Related . | first 5 }}<section class="panel" aria-labelledby="related-heading">
+<h2 id="related-heading">Related papers</h2>
+<ul class="related-list">
+{{ range . }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a><span class="meta">{{ index .Params.authors 0 }} + {{ sub (len .Params.authors) 1 }} more</span></li>
+{{ end }}</ul>
+</section>{{ end }}"""
+
+SINGLE = """{{ define "head" }}{{ $p := time .Params.published -}}
+<script type="application/ld+json">{{ dict "@context" "https://schema.org" "@type" "ScholarlyArticle" "abstract" .Params.abstract "author" (apply .Params.authors "partial" "person.html" ".") "datePublished" (time.Format "2006-01-02" .Params.published) "description" .Params.tldr "headline" .Title "keywords" (apply (.GetTerms "tags") "partial" "linktitle.html" ".") "url" .Permalink "sameAs" (slice (printf "https://arxiv.org/abs/%s" .Params.arxiv)) | jsonify | safeJS }}</script>
+<meta name="citation_title" content="{{ .Title }}">
+{{ range .Params.authors }}{{ $n := split . " " }}<meta name="citation_author" content="{{ index $n (sub (len $n) 1) }}, {{ delimit (first (sub (len $n) 1) $n) " " }}">
+{{ end }}<meta name="citation_publication_date" content="{{ $p.Format "2006/01/02" }}">
+<meta name="citation_arxiv_id" content="{{ .Params.arxiv }}">
+<meta name="citation_technical_report_number" content="arXiv:{{ .Params.arxiv }}">
+<meta name="citation_publisher" content="arXiv">
+<meta name="DC.type" content="preprint">
+<meta name="citation_pdf_url" content="https://arxiv.org/pdf/{{ .Params.arxiv }}">
+<meta name="citation_abstract_html_url" content="{{ .Permalink }}">
+{{ range .Params.tags }}<meta name="citation_keywords" content="{{ . }}">
+{{ end }}{{ end }}
+{{ define "main" }}{{ $issue := index (.GetTerms "issues") 0 }}<div class="paper-layout">
+<article class="paper">
+<header class="paper-head">
+<p class="eyebrow">In <a href="{{ $issue.RelPermalink }}">{{ $issue.Title }}</a></p>
+<h1>{{ .Title }}</h1>
+<p class="authors-full">{{ delimit .Params.authors ", " }}</p><dl class="facts">
+<div><dt>Added</dt><dd><time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "2 Jan 2006" }}</time></dd></div>
+<div><dt>Published</dt><dd><time datetime="{{ time.Format "2006-01-02" .Params.published }}">{{ (time .Params.published).Format "2 Jan 2006" }}</time></dd></div><div><dt>Upvotes</dt><dd>{{ .Params.upvotes }}</dd></div><div><dt>arXiv</dt><dd>{{ .Params.arxiv }}</dd></div></dl>
+LINKS
+TAGS</header>
+{{ with .Params.tldr }}<p class="lead tldr-lead">{{ . }}</p>{{ end }}<section class="paper-section note-section" aria-labelledby="note-heading">
+<h2 id="note-heading">Curator’s note</h2>
+<div class="prose">{{ .Content }}</div>
+</section>
+<section class="paper-section" aria-labelledby="abstract-heading">
+<h2 id="abstract-heading">Abstract</h2>
+<div class="prose">{{ partialCached "abstract.html" . .RelPermalink }}</div>
+</section>
+<section class="paper-section cite" aria-labelledby="cite-heading">
+<div class="cite-head"><h2 id="cite-heading">Cite</h2>
+<button class="copy-button" type="button" data-copy="bibtex-{{ .Params.arxiv }}" hidden>Copy BibTeX</button></div>
+<pre class="bibtex" id="bibtex-{{ .Params.arxiv }}" tabindex="0" aria-label="BibTeX entry"><code>{{ partialCached "bibtex.txt" . .RelPermalink }}</code></pre>
+<p class="copy-status" role="status" aria-live="polite"></p>
+<p class="cite-files">Download: {{ range slice "bib" "ris" "csl" }}{{ with $.OutputFormats.Get . }}<a href="{{ .RelPermalink }}" download>{{ .Name }}</a> {{ end }}{{ end }}</p>
+</section>
+</article>
+<aside class="paper-side">
+<section class="panel" aria-labelledby="featured-in-heading">
+<h2 id="featured-in-heading">Appears in</h2>
+<p><a href="{{ $issue.RelPermalink }}">{{ $issue.Title }}</a></p>
+</section>
 RELATED
-</article>{{ end }}
+</aside>
+</div>{{ end }}
+""".replace("LINKS", LINKS.replace('class="links"', 'class="links links-large"')).replace("TAGS", TAGS)
+SINGLE_WITH_RELATED = SINGLE.replace("RELATED", RELATED)
+SINGLE_WITHOUT_RELATED = SINGLE.replace("RELATED", "")
+
+# issue and tag pages (terms), with their citation bundles
+TERM = """{{ define "main" }}{{ if eq .Data.Plural "issues" }}{{ $all := site.Taxonomies.issues.Alphabetical }}{{ $here := .Data.Term }}{{ $prev := false }}{{ $next := false }}{{ range $i, $t := $all }}{{ if eq $t.Name $here }}{{ if $i }}{{ $prev = index $all (sub $i 1) }}{{ end }}{{ if lt (add $i 1) (len $all) }}{{ $next = index $all (add $i 1) }}{{ end }}{{ end }}{{ end -}}
+<div class="layout">
+<nav class="datenav" aria-label="Issues by date">
+{{ with $prev }}<a class="datenav-step datenav-prev" href="{{ .Page.RelPermalink }}"><span class="datenav-dir">← Older</span> <span class="datenav-label">{{ .Page.Title }}</span></a>{{ end }}
+<details class="datenav-jump"><summary>{{ .Params.start | time.Format "January 2006" }}</summary>
+<div class="datenav-panel"><p class="datenav-all"><a href="/issues/">All issues</a></p>
+{{ partialCached "years.html" . }}</div></details>
+{{ with $next }}<a class="datenav-step datenav-next" href="{{ .Page.RelPermalink }}"><span class="datenav-dir">Newer →</span> <span class="datenav-label">{{ .Page.Title }}</span></a>{{ end }}
+</nav>
+<div class="layout-main">
+<header class="issue-head"><p class="eyebrow">{{ len .Pages }} papers</p><h1>{{ .Title }}</h1></header>
+<details class="toc-fold"><summary>In this issue <span class="meta">{{ len .Pages }} papers</span></summary>
+<ol class="toc-list">{{ range .Pages.ByDate.Reverse }}<li><a href="#paper-{{ .Params.arxiv }}">{{ .Title }}</a></li>
+{{ end }}</ol></details>
+{{ range .Pages.ByDate.Reverse }}{{ partialCached "card.html" . .RelPermalink }}{{ end }}
+<p class="cite-files">Cite this issue: {{ range slice "bib" "ris" "csl" }}{{ with $.OutputFormats.Get . }}<a href="{{ .RelPermalink }}" download>{{ .Name }}</a> {{ end }}{{ end }}</p>
+</div>
+<aside class="layout-side"><section class="panel"><h2>In this issue</h2><ol class="toc-list">{{ range .Pages.ByDate.Reverse }}<li><a href="#paper-{{ .Params.arxiv }}">{{ .Title }}</a></li>
+{{ end }}</ol></section>
+<section class="panel subscribe"><h2>Subscribe</h2><ul class="feed-list"><li><a href="/feed.xml">Atom feed</a></li><li><a href="/rss.xml">RSS</a></li><li><a href="/feed.json">JSON Feed</a></li><li><a href="/papers/feed.xml">Every paper (Atom)</a></li></ul></section></aside>
+</div>
+{{ else }}{{ $pager := .Paginate .Pages.ByDate.Reverse }}<header class="tag-head"><p class="eyebrow">{{ len .Pages }} papers</p><h1>{{ .Title }}</h1>
+<p class="tag-feeds">{{ with .OutputFormats.Get "atom" }}<a href="{{ .RelPermalink }}">Atom feed</a>{{ end }} · Cite: {{ range slice "bib" "ris" "csl" }}{{ with $.OutputFormats.Get . }}<a href="{{ .RelPermalink }}" download>{{ .Name }}</a> {{ end }}{{ end }}</p></header>
+{{ range $pager.Pages }}{{ partialCached "card.html" . .RelPermalink }}{{ end }}
+<nav class="pager" aria-label="Pages">{{ with $pager.Prev }}<a rel="prev" href="{{ .URL }}">Newer</a>{{ end }} Page {{ $pager.PageNumber }} of {{ $pager.TotalPages }} {{ with $pager.Next }}<a rel="next" href="{{ .URL }}">Older</a>{{ end }}</nav>
+{{ end }}{{ end }}
 """
-RELATED = """{{ with .Site.RegularPages.Related . | first 5 }}<section><h2>Related papers</h2>{{ range . }}{{ partial "card.html" . }}{{ end }}</section>{{ end }}"""
-SINGLE = SINGLE.replace("RELATED", RELATED)
 
-LIST = """{{ define "main" }}<h1>{{ .Title }}</h1>
-{{ $pages := .Pages.ByDate.Reverse }}{{ if eq .Data.Plural "issues" }}{{ range $pages }}{{ partial "card.html" . }}{{ end }}
-{{ else }}{{ $pager := .Paginate $pages }}{{ range $pager.Pages }}{{ partial "card.html" . }}{{ end }}
-<nav>{{ with $pager.Prev }}<a rel="prev" href="{{ .URL }}">Newer</a>{{ end }} page {{ $pager.PageNumber }} of {{ $pager.TotalPages }} {{ with $pager.Next }}<a rel="next" href="{{ .URL }}">Older</a>{{ end }}</nav>{{ end }}
-{{ end }}
+# the archive (issues grouped by year, each with its first paper titles) and the tag index
+TAXONOMY = """{{ define "main" }}<h1>{{ .Title }}</h1>
+{{ if eq .Data.Plural "issues" }}{{ range .Pages.GroupByParam "year" }}<section id="year-{{ .Key }}"><h2>{{ .Key }}</h2><ol class="archive-list">
+{{ range .Pages.ByTitle.Reverse }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> <span class="meta">{{ len .Pages }} papers</span><ul class="archive-titles">{{ range first 3 .Pages.ByDate.Reverse }}<li>{{ .Title }}</li>{{ end }}</ul></li>
+{{ end }}</ol></section>
+{{ end }}{{ else }}<ul class="tag-cloud">{{ range .Data.Terms.Alphabetical }}<li><a href="{{ .Page.RelPermalink }}">{{ .Page.LinkTitle }}</a> <span class="meta">{{ .Count }}</span></li>
+{{ end }}</ul>{{ end }}{{ end }}
 """
 
-TERMS = """{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Data.Terms.ByCount }}<li><a href="{{ .Page.RelPermalink }}">{{ .Page.Title }}</a> ({{ .Count }})</li>{{ end }}</ul>{{ end }}
+HOME = """{{ define "main" }}{{ $issues := site.Taxonomies.issues.Alphabetical.Reverse }}{{ $latest := index $issues 0 }}
+<section class="latest"><p class="eyebrow">Latest issue</p><h1><a href="{{ $latest.Page.RelPermalink }}">{{ $latest.Page.Title }}</a></h1>
+{{ range $latest.Pages.ByDate.Reverse }}{{ partialCached "card.html" . .RelPermalink }}{{ end }}</section>
+<section class="earlier"><h2>Earlier issues</h2>{{ range after 1 (first 6 $issues) }}<article class="teaser"><h3><a href="{{ .Page.RelPermalink }}">{{ .Page.Title }}</a></h3><p class="meta">{{ .Count }} papers</p><ul>{{ range first 3 .Pages.ByDate.Reverse }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul></article>
+{{ end }}<p><a href="/issues/">All issues</a></p></section>{{ end }}
 """
 
-HOME = """{{ define "main" }}{{ $latest := index (.Site.Taxonomies.issues.Alphabetical.Reverse) 0 }}
-<h1>{{ $latest.Page.Title }}</h1>{{ range $latest.Pages.ByDate.Reverse }}{{ partial "card.html" . }}{{ end }}
-<h2>Recent issues</h2><ul>{{ range first 6 (.Site.Taxonomies.issues.Alphabetical.Reverse) }}<li><a href="{{ .Page.RelPermalink }}">{{ .Page.Title }}</a></li>{{ end }}</ul>{{ end }}
+PLAIN = """{{ define "main" }}<article class="page"><h1>{{ .Title }}</h1><div class="prose">{{ .Content }}</div></article>{{ end }}
 """
 
-PLAIN = """{{ define "main" }}<h1>{{ .Title }}</h1>{{ .Content }}{{ end }}
+NOT_FOUND = """{{ define "main" }}<h1>Page not found</h1><p>Try <a href="/issues/">the archive</a> or <a href="/tags/">the tags</a>.</p>{{ end }}
 """
 
+# Atom: the issues (home), every paper (the papers section), a tag's papers (tag terms)
+ATOM = """{{ $limit := site.Config.Services.RSS.Limit -}}
+{{ printf "<?xml version='1.0' encoding='UTF-8'?>" | safeHTML }}
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en">
+  <id>{{ .Permalink }}</id>
+  <title>{{ site.Title }}{{ if not .IsHome }}: {{ .Title }}{{ end }}</title>
+  <updated>{{ .Lastmod.Format "2006-01-02T15:04:05-07:00" | safeHTML }}</updated>
+  <author><name>{{ site.Title }}</name></author>
+  <link href="{{ .Permalink }}feed.xml" rel="self" type="application/atom+xml"/>
+  <link href="{{ .Permalink }}" rel="alternate" type="text/html"/>
+  <generator>Hugo</generator>
+{{ if .IsHome }}{{ range first $limit site.Taxonomies.issues.Alphabetical.Reverse }}  <entry>
+    <id>{{ .Page.Permalink }}</id>
+    <title>{{ .Page.Title }}</title>
+    <updated>{{ .Page.Lastmod.Format "2006-01-02T15:04:05-07:00" | safeHTML }}</updated>
+    <link href="{{ .Page.Permalink }}" rel="alternate" type="text/html"/>
+    <content type="html">{{ partialCached "issue-entry.html" .Page .Page.RelPermalink }}</content>
+  </entry>
+{{ end }}{{ else }}{{ range first $limit .Pages.ByDate.Reverse }}  <entry>
+    <id>{{ .Permalink }}</id>
+    <title>{{ .Title }}</title>
+    <updated>{{ .Date.Format "2006-01-02T15:04:05-07:00" | safeHTML }}</updated>
+{{ range .Params.authors }}    <author><name>{{ . }}</name></author>
+{{ end }}    <link href="{{ .Permalink }}" rel="alternate" type="text/html"/>
+    <summary>{{ .Params.tldr }}</summary>
+    <content type="html">{{ partialCached "item.html" . .RelPermalink | transform.XMLEscape | safeHTML }}</content>
+  </entry>
+{{ end }}{{ end }}</feed>
+"""
 
-def convert(source: Path, dest: Path) -> int:
+# an issue's feed entry (its list and each paper's part), escaped once for Atom and RSS
+ISSUE_ENTRY = """{{ $html := "" }}{{ $list := "" }}{{ range .Pages.ByDate.Reverse }}{{ $list = printf "%s<li><a href=%q>%s</a></li>" $list .Permalink .Title }}{{ $html = printf "%s%s\\n" $html (partialCached "issue-item.html" . .RelPermalink) }}{{ end }}{{ printf "<ul>%s</ul>\\n%s" $list $html | transform.XMLEscape | safeHTML }}"""
+
+RSS = """{{ $limit := site.Config.Services.RSS.Limit -}}
+{{ printf "<?xml version='1.0' encoding='UTF-8'?>" | safeHTML }}
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
+<channel>
+<title>{{ site.Title }}</title>
+<link>{{ site.Home.Permalink }}</link>
+<description>{{ site.Params.description }}</description>
+<language>en</language>
+<atom:link href="{{ .Permalink }}rss.xml" rel="self" type="application/rss+xml"/>
+{{ range first $limit site.Taxonomies.issues.Alphabetical.Reverse }}<item>
+<title>{{ .Page.Title }}</title>
+<link>{{ .Page.Permalink }}</link>
+<guid>{{ .Page.Permalink }}</guid>
+<pubDate>{{ .Page.Lastmod.Format "Mon, 02 Jan 2006 15:04:05 -0700" | safeHTML }}</pubDate>
+<description>{{ partialCached "issue-entry.html" .Page .Page.RelPermalink }}</description>
+</item>
+{{ end }}</channel>
+</rss>
+"""
+
+JSONFEED = """{{ $items := slice }}{{ range first site.Config.Services.RSS.Limit site.Taxonomies.issues.Alphabetical.Reverse }}{{ $html := "" }}{{ range .Pages.ByDate.Reverse }}{{ $html = printf "%s%s\\n" $html (partialCached "issue-item.html" . .RelPermalink) }}{{ end }}{{ $items = $items | append (dict "id" .Page.Permalink "url" .Page.Permalink "title" .Page.Title "content_html" $html "date_published" (.Page.Lastmod.Format "2006-01-02T15:04:05Z07:00")) }}{{ end -}}
+{{ dict "version" "https://jsonfeed.org/version/1.1" "title" site.Title "home_page_url" site.Home.Permalink "feed_url" (printf "%sfeed.json" site.Home.Permalink) "description" site.Params.description "items" $items | jsonify }}
+"""
+
+OPML = """{{ printf "<?xml version='1.0' encoding='UTF-8'?>" | safeHTML }}
+<opml version="2.0">
+  <head><title>{{ site.Title }}: feeds</title></head>
+  <body>
+    <outline type="rss" text="{{ site.Title }}" title="{{ site.Title }}" xmlUrl="{{ site.Home.Permalink }}feed.xml" htmlUrl="{{ site.Home.Permalink }}" />
+    <outline type="rss" text="{{ site.Title }}: every paper" title="{{ site.Title }}: every paper" xmlUrl="{{ site.Home.Permalink }}papers/feed.xml" htmlUrl="{{ site.Home.Permalink }}" />
+    <outline text="{{ site.Title }}: tags" title="{{ site.Title }}: tags">
+{{ range site.Taxonomies.tags.Alphabetical }}      <outline type="rss" text="{{ site.Title }}: {{ .Page.LinkTitle }}" title="{{ site.Title }}: {{ .Page.LinkTitle }}" xmlUrl="{{ .Page.Permalink }}feed.xml" htmlUrl="{{ .Page.Permalink }}" />
+{{ end }}    </outline>
+  </body>
+</opml>
+"""
+
+PAPERS_JSON = """{{ $tags := dict }}{{ range site.Taxonomies.tags.Alphabetical }}{{ $tags = merge $tags (dict .Name (dict "name" .Page.LinkTitle "count" .Count)) }}{{ end -}}
+{"version":1,"title":{{ site.Title | jsonify }},"home_page_url":{{ site.Home.Permalink | jsonify }},"tags":{{ $tags | jsonify }},"papers":[
+{{ range $i, $p := site.RegularPages.ByDate.Reverse }}{{ if $i }},
+{{ end }}{{ partialCached "record.json" $p $p.RelPermalink }}{{ end }}
+]}
+"""
+
+LLMS = """# {{ site.Title }}
+
+> {{ site.Params.description }}
+
+A curated digest of research papers published in weekly issues. Every paper has its own page with authors, links, abstract, the curator's note and a BibTeX entry.
+
+## Data
+
+- [papers.json]({{ site.Home.Permalink }}papers.json): every paper as JSON
+- [Atom feed of issues]({{ site.Home.Permalink }}feed.xml): one entry per issue with the full text
+- [Atom feed of papers]({{ site.Home.Permalink }}papers/feed.xml): one entry per paper
+
+## Issues
+{{ range site.Taxonomies.issues.Alphabetical.Reverse }}
+### [{{ .Page.Title }}]({{ .Page.Permalink }})
+
+{{ range .Pages.ByDate.Reverse }}{{ partialCached "llms-line.txt" . .RelPermalink }}{{ end }}{{ end }}"""
+
+# citation files: one paper (page kind) or the bundle of an issue or a tag (term kind)
+BIB_FILE = """{{ if .IsPage }}{{ partialCached "bibtex.txt" . .RelPermalink }}{{ else }}{{ range $i, $p := .Pages.ByDate.Reverse }}{{ if $i }}
+{{ end }}{{ partialCached "bibtex.txt" $p $p.RelPermalink }}{{ end }}{{ end }}"""
+# bundles (an issue's, a tag's) carry the records without their abstracts, as digestgen's
+RIS_FILE = """{{ if .IsPage }}{{ partialCached "ris.txt" (dict "page" . "abstract" true) .RelPermalink true }}{{ else }}{{ range $i, $p := .Pages.ByDate.Reverse }}{{ if $i }}
+{{ end }}{{ partialCached "ris.txt" (dict "page" $p "abstract" false) $p.RelPermalink false }}{{ end }}{{ end }}"""
+CSL_FILE = """[
+{{ if .IsPage }}{{ partialCached "csl.json" (dict "page" . "abstract" true) .RelPermalink true }}{{ else }}{{ range $i, $p := .Pages.ByDate.Reverse }}{{ if $i }},
+{{ end }}{{ partialCached "csl.json" (dict "page" $p "abstract" false) $p.RelPermalink false }}{{ end }}{{ end }}
+]
+"""
+
+# the years of the archive, for the navigator on every issue page (rendered once)
+YEARS = """<ul class="datenav-years">{{ range (site.GetPage "/issues").Pages.GroupByParam "year" }}<li><a class="datenav-year" href="/issues/#year-{{ .Key }}">{{ .Key }}</a></li>{{ end }}</ul>"""
+
+PERSON = """{{ return dict "@type" "Person" "name" . }}"""
+LINKTITLE = """{{ return .LinkTitle }}"""
+
+
+def layouts(related: bool = True) -> dict[str, str]:
+    """Template files by path under layouts/ (Hugo's template lookup since 0.146)."""
+    return {
+        "baseof.html": BASEOF, "home.html": HOME, "page.html": SINGLE_WITH_RELATED if related else SINGLE_WITHOUT_RELATED,
+        "term.html": TERM, "taxonomy.html": TAXONOMY, "plain/page.html": PLAIN, "404.html": NOT_FOUND,
+        "home.atom.xml": ATOM, "section.atom.xml": ATOM, "term.atom.xml": ATOM, "home.rss.xml": RSS,
+        "home.jsonfeed.json": JSONFEED, "home.opml.opml": OPML, "home.papers.json": PAPERS_JSON, "home.llms.txt": LLMS,
+        "page.bib.bib": BIB_FILE, "term.bib.bib": BIB_FILE, "page.ris.ris": RIS_FILE, "term.ris.ris": RIS_FILE,
+        "page.csl.json": CSL_FILE, "term.csl.json": CSL_FILE,
+        "_markup/render-passthrough.html": MATH,
+        "_partials/card.html": CARD, "_partials/abstract.html": ABSTRACT, "_partials/item.html": ITEM,
+        "_partials/issue-item.html": ISSUE_ITEM, "_partials/issue-entry.html": ISSUE_ENTRY,
+        "_partials/bibtex.txt": BIBTEX, "_partials/ris.txt": RIS, "_partials/csl.json": CSL,
+        "_partials/record.json": RECORD, "_partials/llms-line.txt": LLMS_LINE,
+        "_partials/years.html": YEARS, "_partials/person.html": PERSON, "_partials/linktitle.html": LINKTITLE,
+    }
+
+
+def write_layouts(dest: Path, related: bool = True) -> None:
+    """(Re)write the site's templates: with or without the related papers on paper pages."""
+    root = dest / "layouts"
+    if root.exists():
+        shutil.rmtree(root)
+    for rel, text in layouts(related).items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, "utf-8")
+
+
+def issue_title(key: str) -> tuple[str, dt.date, dt.date]:
+    """'Week 14 · 31 Mar – 6 Apr 2008', its Monday and its Sunday, for an ISO week key."""
+    year, week = key.split("-W")
+    start = dt.date.fromisocalendar(int(year), int(week), 1)
+    end = start + dt.timedelta(days=6)
+    if start.month == end.month:
+        span = f"{start.day}–{end.day} {end:%b %Y}"
+    elif start.year == end.year:
+        span = f"{start.day} {start:%b} – {end.day} {end:%b %Y}"
+    else:
+        span = f"{start.day} {start:%b %Y} – {end.day} {end:%b %Y}"
+    return f"Week {int(week)} · {span}", start, end
+
+
+def theme_assets() -> Path | None:
+    """digestgen's default theme's static files (stylesheet, script, icon), if found."""
+    for place in (Path(__file__).resolve().parent.parent / "themes" / "default" / "static",):
+        if place.is_dir():
+            return place
+    return None
+
+
+def convert(source: Path, dest: Path, related: bool = True) -> int:
     """Write the Hugo site for the digest at source; return the number of papers."""
     if dest.exists():
         shutil.rmtree(dest)
-    layouts = dest / "layouts"
-    for rel, text in {"_default/baseof.html": BASEOF, "partials/card.html": CARD, "_default/single.html": SINGLE,
-                      "_default/list.html": LIST, "_default/terms.html": TERMS, "index.html": HOME,
-                      "plain/single.html": PLAIN}.items():
-        (layouts / rel).parent.mkdir(parents=True, exist_ok=True)
-        (layouts / rel).write_text(text, "utf-8")
+    dest.mkdir(parents=True)
+    write_layouts(dest, related)
     (dest / "hugo.json").write_text(json.dumps(CONFIG, indent=1), "utf-8")
-    (dest / "static").mkdir()
-    (dest / "static" / "style.css").write_text("body{font-family:sans-serif;max-width:48rem;margin:auto}\n", "utf-8")
-    (dest / "content" / "papers").mkdir(parents=True)
-    (dest / "content" / "about.md").write_text("---\ntitle: About\ntype: plain\n---\n\nA synthetic digest.\n", "utf-8")
+    assets = dest / "static" / "assets"
+    assets.mkdir(parents=True)
+    found = theme_assets()
+    if found:
+        for item in sorted(found.iterdir()):
+            if item.is_file():
+                shutil.copyfile(item, assets / item.name)
+    content = dest / "content"
+    (content / "papers").mkdir(parents=True)
+    (content / "papers" / "_index.md").write_text('---\n{"title": "Papers"}\n---\n', "utf-8")
+    (content / "about.md").write_text('---\n{"title": "About", "type": "plain", "outputs": ["html"]}\n---\n\nA synthetic digest.\n', "utf-8")
+    (content / "issues").mkdir()
+    (content / "issues" / "_index.md").write_text('---\n{"title": "Archive"}\n---\n', "utf-8")
+    issues: set[str] = set()
     count = 0
     for path in sorted((source / "content" / "papers").rglob("*")):
         if path.suffix not in (".md", ".yaml"):
@@ -121,12 +502,19 @@ def convert(source: Path, dest: Path) -> int:
             body = data.pop("note", "")
         day: dt.date = data["date"]
         week = day.isocalendar()
+        key = f"{week[0]}-W{week[1]:02d}"
+        issues.add(key)
         data["date"] = day.isoformat()
         data["published"] = data["published"].isoformat()
-        data["issues"] = [f"{week[0]}-W{week[1]:02d}"]
-        out = dest / "content" / "papers" / f"{path.stem}.md"
+        data["issues"] = [key]
+        out = content / "papers" / f"{path.stem}.md"
         out.write_text("---\n" + json.dumps(data, ensure_ascii=False, indent=1) + "\n---\n\n" + body.strip() + "\n", "utf-8")
         count += 1
+    for key in sorted(issues):
+        title, start, end = issue_title(key)
+        front = {"title": title, "start": start.isoformat(), "end": end.isoformat(), "year": str(start.year)}
+        (content / "issues" / key).mkdir()
+        (content / "issues" / key / "_index.md").write_text("---\n" + json.dumps(front, ensure_ascii=False) + "\n---\n", "utf-8")
     return count
 
 
@@ -134,8 +522,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("source", type=Path)
     parser.add_argument("dest", type=Path)
+    parser.add_argument("--no-related", dest="related", action="store_false", help="paper pages without related papers")
     args = parser.parse_args()
-    print(f"wrote {convert(args.source, args.dest)} papers as a Hugo site into {args.dest}")
+    print(f"wrote {convert(args.source, args.dest, args.related)} papers as a Hugo site into {args.dest}")
 
 
 if __name__ == "__main__":

