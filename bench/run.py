@@ -22,7 +22,7 @@ taken under load is worth running again.
 
     python bench/run.py                       # N = 1,000 (quick; runs in CI)
     python bench/run.py 1000 10000 --hugo     # the README table
-    python bench/run.py 100000 --no-search
+    python bench/run.py 100000 --no-search --cold-only
 """
 
 from __future__ import annotations
@@ -160,13 +160,16 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str], output: Path | None 
     run = Run(wall, peak / 1024, json.loads(lines[-1]) if lines else {}, load, cpu)
     if output is not None:
         run.files, run.mb = totals(tally(output))
+    print(f"  {'digestgen' if cmd[0] == sys.executable else Path(cmd[0]).name}: {run.wall:.2f} s, "
+          f"CPU {run.cpu:.2f} s, peak {run.peak_mb:.0f} MB, {run.files:,} files, {run.mb:.0f} MB, load {load:.2f}",
+          file=sys.stderr, flush=True)
     return run
 
 
 def disk_floor(output: Path, scratch: Path) -> float:
     """Seconds to write files of the same paths and sizes as output's into scratch (new),
     with nothing else to do: the file system's share of a cold build."""
-    files = []
+    files: list[tuple[str, int]] = []
     for dirpath, _dirs, names in os.walk(output):
         rel = os.path.relpath(dirpath, output)
         files.extend((os.path.join(rel, name), os.lstat(os.path.join(dirpath, name)).st_size) for name in names)
@@ -280,7 +283,7 @@ def cold_with(site: Path, cmd: list[str], env: dict[str, str], setting: str) -> 
 
 
 def digestgen_runs(n: int, work: Path, env: dict[str, str], search: bool, serve: bool = True,
-                   images: bool = True) -> dict[str, Run]:
+                   images: bool = True, cold_only: bool = False) -> dict[str, Run]:
     site = work / f"digest-{n}"
     corpus.generate(n, site, search=False)
     settle()
@@ -290,6 +293,9 @@ def digestgen_runs(n: int, work: Path, env: dict[str, str], search: bool, serve:
     runs = {"cold": measure(cmd, site, env, out)}
     runs["cold"].report["tally"] = tally(out)
     runs["cold"].report["cache"] = cache_bytes(site, env)
+    if cold_only:
+        shutil.rmtree(site, ignore_errors=True)
+        return runs
     runs["nochange"] = measure(cmd, site, env, out)
     edit_one(site)
     runs["edit"] = measure(cmd, site, env, out)
@@ -340,7 +346,8 @@ def hugo_runs(n: int, work: Path, env: dict[str, str], binary: str) -> dict[str,
     cmd = [binary, "--quiet", "--buildFuture", "--source", str(site), "--destination", str(out)]
     runs = {"cold": measure(cmd, site, env, out)}
     runs["cold"].report["tally"] = tally(out)
-    runs["nochange"] = measure(cmd, site, env, out)
+    # (Hugo has no build that skips unchanged sources: a rebuild with no change costs what an
+    # edit does, so only the edit is timed)
     edit_one(site)
     runs["edit"] = measure(cmd, site, env, out)
     # Hugo's related-content lookup is a large share of its time: also time it without
@@ -365,12 +372,13 @@ def comparison(ours: dict[str, dict[str, list[int]]], theirs: dict[str, dict[str
 
 
 def source_revision() -> str:
-    """The git commit of the digestgen being measured, and whether its sources differ from it."""
+    """The last git commit that changed the digestgen being measured, and whether its sources
+    differ from it (commits that touch only the benchmark or the docs do not change it)."""
     import digestgen
 
     root = Path(digestgen.__file__).resolve().parent
     try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
+        head = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%h", "--", "."], capture_output=True,
                               text=True, check=True).stdout.strip()
         dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "."], capture_output=True,
                                text=True, check=True).stdout.strip()
@@ -388,6 +396,8 @@ def main() -> None:
                         help="skip the edits in digestgen serve (its first build has no worker processes)")
     parser.add_argument("--no-images", dest="images", action="store_false",
                         help="skip the builds that time the social images (social_images: none and all)")
+    parser.add_argument("--cold-only", action="store_true",
+                        help="only digestgen's cold build (for sizes where the other runs take too long)")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="digestgen-bench-"))
@@ -407,11 +417,12 @@ def main() -> None:
     extra: list[str] = []
     every: list[str] = []
     for n in args.sizes:
-        runs = digestgen_runs(n, work, env, args.search, args.serve, args.images)
+        runs = digestgen_runs(n, work, env, args.search, args.serve, args.images, args.cold_only)
         cold = runs["cold"]
-        row = {"n": n, "cold": cold.wall, "floor": runs["floor"].wall, "nochange": runs["nochange"].wall, "edit": runs["edit"].wall,
-               "later": statistics.median(runs[f"edit{w}"].wall for w in (6, 7, 8)),
-               "serve": runs["serve"].wall if "serve" in runs else None,
+        seconds = {name: run.wall for name, run in runs.items()}
+        row = {"n": n, "cold": cold.wall, "floor": seconds.get("floor"), "nochange": seconds.get("nochange"),
+               "edit": seconds.get("edit"), "serve": seconds.get("serve"),
+               "later": statistics.median(seconds[f"edit{w}"] for w in (6, 7, 8)) if "edit6" in seconds else None,
                "peak": max(run.peak_mb for name, run in runs.items() if name not in ("search", "floor")),
                "files": cold.files, "mb": cold.mb, "cache": cold.report["cache"] / 1e6,
                "rate": cold.files / cold.wall}
@@ -421,8 +432,9 @@ def main() -> None:
             times = ", ".join(f"{t * 1000:.0f}" for t in runs["serve"].report["times"])
             every.append(f"| {n:,} | digestgen serve | save to reload ({times} ms) | {runs['serve'].wall * 1000:.0f} ms "
                          f"| - | - | - | - | {runs['serve'].load:.2f} |")
-        every.append(f"| {n:,} | disk floor | writing the cold build's files | {runs['floor'].wall:.2f} s | - | - | - | - "
-                     f"| {runs['floor'].load:.2f} |")
+        if "floor" in runs:
+            every.append(f"| {n:,} | disk floor | writing the cold build's files | {runs['floor'].wall:.2f} s | - | - | - | - "
+                         f"| {runs['floor'].load:.2f} |")
         if binary:
             h = hugo_runs(n, work, env, binary)
             row.update(hugo=h["cold"].wall, hugo_edit=h["edit"].wall, hugo_peak=max(r.peak_mb for r in h.values()),
@@ -454,9 +466,9 @@ def main() -> None:
     print(head)
     print(rule)
     for r in rows:
+        cells = " | ".join("-" if r[k] is None else f"{r[k]:.2f} s" for k in ("floor", "nochange", "edit", "later"))
         serve_cell = "-" if r["serve"] is None else f"{r['serve'] * 1000:.0f} ms"
-        line = (f"| {r['n']:,} | {r['cold']:.2f} s | {r['floor']:.2f} s | {r['nochange']:.2f} s | {r['edit']:.2f} s | {r['later']:.2f} s "
-                f"| {serve_cell} | {r['peak']:.0f} MB "
+        line = (f"| {r['n']:,} | {r['cold']:.2f} s | {cells} | {serve_cell} | {r['peak']:.0f} MB "
                 f"| {r['files']:,} | {r['mb']:.0f} | {r['cache']:.1f} | {r['rate']:,.0f} |")
         if binary:
             line += (f" {r['hugo']:.2f} s | {r['cold'] / r['hugo']:.2f}x | {r['hugo_plain']:.2f} s | {r['cold'] / r['hugo_plain']:.2f}x "
