@@ -31,10 +31,12 @@ import argparse
 import datetime as dt
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import yaml
 
+AUTHOR_PAGE_MIN = 3  # papers an author needs for a page, as digestgen's default
 LIMIT = 20  # items per feed, as digestgen's `feeds: limit` in the corpus' site.yaml
 
 CONFIG = {
@@ -42,9 +44,9 @@ CONFIG = {
     "locale": "en",
     "title": "Synthetic Digest",
     "params": {"description": "A generated digest for benchmarking."},
-    "disablePathToLower": True,  # issue keys keep their case: /issues/2008-W14/, as digestgen
     "enableRobotsTXT": True,
-    "taxonomies": {"tag": "tags", "issue": "issues"},
+    "taxonomies": {"tag": "tags", "issue": "issues", "author": "authors"},
+    "removePathAccents": True,  # /authors/odegaard/ for Ødegaard, as digestgen's slugs
     "pagination": {"pagerSize": 20, "disableAliases": True},
     "services": {"rss": {"limit": LIMIT}},
     "markup": {"goldmark": {"renderer": {"unsafe": False}, "extensions": {
@@ -71,7 +73,8 @@ CONFIG = {
                 "page": ["html", "bib", "ris", "csl"], "section": ["atom"], "taxonomy": ["html"],
                 "term": ["html", "bib", "ris", "csl"]},
     # tags add their Atom feed; the papers section has no page, only its feed of every paper
-    "cascade": [{"target": {"kind": "term", "path": "/tags/**"}, "outputs": ["html", "atom", "bib", "ris", "csl"]}],
+    "cascade": [{"target": {"kind": "term", "path": "/tags/**"}, "outputs": ["html", "atom", "bib", "ris", "csl"]},
+                {"target": {"kind": "term", "path": "/authors/**"}, "outputs": ["html", "atom"]}],
 }
 
 BASEOF = """<!doctype html>
@@ -125,7 +128,7 @@ BASEOF = """<!doctype html>
 MATH = """{{ with try (transform.ToMath .Inner (dict "displayMode" (eq .Type "block") "output" "mathml" "throwOnError" false)) }}{{ with .Err }}{{ errorf "math: %s" . }}{{ else }}{{ .Value }}{{ end }}{{ end }}"""
 
 # small pieces shared by the partials below
-AUTHORS_SHORT = """{{ $a := .Params.authors }}{{ delimit (first 2 $a) ", " }}{{ if gt (len $a) 2 }} + {{ sub (len $a) 2 }} more{{ end }}"""
+AUTHORS_SHORT = """{{ $a := .Params.byline }}{{ delimit (first 2 $a) ", " }}{{ if gt (len $a) 2 }} + {{ sub (len $a) 2 }} more{{ end }}"""
 LINKS = """<ul class="links" aria-label="Links">
 <li><a class="btn-link" data-kind="arxiv" href="https://arxiv.org/abs/{{ .Params.arxiv }}" rel="noopener">arXiv</a></li>
 <li><a class="btn-link" data-kind="pdf" href="https://arxiv.org/pdf/{{ .Params.arxiv }}" rel="noopener">PDF</a></li>
@@ -149,7 +152,7 @@ TAGS</div>
 ABSTRACT = """{{ .RenderString (dict "display" "block") .Params.abstract }}"""
 
 # one feed entry's HTML, as digestgen's paper feeds carry it: meta, note, abstract
-ITEM = """<p><em>{{ delimit .Params.authors ", " }}</em></p>
+ITEM = """<p><em>{{ delimit .Params.byline ", " }}</em></p>
 <p>Added {{ .Date.Format "2006-01-02" }} · published {{ time.Format "2006-01-02" .Params.published }}</p>
 <p><a href="https://arxiv.org/abs/{{ .Params.arxiv }}">arXiv</a> · <a href="https://arxiv.org/pdf/{{ .Params.arxiv }}">PDF</a>{{ range $k, $v := .Params.links }} · <a href="{{ $v }}">{{ humanize $k }}</a>{{ end }}</p>
 {{ with .Params.tldr }}<p><strong>TL;DR:</strong> {{ . }}</p>{{ end }}
@@ -158,14 +161,14 @@ ITEM = """<p><em>{{ delimit .Params.authors ", " }}</em></p>
 
 # one paper inside an issue's feed entry: title, meta, the note
 ISSUE_ITEM = """<h2><a href="{{ .Permalink }}">{{ .Title }}</a></h2>
-<p><em>{{ delimit .Params.authors ", " }}</em></p>
+<p><em>{{ delimit .Params.byline ", " }}</em></p>
 <p><a href="https://arxiv.org/abs/{{ .Params.arxiv }}">arXiv</a> · <a href="https://arxiv.org/pdf/{{ .Params.arxiv }}">PDF</a></p>
 {{ with .Params.tldr }}<p><strong>TL;DR:</strong> {{ . }}</p>{{ end }}
 {{ .Content }}"""
 
-BIBTEX = """{{ $first := index .Params.authors 0 }}{{ $names := split $first " " }}{{ $words := split .Title " " }}@misc{ {{- index $names (sub (len $names) 1) | lower }}{{ .Date.Format "2006" }}{{ index $words 0 | lower -}},
+BIBTEX = """{{ $first := index .Params.byline 0 }}{{ $names := split $first " " }}{{ $words := split .Title " " }}@misc{ {{- index $names (sub (len $names) 1) | lower }}{{ .Date.Format "2006" }}{{ index $words 0 | lower -}},
   title = { {{- printf "{%s}" .Title -}} },
-  author = { {{- delimit .Params.authors " and " -}} },
+  author = { {{- delimit .Params.byline " and " -}} },
   year = { {{- (time .Params.published).Format "2006" -}} },
   month = {{ (time .Params.published).Format "Jan" | lower }},
   eprint = { {{- .Params.arxiv -}} },
@@ -176,7 +179,7 @@ BIBTEX = """{{ $first := index .Params.authors 0 }}{{ $names := split $first " "
 
 RIS = """{{ $abstract := .abstract }}{{ with .page }}{{ $p := time .Params.published }}TY  - PREP
 TI  - {{ .Title }}
-{{ range .Params.authors }}{{ $n := split . " " }}AU  - {{ index $n (sub (len $n) 1) }}, {{ delimit (first (sub (len $n) 1) $n) " " }}
+{{ range .Params.byline }}{{ $n := split . " " }}AU  - {{ index $n (sub (len $n) 1) }}, {{ delimit (first (sub (len $n) 1) $n) " " }}
 {{ end }}PY  - {{ $p.Format "2006" }}
 DA  - {{ $p.Format "2006/01/02" }}/
 PB  - arXiv
@@ -187,11 +190,11 @@ UR  - https://arxiv.org/abs/{{ .Params.arxiv }}
 {{ end }}ER  - 
 {{ end }}"""
 
-CSL = """{{ $abstract := .abstract }}{{ with .page }}{{ $p := time .Params.published }}{{ $authors := slice }}{{ range .Params.authors }}{{ $n := split . " " }}{{ $authors = $authors | append (dict "family" (index $n (sub (len $n) 1)) "given" (delimit (first (sub (len $n) 1) $n) " ")) }}{{ end -}}
+CSL = """{{ $abstract := .abstract }}{{ with .page }}{{ $p := time .Params.published }}{{ $authors := slice }}{{ range .Params.byline }}{{ $n := split . " " }}{{ $authors = $authors | append (dict "family" (index $n (sub (len $n) 1)) "given" (delimit (first (sub (len $n) 1) $n) " ")) }}{{ end -}}
 {{ dict "id" .Params.arxiv "type" "article" "title" .Title "author" $authors "issued" (dict "date-parts" (slice (slice $p.Year (int $p.Month) $p.Day))) "genre" "Preprint" "publisher" "arXiv" "number" (printf "arXiv:%s" .Params.arxiv) "URL" (printf "https://arxiv.org/abs/%s" .Params.arxiv) "abstract" (cond $abstract (trim .Params.abstract "\\n") nil) "keyword" (delimit .Params.tags ", ") | jsonify }}{{ end }}"""
 
 RECORD = """{{ $issue := index (.GetTerms "issues") 0 -}}
-{{ dict "id" .Params.arxiv "url" .Permalink "title" .Title "authors" .Params.authors "date" (.Date.Format "2006-01-02") "published" (time.Format "2006-01-02" .Params.published) "issue" $issue.Title "issue_url" $issue.Permalink "arxiv" .Params.arxiv "doi" nil "tldr" .Params.tldr "abstract" .Params.abstract "note" .RawContent "tags" .Params.tags "upvotes" .Params.upvotes "featured" (.Params.featured | default false) "links" (merge (dict "arxiv" (printf "https://arxiv.org/abs/%s" .Params.arxiv) "pdf" (printf "https://arxiv.org/pdf/%s" .Params.arxiv)) (.Params.links | default dict)) "bibtex_url" (printf "%sindex.bib" .Permalink) | jsonify }}"""
+{{ dict "id" .Params.arxiv "url" .Permalink "title" .Title "authors" .Params.byline "date" (.Date.Format "2006-01-02") "published" (time.Format "2006-01-02" .Params.published) "issue" $issue.Title "issue_url" $issue.Permalink "arxiv" .Params.arxiv "doi" nil "tldr" .Params.tldr "abstract" .Params.abstract "note" .RawContent "tags" .Params.tags "upvotes" .Params.upvotes "featured" (.Params.featured | default false) "links" (merge (dict "arxiv" (printf "https://arxiv.org/abs/%s" .Params.arxiv) "pdf" (printf "https://arxiv.org/pdf/%s" .Params.arxiv)) (.Params.links | default dict)) "bibtex_url" (printf "%sindex.bib" .Permalink) | jsonify }}"""
 
 LLMS_LINE = """- [{{ .Title }}]({{ .Permalink }}): {{ .Params.tldr }} (arXiv {{ .Params.arxiv }}, featured {{ .Date.Format "2006-01-02" }})
 """
@@ -199,14 +202,14 @@ LLMS_LINE = """- [{{ .Title }}]({{ .Permalink }}): {{ .Params.tldr }} (arXiv {{ 
 RELATED = """{{ with site.RegularPages.Related . | first 5 }}<section class="panel" aria-labelledby="related-heading">
 <h2 id="related-heading">Related papers</h2>
 <ul class="related-list">
-{{ range . }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a><span class="meta">{{ index .Params.authors 0 }} + {{ sub (len .Params.authors) 1 }} more</span></li>
+{{ range . }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a><span class="meta">{{ index .Params.byline 0 }} + {{ sub (len .Params.byline) 1 }} more</span></li>
 {{ end }}</ul>
 </section>{{ end }}"""
 
 SINGLE = """{{ define "head" }}{{ $p := time .Params.published -}}
-<script type="application/ld+json">{{ dict "@context" "https://schema.org" "@type" "ScholarlyArticle" "abstract" .Params.abstract "author" (apply .Params.authors "partial" "person.html" ".") "datePublished" (time.Format "2006-01-02" .Params.published) "description" .Params.tldr "headline" .Title "keywords" (apply (.GetTerms "tags") "partial" "linktitle.html" ".") "url" .Permalink "sameAs" (slice (printf "https://arxiv.org/abs/%s" .Params.arxiv)) | jsonify | safeJS }}</script>
+<script type="application/ld+json">{{ dict "@context" "https://schema.org" "@type" "ScholarlyArticle" "abstract" .Params.abstract "author" (apply .Params.byline "partial" "person.html" ".") "datePublished" (time.Format "2006-01-02" .Params.published) "description" .Params.tldr "headline" .Title "keywords" (apply (.GetTerms "tags") "partial" "linktitle.html" ".") "url" .Permalink "sameAs" (slice (printf "https://arxiv.org/abs/%s" .Params.arxiv)) | jsonify | safeJS }}</script>
 <meta name="citation_title" content="{{ .Title }}">
-{{ range .Params.authors }}{{ $n := split . " " }}<meta name="citation_author" content="{{ index $n (sub (len $n) 1) }}, {{ delimit (first (sub (len $n) 1) $n) " " }}">
+{{ range .Params.byline }}{{ $n := split . " " }}<meta name="citation_author" content="{{ index $n (sub (len $n) 1) }}, {{ delimit (first (sub (len $n) 1) $n) " " }}">
 {{ end }}<meta name="citation_publication_date" content="{{ $p.Format "2006/01/02" }}">
 <meta name="citation_arxiv_id" content="{{ .Params.arxiv }}">
 <meta name="citation_technical_report_number" content="arXiv:{{ .Params.arxiv }}">
@@ -221,7 +224,7 @@ SINGLE = """{{ define "head" }}{{ $p := time .Params.published -}}
 <header class="paper-head">
 <p class="eyebrow">In <a href="{{ $issue.RelPermalink }}">{{ $issue.Title }}</a></p>
 <h1>{{ .Title }}</h1>
-<p class="authors-full">{{ delimit .Params.authors ", " }}</p><dl class="facts">
+<p class="authors-full">{{ delimit .Params.byline ", " }}</p><dl class="facts">
 <div><dt>Added</dt><dd><time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "2 Jan 2006" }}</time></dd></div>
 <div><dt>Published</dt><dd><time datetime="{{ time.Format "2006-01-02" .Params.published }}">{{ (time .Params.published).Format "2 Jan 2006" }}</time></dd></div><div><dt>Upvotes</dt><dd>{{ .Params.upvotes }}</dd></div><div><dt>arXiv</dt><dd>{{ .Params.arxiv }}</dd></div></dl>
 LINKS
@@ -277,7 +280,7 @@ TERM = """{{ define "main" }}{{ if eq .Data.Plural "issues" }}{{ $all := site.Ta
 <section class="panel subscribe"><h2>Subscribe</h2><ul class="feed-list"><li><a href="/feed.xml">Atom feed</a></li><li><a href="/rss.xml">RSS</a></li><li><a href="/feed.json">JSON Feed</a></li><li><a href="/papers/feed.xml">Every paper (Atom)</a></li></ul></section></aside>
 </div>
 {{ else }}{{ $pager := .Paginate .Pages.ByDate.Reverse }}<header class="tag-head"><p class="eyebrow">{{ len .Pages }} papers</p><h1>{{ .Title }}</h1>
-<p class="tag-feeds">{{ with .OutputFormats.Get "atom" }}<a href="{{ .RelPermalink }}">Atom feed</a>{{ end }} · Cite: {{ range slice "bib" "ris" "csl" }}{{ with $.OutputFormats.Get . }}<a href="{{ .RelPermalink }}" download>{{ .Name }}</a> {{ end }}{{ end }}</p></header>
+<p class="tag-feeds">{{ with .OutputFormats.Get "atom" }}<a href="{{ .RelPermalink }}">Atom feed</a>{{ end }}{{ if eq .Data.Plural "tags" }} · Cite: {{ end }}{{ range slice "bib" "ris" "csl" }}{{ with $.OutputFormats.Get . }}<a href="{{ .RelPermalink }}" download>{{ .Name }}</a> {{ end }}{{ end }}</p></header>
 {{ range $pager.Pages }}{{ partialCached "card.html" . .RelPermalink }}{{ end }}
 <nav class="pager" aria-label="Pages">{{ with $pager.Prev }}<a rel="prev" href="{{ .URL }}">Newer</a>{{ end }} Page {{ $pager.PageNumber }} of {{ $pager.TotalPages }} {{ with $pager.Next }}<a rel="next" href="{{ .URL }}">Older</a>{{ end }}</nav>
 {{ end }}{{ end }}
@@ -288,7 +291,8 @@ TAXONOMY = """{{ define "main" }}<h1>{{ .Title }}</h1>
 {{ if eq .Data.Plural "issues" }}{{ range .Pages.GroupByParam "year" }}<section id="year-{{ .Key }}"><h2>{{ .Key }}</h2><ol class="archive-list">
 {{ range .Pages.ByTitle.Reverse }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> <span class="meta">{{ len .Pages }} papers</span><ul class="archive-titles">{{ range first 3 .Pages.ByDate.Reverse }}<li>{{ .Title }}</li>{{ end }}</ul></li>
 {{ end }}</ol></section>
-{{ end }}{{ else }}<ul class="tag-cloud">{{ range .Data.Terms.Alphabetical }}<li><a href="{{ .Page.RelPermalink }}">{{ .Page.LinkTitle }}</a> <span class="meta">{{ .Count }}</span></li>
+{{ end }}{{ else if eq .Data.Plural "authors" }}{{ $letter := "" }}<ul class="authors-az">{{ range .Data.Terms.Alphabetical }}{{ $first := substr .Page.LinkTitle 0 1 | upper }}{{ if ne $first $letter }}{{ $letter = $first }}<li class="az-letter" id="letter-{{ $letter }}">{{ $letter }}</li>{{ end }}<li><a href="{{ .Page.RelPermalink }}">{{ .Page.LinkTitle }}</a> <span class="meta">{{ .Count }}</span></li>
+{{ end }}</ul>{{ else }}<ul class="tag-cloud">{{ range .Data.Terms.Alphabetical }}<li><a href="{{ .Page.RelPermalink }}">{{ .Page.LinkTitle }}</a> <span class="meta">{{ .Count }}</span></li>
 {{ end }}</ul>{{ end }}{{ end }}
 """
 
@@ -327,10 +331,12 @@ ATOM = """{{ $limit := site.Config.Services.RSS.Limit -}}
     <id>{{ .Permalink }}</id>
     <title>{{ .Title }}</title>
     <updated>{{ .Date.Format "2006-01-02T15:04:05-07:00" | safeHTML }}</updated>
-{{ range .Params.authors }}    <author><name>{{ . }}</name></author>
+{{ range .Params.byline }}    <author><name>{{ . }}</name></author>
 {{ end }}    <link href="{{ .Permalink }}" rel="alternate" type="text/html"/>
     <summary>{{ .Params.tldr }}</summary>
-    <content type="html">{{ partialCached "item.html" . .RelPermalink | transform.XMLEscape | safeHTML }}</content>
+{{ if ne $.Data.Plural "authors" }}    <content type="html">{{ partialCached "item.html" . .RelPermalink | transform.XMLEscape | safeHTML }}</content>
+{{ end }}{{ range .GetTerms "tags" }}    <category term="{{ .Data.Term }}" label="{{ .LinkTitle }}"/>
+{{ end }}
   </entry>
 {{ end }}{{ end }}</feed>
 """
@@ -490,7 +496,7 @@ def convert(source: Path, dest: Path, related: bool = True) -> int:
     (content / "issues").mkdir()
     (content / "issues" / "_index.md").write_text('---\n{"title": "Archive"}\n---\n', "utf-8")
     issues: set[str] = set()
-    count = 0
+    entries = []
     for path in sorted((source / "content" / "papers").rglob("*")):
         if path.suffix not in (".md", ".yaml"):
             continue
@@ -501,6 +507,13 @@ def convert(source: Path, dest: Path, related: bool = True) -> int:
         else:
             data = yaml.load(text, Loader=yaml.CSafeLoader)
             body = data.pop("note", "")
+        entries.append((path, data, body))
+    # as digestgen's default: an author with fewer papers than this has no page of their own
+    papers_by = Counter(name for _, data, _ in entries for name in data["authors"])
+    count = 0
+    for path, data, body in entries:
+        data["byline"] = data["authors"]
+        data["authors"] = [name for name in data["byline"] if papers_by[name] >= AUTHOR_PAGE_MIN]
         day: dt.date = data["date"]
         week = day.isocalendar()
         key = f"{week[0]}-W{week[1]:02d}"
@@ -513,7 +526,9 @@ def convert(source: Path, dest: Path, related: bool = True) -> int:
         count += 1
     for key in sorted(issues):
         title, start, end = issue_title(key)
-        meta = {"title": title, "start": start.isoformat(), "end": end.isoformat(), "year": str(start.year)}
+        # the url keeps the key's case (/issues/2008-W14/), as digestgen's; Hugo lowercases paths
+        meta = {"title": title, "url": f"/issues/{key}/", "start": start.isoformat(), "end": end.isoformat(),
+                "year": str(start.year)}
         (content / "issues" / key).mkdir()
         (content / "issues" / key / "_index.md").write_text("---\n" + json.dumps(meta, ensure_ascii=False) + "\n---\n", "utf-8")
     return count
