@@ -14,7 +14,7 @@ from digestgen.config import load_config
 from digestgen.load import load_site
 
 PAPER_KEYS = ["id", "url", "title", "authors", "date", "published", "issue", "issue_url", "arxiv", "doi", "tldr",
-              "abstract", "note", "tags", "upvotes", "featured", "links", "image", "image_alt", "submitted_by",
+              "note", "tags", "upvotes", "featured", "links", "image", "image_alt", "submitted_by",
               "bibtex_url"]
 PUBLISHED = ["p-alpha", "p-beta", "p-gamma", "p-delta", "p-eps"]
 
@@ -27,7 +27,7 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_papers_json_schema(out: Path) -> None:
     body = json.loads((out / "papers.json").read_text("utf-8"))
     assert list(body) == ["version", "title", "home_page_url", "updated", "tags", "papers"]
-    assert body["version"] == 1
+    assert body["version"] == 2
     assert body["home_page_url"] == BASE
     assert body["updated"] == "2025-11-24"
     assert body["tags"]["agents"] == {"name": "Agents", "description": "Models that act.", "count": 2}

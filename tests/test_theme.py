@@ -29,7 +29,7 @@ def card(tree: lxml.html.HtmlElement, paper_id: str) -> lxml.html.HtmlElement:
 
 def test_card_shows_everything_a_reader_scans_for(example_site: Site) -> None:
     tree = doc(example_site, "issues/2026-W48/index.html")
-    gpt3 = card(doc(example_site, "tags/language-models/index.html"), "2005.14165")
+    gpt3 = card(doc(example_site, "issues/2026-W45/index.html"), "2005.14165")
     assert texts(gpt3, ".authors") == ["Tom B. Brown, Benjamin Mann + 29 more"]
     dates = texts(gpt3, ".dates")[0]
     assert re.fullmatch(r"Added \d+ \w+ 2026 ?Published 28 May 2020", dates), dates
@@ -150,10 +150,23 @@ def test_tag_index_counts_and_paginated_tag_pages(example_site: Site) -> None:
     entry = next(li for li in tree.cssselect(".tag-index li") if "Language Models" in li.text_content())
     assert entry.cssselect(".count")[0].text_content().startswith("20")
     first = doc(example_site, "tags/language-models/index.html")
-    assert len(first.cssselect(".card")) == 20  # per_page: 20
+    assert len(first.cssselect(".rows > .row")) == 20  # per_page: 20
     assert not first.cssselect('.pager'), "20 papers fit one page"
     feed = first.cssselect('link[rel=alternate][href$="/tags/language-models/feed.xml"]')
     assert feed and feed[0].get("type") == "application/atom+xml"
+
+
+def test_tag_pages_list_a_paper_a_line(example_site: Site) -> None:
+    """A tag page is a list: what tells papers apart, and a link to each paper's page; the
+    cards (with the note) are on issue pages, everything else on paper pages."""
+    gpt3 = card(doc(example_site, "tags/language-models/index.html"), "2005.14165")
+    assert gpt3.tag == "li" and gpt3.getparent().tag == "ol"
+    assert gpt3.cssselect("h2 a")[0].get("href") == f"{SUBPATH}papers/2005.14165/"
+    assert re.fullmatch(r"Tom B. Brown, Benjamin Mann \+ 29 more \d+ \w+ 2026 \d+ upvotes", texts(gpt3, ".meta")[0])
+    assert gpt3.cssselect(".meta time")[0].get("datetime").startswith("2026-")
+    assert texts(gpt3, ".upvotes")[0].endswith("upvotes")
+    assert texts(gpt3, ".blurb") == texts(doc(example_site, "papers/2005.14165/index.html"), ".tldr-lead")
+    assert not gpt3.cssselect("math, .links, .tags, .abstract, .note"), "a list repeats neither card nor page"
 
 
 def test_tag_pagination_links(tmp_path: Path) -> None:
@@ -196,7 +209,8 @@ def test_paper_head_meta_and_json_ld(example_site: Site) -> None:
     assert data["@type"] == "ScholarlyArticle" and data["url"] == canonical
     assert [a["name"] for a in data["author"]] == ["Diederik P. Kingma", "Max Welling"]
     assert data["datePublished"] == "2013-12-20" and data["sameAs"] == ["https://arxiv.org/abs/1312.6114"]
-    assert "$z = \\mu + \\sigma \\odot \\epsilon$" in data["abstract"], "math is described by its LaTeX"
+    # the abstract is on the page; the data describes the paper as the page's description does
+    assert data["description"] == head["description"] and "abstract" not in data
 
 
 def test_description_falls_back_to_the_abstract(example_site: Site) -> None:

@@ -4,8 +4,10 @@ What reference managers import besides BibTeX: RIS (line-based, read by Zotero, 
 EndNote) and CSL-JSON (the records of citeproc, Pandoc and Zotero). Both say the same as the
 paper's BibTeX entry: an arXiv preprint is a preprint of the arXiv repository, a paper with a
 `journal` a journal article; the cited date is the `published` date, else the month of the
-arXiv id, else the day the paper was featured. Written with the standard library alone, in a
-fixed order of fields, so the same paper always gives the same bytes.
+arXiv id, else the day the paper was featured. Like BibTeX entries (and the exports of arXiv
+and Google Scholar) they leave out the abstract: it is on the paper page, and in every citation
+file it would be most of the file's bytes. Written with the standard library alone, in a fixed
+order of fields, so the same paper always gives the same bytes.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from typing import Any
 from digestgen.bibtex import arxiv_month
 from digestgen.content import Paper
 
-# the citation files of each paper, issue and tag: (extension, name), BibTeX first
+# the citation files of each paper and issue: (extension, name), BibTeX first
 CITATION_LINKS = (("bib", "BibTeX"), ("ris", "RIS"), ("csl.json", "CSL-JSON"))
+# a tag's papers (hundreds, each in several tags) in BibTeX alone, which every manager imports
+TAG_CITATION_LINKS = CITATION_LINKS[:1]
 # generational suffixes written after the family name: "Martin Luther King Jr."
 _AND = re.compile(r"\sand\s", re.IGNORECASE)
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "2nd", "3rd", "4th"})
@@ -105,16 +109,9 @@ def ris(paper: Paper) -> str:
     url = paper_url(paper)
     if url:
         lines.append(("UR", url))
-    if paper.abstract:
-        lines.append(("AB", paper.abstract))
     lines += [("KW", tag) for tag in paper.tags]
     lines.append(("ER", ""))
     return "".join(f"{tag}  - {_line(value)}\n" for tag, value in lines)  # "ER  - " keeps its space, as RIS has it
-
-
-def without_abstract(record: str) -> str:
-    """A RIS record without its AB line."""
-    return "".join(line for line in record.splitlines(keepends=True) if not line.startswith("AB  - "))
 
 
 def ris_bundle(records: Iterable[str]) -> str:
@@ -151,8 +148,6 @@ def csl(paper: Paper) -> dict[str, Any]:
     url = paper_url(paper)
     if url:
         item["URL"] = url
-    if paper.abstract:
-        item["abstract"] = _line(paper.abstract)
     if paper.tags:
         item["keyword"] = ", ".join(paper.tags)
     return item

@@ -35,7 +35,7 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-PAPERS_JSON_VERSION = 1
+PAPERS_JSON_VERSION = 2  # 2: no abstracts (they are on the paper pages)
 SITEMAP_MAX_URLS = 50_000  # the sitemaps.org limit per file
 
 
@@ -43,7 +43,7 @@ def export_files(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[
                  prior: PriorLines | None = None) -> list[File]:
     """The sitemap (one file, or an index and its parts), robots.txt, papers.json and
     llms.txt (prior: the lines of the last build's, see PriorLines), and the citation files:
-    BibTeX, RIS and CSL-JSON of each paper, and bundles of each issue and tag."""
+    BibTeX, RIS and CSL-JSON of each paper and of each issue, and BibTeX of each tag."""
     files = [File(path, partial(lambda data: data, data)) for path, data in sitemaps(model, sitemap_urls, renderer).items()]
     files.append(File("robots.txt", partial(robots, renderer)))
     files.append(File("papers.json", partial(papers_json, model, renderer, prior), streamed=True, heavy=True))
@@ -52,11 +52,11 @@ def export_files(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[
     for paper in model.papers:
         for ext, make in _PAPER_FILES:
             files.append(File(paper_file(paper.id, ext), partial(_encoded, make, records, paper), [paper]))
-    bundles: list[tuple[Callable[[str, str], str], str, list[Paper]]]
-    bundles = [(issue_file, issue.key, issue.papers) for issue in model.issues]
-    bundles += [(tag_file, tag.slug, tag.papers) for tag in model.tags.values() if tag.papers]
-    for where, key, papers in bundles:
-        for ext, make_bundle in _BUNDLES:
+    bundles: list[tuple[Callable[[str, str], str], str, list[Paper], tuple[tuple[str, Any], ...]]]
+    bundles = [(issue_file, issue.key, issue.papers, _BUNDLES) for issue in model.issues]
+    bundles += [(tag_file, tag.slug, tag.papers, _TAG_BUNDLES) for tag in model.tags.values() if tag.papers]
+    for where, key, papers, kinds in bundles:
+        for ext, make_bundle in kinds:
             files.append(File(where(key, ext), partial(_encoded, make_bundle, records, papers), papers))
     return files
 
@@ -66,6 +66,7 @@ def _encoded(make: Callable[[_Records, Any], str], records: _Records, what: Any)
 
 
 CITATION_FORMATS = tuple(ext for ext, _name in citations.CITATION_LINKS)
+TAG_CITATION_FORMATS = tuple(ext for ext, _name in citations.TAG_CITATION_LINKS)
 
 
 def paper_file(paper_id: str, ext: str) -> str:
@@ -148,7 +149,10 @@ def robots(renderer: Renderer) -> bytes:
 
 
 def paper_record(paper: Paper, model: SiteModel, renderer: Renderer) -> dict[str, Any]:
-    """One paper in /papers.json (the schema is documented in the README)."""
+    """One paper in /papers.json (the schema is documented in docs/feeds-and-exports.md).
+
+    Not its abstract: that is on its page, and would be half of every line (a 50,000-paper
+    digest's papers.json would weigh 146 MB instead of 68 MB)."""
     from digestgen.render import paper_links
 
     issue = model.issue_of.get(paper.id)
@@ -164,7 +168,6 @@ def paper_record(paper: Paper, model: SiteModel, renderer: Renderer) -> dict[str
         "arxiv": paper.arxiv,
         "doi": paper.doi,
         "tldr": paper.tldr,
-        "abstract": paper.abstract,
         "note": paper.note,
         "tags": list(paper.tags),
         "upvotes": paper.upvotes,
@@ -319,16 +322,12 @@ def bundle_bibtex(records: _Records, papers: list[Paper]) -> str:
     return "\n".join(out)
 
 
-# Bundles leave out the abstracts, as BibTeX does: each paper's own files and page carry it, and
-# with them a paper's abstract would be written once more for each of its tags (at 1,000
-# papers, 14 MB of 23 MB of citation files).
 _BUNDLES: tuple[tuple[str, Callable[[_Records, list[Paper]], str]], ...] = (
     ("bib", bundle_bibtex),
-    ("ris", lambda records, papers: citations.ris_bundle(citations.without_abstract(records.get("ris", p))
-                                                         for p in papers)),
-    ("csl.json", lambda records, papers: citations.csl_json({k: v for k, v in records.get("csl", p).items()
-                                                             if k != "abstract"} for p in papers)),
+    ("ris", lambda records, papers: citations.ris_bundle(records.get("ris", p) for p in papers)),
+    ("csl.json", lambda records, papers: citations.csl_json(records.get("csl", p) for p in papers)),
 )
+_TAG_BUNDLES = tuple(bundle for bundle in _BUNDLES if bundle[0] in TAG_CITATION_FORMATS)
 
 
 # --- llms.txt --------------------------------------------------------------------------------

@@ -94,6 +94,7 @@ def site_outputs(model: Any, routes: Iterable[Any]) -> Iterator[Output]:
     for ext in exports.CITATION_FORMATS:
         yield from (Output(exports.paper_file(paper.id, ext), paper) for paper in papers)
         yield from (Output(exports.issue_file(issue.key, ext), issue) for issue in issues)
+    for ext in exports.TAG_CITATION_FORMATS:
         yield from (Output(exports.tag_file(slug, ext), tag) for slug, tag in tags.items())
     # social images (social.social_images)
     cadence = model.config.fields.cadence

@@ -52,39 +52,47 @@ def safe_link(url: str) -> bool:
 
 
 class _MathMLRebuilder(HTMLParser):
-    """Re-serialise converter output, refusing anything outside the MathML allow-list."""
+    """Re-serialise converter output, refusing anything outside the MathML allow-list.
+
+    It is rebuilt as a tree so that it can be written compactly: no `xmlns` (an HTML parser
+    puts `<math>` in the MathML namespace without it), no `display="inline"` (the default),
+    and no `<mrow>` around a single element (MathML reads it as that element), which
+    latex2mathml writes around every group; an operator alone keeps its row, whose position
+    decides the operator's form.
+    """
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
+        self.root: list[Any] = ["", "", []]
+        self.open: list[list[Any]] = [self.root]
         self.ok = True
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in MATHML_TAGS:
             self.ok = False
             return
-        parts = [tag]
+        parts = [""]
         for name, value in attrs:
-            if name not in MATHML_ATTRS:
+            if name not in MATHML_ATTRS or name == "xmlns" or (tag == "math" and name == "display" and value == "inline"):
                 continue
-            if name == "xmlns":
-                value = "http://www.w3.org/1998/Math/MathML"
             parts.append(f'{name}="{html.escape(value or "", quote=True)}"')
-        self.out.append("<" + " ".join(parts) + ">")
+        node: list[Any] = [tag, " ".join(parts), []]
+        self.open[-1][2].append(node)
+        self.open.append(node)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
         if self.ok:
-            self.out.append(f"</{tag}>")
+            self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag not in MATHML_TAGS:
+        if tag not in MATHML_TAGS or len(self.open) < 2 or self.open[-1][0] != tag:
             self.ok = False
             return
-        self.out.append(f"</{tag}>")
+        self.open.pop()
 
     def handle_data(self, data: str) -> None:
-        self.out.append(html.escape(data, quote=False))
+        self.open[-1][2].append(html.escape(data, quote=False))
 
     def unknown_decl(self, data: str) -> None:
         self.ok = False
@@ -94,6 +102,29 @@ class _MathMLRebuilder(HTMLParser):
 
     def handle_pi(self, data: str) -> None:
         self.ok = False
+
+    def math(self, annotation: str) -> str | None:
+        """The one `<math>` element read, its content under `<semantics>` with annotation;
+        None if the input was anything else."""
+        if not self.ok or len(self.open) != 1 or len(self.root[2]) != 1 or not isinstance(self.root[2][0], list):
+            return None
+        tag, attrs, children = self.root[2][0]
+        if tag != "math":
+            return None
+        body = "".join(_write_math(child) for child in children)
+        if len(children) != 1 or not isinstance(children[0], list):
+            body = f"<mrow>{body}</mrow>"
+        return f"<math{attrs}><semantics>{body}{annotation}</semantics></math>"
+
+
+def _write_math(node: Any) -> str:
+    """A node of _MathMLRebuilder's tree as MathML, without rows of one element."""
+    if isinstance(node, str):
+        return node
+    tag, attrs, children = node
+    while tag == "mrow" and not attrs and len(children) == 1 and isinstance(children[0], list) and children[0][0] != "mo":
+        tag, attrs, children = children[0]
+    return f"<{tag}{attrs}>{''.join(_write_math(child) for child in children)}</{tag}>"
 
 
 _STRAY_LT = re.compile(r"<(?!/?(?:m[a-z]+|semantics|annotation|none)[\s/>])")
@@ -125,12 +156,12 @@ def latex_to_mathml(latex: str, display: bool) -> tuple[str | None, str]:
         parser.close()
     except Exception:  # noqa: BLE001 - any parse failure means the MathML is not kept
         return None, "its MathML could not be read back"
-    if not parser.ok:
-        return None, "its MathML holds markup outside the allow-list"
-    annotation = f'<annotation encoding="application/x-tex">{html.escape(latex, quote=False)}</annotation>'
-    body = "".join(parser.out)
     # keep the source for copy/paste and screen readers that prefer it
-    return re.sub(r"^(<math[^>]*>)(.*)(</math>)$", lambda m: f"{m.group(1)}<semantics><mrow>{m.group(2)}</mrow>{annotation}</semantics>{m.group(3)}", body, flags=re.DOTALL), ""
+    annotation = f'<annotation encoding="application/x-tex">{html.escape(latex, quote=False)}</annotation>'
+    mathml = parser.math(annotation)
+    if mathml is None:
+        return None, "its MathML holds markup outside the allow-list"
+    return mathml, ""
 
 
 def math_source(token: Token) -> str:

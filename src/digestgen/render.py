@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 from digestgen import __version__, social
 from digestgen.authors import Author
 from digestgen.bibtex import bibtex
-from digestgen.citations import CITATION_LINKS
+from digestgen.citations import CITATION_LINKS, TAG_CITATION_LINKS
 from digestgen.citations import meta_tags as citation_meta
 from digestgen.content import Paper
 from digestgen.errors import Problem, ThemeError
@@ -220,7 +220,8 @@ class Renderer:
             issue_of=self.issue_of,
             bibtex=bibtex,
             citation_tags=lambda paper: citation_meta(paper, self.abs_url),
-            citation_files=lambda folder, key: [(label, self.url(f"/{folder}/{key}/{key}.{ext}")) for ext, label in CITATION_LINKS],
+            citation_files=lambda folder, key: [(label, self.url(f"/{folder}/{key}/{key}.{ext}"))
+                                                for ext, label in (TAG_CITATION_LINKS if folder == "tags" else CITATION_LINKS)],
             link_name=link_name,
             paper_links=paper_links,
             paper_summary=paper_summary,
@@ -410,23 +411,25 @@ _HELD = re.compile("\x00(\\d+)\x00")
 
 
 def paper_jsonld(paper: Paper, canonical: str, abs_url: Any, model: SiteModel) -> dict[str, Any]:
-    """schema.org ScholarlyArticle data for a paper page."""
+    """schema.org ScholarlyArticle data for a paper page.
+
+    Its description is the page's (the tldr, else the start of the abstract): the abstract
+    itself (optional in schema.org) is on the page already, and would be a third of its bytes.
+    """
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "ScholarlyArticle",
         "headline": shorten(paper.title, 110),
-        "name": paper.title,
         "url": canonical,
-        "mainEntityOfPage": canonical,
     }
+    if paper.title != data["headline"]:
+        data["name"] = paper.title
     if paper.authors:
         data["author"] = [{"@type": "Person", "name": name} for name in paper.authors]
     if paper.published:
         data["datePublished"] = paper.published.isoformat()
-    if paper.abstract_html:
-        data["abstract"] = plain_text(paper.abstract_html)
-    if paper.tldr:
-        data["description"] = paper.tldr
+    if paper.tldr or paper.abstract_html:
+        data["description"] = paper_summary(paper)
     if paper.tags:
         data["keywords"] = [model.tags[t].name for t in paper.tags if t in model.tags]
     same = [u for u in (paper.arxiv_abs, f"https://doi.org/{paper.doi}" if paper.doi else None) if u]
