@@ -226,7 +226,7 @@ class Renderer:
             paper_links=paper_links,
             paper_summary=paper_summary,
             card_blurb=card_blurb,
-            paper_jsonld=lambda paper, canonical: paper_jsonld(paper, canonical, self.abs_url, model),
+            paper_jsonld=lambda paper, canonical: paper_jsonld(paper, canonical, self.abs_url),
             card_size=(social.WIDTH, social.HEIGHT),
             social_image=social.SocialCards(cfg, lambda issue: issue_label(issue, cfg.fields.cadence)).image,
             version=__version__,
@@ -410,11 +410,13 @@ def card_blurb(paper: Paper, limit: int = 240) -> Markup | str:
 _HELD = re.compile("\x00(\\d+)\x00")
 
 
-def paper_jsonld(paper: Paper, canonical: str, abs_url: Any, model: SiteModel) -> dict[str, Any]:
+def paper_jsonld(paper: Paper, canonical: str, abs_url: Any) -> dict[str, Any]:
     """schema.org ScholarlyArticle data for a paper page.
 
-    Its description is the page's (the tldr, else the start of the abstract): the abstract
-    itself (optional in schema.org) is on the page already, and would be a third of its bytes.
+    What tells search engines which paper the page is about: title, authors, date, a short
+    description (the page's: the tldr, else the start of the abstract) and the arXiv and DOI
+    addresses. The abstract (optional in schema.org) is on the page already, where it would be
+    written twice more; tags and upvotes are in the page's other metadata and text.
     """
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -430,23 +432,11 @@ def paper_jsonld(paper: Paper, canonical: str, abs_url: Any, model: SiteModel) -
         data["datePublished"] = paper.published.isoformat()
     if paper.tldr or paper.abstract_html:
         data["description"] = paper_summary(paper)
-    if paper.tags:
-        data["keywords"] = [model.tags[t].name for t in paper.tags if t in model.tags]
     same = [u for u in (paper.arxiv_abs, f"https://doi.org/{paper.doi}" if paper.doi else None) if u]
     if same:
         data["sameAs"] = same
-    ids = []
-    if paper.arxiv:
-        ids.append({"@type": "PropertyValue", "propertyID": "arXiv", "value": paper.arxiv})
-    if paper.doi:
-        ids.append({"@type": "PropertyValue", "propertyID": "DOI", "value": paper.doi})
-    if ids:
-        data["identifier"] = ids
     if paper.image:
         data["image"] = abs_url(paper.image)
-    if paper.upvotes is not None:
-        data["interactionStatistic"] = {"@type": "InteractionCounter", "interactionType": "https://schema.org/LikeAction",
-                                        "userInteractionCount": paper.upvotes}
     return data
 
 
