@@ -865,13 +865,13 @@ def test_publishing_between_builds_matches_a_cold_build(tmp_path: Path, monkeypa
 
 @pytest.mark.parametrize("long_process", [False, True], ids=["build", "kept-between-builds"])
 def test_citation_files_after_an_author_edit_match_a_cold_build(tmp_path: Path, long_process: bool) -> None:
-    """Every paper's, issue's and tag's RIS and CSL-JSON file is kept like its BibTeX file
-    (by its papers' content), and made again when one of those papers' authors change."""
+    """Every paper's and issue's RIS and CSL-JSON file, and every BibTeX file, is kept by its
+    papers' content, and made again when one of those papers' authors change."""
     build = _builder(long_process)
     site = _site(tmp_path)
     out = site / "public"
     build(site)
-    before = {p: p.stat().st_ino for p in out.rglob("*") if p.name.endswith((".ris", ".csl.json"))}
+    before = {p: p.stat().st_ino for p in out.rglob("*") if p.name.endswith((".bib", ".ris", ".csl.json"))}
     paper = [p for p in sorted((site / "content" / "papers").rglob("*.*"))
              if "authors:\n  - " in p.read_text("utf-8")][3]
     _replace(paper, "authors:\n", 'authors:\n  - "Zoë Ødegaard Jr."\n')
