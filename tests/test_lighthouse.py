@@ -14,20 +14,26 @@ that falls short on layout shift, or on any other audit, fails at once.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
-import http.server
 import io
 import json
 import os
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_theme import CHROMIUM, SUBPATH, TESTS, Site, chromium_or_skip, missing
+from helpers_theme import (
+    CHROMIUM,
+    SUBPATH,
+    TESTS,
+    QuietHandler,
+    Site,
+    chromium_or_skip,
+    missing,
+    serve,
+)
 
 PAGES = {
     "home": "",
@@ -50,15 +56,12 @@ def lighthouse_or_skip() -> None:
         missing(f"Lighthouse is not installed at {LIGHTHOUSE} (npm ci --prefix tests/lighthouse; .ci/run does it)")
 
 
-class _GzipHandler(http.server.SimpleHTTPRequestHandler):
+class _GzipHandler(QuietHandler):
     """Static files, text gzipped when the browser accepts it (as GitHub Pages, Netlify and
     Cloudflare Pages serve them): without it the stylesheet alone would weigh four times
     what readers download, and the simulated phone would wait for that."""
 
     TEXT = (".html", ".css", ".js", ".json", ".xml", ".svg", ".txt")
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
     def send_head(self) -> Any:  # the file to copy out, as the base class returns it
         path = Path(self.translate_path(self.path))
@@ -76,24 +79,10 @@ class _GzipHandler(http.server.SimpleHTTPRequestHandler):
         return io.BytesIO(body)
 
 
-@contextlib.contextmanager
-def serve_compressed(folder: Path) -> Iterator[str]:
-    """Serve folder on 127.0.0.1 (free port) with _GzipHandler; yield the root URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), lambda *a: _GzipHandler(*a, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 @pytest.fixture(scope="module")
 def compressed_url(example_site: Site) -> Iterator[str]:
     """The example digest's URL (under /digest/) on a server that compresses text."""
-    with serve_compressed(example_site.out.parent) as origin:
+    with serve(example_site.out.parent, _GzipHandler) as origin:
         yield origin + SUBPATH
 
 
