@@ -41,6 +41,8 @@ PAGES = {
     "issue": "issues/2026-W47/",
     "paper": "papers/2305.18290/",  # has display math
     "tag": "tags/transformers/",
+    "authors": "authors/",
+    "author": "authors/alec-radford/",
 }
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 # what the browser is told for each colour scheme (Blink's preferredColorScheme: 0 is dark)
