@@ -268,7 +268,8 @@ def test_serve_stopped_while_it_indexes_leaves_no_search_folder(site: Path, tmp_
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
     try:
         assert proc.stdout is not None and "serving" in proc.stdout.readline()
-        wait_for(pid_file.exists, "the search index to start")
+        # the stand-in has started once its pid is written whole (the file exists a moment before)
+        wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), "the search index to start")
         assert [p.name for p in (site / ".digestgen-cache").iterdir() if "-search-" in p.name]
         if how == "Ctrl-C":
             os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: Pagefind gets it too
