@@ -163,9 +163,8 @@ class BuildState:
     warnings: list[Problem] = field(default_factory=list)
     summary: dict[str, int] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)  # output path -> input key
-    patchable: bool = False  # the manifest lists every file of the output (no search bundle)
     weights: dict[str, Weight] = field(default_factory=dict)  # page-weight memo (render.page_weights)
-    shallow: frozenset[str] = frozenset()  # paper pages keyed by their issue's name only (build._render_pages)
+    shallow: frozenset[str] = frozenset()  # paper pages keyed by their issue's name only (write.write)
     spare: str = ""  # output.manifest_hash of the output's spare folder (output.Staging)
     # for papers.json and llms.txt: (manifest digest, render key, where each paper's line is)
     lines: dict[str, tuple[str, str, list[tuple[str, int, int]], StatKey | None]] = field(default_factory=dict)

@@ -1,7 +1,7 @@
 """A small HTTP/1.1 server for the preview, bounded in time, connections and memory.
 
-The preview's own logic is a plain function, `handle(Request) -> Response`, run in a small
-thread pool; this module owns the sockets. One asyncio loop on one thread holds every
+The preview's own logic is a plain function, `handle(Request) -> Response`, answered on the
+event loop (it never waits); this module owns the sockets. One asyncio loop on one thread holds every
 connection, so a client costs a few kilobytes, never a thread:
 
 - Time: a request's headers must arrive within `header_timeout` seconds of the connection
@@ -28,7 +28,6 @@ import sys
 import threading
 import traceback
 from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import BinaryIO
@@ -101,7 +100,7 @@ class HTTPServer:
 
     def __init__(self, bind: str, port: int, handle: Callable[[Request], Response], *,
                  header_timeout: float = 10.0, write_timeout: float = 60.0, max_connections: int = 512,
-                 workers: int = 8, server_name: str = "digestgen-serve"):
+                 server_name: str = "digestgen-serve"):
         family = socket.AF_INET6 if ":" in bind else socket.AF_INET
         self.socket = socket.create_server((bind, port), family=family, backlog=BACKLOG)
         self.server_address = self.socket.getsockname()
@@ -109,7 +108,7 @@ class HTTPServer:
         # handle() is answered on the event loop itself: it never waits (a thread pool's
         # hand-off cost 0.6 ms a request: 200 clients at once waited 115 ms)
         self.header_timeout, self.write_timeout = header_timeout, write_timeout
-        self.max_connections, self.workers, self.server_name = max_connections, workers, server_name
+        self.max_connections, self.server_name = max_connections, server_name
         self.connections: dict[_Connection, None] = {}  # insertion-ordered
         self.ticket = itertools.count()
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -140,8 +139,6 @@ class HTTPServer:
         self.loop = asyncio.get_running_loop()
         self.loop.set_exception_handler(_quiet_exceptions)
         self.stopping = asyncio.Event()
-        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="digestgen-http")
-        self.loop.set_default_executor(pool)
         # start_server listens again, with its own default backlog (100) unless told
         server = await asyncio.start_server(self._connection, sock=self.socket, backlog=BACKLOG, limit=MAX_HEAD)
         self.ready.set()
@@ -156,7 +153,6 @@ class HTTPServer:
                 _, late = await asyncio.wait(tasks, timeout=5)
                 for task in late:
                     task.cancel()
-            pool.shutdown(wait=False, cancel_futures=True)
 
     def _make_room(self) -> bool:
         """Below the cap, or made so by closing the longest-waiting idle connection."""
