@@ -38,7 +38,7 @@ class MemoryStaging:
         self.stats.count(len(data), self.previous.get(rel) != self.manifest[rel])
 
     def put_chunks(self, name: str, chunks: Iterable[bytes | memoryview]) -> None:
-        self.put(name, b"".join(bytes(chunk) for chunk in chunks))
+        self.put(name, b"".join(chunks))
 
     def reuse(self, name: str) -> bool:
         rel = safe_relpath(name)

@@ -191,8 +191,8 @@ class Staging:
         self.previous = read_manifest(output) if output.is_dir() else {}
         self.spare = output.parent / f".{output.name}.spare"
         self.keep_spare = keep_spare
+        # refresh the spare: stage new and changed files only, the spare has the others
         self.refresh = keep_spare and bool(spare) and bool(self.previous) and manifest_hash(self.spare) == spare
-        self.changed_only = self.refresh  # stage new and changed files only: the spare has the others
         self.tmp = output.parent / f".{output.name}.tmp-{os.getpid()}"
         self.manifest: dict[str, str] = {}
         self.stats = WriteStats()
@@ -205,7 +205,7 @@ class Staging:
 
     def put(self, name: str, data: bytes) -> None:
         """Add one file (kept from the previous build when its bytes did not change)."""
-        self.record(*place(self.tmp, self.output, self.previous, name, data, self._made, self.changed_only))
+        self.record(*place(self.tmp, self.output, self.previous, name, data, self._made, self.refresh))
 
     def put_chunks(self, name: str, chunks: Iterable[bytes | memoryview]) -> None:
         """Add one file given in pieces, written as they come (for files of hundreds of
@@ -223,7 +223,7 @@ class Staging:
         size = create(target, hashed(blocks(chunks)))
         digest_ = _record(h, size)
         written = self.previous.get(rel) != digest_
-        if not written and self.changed_only:
+        if not written and self.refresh:
             target.unlink()  # the file in place stays
         elif not written:  # the previous file itself, as place() keeps it
             try:
@@ -239,7 +239,7 @@ class Staging:
         if digest_ is None:
             return False
         size = recorded_size(digest_)
-        if self.changed_only:
+        if self.refresh:
             if size is None:
                 try:
                     size = (self.output / rel).stat().st_size

@@ -167,9 +167,9 @@ class Keyer:
     def page(self, route: Any, shallow: bool) -> str:
         """The key of a keyed page; shallow: its issue only by name, dates and neighbours."""
         if route.template == "paper.html" and route.context.keys() == _PAPER_CONTEXT:
-            return self.paper_page(self.site_key, route, shallow)  # most pages: the same, made faster
+            return self.paper_page(route, shallow)  # most pages: the same, made faster
         if route.template == "tag.html" and route.context.keys() == _TAG_CONTEXT:
-            return self.tag_page(self.site_key, route)  # the next most
+            return self.tag_page(route)  # the next most
         context = self.shallow(route.context) if shallow else self.of(route.context)
         return hexhash(self.site_key, route.path, route.template, route.url, shallow, context)
 
@@ -187,22 +187,22 @@ class Keyer:
                                                    issue.older, issue.intro, issue.status)
         return head
 
-    def paper_page(self, site_key: str, route: Any, shallow: bool) -> str:
+    def paper_page(self, route: Any, shallow: bool) -> str:
         """The key of a paper's page (context: paper, related, issue), as page() would make it
         from of() or shallow(), in a third of the time: one hash of joined strings."""
         context = route.context
         issue = context["issue"]
         memo = self.memo  # papers described already: no call for them
-        parts = [site_key, route.path, route.url, "shallow" if shallow else "deep",
+        parts = [self.site_key, route.path, route.url, "shallow" if shallow else "deep",
                  self.head(issue) if shallow else str(self.of(issue)), self.paper(context["paper"])]
         parts += [memo.get(id(paper)) or self.paper(paper) for paper in context["related"]]
         return joined_hash(parts)
 
-    def tag_page(self, site_key: str, route: Any) -> str:
+    def tag_page(self, route: Any) -> str:
         """The key of a page of a tag's papers, made like paper_page's."""
         context = route.context
         memo = self.memo
-        parts = [site_key, route.path, route.url, "tag", str(self.of(context["tag"])), str(context["page"]),
+        parts = [self.site_key, route.path, route.url, "tag", str(self.of(context["tag"])), str(context["page"]),
                  str(context["pages"]), context["prev_url"] or "-", context["next_url"] or "-"]
         parts += [memo.get(id(paper)) or self.paper(paper) for paper in context["papers"]]
         return joined_hash(parts)

@@ -17,10 +17,11 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from digestgen.content import parse_paper
-from digestgen.files import File
+from digestgen.files import File, Pieces
+from digestgen.memory import MemoryStaging
 from digestgen.output import place
 from digestgen.progress import Progress
 from digestgen.render import BUDGET_SKIP, weigh
@@ -169,7 +170,7 @@ def make_outputs(renderer: Any, items: list[Any], staging: Any, use_pool: bool, 
                   key=lambda item: not (isinstance(item, File) and item.heavy))
     if not use_pool:
         for item in streamed:
-            staging.put_chunks(item.path, item.make())
+            staging.put_chunks(item.path, cast(Pieces, item.make()))
         for item in rest:
             data, seen = _make(renderer, item)
             staging.put(item.path, data)
@@ -184,13 +185,13 @@ def make_outputs(renderer: Any, items: list[Any], staging: Any, use_pool: bool, 
     numbers = list(range(len(rest)))
     # a heavy file is a chunk of its own; pages and small files go in chunks of RENDER_CHUNK
     chunks = [[n] for n in numbers[:heavy]] + list(_chunks(numbers[heavy:], RENDER_CHUNK))
-    if not hasattr(staging, "tmp"):  # a site built into memory: the workers send what they make
+    if isinstance(staging, MemoryStaging):  # the workers send what they make
         _job["make"] = (renderer, rest)
         try:
             with _pool(cpus()) as pool:
                 made = pool.imap_unordered(_make_in_memory, chunks)
                 for item in streamed:
-                    staging.put_chunks(item.path, item.make())
+                    staging.put_chunks(item.path, cast(Pieces, item.make()))
                 for done in made:
                     for path, data, seen in done:
                         staging.put(path, data)
@@ -200,7 +201,7 @@ def make_outputs(renderer: Any, items: list[Any], staging: Any, use_pool: bool, 
         finally:
             _job.pop("make", None)
         return
-    _job["make"] = (renderer, rest, staging.tmp, staging.output, staging.previous, staging.changed_only)
+    _job["make"] = (renderer, rest, staging.tmp, staging.output, staging.previous, staging.refresh)
     _job["made"] = set()
     _job["chunks"] = chunks
     _job["counter"] = multiprocessing.get_context("fork").Value("i", 0)
@@ -210,7 +211,7 @@ def make_outputs(renderer: Any, items: list[Any], staging: Any, use_pool: bool, 
         with _pool(cpus() - 1) as pool:
             shares = [pool.apply_async(_share) for _ in range(cpus() - 1)]
             for item in streamed:
-                staging.put_chunks(item.path, item.make())
+                staging.put_chunks(item.path, cast(Pieces, item.make()))
             shown = [0]
 
             def report(taken: int) -> None:
