@@ -1,9 +1,10 @@
 """Generate a deterministic synthetic digest of N papers in the digestgen format.
 
 Realistic shape: 5-8 authors (about four distinct authors per paper, most of them on one
-paper and a few on many, as on arXiv; some names with accents), 2-4 tags out of 60, an abstract of about 1,500 characters with
-inline math, a Markdown note with emphasis, links, a list and math, about 40 papers per weekly
-issue, one entry in ten written as pure YAML. The same N always gives the same bytes.
+paper and a few on many, as on arXiv; some names with accents), 2-4 tags out of 60, an
+abstract of about 1,500 characters with inline math, a Markdown note with emphasis, links,
+a list and math, about 40 papers per weekly issue, one entry in ten written as pure YAML.
+The same N always gives the same bytes.
 
     python bench/corpus.py 10000 /tmp/digest-10k
 """
@@ -94,13 +95,15 @@ def abstract(rng: random.Random) -> str:
 
 
 def note(rng: random.Random, pid: str, older: str | None) -> str:
-    lines = [f"{sentence(rng, 12)} The **key idea** is *{rng.choice(WORDS)} {rng.choice(WORDS)}* with {rng.choice(MATH)}.",
-             "",
-             f"- read the [code](https://github.com/example/{pid.replace('.', '-')}) first;",
-             f"- {sentence(rng, 8)}",
-             f"- compare with {'[an earlier entry](/papers/' + older + '/)' if older else 'the baseline'}.",
-             "",
-             f"{sentence(rng, 14)} More at https://example.org/notes/{pid}"]
+    lines = [
+        f"{sentence(rng, 12)} The **key idea** is *{rng.choice(WORDS)} {rng.choice(WORDS)}* with {rng.choice(MATH)}.",
+        "",
+        f"- read the [code](https://github.com/example/{pid.replace('.', '-')}) first;",
+        f"- {sentence(rng, 8)}",
+        f"- compare with {'[an earlier entry](/papers/' + older + '/)' if older else 'the baseline'}.",
+        "",
+        f"{sentence(rng, 14)} More at https://example.org/notes/{pid}",
+    ]
     return "\n".join(lines)
 
 
@@ -118,7 +121,11 @@ def paper(rng: random.Random, n: int, total: int, pool: AuthorPool) -> tuple[str
         rng.choice(FIRST), rng.choice(LAST)
     authors = pool.draw(count)
     tags = sorted(rng.sample(TAGS, rng.randint(2, 4)))
-    older = f"{(day - dt.timedelta(days=7)).year % 100:02d}{(day - dt.timedelta(days=7)).month:02d}.{n - 40:05d}" if n >= 40 else None
+    older = (
+        f"{(day - dt.timedelta(days=7)).year % 100:02d}{(day - dt.timedelta(days=7)).month:02d}.{n - 40:05d}"
+        if n >= 40
+        else None
+    )
     fields = [
         f"title: {quoted(title)}",
         f"date: {day.isoformat()}",
@@ -137,7 +144,12 @@ def paper(rng: random.Random, n: int, total: int, pool: AuthorPool) -> tuple[str
     body = note(rng, pid, older)
     folder = f"content/papers/{day.year}"
     if n % 10 == 3:
-        text = "\n".join(fields) + "\nnote: |\n" + "\n".join(("  " + line) if line else "" for line in body.split("\n")) + "\n"
+        text = (
+            "\n".join(fields)
+            + "\nnote: |\n"
+            + "\n".join(("  " + line) if line else "" for line in body.split("\n"))
+            + "\n"
+        )
         return f"{folder}/{pid}.yaml", text
     return f"{folder}/{pid}.md", "---\n" + "\n".join(fields) + "\n---\n\n" + body + "\n"
 

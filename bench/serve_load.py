@@ -74,7 +74,9 @@ async def concurrent_pages(port: int, pid: int, clients: int, processes: int = 4
     with ProcessPoolExecutor(processes) as pool:
         cpu = cpu_seconds(pid)
         shares = [clients // processes + (i < clients % processes) for i in range(processes)]
-        results = [r for part in pool.map(client_process, [port] * processes, shares, [start] * processes) for r in part]
+        results = [
+            r for part in pool.map(client_process, [port] * processes, shares, [start] * processes) for r in part
+        ]
         cpu = cpu_seconds(pid) - cpu
     times = sorted(t for t, _ in results)
     failed = sum(not ok for _, ok in results)

@@ -46,7 +46,9 @@ def _answer(path: str, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
         if file.is_file():
             return 200, "application/json", file.read_bytes()
     if path.startswith("/crossref/works/"):
-        file = FIXTURES / "crossref" / (unquote(path.removeprefix("/crossref/works/")).lower().replace("/", "_") + ".json")
+        file = (
+            FIXTURES / "crossref" / (unquote(path.removeprefix("/crossref/works/")).lower().replace("/", "_") + ".json")
+        )
         if file.is_file():
             return 200, "application/json", file.read_bytes()
     if path == "/hf/daily_papers":

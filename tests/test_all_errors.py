@@ -29,12 +29,18 @@ upvotes: "many"
 A note.
 """
 SIX_EXPECTED = [
-    "content/papers/2025/six.md:3:7: date: 2025-02-30 is not a real date (day is out of range for month); write YYYY-MM-DD",
+    ("content/papers/2025/six.md:3:7: date: 2025-02-30 is not a real date (day is out of range for month); write "
+    "YYYY-MM-DD"),
     "content/papers/2025/six.md:4:1: autors: unknown field; did you mean 'authors'?",
-    ("content/papers/2025/six.md:5:8: arxiv: '2511.1' is not an arXiv id; write it like \"2511.11002\", \"2511.11002v2\" "
-    "or \"hep-th/9901001\""),
-    "content/papers/2025/six.md:7:9: links.code: must be an absolute http:// or https:// URL, got 'javascript:alert(1)'",
-    "content/papers/2025/six.md:8:8: tags.0: 'langauge-models' is not in content/tags.yaml; did you mean 'language-models'?",
+    (
+        'content/papers/2025/six.md:5:8: arxiv: \'2511.1\' is not an arXiv id; write it like "2511.11002", '
+        '"2511.11002v2" '
+        'or "hep-th/9901001"'
+    ),
+    ("content/papers/2025/six.md:7:9: links.code: must be an absolute http:// or https:// URL, got "
+    "'javascript:alert(1)'"),
+    ("content/papers/2025/six.md:8:8: tags.0: 'langauge-models' is not in content/tags.yaml; did you mean "
+    "'language-models'?"),
     "content/papers/2025/six.md:9:10: upvotes: must be a whole number (not text, not true/false)",
 ]
 
@@ -99,12 +105,18 @@ def test_every_file_reports_every_mistake_in_file_order(tmp_path: Path, capsys: 
     ]
 
 
-def test_unknown_tags_of_an_entry_with_other_errors_are_checked(tmp_path: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
-    assert refused(tmp_path, capsys, {"content/papers/2025/a.md": "---\ntitle: A\ndate: 2025-13-01\ntags: [vison, zebra, 7]\n---\n"}) == [
+def test_unknown_tags_of_an_entry_with_other_errors_are_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert refused(
+        tmp_path,
+        capsys,
+        {"content/papers/2025/a.md": "---\ntitle: A\ndate: 2025-13-01\ntags: [vison, zebra, 7]\n---\n"},
+    ) == [
         "content/papers/2025/a.md:3:7: date: 2025-13-01 is not a real date (month must be in 1..12); write YYYY-MM-DD",
         "content/papers/2025/a.md:4:8: tags.0: 'vison' is not in content/tags.yaml; did you mean 'vision'?",
-        "content/papers/2025/a.md:4:15: tags.1: 'zebra' is not in content/tags.yaml; add it there or pick an existing tag",
+        ("content/papers/2025/a.md:4:15: tags.1: 'zebra' is not in content/tags.yaml; add it there or pick an existing "
+        "tag"),
         "content/papers/2025/a.md:4:22: tags.2: YAML read the number 7; quote it: \"7\"",
     ]
 
@@ -146,8 +158,13 @@ UNKNOWN_KEYS = 10_000
 
 def _many_unknown_keys(root: Path) -> None:
     keys = "".join(f"key{i}: {i}\n" for i in range(UNKNOWN_KEYS))
-    make_site(root, {"content/papers/2025/big.md": f"---\ntitle: Big\ndate: 2025-11-18\n{keys}---\n",
-                     "content/papers/2025/small.md": '---\ntitle: Small\ndate: 2025-11-18\ntitel: x\narxiv: "1"\n---\n'})
+    make_site(
+        root,
+        {
+            "content/papers/2025/big.md": f"---\ntitle: Big\ndate: 2025-11-18\n{keys}---\n",
+            "content/papers/2025/small.md": '---\ntitle: Small\ndate: 2025-11-18\ntitel: x\narxiv: "1"\n---\n',
+        },
+    )
 
 
 def test_messages_are_capped_per_file_in_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -157,12 +174,41 @@ def test_messages_are_capped_per_file_in_text(tmp_path: Path, capsys: pytest.Cap
     lines = err.splitlines()
     big = [line for line in lines if line.startswith("content/papers/2025/big.md")]
     assert len(big) == MAX_PER_FILE + 1 and len(err) < 5_000
-    assert big[0] == "content/papers/2025/big.md:4:1: key0: unknown field; allowed fields are " + ", ".join(sorted(
-        ["abstract", "arxiv", "authors", "date", "doi", "draft", "featured", "image", "image_alt", "issue", "journal", "links", "note",
-         "published", "rank", "submitted_by", "tags", "title", "tldr", "upvotes"]))
-    assert big[-1] == f"content/papers/2025/big.md:24:1: (file): … and {UNKNOWN_KEYS - MAX_PER_FILE:,} more problems in this file"
+    assert big[0] == "content/papers/2025/big.md:4:1: key0: unknown field; allowed fields are " + ", ".join(
+        sorted(
+            [
+                "abstract",
+                "arxiv",
+                "authors",
+                "date",
+                "doi",
+                "draft",
+                "featured",
+                "image",
+                "image_alt",
+                "issue",
+                "journal",
+                "links",
+                "note",
+                "published",
+                "rank",
+                "submitted_by",
+                "tags",
+                "title",
+                "tldr",
+                "upvotes",
+            ]
+        )
+    )
+    assert (
+        big[-1]
+        == f"content/papers/2025/big.md:24:1: (file): … and {UNKNOWN_KEYS - MAX_PER_FILE:,} more problems in this file"
+    )
     # the other file is reported whole, after it; the count still counts every error
-    assert [line.split(": ")[1] for line in lines if line.startswith("content/papers/2025/small.md")] == ["titel", "arxiv"]
+    assert [line.split(": ")[1] for line in lines if line.startswith("content/papers/2025/small.md")] == [
+        "titel",
+        "arxiv",
+    ]
     assert lines[-1] == f"digestgen: {UNKNOWN_KEYS + 2} errors"
 
 

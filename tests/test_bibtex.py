@@ -124,8 +124,14 @@ def test_the_corpus_keys_and_forms(corpus: tuple[Path, SiteModel]) -> None:
     assert {"vaswani2017attention", "king1999old", "odegaard2024costs"} <= set(keys)
     # two papers share odegaard2024same, and a third has odegaard2024sameb as its own key
     assert [k for k in keys if k.startswith("odegaard2024same")] == [
-        "odegaard2024sameb", "odegaard2024same", "odegaard2024samec", "odegaard2024samed"]
-    assert "primaryClass = {hep-th}" in issue and "author = {King, Jr., Martin Luther and Picard, Jr., Jean-Luc}" in issue
+        "odegaard2024sameb",
+        "odegaard2024same",
+        "odegaard2024samec",
+        "odegaard2024samed",
+    ]
+    assert (
+        "primaryClass = {hep-th}" in issue and "author = {King, Jr., Martin Luther and Picard, Jr., Jean-Luc}" in issue
+    )
     assert "doi = {10.1000/xyz_1}" in issue  # verbatim: no \_
     assert "{Research and Development Team}" in issue
     assert issue.count("@article{") == 1 and "journal = {Journal of Tests \\& Trials 12(3), 45-67}" in issue

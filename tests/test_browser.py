@@ -87,7 +87,10 @@ def test_search_finds_a_paper_by_an_abstract_word_and_a_tag_narrows(page: Page, 
     page.fill("#search-q", "amortises")  # only in the VAE paper's abstract
     first = page.locator(".result h2 a").first
     expect(first).to_have_text("Auto-Encoding Variational Bayes")
-    assert first.get_attribute("href") == example_site.url.removeprefix(re.match(r"https?://[^/]+", example_site.url)[0]) + "papers/1312.6114/"
+    assert (
+        first.get_attribute("href")
+        == example_site.url.removeprefix(re.match(r"https?://[^/]+", example_site.url)[0]) + "papers/1312.6114/"
+    )
     expect(page.locator(".result .excerpt mark").first).to_have_text(re.compile("amortises", re.IGNORECASE))
 
     page.fill("#search-q", "model")
@@ -134,7 +137,9 @@ def test_theme_toggle_survives_a_reload(page: Page, example_site: Site) -> None:
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
 
 
-def test_system_dark_preference_applies_without_a_choice(browser: Browser, console: Console, example_site: Site) -> None:
+def test_system_dark_preference_applies_without_a_choice(
+    browser: Browser, console: Console, example_site: Site
+) -> None:
     context = open_context(browser, console, color_scheme="dark")
     page = context.new_page()
     page.goto(example_site.url)
@@ -226,7 +231,9 @@ def test_issue_list_is_at_the_top_on_a_phone(browser: Browser, console: Console,
 
 
 @pytest.mark.parametrize(("scheme", "width"), [("light", 1280), ("dark", 1280), ("light", 390)])
-def test_axe_finds_no_violations(browser: Browser, console: Console, example_site: Site, scheme: str, width: int) -> None:
+def test_axe_finds_no_violations(
+    browser: Browser, console: Console, example_site: Site, scheme: str, width: int
+) -> None:
     context = open_context(browser, console, color_scheme=scheme, viewport={"width": width, "height": 900})
     problems = axe_problems(context.new_page(), example_site.url, PAGES)
     context.close()
@@ -309,7 +316,9 @@ def test_an_arxiv_id_finds_its_paper_first(page: Page, example_site: Site, query
     page.goto(example_site.url + "search/")
     page.wait_for_selector("#search-form[data-ready]")
     assert first_result(page, query.strip()) == SUBPATH + "papers/2305.18290/"
-    expect(page.locator(".result h2 a").first).to_have_text("Direct Preference Optimization: Your Language Model is Secretly a Reward Model")
+    expect(page.locator(".result h2 a").first).to_have_text(
+        "Direct Preference Optimization: Your Language Model is Secretly a Reward Model"
+    )
 
 
 def test_a_doi_or_a_full_name_finds_its_papers(page: Page, example_site: Site) -> None:

@@ -52,17 +52,25 @@ def test_same_arxiv_id_in_two_files_is_an_error(tmp_path: Path, capsys: pytest.C
             "content/papers/2025/a.md") in err
 
 
-def test_links_to_missing_internal_pages_warn_and_fail_with_strict(tmp_path: Path,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    make_site(tmp_path, {
-        "content/papers/2025/a.md": paper("A", "abstract: x\ntags: [t]\n",
-                                          "See [B](/papers/b/), [tag](/tags/t/), [about](/about/).\n\n"
-                                          "But [gone](/papers/gone/) is not here.\n"),
-        "content/papers/2025/b.md": paper("B", "abstract: x\ntags: [t]\n"),
-        "content/pages/about.md": "---\ntitle: About\n---\nRead [the archive](/issues/) or [page two](/tags/t/page/2/) "
-                                  "or [nothing](/nothing/).\n",
-        "content/issues/2025-W47.md": "---\ntitle: Week\n---\n\nStart with [A](/papers/a/), skip [Z](/papers/z/#top).\n",
-    })
+def test_links_to_missing_internal_pages_warn_and_fail_with_strict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_site(
+        tmp_path,
+        {
+            "content/papers/2025/a.md": paper(
+                "A",
+                "abstract: x\ntags: [t]\n",
+                "See [B](/papers/b/), [tag](/tags/t/), [about](/about/).\n\nBut [gone](/papers/gone/) is not here.\n",
+            ),
+            "content/papers/2025/b.md": paper("B", "abstract: x\ntags: [t]\n"),
+            "content/pages/about.md": "---\ntitle: About\n---\nRead [the archive](/issues/) or [page "
+                                      "two](/tags/t/page/2/) "
+            "or [nothing](/nothing/).\n",
+            "content/issues/2025-W47.md": "---\ntitle: Week\n---\n\nStart with [A](/papers/a/), skip "
+                                          "[Z](/papers/z/#top).\n",
+        },
+    )
     code, _, err = check(tmp_path, capsys)
     assert code == 0
     assert err.splitlines() == [
@@ -144,7 +152,9 @@ def test_example_workflow_checks_pull_requests_and_deploys_main() -> None:
     uses = [s.get("uses", "") for job in flow["jobs"].values() for s in job["steps"]]
     assert any(u.startswith("actions/deploy-pages@") for u in uses)
     assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
-    builds = [s.get("run", "") for job in flow["jobs"].values() for s in job["steps"] if "digestgen build" in s.get("run", "")]
+    builds = [
+        s.get("run", "") for job in flow["jobs"].values() for s in job["steps"] if "digestgen build" in s.get("run", "")
+    ]
     assert builds and "--base-url" in builds[0]
 
 

@@ -63,8 +63,24 @@ def test_init_pins_digestgen_to_its_own_version_in_one_place(new_site: Path) -> 
 def test_shipped_workflows_pass_zizmor(new_site: Path) -> None:
     """No finding of any severity, offline, in the most demanding persona."""
     files = [str(p) for p in shipped_workflows(new_site)] + [str(new_site / ".github/dependabot.yml")]
-    done = subprocess.run([str(ZIZMOR), "--offline", "--strict-collection", "--persona", "auditor", "--no-progress",
-                           "--format", "plain", "--color", "never", *files], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            str(ZIZMOR),
+            "--offline",
+            "--strict-collection",
+            "--persona",
+            "auditor",
+            "--no-progress",
+            "--format",
+            "plain",
+            "--color",
+            "never",
+            *files,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "No findings to report" in done.stdout
 

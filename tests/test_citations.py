@@ -306,7 +306,9 @@ def test_pages_link_their_citation_files(built: tuple[Path, Path]) -> None:
                        ("tags/agents/index.html", "/digest/tags/agents/agents")):
         tree = html.fromstring((out / page).read_bytes())
         links = [(a.text, a.get("href")) for a in tree.xpath("//p[@class='cite-files']/a")]
-        formats = [("BibTeX", f"{stem}.bib")] + [("RIS", f"{stem}.ris"), ("CSL-JSON", f"{stem}.csl.json")] * ("/tags/" not in stem)
+        formats = [("BibTeX", f"{stem}.bib")] + [("RIS", f"{stem}.ris"), ("CSL-JSON", f"{stem}.csl.json")] * (
+            "/tags/" not in stem
+        )
         assert links == formats, page
         for _label, href in links:
             assert (out / href.removeprefix("/digest/")).is_file()

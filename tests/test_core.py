@@ -64,10 +64,25 @@ def test_failed_build_leaves_previous_site_byte_identical(tmp_path: Path, capsys
 
 def test_output_tree(basic_build: Path) -> None:
     files = set(tree_digest(basic_build))
-    for name in ["index.html", "404.html", "issues/index.html", "issues/2025-W47/index.html", "issues/2025-W46/index.html",
-                 "papers/1706.03762/index.html", "papers/low-rank/index.html", "tags/index.html",
-                 "tags/transformers/index.html", "tags/transformers/page/2/index.html", "about/index.html",
-                 "feed.xml", "rss.xml", "sitemap.xml", "robots.txt", "papers.json", "img/vit.svg"]:
+    for name in [
+        "index.html",
+        "404.html",
+        "issues/index.html",
+        "issues/2025-W47/index.html",
+        "issues/2025-W46/index.html",
+        "papers/1706.03762/index.html",
+        "papers/low-rank/index.html",
+        "tags/index.html",
+        "tags/transformers/index.html",
+        "tags/transformers/page/2/index.html",
+        "about/index.html",
+        "feed.xml",
+        "rss.xml",
+        "sitemap.xml",
+        "robots.txt",
+        "papers.json",
+        "img/vit.svg",
+    ]:
         assert name in files, name
     assert not any("draft-paper" in f or "future-paper" in f for f in files)
     papers = json.loads((basic_build / "papers.json").read_text("utf-8"))["papers"]
@@ -118,9 +133,18 @@ def test_issue_order_and_navigation(basic_build: Path) -> None:
 
 def test_paper_page(basic_build: Path) -> None:
     page = (basic_build / "papers/1706.03762/index.html").read_text("utf-8")
-    for text in ["Łukasz Kaiser", "Illia Polosukhin", "https://arxiv.org/abs/1706.03762", "https://arxiv.org/pdf/1706.03762",
-                 "https://github.com/tensorflow/tensor2tensor", "@misc{vaswani2017attention", "<math", "2017",
-                 "/digest/issues/2025-W47/", "/digest/papers/2010.11929/"]:
+    for text in [
+        "Łukasz Kaiser",
+        "Illia Polosukhin",
+        "https://arxiv.org/abs/1706.03762",
+        "https://arxiv.org/pdf/1706.03762",
+        "https://github.com/tensorflow/tensor2tensor",
+        "@misc{vaswani2017attention",
+        "<math",
+        "2017",
+        "/digest/issues/2025-W47/",
+        "/digest/papers/2010.11929/",
+    ]:
         assert text in page, text
     assert "https://doi.org/10.1000/xyz123" in (basic_build / "papers/low-rank/index.html").read_text("utf-8")
 
@@ -180,7 +204,10 @@ def test_issue_override_and_datetimes(tmp_path: Path) -> None:
 
     site = copy_site("basic", tmp_path / "site")
     paper = site / "content/papers/2025/1707.06347.md"
-    paper.write_text(paper.read_text("utf-8").replace("date: 2025-11-12", "date: 2025-11-12T23:30:00-05:00\nissue: 2025-W40"), "utf-8")
+    paper.write_text(
+        paper.read_text("utf-8").replace("date: 2025-11-12", "date: 2025-11-12T23:30:00-05:00\nissue: 2025-W40"),
+        "utf-8",
+    )
     model, _ = check(site, BuildOptions())
     assert model.papers_by_id["1707.06347"].date.isoformat() == "2025-11-13"  # converted to the site's UTC
     assert model.issue_of["1707.06347"] == "2025-W40"
@@ -207,7 +234,27 @@ def test_the_quick_linkify_pretest_answers_as_linkify_its_own_test() -> None:
 
     linkify = markdown().linkify
     scheme = re.compile(linkify.re["schema_test"], re.IGNORECASE)
-    pieces = ["http", "HTTPS", "s", "\u017f", ":", "/", "//", "ftp", "mailto", "_", "x", ".", " ", "\n", "(", "<", "\u3001", "\u3000", "é"]
+    pieces = [
+        "http",
+        "HTTPS",
+        "s",
+        "\u017f",
+        ":",
+        "/",
+        "//",
+        "ftp",
+        "mailto",
+        "_",
+        "x",
+        ".",
+        " ",
+        "\n",
+        "(",
+        "<",
+        "\u3001",
+        "\u3000",
+        "é",
+    ]
     pick = random.Random(3)
     for _ in range(20_000):
         text = "".join(pick.choice(pieces) for _ in range(pick.randint(0, 8)))
@@ -221,8 +268,10 @@ def test_cli_schema_and_github_format(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 0 and schema["required"] == ["title", "date"] and schema["additionalProperties"] is False
     code, out, _ = run(["check", "--site", str(SITES / "invalid/arxiv-float"), "--format", "github"], capsys)
     assert code == 1
-    assert out.splitlines()[0] == ("::error file=content/papers/2511.11002.md,line=4,col=8::arxiv: YAML read the number "
-                                   '2511.11000; quote the id: arxiv: "2511.11000"')
+    assert out.splitlines()[0] == (
+        "::error file=content/papers/2511.11002.md,line=4,col=8::arxiv: YAML read the number "
+        '2511.11000; quote the id: arxiv: "2511.11000"'
+    )
 
 
 def test_cli_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -240,7 +289,9 @@ def test_init_creates_a_site_that_builds(tmp_path: Path, capsys: pytest.CaptureF
     assert code == 0, err
     assert re.match(r"built 1 paper in 1 issue, 1 page, 1 tag: \d+ files", out)
     # base_url is still init's placeholder: build says so, and --strict refuses it
-    assert err.startswith("site.yaml:4:11: warning: base_url: https://example.org/ is the placeholder that 'digestgen init'")
+    assert err.startswith(
+        "site.yaml:4:11: warning: base_url: https://example.org/ is the placeholder that 'digestgen init'"
+    )
     code, _, err = run(["build", "--site", str(tmp_path / "new"), "--strict"], capsys)
     assert code == 1 and err.endswith("digestgen: 1 warning (--strict); nothing was written\n")
     code, _, err = run(["build", "--site", str(tmp_path / "new"), "--base-url", "https://me.github.io/d/"], capsys)
@@ -251,13 +302,19 @@ def test_init_creates_a_site_that_builds(tmp_path: Path, capsys: pytest.CaptureF
     assert code == 0 and "placeholder" not in err
 
 
-def test_a_bad_base_url_option_is_reported_as_the_command_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_base_url_option_is_reported_as_the_command_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
     code, _, err = run(["build", "--site", str(SITES / "basic"), "--output", str(out), "--base-url", "/sub/"], capsys)
     assert code == 2 and not out.exists()
-    assert err == ("command line: --base-url: must be an absolute http:// or https:// URL, got '/sub/'\n"
-                   "digestgen: 1 error; nothing was written\n")
-    code, out_text, err = run(["check", "--site", str(SITES / "basic"), "--base-url", "https://x y/", "--format", "github"], capsys)
+    assert err == (
+        "command line: --base-url: must be an absolute http:// or https:// URL, got '/sub/'\n"
+        "digestgen: 1 error; nothing was written\n"
+    )
+    code, out_text, err = run(
+        ["check", "--site", str(SITES / "basic"), "--base-url", "https://x y/", "--format", "github"], capsys
+    )
     assert code == 2 and out_text.startswith("::error::command line: --base-url: must not contain spaces")
 
 
@@ -270,7 +327,9 @@ def test_one_is_singular_on_pages_and_in_messages(tmp_path: Path, capsys: pytest
     site = copy_site("basic", tmp_path / "site")
     paper = site / "content/papers/2025/1707.06347.md"
     text = paper.read_text("utf-8").replace("upvotes: 30", "upvotes: 1")
-    paper.write_text(re.sub(r"^date: .*$", "date: 2025-11-04", text, count=1, flags=re.MULTILINE), "utf-8")  # alone in W45
+    paper.write_text(
+        re.sub(r"^date: .*$", "date: 2025-11-04", text, count=1, flags=re.MULTILINE), "utf-8"
+    )  # alone in W45
     code, out, err = run(["build", "--site", str(site), "--output", str(tmp_path / "out")], capsys)
     assert code == 0, err
     issue = (tmp_path / "out/issues/2025-W45/index.html").read_text("utf-8")
@@ -290,7 +349,9 @@ def test_example_digest_checks_clean(capsys: pytest.CaptureFixture[str], monkeyp
     assert papers >= 30
 
 
-def test_links_to_an_unreadable_entry_are_not_reported_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_links_to_an_unreadable_entry_are_not_reported_twice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     site = copy_site("basic", tmp_path / "site")
     (site / "content/papers/2025/2010.11929.yaml").write_text("title: [broken\n", "utf-8")
     code, _, err = run(["check", "--site", str(site)], capsys)

@@ -33,7 +33,9 @@ def platform(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     (site / "site.yaml").write_text(yaml_text)
     shims = tmp_path / "bin"
     shims.mkdir()
-    (shims / "python").write_text(f'#!/bin/sh\n[ "$1 $2" = "-m pip" ] && exit 0\nexec {shlex.quote(sys.executable)} "$@"\n')
+    (shims / "python").write_text(
+        f'#!/bin/sh\n[ "$1 $2" = "-m pip" ] && exit 0\nexec {shlex.quote(sys.executable)} "$@"\n'
+    )
     (shims / "rsync").write_text(f'#!/bin/sh\necho "$@" > {shlex.quote(str(tmp_path / "rsync.args"))}\n')
     for shim in shims.iterdir():
         shim.chmod(0o755)
@@ -48,7 +50,9 @@ def built_with(site: Path, base_url: str) -> bool:
 
 
 def run(command: str, site: Path, env: dict[str, str], **extra: str) -> None:
-    done = subprocess.run(["sh", "-c", command], cwd=site, env={**env, **extra}, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["sh", "-c", command], cwd=site, env={**env, **extra}, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 

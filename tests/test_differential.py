@@ -59,7 +59,8 @@ class Digest:
         for stem, p in self.papers.items():
             tags = ", ".join(p["tags"])  # type: ignore[arg-type]
             files[f"content/papers/2025/{stem}.md"] = (
-                f"---\ntitle: \"{p['title']}\"\ndate: {p['date']}\nauthors: [{', '.join(p.get('authors', ['Ada Lovelace']))}]\n"  # type: ignore[arg-type]
+                f'---\ntitle: "{p["title"]}"\ndate: {p["date"]}\nauthors: '
+                f'[{", ".join(p.get("authors", ["Ada Lovelace"]))}]\n'  # type: ignore[arg-type]
                 f"tags: [{tags}]\n---\n"
                 f"A note on {stem}.\n")
         vocabulary = []
@@ -324,7 +325,9 @@ def test_only_pages_that_read_the_model_are_rendered_every_time() -> None:
         build(site)
         keys = cache_mod.Cache(site).state(site / "public").pages
         marked = sorted(path for path, key in keys.items() if key == UNTRACKED)
-        assert len(marked) > 5 and marked == sorted(path for path in keys if path.startswith("papers/") and path.endswith("/index.html"))
+        assert len(marked) > 5 and marked == sorted(
+            path for path in keys if path.startswith("papers/") and path.endswith("/index.html")
+        )
         again = build(site)  # nothing changed: the whole build is skipped
         assert again.stats.written == 0
         _title(digest, 3)

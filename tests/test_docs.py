@@ -52,7 +52,9 @@ def test_the_docs_show_commands() -> None:
     assert {"init", "serve", "new", "check", "build", "email"} <= names
 
 
-@pytest.mark.parametrize(("doc", "words"), shell_commands(), ids=lambda v: " ".join(v) if isinstance(v, list) else v.name)
+@pytest.mark.parametrize(
+    ("doc", "words"), shell_commands(), ids=lambda v: " ".join(v) if isinstance(v, list) else v.name
+)
 def test_every_documented_command_is_accepted(doc: Path, words: list[str]) -> None:
     parser = make_parser()
     try:

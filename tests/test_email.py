@@ -206,7 +206,9 @@ def parts(message: email.message.EmailMessage) -> dict[str, str]:
 def test_send_to_a_real_smtp_server_reports_each_recipient(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     recipients = tmp_path / "list.txt"
-    recipients.write_text("# readers\nfirst@example.com\nbounce@example.com\n\nReader Two <second+news@example.com>\n", "utf-8")
+    recipients.write_text(
+        "# readers\nfirst@example.com\nbounce@example.com\n\nReader Two <second+news@example.com>\n", "utf-8"
+    )
     with smtp_server() as (recorder, port):
         use_server(monkeypatch, port)
         code = main(["send", "latest", "--to", f"@{recipients}", "--site", str(site)])
@@ -289,7 +291,9 @@ def test_dry_run_prints_the_headers_and_the_text_part_readably(site: Path, capsy
     assert text.startswith("----- text/plain -----\nFeed Test Digest\n")
     assert "Agents at scale" in text and "Content-Transfer-Encoding" not in printed
     assert not re.search(r"^[A-Za-z0-9+/]{60,}={0,2}$", printed, flags=re.MULTILINE), "a base64 line"
-    assert re.fullmatch(r"\n\(\d{1,3}(,\d{3})* bytes, not shown: 'digestgen email 2025-W48' writes it to a file\)\n", html)
+    assert re.fullmatch(
+        r"\n\(\d{1,3}(,\d{3})* bytes, not shown: 'digestgen email 2025-W48' writes it to a file\)\n", html
+    )
     assert "2 messages not sent" in tail
 
 
@@ -298,7 +302,9 @@ def test_send_configuration_errors_exit_2(site: Path, tmp_path: Path, capsys: py
     assert "DIGESTGEN_SMTP_HOST" in capsys.readouterr().err
     assert main(["send", "latest", "--to", "not-an-address,b@example.com", "--dry-run", "--site", str(site)]) == 2
     assert "not an email address: 'not-an-address'" in capsys.readouterr().err
-    assert main(["send", "latest", "--to", "a@example.com\r\nBcc: x@evil.example", "--dry-run", "--site", str(site)]) == 2
+    assert (
+        main(["send", "latest", "--to", "a@example.com\r\nBcc: x@evil.example", "--dry-run", "--site", str(site)]) == 2
+    )
     capsys.readouterr()
     no_sender = tmp_path / "site"
     shutil.copytree(site, no_sender)
@@ -312,11 +318,15 @@ def test_smtp_settings() -> None:
     settings = smtp_settings({"DIGESTGEN_SMTP_HOST": "smtp.example.org"})
     assert (settings.port, settings.starttls, settings.implicit_tls, settings.user) == (587, True, False, None)
     assert smtp_settings({"DIGESTGEN_SMTP_HOST": "smtp.example.org", "DIGESTGEN_SMTP_PORT": "465"}).implicit_tls
-    for bad, message in (({"DIGESTGEN_SMTP_PORT": "smtp"}, "must be a port number"),
-                         ({"DIGESTGEN_SMTP_STARTTLS": "maybe"}, "must be true or false"),
-                         ({"DIGESTGEN_SMTP_USER": "me"}, "set both"),
-                         ({"DIGESTGEN_SMTP_USER": "me", "DIGESTGEN_SMTP_PASSWORD": "pw", "DIGESTGEN_SMTP_STARTTLS": "no"},
-                          "refusing to send the SMTP password unencrypted")):
+    for bad, message in (
+        ({"DIGESTGEN_SMTP_PORT": "smtp"}, "must be a port number"),
+        ({"DIGESTGEN_SMTP_STARTTLS": "maybe"}, "must be true or false"),
+        ({"DIGESTGEN_SMTP_USER": "me"}, "set both"),
+        (
+            {"DIGESTGEN_SMTP_USER": "me", "DIGESTGEN_SMTP_PASSWORD": "pw", "DIGESTGEN_SMTP_STARTTLS": "no"},
+            "refusing to send the SMTP password unencrypted",
+        ),
+    ):
         with pytest.raises(UsageError, match=message):
             smtp_settings({"DIGESTGEN_SMTP_HOST": "smtp.example.org", **bad})
 
@@ -324,10 +334,18 @@ def test_smtp_settings() -> None:
 def test_parse_recipients(tmp_path: Path) -> None:
     assert parse_recipients(" a@example.com , b@example.com,a@example.com ") == ["a@example.com", "b@example.com"]
     listing = tmp_path / "to.txt"
-    listing.write_text('x@example.com # first\n\n# comment\ny@example.com, z@example.com\n"Doe, Jane" <jane@example.com>\n'
-                       "odd#local@example.com\n", "utf-8")
-    assert parse_recipients(f"@{listing}") == ["x@example.com", "y@example.com", "z@example.com",
-                                               '"Doe, Jane" <jane@example.com>', "odd#local@example.com"]
+    listing.write_text(
+        'x@example.com # first\n\n# comment\ny@example.com, z@example.com\n"Doe, Jane" <jane@example.com>\n'
+        "odd#local@example.com\n",
+        "utf-8",
+    )
+    assert parse_recipients(f"@{listing}") == [
+        "x@example.com",
+        "y@example.com",
+        "z@example.com",
+        '"Doe, Jane" <jane@example.com>',
+        "odd#local@example.com",
+    ]
     with pytest.raises(UsageError, match="cannot read the recipient list"):
         parse_recipients(f"@{tmp_path / 'missing.txt'}")
     with pytest.raises(UsageError, match="no recipients"):
@@ -345,8 +363,11 @@ def test_any_note_becomes_wrapped_plain_text(source: str) -> None:
 
 
 def test_site_yaml_email_and_id_domain_are_validated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "site.yaml").write_text('title: T\nbase_url: https://example.org/\nfeeds: {id_domain: "https://x.org/"}\n'
-                                        'email:\n  from: not an address\n  reply_to: "Editors <ed@example.org>"\n', "utf-8")
+    (tmp_path / "site.yaml").write_text(
+        'title: T\nbase_url: https://example.org/\nfeeds: {id_domain: "https://x.org/"}\n'
+        'email:\n  from: not an address\n  reply_to: "Editors <ed@example.org>"\n',
+        "utf-8",
+    )
     assert main(["check", "--site", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "site.yaml:3:20: feeds.id_domain: 'https://x.org/' is not a domain name" in err
@@ -368,7 +389,10 @@ def test_email_reads_well_in_light_and_dark_clients(edition: tuple[Path, Path]) 
         try:
             for scheme in ("light", "dark"):
                 page = browser.new_page(color_scheme=scheme, viewport={"width": 380, "height": 800})
-                page.route("**/*", lambda route: route.abort() if not route.request.url.startswith("file:") else route.continue_())
+                page.route(
+                    "**/*",
+                    lambda route: route.abort() if not route.request.url.startswith("file:") else route.continue_(),
+                )
                 page.goto(url)
                 colours[scheme] = page.evaluate("""() => {
                     const style = (sel) => getComputedStyle(document.querySelector(sel));

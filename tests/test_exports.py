@@ -76,8 +76,10 @@ def test_llms_txt_lists_issues_and_papers(out: Path) -> None:
         assert f"({BASE}issues/{key}/)" in text
     for paper_id in PUBLISHED:
         assert f"({BASE}papers/{paper_id}/)" in text
-    assert f"- [Agents at scale: \\<b\\>bold\\</b\\> & friends]({BASE}papers/p-alpha/): Agents scale when you let them. " \
-           "(arXiv 2511.00001, featured 2025-11-24)" in lines
+    assert (
+        f"- [Agents at scale: \\<b\\>bold\\</b\\> & friends]({BASE}papers/p-alpha/): Agents scale when you let them. "
+        "(arXiv 2511.00001, featured 2025-11-24)" in lines
+    )
     assert f"- [Agents & pictures (Week 48 · 24–30 Nov 2025)]({BASE}issues/2025-W48/): 2 papers" in lines
     assert f"({BASE}papers.json)" in text
     assert "p-draft" not in text and "p-future" not in text

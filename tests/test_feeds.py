@@ -151,9 +151,15 @@ def test_issue_content_is_full(out: Path) -> None:
     body = json.loads((out / "feed.json").read_text("utf-8"))
     html = body["items"][0]["content_html"]
     assert html.index("This week starts with") < html.index("Agents at scale")  # intro first
-    for piece in ('<a href="https://example.org/digest/papers/p-alpha/">Agents at scale: &lt;b&gt;bold&lt;/b&gt; &amp; friends</a>',
-                  "<em>Ada Lovelace, Alan Turing</em>", 'href="https://github.com/example/alpha">Code</a>',
-                  "Agents scale when you let them.", "Compare with", "Work, by agents."):
+    for piece in (
+        ('<a href="https://example.org/digest/papers/p-alpha/">Agents at scale: &lt;b&gt;bold&lt;/b&gt; &amp; '
+        'friends</a>'),
+        "<em>Ada Lovelace, Alan Turing</em>",
+        'href="https://github.com/example/alpha">Code</a>',
+        "Agents scale when you let them.",
+        "Compare with",
+        "Work, by agents.",
+    ):
         assert piece in html
     week47 = body["items"][1]["content_html"]
     assert "An abstract without a tldr." in week47  # no tldr: the abstract stands in
@@ -205,8 +211,12 @@ def test_opml_lists_every_feed(out: Path) -> None:
 
 def test_pages_link_feeds(out: Path) -> None:
     home = (out / "index.html").read_text("utf-8")
-    for kind, path in (("application/atom+xml", "/digest/feed.xml"), ("application/rss+xml", "/digest/rss.xml"),
-                       ("application/feed+json", "/digest/feed.json"), ("application/atom+xml", "/digest/papers/feed.xml")):
+    for kind, path in (
+        ("application/atom+xml", "/digest/feed.xml"),
+        ("application/rss+xml", "/digest/rss.xml"),
+        ("application/feed+json", "/digest/feed.json"),
+        ("application/atom+xml", "/digest/papers/feed.xml"),
+    ):
         assert f'type="{kind}"' in home and f'href="{path}"' in home
     tag = (out / "tags/agents/index.html").read_text("utf-8")
     assert 'href="/digest/tags/agents/feed.xml"' in tag
@@ -221,12 +231,32 @@ def test_ids_survive_title_scheme_path_and_domain_changes(tmp_path: Path, out: P
     build = tmp_path / "public"
     shutil.copytree(FEEDS_SITE, site)
     paper = site / "content/papers/2025/p-gamma.md"
-    paper.write_text(paper.read_text("utf-8").replace("title: Gamma rays for vision", "title: Gamma rays, retitled"), "utf-8")
+    paper.write_text(
+        paper.read_text("utf-8").replace("title: Gamma rays for vision", "title: Gamma rays, retitled"), "utf-8"
+    )
     yaml = site / "site.yaml"
-    yaml.write_text(yaml.read_text("utf-8").replace("title: Feed Test Digest", "title: Renamed Digest")
-                    .replace("feeds: {limit: 3, full_content: true}", "feeds: {limit: 3, full_content: true, id_domain: example.org}"),
-                    "utf-8")
-    assert main(["build", "--site", str(site), "--output", str(build), "--base-url", "http://new-home.example.net/papers-digest"]) == 0
+    yaml.write_text(
+        yaml.read_text("utf-8")
+        .replace("title: Feed Test Digest", "title: Renamed Digest")
+        .replace(
+            "feeds: {limit: 3, full_content: true}", "feeds: {limit: 3, full_content: true, id_domain: example.org}"
+        ),
+        "utf-8",
+    )
+    assert (
+        main(
+            [
+                "build",
+                "--site",
+                str(site),
+                "--output",
+                str(build),
+                "--base-url",
+                "http://new-home.example.net/papers-digest",
+            ]
+        )
+        == 0
+    )
     for name in ATOM_FEEDS:
         moved = atom_tree(build / name)
         assert moved.findtext("a:id", namespaces=ATOM_NS) == atom_tree(out / name).findtext("a:id", namespaces=ATOM_NS)

@@ -14,7 +14,9 @@ from regen_golden import GOLDEN
 
 
 def test_basic_site_matches_golden_tree(basic_build: Path) -> None:
-    built = {k: v for k, v in tree_digest(basic_build).items() if k != ".digestgen.json" and not k.startswith("assets/")}
+    built = {
+        k: v for k, v in tree_digest(basic_build).items() if k != ".digestgen.json" and not k.startswith("assets/")
+    }
     golden = tree_digest(GOLDEN)
     assert sorted(built) == sorted(golden), "file list differs: run python tests/regen_golden.py and review"
     changed = [name for name in built if built[name] != golden[name]]

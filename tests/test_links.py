@@ -330,8 +330,12 @@ def test_memory_expires_and_survives_garbage(tmp_path: Path, server: Server) -> 
         assert summary.remembered == 0 and len(problems) == 5
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "169.254.169.254", "10.0.0.1", "[::1]", "[::ffff:127.0.0.1]"])
-def test_private_addresses_are_not_asked_unless_allowed(server: Server, monkeypatch: pytest.MonkeyPatch, host: str) -> None:
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "localhost", "169.254.169.254", "10.0.0.1", "[::1]", "[::ffff:127.0.0.1]"]
+)
+def test_private_addresses_are_not_asked_unless_allowed(
+    server: Server, monkeypatch: pytest.MonkeyPatch, host: str
+) -> None:
     # an entry from a stranger's pull request must not make CI ask the runner's own services,
     # the cloud metadata address or the private network; nor may a public link redirect there
     monkeypatch.delenv(ALLOW_PRIVATE_ENV)

@@ -89,7 +89,9 @@ def test_new_offline_writes_a_template(site: Path, monkeypatch: pytest.MonkeyPat
     rel = "content/papers/2025/2204.02311.md"
     paper = load(site, rel)
     assert paper.arxiv == "2204.02311" and paper.title == "Title of arXiv 2204.02311" and paper.draft
-    assert "# A draft: fill in the fields, then delete the line 'draft: true' to publish it." in (site / rel).read_text()
+    assert (
+        "# A draft: fill in the fields, then delete the line 'draft: true' to publish it." in (site / rel).read_text()
+    )
     # a draft never reaches readers, and --strict passes with it: check counts it
     assert main(["check", "--site", str(site), "--strict"]) == 0
     assert ", 2 drafts, " in capsys.readouterr().out  # the basic site has one already
@@ -218,7 +220,9 @@ _text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, ma
 
 @settings(max_examples=150, deadline=None)
 @given(title=_text.filter(lambda s: s.strip() and "\n" not in s), abstract=_text, author=_text)
-def test_written_yaml_round_trips(tmp_path_factory: pytest.TempPathFactory, title: str, abstract: str, author: str) -> None:
+def test_written_yaml_round_trips(
+    tmp_path_factory: pytest.TempPathFactory, title: str, abstract: str, author: str
+) -> None:
     """Whatever an API sends, the entry loads back with the same values (or is refused by the schema, never mangled)."""
     from digestgen.yamlio import load_mapping, split_front_matter
 
@@ -233,7 +237,9 @@ def test_written_yaml_round_trips(tmp_path_factory: pytest.TempPathFactory, titl
     assert doc.data["abstract"] == abstract
 
 
-def test_import_doi_from_crossref(site: Path, apis: FakeApis, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_doi_from_crossref(
+    site: Path, apis: FakeApis, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     dois = tmp_path / "dois.txt"
     dois.write_text("# from the reading group\nhttps://doi.org/10.5555/NO-DATE\n")
     code = main(["import", "doi", "doi:10.1038/nature14539", "10.9999/unknown", "not-a-doi", "--file", str(dois),
@@ -255,7 +261,10 @@ def test_import_doi_from_crossref(site: Path, apis: FakeApis, tmp_path: Path, ca
     assert main(["check", "--site", str(site)]) == 0
     capsys.readouterr()
     assert main(["import", "doi", "10.1038/NATURE14539", "--site", str(site), "--dry-run"]) == 0  # DOIs ignore case
-    assert "skip 10.1038/NATURE14539: already in the digest as content/papers/2025/10.1038-nature14539.md" in capsys.readouterr().err
+    assert (
+        "skip 10.1038/NATURE14539: already in the digest as content/papers/2025/10.1038-nature14539.md"
+        in capsys.readouterr().err
+    )
     assert len(apis.requests) == 3
 
 
@@ -263,7 +272,10 @@ def test_import_bibtex(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bib = Path(__file__).parent / "fixtures/bibtex/refs.bib"
     assert main(["import", "bibtex", str(bib), "--site", str(site), "--dry-run"]) == 1
     out = capsys.readouterr()
-    assert "would import 2 papers, 4 failed" in out.out and not (site / "content/papers/2025/10.1038-nature14539.md").exists()
+    assert (
+        "would import 2 papers, 4 failed" in out.out
+        and not (site / "content/papers/2025/10.1038-nature14539.md").exists()
+    )
     assert main(["import", "bibtex", str(bib), "--site", str(site), "--draft"]) == 1
     out = capsys.readouterr()
     assert "skip 1706.03762: already in the digest as content/papers/2025/1706.03762.md" in out.err
@@ -279,7 +291,9 @@ def test_import_bibtex(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert deep.authors == ("Yann LeCun", "Yoshua Bengio", "Geoffrey Hinton") and deep.published is None
     nets = load(site, "content/papers/2025/muller2020.md")
     assert nets.title == "Schöne Netze: A Study of CNN Pruning" and nets.authors == ("Jürgen Müller", "Zoé Dupont")
-    assert nets.published == dt.date(2020, 10, 22) and dict(nets.links) == {"paper": "https://example.org/papers/schoene-netze"}
+    assert nets.published == dt.date(2020, 10, 22) and dict(nets.links) == {
+        "paper": "https://example.org/papers/schoene-netze"
+    }
     assert nets.journal == "Proceedings of the Example Workshop" and nets.abstract is not None
     assert main(["check", "--site", str(site), "--drafts"]) == 0
 

@@ -123,7 +123,11 @@ def test_incremental_builds_match_a_cold_build(tmp_path: Path, long_process: boo
     assert tree_digest(out) == _cold(site, tmp_path / "cold1")
 
     added = site / "content" / "papers" / "2026" / "9999.00001.md"
-    added.write_text('---\ntitle: "A New Entry"\ndate: 2026-11-20\narxiv: "9999.00001"\ntags: [optimization]\n---\n\nShort *note*.\n', "utf-8")
+    added.write_text(
+        '---\ntitle: "A New Entry"\ndate: 2026-11-20\narxiv: "9999.00001"\ntags: [optimization]\n---\n\nShort '
+        '*note*.\n',
+        "utf-8",
+    )
     build(site)
     assert (out / "papers" / "9999.00001" / "index.html").is_file()
     assert tree_digest(out) == _cold(site, tmp_path / "cold2")
@@ -365,7 +369,9 @@ def test_deleting_the_cache_is_safe(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped"])
-def test_corrupt_cache_is_ignored_with_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str) -> None:
+def test_corrupt_cache_is_ignored_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
     site = _site(tmp_path)
     build(site)
     _edit(site)
@@ -454,7 +460,9 @@ def test_a_cache_folder_restored_elsewhere_gives_an_incremental_build(tmp_path: 
     monkeypatch.setenv(cache_mod.CACHE_ENV, str(tmp_path / "runner-2" / "cache"))
     parsed: list[str] = []
     real_parse = workers.parse_papers
-    monkeypatch.setattr(workers, "parse_papers", lambda root, rels, *a: parsed.extend(rels) or real_parse(root, rels, *a))
+    monkeypatch.setattr(
+        workers, "parse_papers", lambda root, rels, *a: parsed.extend(rels) or real_parse(root, rels, *a)
+    )
     build(clone)
     assert parsed == []
     _edit(clone)
@@ -534,7 +542,9 @@ def test_a_failed_preview_build_keeps_serving_the_last_one(tmp_path: Path, monke
     monkeypatch.setattr("digestgen.build._checked", lambda *args: die)
     with pytest.raises(Killed):
         build(site, PREVIEW, reuse=reuse)
-    assert reuse.site is before and _memory_digest(reuse) == {n: hashlib.sha256(d).hexdigest() for n, d in before.items()}
+    assert reuse.site is before and _memory_digest(reuse) == {
+        n: hashlib.sha256(d).hexdigest() for n, d in before.items()
+    }
     monkeypatch.undo()
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     assert build(site, PREVIEW, reuse=reuse).stats.written > 0 and reuse.site is not before
@@ -612,7 +622,9 @@ def test_paper_pages_depend_on_their_issue_only_as_far_as_they_show_it(tmp_path:
     (site / "templates").mkdir()
     (site / "templates" / "paper.html").write_text(
         "<!doctype html>\n<title>{{ paper.title }}</title>\n"
-        "{% if paper.tags %}<ul>{% for p in issue.papers %}<li>{{ p.title }}</li>{% endfor %}</ul>{% endif %}\n", "utf-8")
+        "{% if paper.tags %}<ul>{% for p in issue.papers %}<li>{{ p.title }}</li>{% endfor %}</ul>{% endif %}\n",
+        "utf-8",
+    )
     build(site)
     text = edited.read_text("utf-8")
     edited.write_text(text.replace('title: "Revisited: ', 'title: "Revised twice: ', 1), "utf-8")
@@ -692,11 +704,21 @@ def test_the_spare_is_read_only_where_its_folders_changed(tmp_path: Path, monkey
     assert tree_digest(site / "public") == _cold(site, tmp_path / "cold")
 
 
-@pytest.mark.parametrize("source, shown", [
-    ("{{ xs|length }}", "3"), ("{{ xs + [4] }}", "[1, 2, 3, 4]"), ("{{ xs }}", "[1, 2, 3]"), ("{{ xs|last }}", "3"),
-    ("{{ xs[:2] }}", "[1, 2]"), ("{{ 2 in xs }}", "True"), ("{{ xs|sort|join(',') }}", "1,2,3"),
-    ("{{ xs is sequence }}", "True"), ("{{ xs|reverse|list }}", "[3, 2, 1]"), ("{% for x in xs %}{{ x }}{% endfor %}", "123"),
-])
+@pytest.mark.parametrize(
+    "source, shown",
+    [
+        ("{{ xs|length }}", "3"),
+        ("{{ xs + [4] }}", "[1, 2, 3, 4]"),
+        ("{{ xs }}", "[1, 2, 3]"),
+        ("{{ xs|last }}", "3"),
+        ("{{ xs[:2] }}", "[1, 2]"),
+        ("{{ 2 in xs }}", "True"),
+        ("{{ xs|sort|join(',') }}", "1,2,3"),
+        ("{{ xs is sequence }}", "True"),
+        ("{{ xs|reverse|list }}", "[3, 2, 1]"),
+        ("{% for x in xs %}{{ x }}{% endfor %}", "123"),
+    ],
+)
 def test_an_issues_papers_on_a_paper_page_act_as_the_list_and_note_each_use(source: str, shown: str) -> None:
     """What a theme's paper page can do with issue.papers (see Renderer.render)."""
     import jinja2
@@ -903,15 +925,22 @@ def test_issue_pages_follow_their_neighbours_and_the_archive_months(tmp_path: Pa
     def add_old_paper() -> None:
         (papers / "2025").mkdir()
         (papers / "2025" / "9999.00002.md").write_text(
-            '---\ntitle: "An Older Entry"\ndate: 2025-03-12\narxiv: "9999.00002"\ntags: [optimization]\n---\n\nA note.\n',
+            '---\ntitle: "An Older Entry"\ndate: 2025-03-12\narxiv: "9999.00002"\ntags: [optimization]\n---\n\nA '
+            'note.\n',
             "utf-8")
 
     edits = [  # an edit, then what issue pages show after it
         (add_old_paper, [("2026-W48", "#month-2025-3"), ("2026-W44", "Week 11 · 10–16 Mar 2025")]),
-        (lambda: _replace(site / "content" / "issues" / "2026-W46.md", 'title: "', 'title: "Retitled: '),
-         [("2026-W47", "Retitled: Efficient attention"), ("2026-W45", "Retitled: Efficient attention")]),
-        (lambda: (site / "content" / "issues" / "2026-W45.md").write_text('---\ntitle: "A first title"\n---\n', "utf-8"),
-         [("2026-W44", "A first title"), ("2026-W46", "A first title")]),
+        (
+            lambda: _replace(site / "content" / "issues" / "2026-W46.md", 'title: "', 'title: "Retitled: '),
+            [("2026-W47", "Retitled: Efficient attention"), ("2026-W45", "Retitled: Efficient attention")],
+        ),
+        (
+            lambda: (site / "content" / "issues" / "2026-W45.md").write_text(
+                '---\ntitle: "A first title"\n---\n', "utf-8"
+            ),
+            [("2026-W44", "A first title"), ("2026-W46", "A first title")],
+        ),
     ]
     build = _builder(long_process)
     build(site)

@@ -43,7 +43,9 @@ def make_site(root: Path, *, publish: str | None = None, timezone: str = "UTC",
     if intros:
         (root / "content" / "issues").mkdir()
         for key, front in intros.items():
-            (root / "content" / "issues" / f"{key}.md").write_text(f"---\ntitle: Issue {key}\n{front}---\nIntro.\n", "utf-8")
+            (root / "content" / "issues" / f"{key}.md").write_text(
+                f"---\ntitle: Issue {key}\n{front}---\nIntro.\n", "utf-8"
+            )
     return root
 
 
@@ -109,7 +111,10 @@ def test_when_complete_hides_the_week_that_started_this_morning(tmp_path: Path,
     assert code == 0, err
     assert "issue 2025-W48: 2 papers" in stdout
     code, _, err = run(["email", "2025-W49", "--site", str(site)], capsys)
-    assert code == 2 and "issue 2025-W49 is not published yet (publishes Mon 8 Dec 2025 00:00); preview it with --future" in err
+    assert (
+        code == 2
+        and "issue 2025-W49 is not published yet (publishes Mon 8 Dec 2025 00:00); preview it with --future" in err
+    )
 
 
 def test_when_complete_publishes_the_week_once_it_has_ended(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -139,7 +144,9 @@ def test_daily_cadence_defaults_to_on_date(tmp_path: Path, capsys: pytest.Captur
     assert issue_keys_in_feeds(out)[0] == ["2025-12-01", "2025-11-27", "2025-11-25", "2025-11-20", "2025-11-18"]
 
 
-def test_a_draft_issue_is_held_back_and_previewed_with_a_badge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_draft_issue_is_held_back_and_previewed_with_a_badge(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     site = make_site(tmp_path / "site", intros={"2025-W48": "draft: true\n"})
     out, stdout = build_site(site, capsys)
     assert issue_keys_in_feeds(out) == [["2025-W47"]] * 3
@@ -195,16 +202,30 @@ def test_check_names_the_next_issue(tmp_path: Path, capsys: pytest.CaptureFixtur
                                        "held back as draft: 2025-W47")
 
 
-@pytest.mark.parametrize(("where", "text", "message"), [
-    ("site.yaml", "publish: weekly\n", "site.yaml:6:10: publish: must be one of 'on-date' or 'when-complete'"),
-    ("issue", "publish_at: next monday\n", ("content/issues/2025-W49.md:3:13: publish_at: 'next monday' is not a date "
-                                             "and time; write it like 2026-11-30T09:00")),
-    ("issue", "publish_at: 2025-02-30T09:00\n", "content/issues/2025-W49.md:3:13: publish_at: '2025-02-30T09:00' is not"),
-    ("issue", "publish_at: [2025-12-01]\n", "content/issues/2025-W49.md:3:13: publish_at: "),
-    ("issue", "draft: later\n", "content/issues/2025-W49.md:3:8: draft: must be true or false"),
-])
-def test_bad_publishing_keys_are_reported_where_they_are(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                         where: str, text: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("where", "text", "message"),
+    [
+        ("site.yaml", "publish: weekly\n", "site.yaml:6:10: publish: must be one of 'on-date' or 'when-complete'"),
+        (
+            "issue",
+            "publish_at: next monday\n",
+            (
+                "content/issues/2025-W49.md:3:13: publish_at: 'next monday' is not a date "
+                "and time; write it like 2026-11-30T09:00"
+            ),
+        ),
+        (
+            "issue",
+            "publish_at: 2025-02-30T09:00\n",
+            "content/issues/2025-W49.md:3:13: publish_at: '2025-02-30T09:00' is not",
+        ),
+        ("issue", "publish_at: [2025-12-01]\n", "content/issues/2025-W49.md:3:13: publish_at: "),
+        ("issue", "draft: later\n", "content/issues/2025-W49.md:3:8: draft: must be true or false"),
+    ],
+)
+def test_bad_publishing_keys_are_reported_where_they_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str, text: str, message: str
+) -> None:
     site = make_site(tmp_path / "site", intros={"2025-W49": text} if where == "issue" else None)
     if where == "site.yaml":
         with (site / "site.yaml").open("a", encoding="utf-8") as handle:
@@ -234,9 +255,11 @@ def test_serve_shows_unpublished_issues_with_a_badge(tmp_path: Path, monkeypatch
         home = get("/")
         assert "Paper p-monday" in home and home.count("badge-unpublished") >= 2  # its head and the recent list
         week = get("/issues/2025-W49/")
-        assert re.search(r'<span class="badge badge-unpublished">Not yet published</span>\nPublishes '
-                         r'<time datetime="2025-12-08T00:00:00\+00:00">Mon 8 Dec 2025 00:00</time> \(when its week ends\)',
-                         week)
+        assert re.search(
+            r'<span class="badge badge-unpublished">Not yet published</span>\nPublishes '
+            r'<time datetime="2025-12-08T00:00:00\+00:00">Mon 8 Dec 2025 00:00</time> \(when its week ends\)',
+            week,
+        )
         assert "Held back as a draft" in get("/issues/2025-W48/")
         assert "badge-unpublished" in get("/papers/p-monday/")
         assert "badge-unpublished" in get("/tags/fresh/")
@@ -287,7 +310,9 @@ def test_the_badge_is_visible_and_accessible_in_light_and_dark(tmp_path: Path, s
     assert not problems, "\n".join(problems)
 
 
-def test_the_pull_request_summary_says_when_readers_see_a_paper(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_pull_request_summary_says_when_readers_see_a_paper(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     site = make_site(tmp_path / "site", intros={"2025-W47": "draft: true\n"})
     papers = site / "content" / "papers"
     summary = tmp_path / "summary.md"

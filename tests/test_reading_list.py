@@ -192,13 +192,18 @@ def test_with_javascript_off_no_star_and_no_reading_list_link(browser: Browser, 
     page.goto(example_site.url + "reading-list/")
     expect(page.locator("#rl")).to_be_hidden()
     # (Chromium's script switch does not render <noscript>; its text is checked in the file)
-    assert "needs JavaScript" in example_site.page("reading-list/index.html").split("<noscript>")[1].split("</noscript>")[0]
+    assert (
+        "needs JavaScript"
+        in example_site.page("reading-list/index.html").split("<noscript>")[1].split("</noscript>")[0]
+    )
     context.close()
 
 
 def test_no_star_when_the_browser_refuses_storage(browser: Browser, console: Console, example_site: Site) -> None:  # noqa: F811
     context = open_context(browser, console)
-    context.add_init_script("Object.defineProperty(window, 'localStorage', {get() { throw new DOMException('no', 'SecurityError'); }})")
+    context.add_init_script(
+        "Object.defineProperty(window, 'localStorage', {get() { throw new DOMException('no', 'SecurityError'); }})"
+    )
     page = context.new_page()
     page.goto(example_site.url + ISSUE)
     expect(page.locator("button[data-star]:visible")).to_have_count(0)
@@ -212,8 +217,10 @@ def remember(page: Page, site: Site, ids: list[str]) -> None:
     """Put papers on the reading list of page's browser, as the stars do."""
     page.goto(site.url)
     key = page.evaluate("window.readingList.key")
-    page.evaluate("([key, ids]) => localStorage.setItem(key, JSON.stringify({version: 1, papers: ids.map(id => ({id}))}))",
-                  [key, ids])
+    page.evaluate(
+        "([key, ids]) => localStorage.setItem(key, JSON.stringify({version: 1, papers: ids.map(id => ({id}))}))",
+        [key, ids],
+    )
 
 
 THREE = ["2305.18290", "2201.11903", "1706.03762"]
@@ -335,8 +342,14 @@ def test_the_list_works_offline_after_one_visit(browser: Browser, console: Conso
         open_list(page, site.url + "reading-list/")
         page.evaluate("navigator.serviceWorker.ready")
         cache = "digestgen-reading-list:" + site.url + "reading-list/"
-        wanted = [site.url + "reading-list/", site.url + "reading-list/index.json", site.url + "assets/style.css",
-                  site.url + "assets/reading-list.js", site.url + "papers/other/other.bib", site.url + "papers/scaling-b/scaling-b.ris"]
+        wanted = [
+            site.url + "reading-list/",
+            site.url + "reading-list/index.json",
+            site.url + "assets/style.css",
+            site.url + "assets/reading-list.js",
+            site.url + "papers/other/other.bib",
+            site.url + "papers/scaling-b/scaling-b.ris",
+        ]
         assert page.evaluate(KEPT, [cache, wanted]), "not all kept for offline use in 10 s"
     page.reload()  # the server is gone
     page.wait_for_selector("#rl[data-ready]")
@@ -372,4 +385,7 @@ def test_a_page_may_not_take_the_reading_lists_address(tmp_path: Path, capsys: p
     (site / "content" / "pages" / "reading-list.md").write_text("---\ntitle: Mine\n---\nText.\n", "utf-8")
     with epoch(EPOCH):
         assert main(["check", "--site", str(site)]) != 0
-    assert "content/pages/reading-list.md:1:1: slug: 'reading-list' would replace /reading-list/ of the site" in capsys.readouterr().err
+    assert (
+        "content/pages/reading-list.md:1:1: slug: 'reading-list' would replace /reading-list/ of the site"
+        in capsys.readouterr().err
+    )

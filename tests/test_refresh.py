@@ -71,7 +71,9 @@ def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
     return removed, added
 
 
-def test_refresh_changes_only_the_refreshed_lines(site: Path, apis: FakeApis, capsys: pytest.CaptureFixture[str]) -> None:
+def test_refresh_changes_only_the_refreshed_lines(
+    site: Path, apis: FakeApis, capsys: pytest.CaptureFixture[str]
+) -> None:
     papers = site / "content/papers/2025"
     assert main(["refresh", "--site", str(site)]) == 1  # the flow-style entry cannot be edited by line
     out = capsys.readouterr()
@@ -79,9 +81,16 @@ def test_refresh_changes_only_the_refreshed_lines(site: Path, apis: FakeApis, ca
     assert [p for p, _ in apis.requests] == [
         "/arxiv/query?id_list=1706.03762%2C2101.00001%2C2305.18290%2C2307.09288&max_results=4", "/hf/papers/2305.18290"]
     assert changed_lines(LLAMA, (papers / "2307.09288.md").read_text()) == (
-        ['arxiv:   "2307.09288v1"   # the version we read\n'], ['arxiv:   "2307.09288v3"   # the version we read\n'])
-    assert changed_lines(ATTENTION, (papers / "1706.03762.md").read_text()) == ([], [
-        'doi: "10.5555/3295222.3295349"\n', 'journal: "Advances in Neural Information Processing Systems 30 (NIPS 2017)"\n'])
+        ['arxiv:   "2307.09288v1"   # the version we read\n'],
+        ['arxiv:   "2307.09288v3"   # the version we read\n'],
+    )
+    assert changed_lines(ATTENTION, (papers / "1706.03762.md").read_text()) == (
+        [],
+        [
+            'doi: "10.5555/3295222.3295349"\n',
+            'journal: "Advances in Neural Information Processing Systems 30 (NIPS 2017)"\n',
+        ],
+    )
     assert (papers / "1706.03762.md").read_text().index("doi:") == ATTENTION.index("published:")  # right after arxiv
     dpo = (papers / "2305.18290.yaml").read_bytes().decode()
     assert dpo == DPO.replace("upvotes: 87 ", "upvotes: 240")  # CRLF kept, and the comment's column
@@ -91,7 +100,10 @@ def test_refresh_changes_only_the_refreshed_lines(site: Path, apis: FakeApis, ca
     assert "updated 3 entries, 1 could not be edited" in out.out
     paper, problems = parse_paper(site, "content/papers/2025/1706.03762.md", dt.timezone.utc, "/")
     assert problems == [] and paper is not None
-    assert (paper.doi, paper.journal) == ("10.5555/3295222.3295349", "Advances in Neural Information Processing Systems 30 (NIPS 2017)")
+    assert (paper.doi, paper.journal) == (
+        "10.5555/3295222.3295349",
+        "Advances in Neural Information Processing Systems 30 (NIPS 2017)",
+    )
     (papers / "flow.md").unlink()
     assert main(["refresh", "--site", str(site)]) == 0
     assert "all 3 entries are up to date" in capsys.readouterr().out  # a second run finds nothing new
@@ -118,7 +130,9 @@ _line = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), mi
 
 @settings(max_examples=150, deadline=None)
 @given(old=_line, new=_line, style=st.sampled_from(["plain", "'", '"']))
-def test_edit_replaces_one_value_in_any_style(tmp_path_factory: pytest.TempPathFactory, old: str, new: str, style: str) -> None:
+def test_edit_replaces_one_value_in_any_style(
+    tmp_path_factory: pytest.TempPathFactory, old: str, new: str, style: str
+) -> None:
     """Whatever the text, the value reads back as given and no other line changes."""
     from digestgen.refresh import EditError, edit, read_entry
 

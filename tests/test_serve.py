@@ -178,7 +178,9 @@ def test_a_site_broken_from_the_start_is_served_once_fixed(site: Path) -> None:
         events = Events(running.port)
         assert events.next("hello")["build"] == 0
         errors = events.next("error")["errors"]
-        assert isinstance(errors, list) and errors == [f"{PAPER}:3:5: (yaml): invalid YAML: did not find expected ',' or ']'"]
+        assert isinstance(errors, list) and errors == [
+            f"{PAPER}:3:5: (yaml): invalid YAML: did not find expected ',' or ']'"
+        ]
         edit(site, PAPER, "title: [unclosed", "title: Attention Is All You Need")
         assert events.next("reload", "error") == {"event": "reload", "build": 1}
         assert get(running.port, "/papers/1706.03762/")[0] == 200
@@ -191,7 +193,9 @@ def test_template_errors_do_not_stop_the_server(preview: Preview, site: Path) ->
     events = Events(preview.port)
     events.next("hello")
     (site / "templates").mkdir()
-    (site / "templates/404.html").write_text("{% extends 'default/404.html' %}\n{% block content %}{{ oops(\n{% endblock %}\n")
+    (site / "templates/404.html").write_text(
+        "{% extends 'default/404.html' %}\n{% block content %}{{ oops(\n{% endblock %}\n"
+    )
     event = events.next("reload", "error")
     assert event["event"] == "error"
     errors = event["errors"]
@@ -251,7 +255,9 @@ def test_git_checkout_of_100_files_gives_at_most_two_rebuilds(preview: Preview, 
     git("commit", "-q", "-m", "site")
     git("checkout", "-q", "-b", "more")
     for i in range(100):
-        (site / f"content/papers/2025/c{i:03d}.md").write_text(f"---\ntitle: C {i}\ndate: 2025-11-20\nabstract: x\n---\n")
+        (site / f"content/papers/2025/c{i:03d}.md").write_text(
+            f"---\ntitle: C {i}\ndate: 2025-11-20\nabstract: x\n---\n"
+        )
     git("add", "-A")
     git("commit", "-q", "-m", "100 papers")
     settled(0)
@@ -317,8 +323,13 @@ def test_cli_serve_prints_the_url_and_warns_on_public_bind(site: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         busy_port = probe.getsockname()[1]
         probe.listen()
-        taken = subprocess.run([sys.executable, "-m", "digestgen", "serve", "--site", str(site), "--port", str(busy_port)],
-                               check=False, capture_output=True, text=True, timeout=60)
+        taken = subprocess.run(
+            [sys.executable, "-m", "digestgen", "serve", "--site", str(site), "--port", str(busy_port)],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert taken.returncode == 2 and "try another --port" in taken.stderr
     proc = subprocess.Popen([sys.executable, "-m", "digestgen", "serve", "--site", str(site), "--port", "0",
                              "--bind", "0.0.0.0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -163,7 +163,9 @@ def test_a_title_the_fonts_cannot_write_gets_no_card(tmp_path: Path) -> None:
     alt = _meta((out / "low-rank" / "index.html").read_text("utf-8"))["og:image:alt"]
     assert alt.startswith("Low-rank adaptation for models · Ada Lovelace et al. · ")  # names it cannot write: et al.
     issue = _meta((site / "public" / "issues" / "2025-W46" / "index.html").read_text("utf-8"))["og:image:alt"]
-    assert issue == "Week 46 · 1. Low-rank adaptation for models · 10–16 Nov 2025 · Basic Digest"  # its other paper: left out
+    assert (
+        issue == "Week 46 · 1. Low-rank adaptation for models · 10–16 Nov 2025 · Basic Digest"
+    )  # its other paper: left out
 
 
 def test_the_accent_is_the_themes_and_extra_css_can_change_it(tmp_path: Path) -> None:

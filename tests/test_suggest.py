@@ -61,7 +61,9 @@ def test_suggestion_becomes_an_entry_and_a_pull_request(site: Path, tmp_path: Pa
     assert out["branch"] == "suggest/issue-42-2307.09288"
     assert out["title"] == "Add Llama 2: Open Foundation and Fine-Tuned Chat Models (arXiv 2307.09288)"
     assert out["body"].endswith("Closes #42") and "suggested by @ada-reader in #42" in out["body"]
-    assert "[Llama 2\\: Open Foundation and Fine\\-Tuned Chat Models](<https://arxiv.org/abs/2307.09288>)" in out["body"]
+    assert (
+        "[Llama 2\\: Open Foundation and Fine\\-Tuned Chat Models](<https://arxiv.org/abs/2307.09288>)" in out["body"]
+    )
     assert f"`{rel}`" in out["body"] and "issue 2025-W48" in out["body"]
     paper, problems = parse_paper(site, rel, dt.timezone.utc, "/")
     assert paper is not None and problems == []
@@ -74,9 +76,12 @@ def test_suggestion_becomes_an_entry_and_a_pull_request(site: Path, tmp_path: Pa
     assert main(["check", "--site", str(site), "--strict"]) == 0
 
 
-def test_duplicate_gets_a_comment_with_the_papers_url(site: Path, tmp_path: Path, apis: FakeApis,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    body = "### arXiv id or link\n\narXiv:1706.03762v7\n\n### Why it matters\n\nA classic.\n\n### Tags\n\n_No response_\n"
+def test_duplicate_gets_a_comment_with_the_papers_url(
+    site: Path, tmp_path: Path, apis: FakeApis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = (
+        "### arXiv id or link\n\narXiv:1706.03762v7\n\n### Why it matters\n\nA classic.\n\n### Tags\n\n_No response_\n"
+    )
     before = sorted(p.relative_to(site) for p in site.rglob("*"))
     out = run_event(site, tmp_path, monkeypatch, body)
     assert out["action"] == "comment" and out["close"] == "true" and out["branch"] == ""
@@ -85,19 +90,27 @@ def test_duplicate_gets_a_comment_with_the_papers_url(site: Path, tmp_path: Path
     assert sorted(p.relative_to(site) for p in site.rglob("*")) == before and apis.requests == []
 
 
-@pytest.mark.parametrize(("answer", "expected"), [
-    ("### arXiv id or link\n\n_No response_\n", "no answer under \"arXiv id or link\""),
-    ("Please add Llama 2, thanks", "no answer under \"arXiv id or link\""),
-    ("### arXiv id or link\n\n2307.092\n", "`2307.092` is not an arXiv id or link"),
-    ("### arXiv id or link\n\nsee `this` <b>paper</b> 2307.09288\n",
-     "``see `this` <b>paper</b> 2307.09288`` is not an arXiv id"),
-    ("### arXiv id or link\n\n2307.09288\n\n### Tags\n\nrobots, rl\n",
-     "This tag is not used in this digest: `robots`. Tags it knows: `rl`, `transformers`, `vision`."),
-    ("### arXiv id or link\n\n2307.09288\n\n### Tags\n\nRL_agents\n", "`rl_agents` is not a tag"),
-    ("### arXiv id or link\n\n2501.99999\n", "The arXiv API does not know `2501.99999`"),
-])
-def test_bad_answers_get_a_comment_saying_what_is_wrong(site: Path, tmp_path: Path, apis: FakeApis,
-                                                        monkeypatch: pytest.MonkeyPatch, answer: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("### arXiv id or link\n\n_No response_\n", 'no answer under "arXiv id or link"'),
+        ("Please add Llama 2, thanks", 'no answer under "arXiv id or link"'),
+        ("### arXiv id or link\n\n2307.092\n", "`2307.092` is not an arXiv id or link"),
+        (
+            "### arXiv id or link\n\nsee `this` <b>paper</b> 2307.09288\n",
+            "``see `this` <b>paper</b> 2307.09288`` is not an arXiv id",
+        ),
+        (
+            "### arXiv id or link\n\n2307.09288\n\n### Tags\n\nrobots, rl\n",
+            "This tag is not used in this digest: `robots`. Tags it knows: `rl`, `transformers`, `vision`.",
+        ),
+        ("### arXiv id or link\n\n2307.09288\n\n### Tags\n\nRL_agents\n", "`rl_agents` is not a tag"),
+        ("### arXiv id or link\n\n2501.99999\n", "The arXiv API does not know `2501.99999`"),
+    ],
+)
+def test_bad_answers_get_a_comment_saying_what_is_wrong(
+    site: Path, tmp_path: Path, apis: FakeApis, monkeypatch: pytest.MonkeyPatch, answer: str, expected: str
+) -> None:
     before = sorted(p.relative_to(site) for p in site.rglob("*"))
     out = run_event(site, tmp_path, monkeypatch, answer)
     assert out["action"] == "comment" and out["close"] == "false"
@@ -144,6 +157,8 @@ def test_init_writes_the_issue_form_and_the_suggest_workflow(tmp_path: Path) -> 
     job = flow["jobs"]["draft"]
     assert "github.event.label.name == 'accepted'" in job["if"]
     steps = job["steps"]
-    assert all(s["with"]["persist-credentials"] is False for s in steps if s.get("uses", "").startswith("actions/checkout"))
+    assert all(
+        s["with"]["persist-credentials"] is False for s in steps if s.get("uses", "").startswith("actions/checkout")
+    )
     assert all("${{" not in s.get("run", "") for s in steps)  # untrusted values reach run: only through env
     assert any('digestgen suggest --event "$GITHUB_EVENT_PATH"' in s.get("run", "") for s in steps)

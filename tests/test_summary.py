@@ -55,12 +55,20 @@ def test_summary_shows_added_changed_and_removed_papers(repo: Path, tmp_path: Pa
     text = out.read_text()
     assert text.startswith("## 2 papers as readers will see them\n")
     # every paper file of the change, in path order; nothing else
-    order = [text.index(s) for s in ("`content/papers/2025/1707.06347.md` (changed)",
-                                     "`content/papers/2025/hostile.md` (added)", "Removed: `content/papers/2025/low-rank.md`")]
+    order = [
+        text.index(s)
+        for s in (
+            "`content/papers/2025/1707.06347.md` (changed)",
+            "`content/papers/2025/hostile.md` (added)",
+            "Removed: `content/papers/2025/low-rank.md`",
+        )
+    ]
     assert order == sorted(order) and "tags.yaml" not in text
     assert "### [Proximal Policy Optimization Algorithms](<https://user.github.io/digest/papers/1707.06347/>)" in text
     assert "**Authors:** John Schulman, Filip Wolski, Prafulla Dhariwal, Alec Radford, Oleg Klimov  \n" in text
-    assert "[arXiv 1707\\.06347](<https://arxiv.org/abs/1707.06347>) · [PDF](<https://arxiv.org/pdf/1707.06347>)" in text
+    assert (
+        "[arXiv 1707\\.06347](<https://arxiv.org/abs/1707.06347>) · [PDF](<https://arxiv.org/pdf/1707.06347>)" in text
+    )
     assert "**Tags:** rl, transformers" in text and "**Placement:** featured" in text
     assert ("**Lands in:** issue 2025\\-W46 (2025-11-10 to 2025-11-16), dated 2025-11-12; "
             "published when this pull request is merged") in text
@@ -92,7 +100,10 @@ def test_a_broken_entry_is_named_and_the_check_still_fails(repo: Path, tmp_path:
     (repo / "content/papers/2025/broken.md").write_text("---\ntitle: [unclosed\n---\n")
     out = tmp_path / "summary.md"
     assert main(["check", "--site", str(repo), "--since", "HEAD", "--summary", str(out)]) == 1
-    assert "`content/papers/2025/broken.md` (added)\n\nDoes not load (1 error); see the check's annotations." in out.read_text()
+    assert (
+        "`content/papers/2025/broken.md` (added)\n\nDoes not load (1 error); see the check's annotations."
+        in out.read_text()
+    )
 
 
 def test_no_paper_changes_write_no_summary_and_bad_refs_say_so(repo: Path, tmp_path: Path,

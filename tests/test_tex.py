@@ -57,7 +57,9 @@ def test_tex_rule(source: str, expected: str) -> None:
 
 
 def test_unconvertible_math_warns_with_its_line() -> None:
-    result = render("first line\n\nsecond paragraph\nwith $\\frac{a}{$ on its second line\n\n$$\n\\nope\n$$", first_line=10)
+    result = render(
+        "first line\n\nsecond paragraph\nwith $\\frac{a}{$ on its second line\n\n$$\n\\nope\n$$", first_line=10
+    )
     assert result.warnings == [
         (13, "math is shown as its source because latex2mathml cannot read it (NoAvailableTokensError): $\\frac{a}{$"),
         (15, "math is shown as its source because latex2mathml does not know \\nope: $$ \\nope $$"),

@@ -118,7 +118,9 @@ def test_email_form_posts_to_subscribe_url(tmp_path: Path) -> None:
     site = tmp_path / "site"
     shutil.copytree(SITES / "basic", site)
     yaml = (site / "site.yaml").read_text("utf-8")
-    (site / "site.yaml").write_text(yaml + "subscribe:\n  url: https://lists.example.org/join\n  label: Join the list\n", "utf-8")
+    (site / "site.yaml").write_text(
+        yaml + "subscribe:\n  url: https://lists.example.org/join\n  label: Join the list\n", "utf-8"
+    )
     build(site, tmp_path / "out", when="1764417600")
     tree = lxml.html.fromstring((tmp_path / "out" / "index.html").read_text("utf-8"))
     form = tree.cssselect(".subscribe form")[0]
@@ -182,7 +184,9 @@ def test_paper_page(example_site: Site) -> None:
     tree = doc(example_site, "papers/2005.14165/index.html")
     assert texts(tree, "h1") == ["Language Models are Few-Shot Learners"]
     authors = texts(tree, ".authors-full")[0]
-    assert authors.startswith("Tom B. Brown, Benjamin Mann") and authors.endswith("Dario Amodei") and "more" not in authors
+    assert (
+        authors.startswith("Tom B. Brown, Benjamin Mann") and authors.endswith("Dario Amodei") and "more" not in authors
+    )
     facts = dict(zip(texts(tree, ".facts dt"), texts(tree, ".facts dd")))
     assert facts["Published"] == "28 May 2020" and "Added" in facts and "Featured" not in facts
     assert texts(tree, "#abstract-heading") == ["Abstract"] and texts(tree, "#note-heading") == ["Curator’s note"]
@@ -203,7 +207,9 @@ def test_paper_head_meta_and_json_ld(example_site: Site) -> None:
     assert canonical == example_site.url + "papers/1312.6114/"
     assert head["og:url"] == canonical and head["og:type"] == "article"
     assert head["og:title"] == "Auto-Encoding Variational Bayes"
-    assert head["description"] == head["og:description"] and head["description"].startswith("Reparameterise the latent sample")
+    assert head["description"] == head["og:description"] and head["description"].startswith(
+        "Reparameterise the latent sample"
+    )
     assert head["twitter:card"] == "summary"
     data = json.loads(tree.cssselect('script[type="application/ld+json"]')[0].text)
     assert data["@type"] == "ScholarlyArticle" and data["url"] == canonical
@@ -225,10 +231,28 @@ def test_description_falls_back_to_the_abstract(example_site: Site) -> None:
 
     from digestgen.content import Paper, Texts
 
-    paper = Paper(id="x", source="x.md", title="T", date=__import__("datetime").date(2026, 1, 1), authors=(), arxiv=None,
-                  doi=None, published=None, texts=Texts("a", "<p>" + "word " * 80 + "</p>", None, ""), tldr=None,
-                  tags=(), upvotes=None, links=(), image=None, image_alt=None, featured=False, rank=None,
-                  issue=None, submitted_by=None, draft=False)
+    paper = Paper(
+        id="x",
+        source="x.md",
+        title="T",
+        date=__import__("datetime").date(2026, 1, 1),
+        authors=(),
+        arxiv=None,
+        doi=None,
+        published=None,
+        texts=Texts("a", "<p>" + "word " * 80 + "</p>", None, ""),
+        tldr=None,
+        tags=(),
+        upvotes=None,
+        links=(),
+        image=None,
+        image_alt=None,
+        featured=False,
+        rank=None,
+        issue=None,
+        submitted_by=None,
+        draft=False,
+    )
     assert len(paper_summary(paper)) <= 200 and paper_summary(paper).endswith("…")
     assert paper_summary(replace(paper, texts=paper.texts.replaced(abstract_html=""))) == "T"
 
@@ -258,7 +282,9 @@ def test_no_request_leaves_the_site(example_site: Site) -> None:
     """Stylesheets, scripts, icons and images all come from the site itself."""
     for path in example_site.html_files():
         tree = lxml.html.fromstring(path.read_text("utf-8"))
-        for el in tree.cssselect("link[rel=stylesheet], link[rel=icon], script[src], img, iframe, source, video, audio"):
+        for el in tree.cssselect(
+            "link[rel=stylesheet], link[rel=icon], script[src], img, iframe, source, video, audio"
+        ):
             ref = el.get("href") or el.get("src") or ""
             assert ref.startswith(SUBPATH), f"{path.name}: {ref} is not on the site"
         assert "@import" not in path.read_text("utf-8")
@@ -295,7 +321,10 @@ def test_search_index_covers_paper_pages_only(example_site: Site) -> None:
     body = paper.cssselect("[data-pagefind-body]")
     assert len(body) == 1 and body[0].cssselect("h1[data-pagefind-meta=title]")
     assert body[0].cssselect("[data-pagefind-filter^='tag:']")
-    assert {el.get("data-pagefind-sort").split(":")[0] for el in body[0].cssselect("[data-pagefind-sort]")} == {"date", "upvotes"}
+    assert {el.get("data-pagefind-sort").split(":")[0] for el in body[0].cssselect("[data-pagefind-sort]")} == {
+        "date",
+        "upvotes",
+    }
     assert body[0].cssselect(".cite[data-pagefind-ignore]"), "BibTeX is not indexed"
     for path in ("index.html", "issues/2026-W47/index.html", "tags/transformers/index.html"):
         assert "data-pagefind-body" not in example_site.page(path)
@@ -311,8 +340,11 @@ def test_search_index_is_deterministic_except_filter_order(tmp_path: Path) -> No
     a, b = tree_digest(tmp_path / "a"), tree_digest(tmp_path / "b")
     outside = lambda tree: {k: v for k, v in tree.items() if not k.startswith("pagefind/")}
     assert outside(a) == outside(b)
-    stable = lambda tree: {k: v for k, v in tree.items()
-                           if k.startswith(("pagefind/fragment/", "pagefind/index/")) or k.endswith((".js", "wasm.en.pagefind"))}
+    stable = lambda tree: {
+        k: v
+        for k, v in tree.items()
+        if k.startswith(("pagefind/fragment/", "pagefind/index/")) or k.endswith((".js", "wasm.en.pagefind"))
+    }
     assert stable(a) == stable(b) and stable(a)
 
 
@@ -346,7 +378,9 @@ def test_build_warns_about_pages_over_budget(tmp_path: Path, capsys: pytest.Capt
     monkeypatch.setattr(render, "PAGE_BUDGET", 4 * 1024)
     build(SITES / "basic", tmp_path / "out", "--base-url", "https://example.org/x/", when="1764417600")
     err = capsys.readouterr().err
-    assert re.search(r"out/index\.html:1:1: warning: size: \d+ KB over the wire .* exceeds the 4 KB page budget", err), err
+    assert re.search(
+        r"out/index\.html:1:1: warning: size: \d+ KB over the wire .* exceeds the 4 KB page budget", err
+    ), err
     assert "out/papers/" not in err
 
 
@@ -385,12 +419,16 @@ def test_failing_indexer_stops_the_build_and_keeps_the_old_site(tmp_path: Path, 
 
     site = tmp_path / "site"
     shutil.copytree(SITES / "override", site)
-    (site / "site.yaml").write_text((site / "site.yaml").read_text("utf-8").replace("search: false", "search: true"), "utf-8")
+    (site / "site.yaml").write_text(
+        (site / "site.yaml").read_text("utf-8").replace("search: false", "search: true"), "utf-8"
+    )
     build(site, tmp_path / "out")
     before = (tmp_path / "out" / "pagefind" / "pagefind-entry.json").read_bytes()
     paper = site / "content" / "papers" / "1706.03762.md"
     paper.write_text(paper.read_text("utf-8").replace("Attention Is All", "Attention Is Everything"), "utf-8")
-    monkeypatch.setattr(search, "command", lambda folder, language, bundle=None: [sys.executable, "-c", "import sys; sys.exit(3)"])
+    monkeypatch.setattr(
+        search, "command", lambda folder, language, bundle=None: [sys.executable, "-c", "import sys; sys.exit(3)"]
+    )
     from helpers_theme import EXAMPLE_EPOCH, epoch
 
     with epoch(EXAMPLE_EPOCH):

@@ -72,7 +72,9 @@ class Authors:
 
     pages: dict[str, Author] = field(default_factory=dict)  # slug -> author with a page, in index order
     papers: dict[str, list[Paper]] = field(default_factory=dict)  # slug -> their papers, newest first
-    links: dict[str, tuple[str | None, ...]] = field(default_factory=dict)  # paper id -> slug per author (None: no page)
+    links: dict[str, tuple[str | None, ...]] = field(
+        default_factory=dict
+    )  # paper id -> slug per author (None: no page)
     everyone: int = 0  # distinct authors of the shown papers
 
     def signature(self, paper_id: str) -> str:
@@ -116,8 +118,16 @@ def parse_authors(root: Path, rel: str, problems: list[Problem]) -> dict[str, Au
     for key, value in doc.data.items():
         line, col = doc.mark((key,), key=True)
         if not SLUG_RE.fullmatch(str(key)) or not 2 <= len(str(key)) <= MAX_SLUG or windows_reserved(str(key)):
-            problems.append(Problem(rel, line, col, str(key), "is not a valid author id; use lowercase letters, digits "
-                                    f"and '-' (2 to {MAX_SLUG}), like 'wei-wang-ucla': it is the address of their page"))
+            problems.append(
+                Problem(
+                    rel,
+                    line,
+                    col,
+                    str(key),
+                    "is not a valid author id; use lowercase letters, digits "
+                    f"and '-' (2 to {MAX_SLUG}), like 'wei-wang-ucla': it is the address of their page",
+                )
+            )
             continue
         if isinstance(value, str):
             value = doc.data[key] = {"name": value}
@@ -139,9 +149,16 @@ def _check_aliases(entries: dict[str, AuthorEntry], doc: object, rel: str, probl
             other = slugify(alias)
             if other in entries and other != entry.id:
                 line, col = doc.mark((entry.id, "aliases", i))  # type: ignore[attr-defined]
-                problems.append(Problem(rel, line, col, f"{entry.id}.aliases.{i}",
-                                        f"{alias!r} is the name of the entry '{other}' (its id), so papers that write it "
-                                        f"are {other}'s; remove the alias, or write '{alias} [{entry.id}]' in those papers"))
+                problems.append(
+                    Problem(
+                        rel,
+                        line,
+                        col,
+                        f"{entry.id}.aliases.{i}",
+                        f"{alias!r} is the name of the entry '{other}' (its id), so papers that write it "
+                        f"are {other}'s; remove the alias, or write '{alias} [{entry.id}]' in those papers",
+                    )
+                )
 
 
 class _Resolver:
@@ -198,9 +215,17 @@ def build_authors(shown: list[Paper], parsed: Iterable[Paper], entries: dict[str
                 problems.append(Problem(paper.source, line, col, f"authors.{i}", message))
     for entry in entries.values():
         if entry.id not in mentioned and not any(slugify(n) in mentioned for n in (entry.name, *entry.aliases)):
-            problems.append(Problem(AUTHORS_FILE, entry.line, entry.column, entry.id,
-                                    f"no paper lists {entry.name!r}{' or its aliases' if entry.aliases else ''}; "
-                                    f"check the spelling, or write '{entry.name} [{entry.id}]' in its papers", "warning"))
+            problems.append(
+                Problem(
+                    AUTHORS_FILE,
+                    entry.line,
+                    entry.column,
+                    entry.id,
+                    f"no paper lists {entry.name!r}{' or its aliases' if entry.aliases else ''}; "
+                    f"check the spelling, or write '{entry.name} [{entry.id}]' in its papers",
+                    "warning",
+                )
+            )
 
     slugs_of: dict[str, tuple[str, ...]] = {}
     papers: dict[str, list[Paper]] = {}

@@ -79,13 +79,20 @@ class BuildResult:
 
     def summary(self) -> str:
         c = self.counts
-        return (f"built {plural(c['papers'], 'paper')} in {plural(c['issues'], 'issue')}, {plural(c['pages'], 'page')}, "
-                f"{plural(c['tags'], 'tag')}: {plural(self.stats.files, 'file')} ({self.stats.written} written) "
-                f"in {self.seconds:.2f} s")
+        return (
+            f"built {plural(c['papers'], 'paper')} in {plural(c['issues'], 'issue')}, {plural(c['pages'], 'page')}, "
+            f"{plural(c['tags'], 'tag')}: {plural(self.stats.files, 'file')} ({self.stats.written} written) "
+            f"in {self.seconds:.2f} s"
+        )
 
 
 def _counts(model: SiteModel) -> dict[str, int]:
-    return {"papers": len(model.papers), "issues": len(model.issues), "pages": len(model.pages), "tags": len(model.tags)}
+    return {
+        "papers": len(model.papers),
+        "issues": len(model.issues),
+        "pages": len(model.pages),
+        "tags": len(model.tags),
+    }
 
 
 def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | None = None,
@@ -139,14 +146,26 @@ def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: S
     else:
         state = cache.state(config.output) if cache.enabled else BuildState()
     if cache.enabled and _unchanged(config, state, inputs, newest, in_memory):
-        stats = WriteStats(files=state.summary.get("files", 0), bytes=state.summary.get("bytes", 0),
-                           unchanged=state.summary.get("files", 0))
-        return BuildResult(None, state.warnings, stats, time.perf_counter() - started,
-                           loader=lambda: load_site(config, cache)[0], counts=state.summary, next_issue=state.next_issue)
+        stats = WriteStats(
+            files=state.summary.get("files", 0),
+            bytes=state.summary.get("bytes", 0),
+            unchanged=state.summary.get("files", 0),
+        )
+        return BuildResult(
+            None,
+            state.warnings,
+            stats,
+            time.perf_counter() - started,
+            loader=lambda: load_site(config, cache)[0],
+            counts=state.summary,
+            next_issue=state.next_issue,
+        )
     from digestgen.render import Renderer
 
     # what the sources are now, to notice any that change before the site is published
-    sources = Snapshot(config.root, looked, {**dict(file_stats or tree_stats(config.root, WATCHED)), "site.yaml": site_yaml})
+    sources = Snapshot(
+        config.root, looked, {**dict(file_stats or tree_stats(config.root, WATCHED)), "site.yaml": site_yaml}
+    )
     progress = Progress()
     hashes: dict[str, str] = {}  # content hash of every paper file
     search_time: list[float] = []
@@ -172,7 +191,9 @@ def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: S
                 prior = _prior_lines(last, render_key, hashes, staging) if isinstance(staging, Staging) else None
                 renderer = Renderer(model)
                 outputs = plan(model, renderer, prior, warnings)
-                keys, shallow = write(model, renderer, outputs, staging, last, reuse, hashes, render_key, progress, weights)
+                keys, shallow = write(
+                    model, renderer, outputs, staging, last, reuse, hashes, render_key, progress, weights
+                )
             except BaseException:
                 staging.abort()
                 raise
@@ -227,7 +248,9 @@ def _prior_lines(last: BuildState, render_key: str, hashes: dict[str, str], stag
     return prior
 
 
-def _timed(hook: Callable[[Path], None] | None, seconds: list[float], progress: Progress) -> Callable[[Path], None] | None:
+def _timed(
+    hook: Callable[[Path], None] | None, seconds: list[float], progress: Progress
+) -> Callable[[Path], None] | None:
     """Wrap the search hook to measure how long indexing takes."""
     if hook is None:
         return None

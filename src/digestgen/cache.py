@@ -375,8 +375,15 @@ class Cache:
         if len(head) + length + texts != os.fstat(handle.fileno()).st_size:
             return None  # the sizes must add up to the file's: a cut file is corrupt
         checked = handle.read(length)
-        if (len(checked) != length or zlib.crc32(checked) != crc
-                or (self.verify_texts and texts and text_digest(os.pread(handle.fileno(), texts, len(head) + length)) != texts_digest)):
+        if (
+            len(checked) != length
+            or zlib.crc32(checked) != crc
+            or (
+                self.verify_texts
+                and texts
+                and text_digest(os.pread(handle.fileno(), texts, len(head) + length)) != texts_digest
+            )
+        ):
             return None
         _loading.reader = _TextsReader(TextFile(handle, len(head) + length, name))
         try:
@@ -499,7 +506,9 @@ def _row(entry: Entry) -> _Row:
 
 
 def _entry(row: _Row) -> Entry:
-    return Entry(row.stat, row.hash, (row.paper if row.paper is not None else row.unfinished, row.problems), row.looked_ns)
+    return Entry(
+        row.stat, row.hash, (row.paper if row.paper is not None else row.unfinished, row.problems), row.looked_ns
+    )
 
 
 def shard_of(rel: str) -> int:
@@ -536,7 +545,9 @@ def code_fingerprint() -> str:
             st = path.stat()
         except OSError:
             continue
-        h.update(f"{path.relative_to(base).as_posix()}:{st.st_size}:{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+        h.update(
+            f"{path.relative_to(base).as_posix()}:{st.st_size}:{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape")
+        )
     return h.hexdigest()
 
 

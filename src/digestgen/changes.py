@@ -65,7 +65,9 @@ class Snapshot:
         """The sources that changed since (sorted site paths)."""
         now = site_stats(self.root)
         changed = {rel for rel in now.keys() | self.stats.keys() if now.get(rel) != self.stats.get(rel)}
-        changed |= {rel for rel, known in self.digests.items() if rel not in changed and _digest(self.root / rel) != known}
+        changed |= {
+            rel for rel, known in self.digests.items() if rel not in changed and _digest(self.root / rel) != known
+        }
         return sorted(changed)
 
     def check(self) -> None:

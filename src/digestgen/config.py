@@ -65,7 +65,10 @@ PLACEHOLDER_BASE_URL = "https://example.org/"
 
 def placeholder_warning(config: SiteConfig) -> Problem | None:
     """A warning, at base_url in site.yaml, when base_url is still init's placeholder host."""
-    if config.options.base_url is not None or urlsplit(config.base_url).hostname != urlsplit(PLACEHOLDER_BASE_URL).hostname:
+    if (
+        config.options.base_url is not None
+        or urlsplit(config.base_url).hostname != urlsplit(PLACEHOLDER_BASE_URL).hostname
+    ):
         return None
     text = read_text(config.root / "site.yaml", "site.yaml", [])
     doc = load_mapping(text, "site.yaml") if text is not None else None
@@ -102,7 +105,9 @@ def load_config(root: Path, options: BuildOptions | None = None) -> SiteConfig:
     root = root.resolve()
     path = root / "site.yaml"
     if not path.is_file():
-        raise UsageError(f"no site.yaml in {root.name or root}; run 'digestgen init DIR' to create a site, or cd into one")
+        raise UsageError(
+            f"no site.yaml in {root.name or root}; run 'digestgen init DIR' to create a site, or cd into one"
+        )
     problems: list[Problem] = []
     text = read_text(path, "site.yaml", problems)
     doc = load_mapping(text, "site.yaml", 0, problems) if text is not None else None
@@ -118,8 +123,15 @@ def load_config(root: Path, options: BuildOptions | None = None) -> SiteConfig:
             tz = zoneinfo.ZoneInfo(fields.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             line, col = doc.mark(("timezone",)) if doc else (1, 1)
-            problems.append(Problem("site.yaml", line, col, "timezone",
-                                    f"unknown timezone {fields.timezone!r}; use an IANA name like 'Europe/Berlin' or 'UTC'"))
+            problems.append(
+                Problem(
+                    "site.yaml",
+                    line,
+                    col,
+                    "timezone",
+                    f"unknown timezone {fields.timezone!r}; use an IANA name like 'Europe/Berlin' or 'UTC'",
+                )
+            )
     if fields is not None and doc is not None:
         _check_static_files(root, fields, doc, problems)
     if problems or fields is None:

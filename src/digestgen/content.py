@@ -413,15 +413,26 @@ def discover(root: Path) -> Sources:
         if rel.endswith(PAPER_SUFFIXES):
             sources.papers.append(rel)
         elif not rel.endswith((".swp", ".tmp", ".bak")):
-            sources.problems.append(Problem(rel, 1, 1, "(file)", "is not a paper entry; papers are .md or .yaml files", "warning"))
+            sources.problems.append(
+                Problem(rel, 1, 1, "(file)", "is not a paper entry; papers are .md or .yaml files", "warning")
+            )
     for rel in _walk(root, "content/issues", sources.problems):
         (sources.issues if rel.endswith(".md") else []).append(rel)
     for rel in _walk(root, "content/pages", sources.problems):
         (sources.pages if rel.endswith(".md") else []).append(rel)
     for rel in _walk(root, "static", sources.problems):  # also reports symlinks under static/
         if _active(root / rel):
-            sources.problems.append(Problem(rel, 1, 1, "(file)", "can run script on the site's pages when opened; static/ is "
-                                            "published as-is, so have a maintainer review it like code", "warning"))
+            sources.problems.append(
+                Problem(
+                    rel,
+                    1,
+                    1,
+                    "(file)",
+                    "can run script on the site's pages when opened; static/ is "
+                    "published as-is, so have a maintainer review it like code",
+                    "warning",
+                )
+            )
     for top in ("templates", "themes"):
         sources.problems += _special_files(root, top)
     sources.tags = _vocabulary(root, "content/tags.yaml", sources.problems)
@@ -466,7 +477,9 @@ def _load(root: Path, rel: str, problems: list[Problem], markdown_body: bool) ->
         problems.append(bad)
         body = ""
     elif len(body) > MAX_TEXT:
-        problems.append(Problem(rel, body_line, 1, field, f"is {len(body):,} characters long; the limit is {MAX_TEXT:,}"))
+        problems.append(
+            Problem(rel, body_line, 1, field, f"is {len(body):,} characters long; the limit is {MAX_TEXT:,}")
+        )
         body = ""
     if doc is not None:
         doc.body, doc.body_line = body, body_line
@@ -528,7 +541,15 @@ def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Pa
         return None, problems
     if is_md and "note" in doc.data:
         line, col = doc.mark(("note",), key=True)
-        problems.append(Problem(rel, line, col, "note", "belongs in the body of a .md entry (below the closing '---'), not in the front matter"))
+        problems.append(
+            Problem(
+                rel,
+                line,
+                col,
+                "note",
+                "belongs in the body of a .md entry (below the closing '---'), not in the front matter",
+            )
+        )
         doc.reported.add(("note",))
     fields: PaperFields | None = validate(PaperFields, doc, problems, {"tz": tz})
     if bad:
@@ -548,9 +569,16 @@ def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Pa
         return unfinished, problems
     note = doc.body.strip("\n") if is_md else (fields.note or "")
     note_line = doc.body_line if is_md else _text_line(doc, "note")
-    abstract = render(fields.abstract or "", doc_id=f"{pid}-abstract", base_path=base_path,
-                      first_line=_text_line(doc, "abstract")) if fields.abstract else None
-    rendered_note = render(note, doc_id=f"{pid}-note", base_path=base_path, first_line=note_line) if note.strip() else None
+    abstract = (
+        render(
+            fields.abstract or "", doc_id=f"{pid}-abstract", base_path=base_path, first_line=_text_line(doc, "abstract")
+        )
+        if fields.abstract
+        else None
+    )
+    rendered_note = (
+        render(note, doc_id=f"{pid}-note", base_path=base_path, first_line=note_line) if note.strip() else None
+    )
     if abstract:
         _warn(problems, rel, "abstract", abstract.warnings, errors=abstract.errors)
     if rendered_note:
@@ -614,9 +642,21 @@ def parse_issue(root: Path, rel: str, base_path: str, problems: list[Problem],
         return None
     intro = render(doc.body, doc_id=f"issue-{key}", base_path=base_path, first_line=doc.body_line)
     _warn(problems, rel, "intro", intro.warnings, errors=intro.errors)
-    mark = doc.mark(("publish_at",)) if fields.publish_at is not None else doc.mark(("draft",)) if fields.draft else (1, 1)
-    return IssueIntro(key, rel, fields.title, fields.summary, intro.html, doc.body_line, tuple(intro.internal_links),
-                      fields.draft, fields.publish_at, mark)
+    mark = (
+        doc.mark(("publish_at",)) if fields.publish_at is not None else doc.mark(("draft",)) if fields.draft else (1, 1)
+    )
+    return IssueIntro(
+        key,
+        rel,
+        fields.title,
+        fields.summary,
+        intro.html,
+        doc.body_line,
+        tuple(intro.internal_links),
+        fields.draft,
+        fields.publish_at,
+        mark,
+    )
 
 
 def parse_page(root: Path, rel: str, base_path: str, problems: list[Problem]) -> Page | None:
@@ -647,7 +687,9 @@ def parse_tags(root: Path, rel: str, problems: list[Problem]) -> dict[str, Tag] 
     for slug, value in doc.data.items():
         if not SLUG_RE.fullmatch(str(slug)) or windows_reserved(str(slug)):
             line, col = doc.mark((slug,), key=True)
-            problems.append(Problem(rel, line, col, str(slug), "is not a valid tag slug; use lowercase letters, digits and '-'"))
+            problems.append(
+                Problem(rel, line, col, str(slug), "is not a valid tag slug; use lowercase letters, digits and '-'")
+            )
             continue
         if isinstance(value, str):
             value = {"name": value}

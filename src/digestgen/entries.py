@@ -149,7 +149,9 @@ def entry_text(day: dt.date, meta: PaperMeta | None = None, *, title: str | None
     if meta is None:
         comments.insert(0, "# A draft: fill in the fields, then delete the line 'draft: true' to publish it.")
     comments.append("# Write your note about the paper below the closing '---' line.")
-    return "---\n" + dump(fields) + "\n".join(comments) + "\n---\n\n" + (note.strip("\n") + "\n" if note.strip() else "")
+    return (
+        "---\n" + dump(fields) + "\n".join(comments) + "\n---\n\n" + (note.strip("\n") + "\n" if note.strip() else "")
+    )
 
 
 def _comment(text: str) -> str:

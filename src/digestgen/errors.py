@@ -47,7 +47,13 @@ class Problem:
         msg = msg.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         if not self.line:  # not in a file: an annotation of the run
             return printable(f"::{kind}::{self.path}: {msg}")
-        path = self.path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(",", "%2C").replace(":", "%3A")
+        path = (
+            self.path.replace("%", "%25")
+            .replace("\r", "%0D")
+            .replace("\n", "%0A")
+            .replace(",", "%2C")
+            .replace(":", "%3A")
+        )
         return printable(f"::{kind} file={path},line={self.line},col={self.column}::{msg}")
 
 

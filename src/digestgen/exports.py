@@ -44,7 +44,9 @@ def export_files(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[
     """The sitemap (one file, or an index and its parts), robots.txt, papers.json and
     llms.txt (prior: the lines of the last build's, see PriorLines), and the citation files:
     BibTeX, RIS and CSL-JSON of each paper and of each issue, and BibTeX of each tag."""
-    files = [File(path, partial(lambda data: data, data)) for path, data in sitemaps(model, sitemap_urls, renderer).items()]
+    files = [
+        File(path, partial(lambda data: data, data)) for path, data in sitemaps(model, sitemap_urls, renderer).items()
+    ]
     files.append(File("robots.txt", partial(robots, renderer)))
     files.append(File("papers.json", partial(papers_json, model, renderer, prior), streamed=True, heavy=True))
     files.append(File("llms.txt", partial(llms_txt, model, renderer, prior), streamed=True, heavy=True))
@@ -119,7 +121,10 @@ def sitemaps(model: SiteModel, urls: list[tuple[str, str | None]], renderer: Ren
     if len(urls) <= SITEMAP_MAX_URLS:
         return {"sitemap.xml": sitemap(model, urls, renderer)}
     files: dict[str, bytes] = {}
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
     for number, start in enumerate(range(0, len(urls), SITEMAP_MAX_URLS), 1):
         chunk = urls[start : start + SITEMAP_MAX_URLS]
         files[f"sitemap-{number}.xml"] = sitemap(model, chunk, renderer)
@@ -356,7 +361,8 @@ def llms_txt(model: SiteModel, renderer: Renderer, prior: PriorLines | None = No
         "",
         "## Data",
         "",
-        f"- [papers.json]({url('/papers.json')}): every paper as JSON (title, authors, dates, arXiv id, DOI, links, tags, notes)",
+        (f"- [papers.json]({url('/papers.json')}): every paper as JSON (title, authors, dates, arXiv id, DOI, links, "
+        "tags, notes)"),
         f"- [Atom feed of issues]({url('/feed.xml')}): one entry per issue with the full text",
         f"- [Atom feed of papers]({url('/papers/feed.xml')}): one entry per paper",
         f"- [JSON Feed of issues]({url('/feed.json')})",
@@ -383,5 +389,7 @@ def llms_txt(model: SiteModel, renderer: Renderer, prior: PriorLines | None = No
 
 def _llms_line(paper: Paper, renderer: Renderer) -> bytes:
     facts = ([f"arXiv {paper.arxiv}"] if paper.arxiv else []) + [f"featured {paper.date.isoformat()}"]
-    line = f"- [{_md(paper.title)}]({renderer.abs_url(f'/papers/{paper.id}/')})" + (f": {_md(paper.tldr)}" if paper.tldr else "")
+    line = f"- [{_md(paper.title)}]({renderer.abs_url(f'/papers/{paper.id}/')})" + (
+        f": {_md(paper.tldr)}" if paper.tldr else ""
+    )
     return f"{line} ({', '.join(facts)})".encode()

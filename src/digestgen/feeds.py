@@ -198,7 +198,9 @@ class _Builder:
             updated=when,
             summary_text=summary,
             summary_html=str(escape(summary)),
-            content_html=self.paper_html(paper, in_issue=False) if full and self.cfg.fields.feeds.full_content else None,
+            content_html=self.paper_html(paper, in_issue=False)
+            if full and self.cfg.fields.feeds.full_content
+            else None,
             authors=paper.authors[:MAX_AUTHORS],
             categories=tuple((t, tags[t].name if t in tags else t, self.url(f"/tags/{t}/")) for t in paper.tags),
             image=self.url(paper.image) if paper.image else None,
@@ -231,7 +233,10 @@ class _Builder:
         content = None
         if self.cfg.fields.feeds.full_content:
             parts = [absolutize(issue.intro.intro_html, page)] if issue.intro and issue.intro.intro_html else []
-            parts += [remembered("feed-in-issue", (p, self.renderer.base_url, page), self._in_issue, p, page) for p in issue.papers]
+            parts += [
+                remembered("feed-in-issue", (p, self.renderer.base_url, page), self._in_issue, p, page)
+                for p in issue.papers
+            ]
             content = "\n".join(parts)
         published = self.issue_published(issue)
         return FeedItem(
@@ -274,7 +279,9 @@ def site_feeds(model: SiteModel, renderer: Renderer) -> list[_Made]:
     newest = newest_issues(model.issues, limit)
     heads = tuple((i.key, i.title, i.start, i.end, i.intro, i.status, i.publish_at) for i in newest)
     names = tuple((slug, tag.name) for slug, tag in model.tags.items())  # the paper items' categories
-    issues = Feed("feed.xml", tag_uri(b.domain, "feed:issues"), fields.title, description, b.url("/"), b.url("/feed.xml"))
+    issues = Feed(
+        "feed.xml", tag_uri(b.domain, "feed:issues"), fields.title, description, b.url("/"), b.url("/feed.xml")
+    )
     issues.newest = max((b.issue_updated(i) for i in newest), default=EPOCH)
     papers = Feed("papers/feed.xml", tag_uri(b.domain, "feed:papers"), f"{fields.title}: every paper",
                   f"Every paper of {fields.title}, newest first.", b.url("/"), b.url("/papers/feed.xml"))
@@ -327,7 +334,9 @@ def feed_files(model: SiteModel, renderer: Renderer) -> list[File]:
         files.append(File(feed.path, partial(_made, feed, items, model, atom), papers, more, heavy=True))
     issues, items, papers, more = feeds[0]
     rss_feed = Feed("rss.xml", issues.id, issues.title, issues.subtitle, issues.home_url, renderer.abs_url("/rss.xml"))
-    json_one = Feed("feed.json", issues.id, issues.title, issues.subtitle, issues.home_url, renderer.abs_url("/feed.json"))
+    json_one = Feed(
+        "feed.json", issues.id, issues.title, issues.subtitle, issues.home_url, renderer.abs_url("/feed.json")
+    )
     files.append(File("rss.xml", partial(_made, rss_feed, items, model, rss), papers, more, heavy=True))
     files.append(File("feed.json", partial(_made, json_one, items, model, json_feed), papers, more, heavy=True))
     listed = [feed for feed, *_ in feeds]
@@ -362,10 +371,23 @@ def _write(feed: Feed, model: SiteModel, writer: Callable[[Feed, SiteModel], byt
             for name, value in vars(item).items():
                 char = xml_invalid(value) if name != "source" else None
                 if char is not None:
-                    field_name = {"summary_text": "summary", "summary_html": "summary", "content_html": "content",
-                                  "categories": "tags"}.get(name, name)
-                    raise ContentError([Problem(item.source, 1, 1, field_name, f"contains the character U+{ord(char):04X}, "
-                                                                       f"which XML feeds cannot carry; remove it")]) from None
+                    field_name = {
+                        "summary_text": "summary",
+                        "summary_html": "summary",
+                        "content_html": "content",
+                        "categories": "tags",
+                    }.get(name, name)
+                    raise ContentError(
+                        [
+                            Problem(
+                                item.source,
+                                1,
+                                1,
+                                field_name,
+                                f"contains the character U+{ord(char):04X}, which XML feeds cannot carry; remove it",
+                            )
+                        ]
+                    ) from None
         raise ContentError([Problem("site.yaml", 1, 1, "feeds", f"/{feed.path} could not be written: {exc}")]) from None
 
 
@@ -481,7 +503,9 @@ def opml(feeds: list[Feed], model: SiteModel) -> bytes:
     for group in ("tags", "authors"):
         members = [feed for feed in feeds if feed.group == group]
         if members:
-            folder = ElementTree.SubElement(body, "outline", text=f"{fields.title}: {group}", title=f"{fields.title}: {group}")
+            folder = ElementTree.SubElement(
+                body, "outline", text=f"{fields.title}: {group}", title=f"{fields.title}: {group}"
+            )
             for feed in members:
                 outline(folder, feed)
     formats = ElementTree.SubElement(body, "outline", text=f"{fields.title}: issues in other formats",
@@ -511,7 +535,11 @@ def xml_problems(model: SiteModel) -> list[Problem]:
     for issue in model.issues:
         if issue.intro is None:
             continue
-        for name, value in (("title", issue.intro.title), ("summary", issue.intro.summary), ("body", issue.intro.intro_html)):
+        for name, value in (
+            ("title", issue.intro.title),
+            ("summary", issue.intro.summary),
+            ("body", issue.intro.intro_html),
+        ):
             char = xml_invalid(value)
             if char is not None:
                 report(issue.intro.source, issue.intro.line if name == "body" else 1, 1, name, char)
@@ -528,9 +556,13 @@ def xml_problems(model: SiteModel) -> list[Problem]:
                 report(path, line, col, name, char)
     fields = model.config.fields
     author = fields.author
-    for name, value in (("title", fields.title), ("description", fields.description),
-                        ("author.name", author.name if author else None), ("author.email", author.email if author else None),
-                        ("author.url", author.url if author else None)):
+    for name, value in (
+        ("title", fields.title),
+        ("description", fields.description),
+        ("author.name", author.name if author else None),
+        ("author.email", author.email if author else None),
+        ("author.url", author.url if author else None),
+    ):
         char = xml_invalid(value)
         if char is not None:
             report("site.yaml", 1, 1, name, char)

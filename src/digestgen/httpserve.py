@@ -79,7 +79,9 @@ class Response:
 
 
 def plain(status: HTTPStatus, text: str) -> Response:
-    return Response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")], [text.encode()])
+    return Response(
+        status, [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")], [text.encode()]
+    )
 
 
 class BadRequest(Exception):

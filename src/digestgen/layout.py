@@ -133,7 +133,11 @@ def origin_of(source: object) -> Origin | None:
         return Origin(paper.source, line, column, field, f"issue key {source.key!r}", "choose another issue")
     if isinstance(source, Author):
         path, line, column, field = source.origin
-        fix = "change its id" if path.endswith("authors.yaml") else "give the author an entry with another id in content/authors.yaml"
+        fix = (
+            "change its id"
+            if path.endswith("authors.yaml")
+            else "give the author an entry with another id in content/authors.yaml"
+        )
         return Origin(path, line, column, field, f"author {source.name!r} (/authors/{source.slug}/)", fix)
     if isinstance(source, TagInfo):
         paper = source.papers[0]
@@ -180,7 +184,9 @@ def collisions(outputs: Iterable[Output]) -> list[Problem]:
             origin, by = origin_of(mine.source), origin_of(theirs.source)
             assert origin is not None
             writer = "the site itself" if by is None else by.path
-            problems.add(origin.problem(f"would be published at {_where(mine)}, where {writer} writes {_where(theirs)}"))
+            problems.add(
+                origin.problem(f"would be published at {_where(mine)}, where {writer} writes {_where(theirs)}")
+            )
     return sorted(problems)
 
 

@@ -106,7 +106,13 @@ def markdown_urls(text: str) -> list[str]:
     found: list[str] = []
     for token in markdown().parse(text, {}):
         for item in token.children or ():
-            value = item.attrGet("href") if item.type == "link_open" else item.attrGet("src") if item.type == "image" else None
+            value = (
+                item.attrGet("href")
+                if item.type == "link_open"
+                else item.attrGet("src")
+                if item.type == "image"
+                else None
+            )
             if _web(str(value or "")):
                 found.append(str(value))
     return found
@@ -230,8 +236,12 @@ def _public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def _public_connection(address: tuple[str, int], timeout: Any = socket._GLOBAL_DEFAULT_TIMEOUT,  # type: ignore[attr-defined]
-                       source_address: Any = None, **_: Any) -> socket.socket:
+def _public_connection(
+    address: tuple[str, int],
+    timeout: Any = socket._GLOBAL_DEFAULT_TIMEOUT,  # type: ignore[attr-defined]
+    source_address: Any = None,
+    **_: Any,
+) -> socket.socket:
     """socket.create_connection that connects only to public addresses: an entry from a
     stranger's pull request must not make CI ask the cloud metadata service (169.254.169.254),
     a service on the runner (127.0.0.1) or the private network. The address is checked as the
@@ -311,8 +321,15 @@ def request_url(url: str) -> str:
         pass
     netloc = host if parts.port is None else f"{host}:{parts.port}"
     safe = "/%:@!$&'()*+,;=-._~?"
-    return urllib.parse.urlunsplit((parts.scheme, netloc, urllib.parse.quote(parts.path, safe=safe),
-                                    urllib.parse.quote(parts.query, safe=safe), urllib.parse.quote(parts.fragment, safe=safe)))
+    return urllib.parse.urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            urllib.parse.quote(parts.path, safe=safe),
+            urllib.parse.quote(parts.query, safe=safe),
+            urllib.parse.quote(parts.fragment, safe=safe),
+        )
+    )
 
 
 def _reason(exc: BaseException) -> tuple[str, bool]:
@@ -320,7 +337,11 @@ def _reason(exc: BaseException) -> tuple[str, bool]:
     reason = getattr(exc, "reason", exc)
     if isinstance(reason, socket.gaierror):  # only 'no such name' says the host is gone, not a DNS outage
         gone = reason.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME))
-        return ("its host name does not resolve", True) if gone else (f"its host name could not be looked up ({reason})", False)
+        return (
+            ("its host name does not resolve", True)
+            if gone
+            else (f"its host name could not be looked up ({reason})", False)
+        )
     if isinstance(reason, (TimeoutError, socket.timeout)):
         return "", False
     if isinstance(reason, ssl.SSLCertVerificationError):
@@ -347,7 +368,9 @@ class Checker:
 
     def _ask(self, url: str, method: str) -> tuple[int, Any]:
         """(status, headers) of one request, redirects not followed; raises on network failures."""
-        request = urllib.request.Request(request_url(url), method=method, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+        request = urllib.request.Request(
+            request_url(url), method=method, headers={"User-Agent": USER_AGENT, "Accept": "*/*"}
+        )
         with self.hosts.gate(url):
             try:
                 with self.opener.open(request, timeout=self.timeout) as response:  # the body is never read
@@ -500,7 +523,9 @@ def check_links(model: SiteModel, *, sleep: Callable[[float], None] = time.sleep
     memory_path = cache_folder(model.config.root) / MEMORY_FILE
     now = clock()
     wanted = set(urls)
-    answered = {url: kept for url, kept in load_memory(memory_path, now, settings.remember_days).items() if url in wanted}
+    answered = {
+        url: kept for url, kept in load_memory(memory_path, now, settings.remember_days).items() if url in wanted
+    }
     remembered = len(answered)
     progress = Progress()
     asked = Checker(settings, sleep).check_all((url for url in urls if url not in answered), progress)

@@ -85,7 +85,12 @@ def _math_as_tex(html: str) -> str:
         tex = _TEX.search(match.group(0))
         if tex is None:
             return ""
-        return f"<code>$${tex.group(1)}$$</code>" if 'display="block"' in match.group(1) else f"<code>${tex.group(1)}$</code>"
+        return (
+            f"<code>$${tex.group(1)}$$</code>"
+            if 'display="block"' in match.group(1)
+            else f"<code>${tex.group(1)}$</code>"
+        )
+
     return _MATH.sub(swap, html)
 
 
@@ -100,8 +105,14 @@ class EmailRenderer:
         self.model = model
         self.renderer = Renderer(model)
         self.html_env = self.renderer.env
-        self.text_env = jinja2.Environment(loader=self.html_env.loader, autoescape=False, undefined=jinja2.StrictUndefined,
-                                           trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        self.text_env = jinja2.Environment(
+            loader=self.html_env.loader,
+            autoescape=False,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
         self.text_env.filters["wrap"] = wrap
         self.label = lambda issue: issue_label(issue, model.config.fields.cadence)
         self.links = paper_links
@@ -190,7 +201,9 @@ class EmailRenderer:
                     hi = mid - 1
             level = Level("cut", False, False, lo)
         text = self.text_env.get_template("email/issue.txt").render(ctx)
-        return Edition(issue.key, ctx["subject"], html, text, ctx["web_url"], len(ctx["papers"]), ctx["omitted"], level.name)
+        return Edition(
+            issue.key, ctx["subject"], html, text, ctx["web_url"], len(ctx["papers"]), ctx["omitted"], level.name
+        )
 
 
 def render_edition(model: SiteModel, issue: Issue) -> Edition:
@@ -209,7 +222,9 @@ def edition_folder(config: SiteConfig, chosen: Path | None = None) -> Path:
     shown = chosen or EMAIL_DIR
     from digestgen.output import MANIFEST
 
-    built = [place for place in (resolved, *resolved.parents) if (place / MANIFEST).is_file()]  # any output of digestgen's
+    built = [
+        place for place in (resolved, *resolved.parents) if (place / MANIFEST).is_file()
+    ]  # any output of digestgen's
     if built or resolved.is_relative_to(config.output.resolve()) or config.output.resolve().is_relative_to(resolved):
         raise UsageError(f"refusing to write the email edition into {shown}: the built site is only ever "
                          f"replaced whole by 'digestgen build'; choose another --output")
@@ -252,7 +267,27 @@ def wrap(text: str, width: int = TEXT_WIDTH, first: str | None = None, indent: s
 class _Text(HTMLParser):
     """Sanitised HTML (our Markdown output) to readable plain text."""
 
-    BLOCKS: ClassVar[frozenset[str]] = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "section", "hr", "table", "ul", "ol"})
+    BLOCKS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "p",
+            "div",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "li",
+            "blockquote",
+            "pre",
+            "tr",
+            "section",
+            "hr",
+            "table",
+            "ul",
+            "ol",
+        }
+    )
 
     def __init__(self, base: str, width: int):
         super().__init__(convert_charrefs=True)

@@ -35,10 +35,82 @@ MAX_NESTING = 20  # also bounds the work per `[` of a run of brackets that never
 MAX_HTML = 250_000  # characters of HTML one field may render to: formulas and links expand the most
 
 MATHML_TAGS = frozenset(
-    ["math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msup", "msub", "msubsup", "mfrac", "msqrt", "mroot", "mstyle", "merror", "mpadded", "mphantom", "mfenced", "menclose", "munder", "mover", "munderover", "mtable", "mtr", "mtd", "mlabeledtr", "semantics", "annotation", "mmultiscripts", "mprescripts", "none"]
+    [
+        "math",
+        "mrow",
+        "mi",
+        "mn",
+        "mo",
+        "ms",
+        "mtext",
+        "mspace",
+        "msup",
+        "msub",
+        "msubsup",
+        "mfrac",
+        "msqrt",
+        "mroot",
+        "mstyle",
+        "merror",
+        "mpadded",
+        "mphantom",
+        "mfenced",
+        "menclose",
+        "munder",
+        "mover",
+        "munderover",
+        "mtable",
+        "mtr",
+        "mtd",
+        "mlabeledtr",
+        "semantics",
+        "annotation",
+        "mmultiscripts",
+        "mprescripts",
+        "none",
+    ]
 )
 MATHML_ATTRS = frozenset(
-    ["xmlns", "display", "mathvariant", "stretchy", "fence", "separator", "accent", "accentunder", "columnalign", "rowalign", "columnspacing", "rowspacing", "columnlines", "rowlines", "frame", "width", "height", "depth", "lspace", "rspace", "linethickness", "displaystyle", "scriptlevel", "movablelimits", "largeop", "symmetric", "minsize", "maxsize", "notation", "open", "close", "separators", "form", "align", "columnspan", "rowspan", "encoding", "voffset"]
+    [
+        "xmlns",
+        "display",
+        "mathvariant",
+        "stretchy",
+        "fence",
+        "separator",
+        "accent",
+        "accentunder",
+        "columnalign",
+        "rowalign",
+        "columnspacing",
+        "rowspacing",
+        "columnlines",
+        "rowlines",
+        "frame",
+        "width",
+        "height",
+        "depth",
+        "lspace",
+        "rspace",
+        "linethickness",
+        "displaystyle",
+        "scriptlevel",
+        "movablelimits",
+        "largeop",
+        "symmetric",
+        "minsize",
+        "maxsize",
+        "notation",
+        "open",
+        "close",
+        "separators",
+        "form",
+        "align",
+        "columnspan",
+        "rowspan",
+        "encoding",
+        "voffset",
+    ]
 )
 
 
@@ -73,7 +145,11 @@ class _MathMLRebuilder(HTMLParser):
             return
         parts = [""]
         for name, value in attrs:
-            if name not in MATHML_ATTRS or name == "xmlns" or (tag == "math" and name == "display" and value == "inline"):
+            if (
+                name not in MATHML_ATTRS
+                or name == "xmlns"
+                or (tag == "math" and name == "display" and value == "inline")
+            ):
                 continue
             parts.append(f'{name}="{html.escape(value or "", quote=True)}"')
         node: list[Any] = [tag, " ".join(parts), []]
@@ -122,7 +198,9 @@ def _write_math(node: Any) -> str:
     if isinstance(node, str):
         return node
     tag, attrs, children = node
-    while tag == "mrow" and not attrs and len(children) == 1 and isinstance(children[0], list) and children[0][0] != "mo":
+    while (
+        tag == "mrow" and not attrs and len(children) == 1 and isinstance(children[0], list) and children[0][0] != "mo"
+    ):
         tag, attrs, children = children[0]
     return f"<{tag}{attrs}>{''.join(_write_math(child) for child in children)}</{tag}>"
 
@@ -313,8 +391,11 @@ def markdown() -> MarkdownIt:
     scheme = re.compile(linkify.re["schema_test"], re.IGNORECASE)
     linkify.pretest = partial(_scheme_follows_boundary, lru_cache(maxsize=4096)(lambda s: scheme.match(s) is not None))
     # per instance: the link and image rules call the label parser through md.helpers
-    md.helpers = SimpleNamespace(parseLinkLabel=_link_label, parseLinkDestination=helpers.parseLinkDestination,  # type: ignore[assignment]
-                                 parseLinkTitle=helpers.parseLinkTitle)
+    md.helpers = SimpleNamespace(
+        parseLinkLabel=_link_label,
+        parseLinkDestination=helpers.parseLinkDestination,  # type: ignore[assignment]
+        parseLinkTitle=helpers.parseLinkTitle,
+    )
     md.use(footnote_plugin)
     md.inline.ruler.at("footnote_inline", _inline_footnote)
     md.use(tex_plugin)

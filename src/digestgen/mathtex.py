@@ -34,9 +34,19 @@ _DOLLAR = re.compile(r"\$(?![\s$])((?:[^$\\]|\\.)++)(?<!\s)\$(?!\d)", re.DOTALL)
 # `$$`: content up to the first unescaped `$$`
 _DOUBLE_DOLLAR = re.compile(r"\$\$((?:[^$\\]|\\.|\$(?!\$))++)\$\$", re.DOTALL)
 # `\(` and `\[`: content up to the first `\)` or `\]` that is not part of a `\\`
-_BRACKETS = {"(": re.compile(r"\\\(((?:[^\\]|\\[^)])*+)\\\)", re.DOTALL),
-             "[": re.compile(r"\\\[((?:[^\\]|\\[^\]])*+)\\\]", re.DOTALL)}
-_COMMANDS = {"emph": "em", "textit": "em", "textsl": "em", "textbf": "strong", "texttt": "code", "url": "a", "href": "a"}
+_BRACKETS = {
+    "(": re.compile(r"\\\(((?:[^\\]|\\[^)])*+)\\\)", re.DOTALL),
+    "[": re.compile(r"\\\[((?:[^\\]|\\[^\]])*+)\\\]", re.DOTALL),
+}
+_COMMANDS = {
+    "emph": "em",
+    "textit": "em",
+    "textsl": "em",
+    "textbf": "strong",
+    "texttt": "code",
+    "url": "a",
+    "href": "a",
+}
 _COMMAND = re.compile(r"\\(" + "|".join(_COMMANDS) + r")\{")
 _ABSOLUTE = re.compile(r"(?:https?|mailto):", re.IGNORECASE)
 _BRACE = re.compile(r"\\.|[{}]", re.DOTALL)

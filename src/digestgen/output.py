@@ -89,8 +89,10 @@ def check_output(output: Path, root: Path) -> None:
         if not output.is_dir():
             raise UsageError(f"{_show(output, root)} exists and is not a folder")
         if any(output.iterdir()) and not (output / MANIFEST).is_file():
-            raise UsageError(f"refusing to overwrite {_show(output, root)}: it is not empty and was not created by digestgen; "
-                             "choose another --output or empty it")
+            raise UsageError(
+                f"refusing to overwrite {_show(output, root)}: it is not empty and was not created by digestgen; "
+                "choose another --output or empty it"
+            )
 
 
 def _show(path: Path, root: Path) -> str:
@@ -127,7 +129,9 @@ def build_lock(output: Path, wait: bool = True) -> Iterator[None]:
             if exc.errno not in (errno.EAGAIN, errno.EACCES):
                 raise
             if not wait:
-                raise BuildLockedError(f"another digestgen build is writing {output.name}; try again when it has finished") from None
+                raise BuildLockedError(
+                    f"another digestgen build is writing {output.name}; try again when it has finished"
+                ) from None
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -378,7 +382,11 @@ class OutputError(DigestgenError):
 def published_state(published: bool) -> str:
     """What a build that stopped left published, in words (true when it is printed: a build
     publishes in one atomic step, see Staging)."""
-    return "the new site was published before that" if published else "nothing was published: the previous site is untouched"
+    return (
+        "the new site was published before that"
+        if published
+        else "nothing was published: the previous site is untouched"
+    )
 
 
 def describe(exc: OSError, output: Path) -> str:

@@ -39,7 +39,9 @@ class Plan:
     files: list[File]
 
 
-def plan(model: SiteModel, renderer: Any, prior: PriorLines | None = None, warnings: list[Problem] | None = None) -> Plan:
+def plan(
+    model: SiteModel, renderer: Any, prior: PriorLines | None = None, warnings: list[Problem] | None = None
+) -> Plan:
     """What the site is made of (prior: the lines of the last papers.json and llms.txt).
 
     ContentError, with the warnings so far, when an id, slug, key or static file would put an
@@ -232,7 +234,14 @@ class Keyer:
             known = self.memo.get(id(value))
             if known is None:  # a tag page shows its own slice (in the context) and the tag's size
                 known = self.memo[id(value)] = joined_hash(
-                    ["tag", value.slug, repr(value.name), repr(value.description), *(f"{p.id} {p.date}" for p in value.papers)])
+                    [
+                        "tag",
+                        value.slug,
+                        repr(value.name),
+                        repr(value.description),
+                        *(f"{p.id} {p.date}" for p in value.papers),
+                    ]
+                )
             return known
         return value
 

@@ -41,8 +41,10 @@ def next_issue_line(model: SiteModel) -> str:
     """One line for check and build: the issue published next and when, and the drafts held back."""
     upcoming = model.next_issue
     if upcoming is not None and upcoming.publish_at is not None:
-        line = (f"next issue: {upcoming.key} publishes {moment_text(upcoming.publish_at)} {model.config.fields.timezone} "
-                f"({upcoming.publish_rule})")
+        line = (
+            f"next issue: {upcoming.key} publishes {moment_text(upcoming.publish_at)} {model.config.fields.timezone} "
+            f"({upcoming.publish_rule})"
+        )
     else:
         line = "next issue: none scheduled yet"
     drafts = [i.key for i in model.upcoming if i.publish_at is None]

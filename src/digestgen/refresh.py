@@ -126,12 +126,19 @@ def edit(entry: Entry, values: dict[str, Any]) -> str:
         if anchor.end_mark.column:  # the value ends inside its line: insert after that line
             newline = front.find("\n", at)
             at = len(front) if newline < 0 else newline + 1
-        splices.append((at, at, order, f"{' ' * indent}{name}: {_scalar(value, None if isinstance(value, int) else chr(34))}\n"))
+        splices.append(
+            (at, at, order, f"{' ' * indent}{name}: {_scalar(value, None if isinstance(value, int) else chr(34))}\n")
+        )
     for start, end, _, text in sorted(splices, reverse=True):
         front = front[:start] + text + front[end:]
     problems: list[Problem] = []
     doc = load_mapping(front, entry.rel, 0, problems)
-    if doc is None or doc.reported or doc.data != {**entry.data, **values} or [k for k in doc.data if k in entry.data] != list(entry.data):
+    if (
+        doc is None
+        or doc.reported
+        or doc.data != {**entry.data, **values}
+        or [k for k in doc.data if k in entry.data] != list(entry.data)
+    ):
         raise EditError("the edit would change more than the refreshed fields; update them by hand")
     return entry.text[: entry.front_start] + front + entry.text[entry.front_end :]
 

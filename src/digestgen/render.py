@@ -220,8 +220,10 @@ class Renderer:
             issue_of=self.issue_of,
             bibtex=bibtex,
             citation_tags=lambda paper: citation_meta(paper, self.abs_url),
-            citation_files=lambda folder, key: [(label, self.url(f"/{folder}/{key}/{key}.{ext}"))
-                                                for ext, label in (TAG_CITATION_LINKS if folder == "tags" else CITATION_LINKS)],
+            citation_files=lambda folder, key: [
+                (label, self.url(f"/{folder}/{key}/{key}.{ext}"))
+                for ext, label in (TAG_CITATION_LINKS if folder == "tags" else CITATION_LINKS)
+            ],
             link_name=link_name,
             paper_links=paper_links,
             paper_summary=paper_summary,
@@ -286,10 +288,16 @@ class Renderer:
         pages = max(1, math.ceil(len(papers) / per_page))
         for number in range(1, pages + 1):
             prefix = folder + ("" if number == 1 else f"page/{number}/")
-            ctx = {**context, "papers": papers[(number - 1) * per_page : number * per_page],
-                   "page": number, "pages": pages,
-                   "prev_url": None if number == 1 else self.url(f"/{folder}" + ("" if number == 2 else f"page/{number - 1}/")),
-                   "next_url": None if number == pages else self.url(f"/{folder}page/{number + 1}/")}
+            ctx = {
+                **context,
+                "papers": papers[(number - 1) * per_page : number * per_page],
+                "page": number,
+                "pages": pages,
+                "prev_url": None
+                if number == 1
+                else self.url(f"/{folder}" + ("" if number == 2 else f"page/{number - 1}/")),
+                "next_url": None if number == pages else self.url(f"/{folder}page/{number + 1}/"),
+            }
             yield Route(prefix + "index.html", template, ctx, "/" + prefix)
 
     def author_routes(self) -> Iterator[Route]:
@@ -543,8 +551,14 @@ def page_weights(folder: Path | Callable[[str], bytes | None], base_path: str, s
     return weights
 
 
-def budget_warnings(folder: Path | Callable[[str], bytes | None], base_path: str, output: str, budget: int | None = None,
-                    memo: dict[str, Any] | None = None, files: dict[str, str] | None = None) -> list[Problem]:
+def budget_warnings(
+    folder: Path | Callable[[str], bytes | None],
+    base_path: str,
+    output: str,
+    budget: int | None = None,
+    memo: dict[str, Any] | None = None,
+    files: dict[str, str] | None = None,
+) -> list[Problem]:
     """One warning per list page (home, issues, tags...) heavier than the budget over the wire.
 
     Paper pages show one paper and are skipped to keep big builds fast; the search index is

@@ -205,7 +205,7 @@ jobs:
           path: public
       - id: deployment
         uses: actions/deploy-pages@cd2ce8fcbc39b97be8ca5fce6e763baed58fa128  # v5.0.0
-"""
+"""  # noqa: E501 - a workflow line is as long as its expression
 
 DEPENDABOT = """\
 # Dependabot proposes a pull request when an action of .github/workflows has a new release

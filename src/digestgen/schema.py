@@ -70,7 +70,9 @@ def check_url(value: str) -> str:
 
 def check_slug(value: str) -> str:
     if not SLUG_RE.fullmatch(value) or len(value) > 100 or windows_reserved(value):
-        raise ValueError(f"{value[:60]!r} is not a valid slug; use lowercase letters, digits and '-' (like 'language-models')")
+        raise ValueError(
+            f"{value[:60]!r} is not a valid slug; use lowercase letters, digits and '-' (like 'language-models')"
+        )
     return value
 
 
@@ -148,10 +150,14 @@ def _author(value: str) -> str:
     """An author's name, optionally followed by the id of their entry in content/authors.yaml."""
     name, author_id = split_author(value)
     if author_id is not None and (not SLUG_RE.fullmatch(author_id) or len(author_id) > 100):
-        raise ValueError(f"[{author_id[:60]}] must be the id of an entry of content/authors.yaml, in lowercase letters, "
-                         "digits and '-' (like 'Wei Wang [wei-wang-ucla]')")
+        raise ValueError(
+            f"[{author_id[:60]}] must be the id of an entry of content/authors.yaml, in lowercase letters, "
+            "digits and '-' (like 'Wei Wang [wei-wang-ucla]')"
+        )
     if author_id is not None and not name:
-        raise ValueError(f"[{author_id}] needs the name before it, as the paper writes it (like 'Wei Wang [{author_id}]')")
+        raise ValueError(
+            f"[{author_id}] needs the name before it, as the paper writes it (like 'Wei Wang [{author_id}]')"
+        )
     return value
 
 
@@ -181,7 +187,9 @@ def _arxiv(value: str) -> str:
     if value.lower().startswith("arxiv:"):
         value = value[6:]
     if not ARXIV_RE.fullmatch(value):
-        raise ValueError(f"{value[:60]!r} is not an arXiv id; write it like \"2511.11002\", \"2511.11002v2\" or \"hep-th/9901001\"")
+        raise ValueError(
+            f"{value[:60]!r} is not an arXiv id; write it like \"2511.11002\", \"2511.11002v2\" or \"hep-th/9901001\""
+        )
     return value
 
 
@@ -262,7 +270,9 @@ class PaperFields(_Strict):
 
     title: OneLine = Field(description="The paper's title, one line.")
     date: Date = Field(description="The day the paper entered the digest (picks its issue): YYYY-MM-DD, quoted or not.")
-    authors: list[Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_one_line), AfterValidator(_author)]] = Field(
+    authors: list[
+        Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_one_line), AfterValidator(_author)]
+    ] = Field(
         default_factory=list, max_length=MAX_AUTHORS,
         description="Full author list; 'Name [id]' names the entry of content/authors.yaml the author is.")
     arxiv: Annotated[str, AfterValidator(_arxiv)] | None = Field(None, description='arXiv id, quoted: "2511.11002".')
@@ -291,7 +301,9 @@ class IssueFields(_Strict):
 
     title: OneLine | None = None
     summary: Annotated[str, Field(max_length=2000)] | None = None
-    draft: bool = Field(False, description="Hold the issue back, even past publish_at (shown only with --drafts and in serve).")
+    draft: bool = Field(
+        False, description="Hold the issue back, even past publish_at (shown only with --drafts and in serve)."
+    )
     publish_at: DateTime | None = Field(None, description="When the issue appears, in the site's timezone "
                                         "(2026-11-30T09:00 or 2026-11-30); before or after its period ends.")
 
@@ -317,7 +329,9 @@ class AuthorEntryFields(_Strict):
                        AfterValidator(_unique_names)] = Field(
         default_factory=list, max_length=100, description="Other spellings of the name in papers' author lists.")
     affiliation: OneLine | None = Field(None, description="Where they work; tells apart two people with one name.")
-    orcid: Annotated[str, AfterValidator(_orcid)] | None = Field(None, description="ORCID iD, like 0000-0002-1825-0097.")
+    orcid: Annotated[str, AfterValidator(_orcid)] | None = Field(
+        None, description="ORCID iD, like 0000-0002-1825-0097."
+    )
     homepage: Url | None = None
 
 
@@ -329,7 +343,9 @@ class Author(_Strict):
 
 def _domain(value: str) -> str:
     if not DOMAIN_RE.fullmatch(value) or len(value) > 253:
-        raise ValueError(f"{value[:60]!r} is not a domain name; write it like 'example.org' (lowercase, no scheme or path)")
+        raise ValueError(
+            f"{value[:60]!r} is not a domain name; write it like 'example.org' (lowercase, no scheme or path)"
+        )
     return value
 
 
@@ -346,7 +362,10 @@ def _address(value: str) -> str:
     except (ValueError, IndexError):
         addr = ""
     if "@" not in addr or addr.startswith("@") or addr.endswith("@"):
-        raise ValueError(f"{value[:80]!r} is not an email address; write it like digest@example.org or 'Digest <digest@example.org>'")
+        raise ValueError(
+            f"{value[:80]!r} is not an email address; "
+            "write it like digest@example.org or 'Digest <digest@example.org>'"
+        )
     return value
 
 
@@ -354,7 +373,9 @@ class Feeds(_Strict):
     limit: Annotated[int, Field(ge=1, le=10000)] = 20
     full_content: bool = True
     id_domain: Annotated[str, AfterValidator(_domain)] | None = Field(
-        default=None, description="Domain used in feed entry ids (default: base_url's host); keep the old one after moving the site.")
+        default=None,
+        description="Domain used in feed entry ids (default: base_url's host); keep the old one after moving the site.",
+    )
 
 
 class NavItem(_Strict):
@@ -389,7 +410,9 @@ class LinkCheck(_Strict):
 
     remember_days: Annotated[int, Field(ge=0, le=365)] = Field(
         default=7, description="Days a link that answered is not asked again (0: check every link every time).")
-    timeout: Annotated[float, Field(gt=0, le=120)] = Field(default=10.0, description="Seconds to wait for a server at each step.")
+    timeout: Annotated[float, Field(gt=0, le=120)] = Field(
+        default=10.0, description="Seconds to wait for a server at each step."
+    )
     per_host: Annotated[int, Field(ge=1, le=16)] = Field(default=2, description="Requests at a time to one host.")
     skip: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
         default_factory=list, max_length=200, description="URL prefixes never checked (hosts that refuse checkers).")
@@ -423,7 +446,9 @@ class SiteFields(_Strict):
     extra_css: list[StaticFile] = Field(
         default_factory=list, max_length=10,
         description="Stylesheets under static/ loaded after the theme's, to change colours, fonts and spacing.")
-    logo: StaticFile | None = Field(None, description="An image under static/ shown instead of the theme's mark beside the title.")
+    logo: StaticFile | None = Field(
+        None, description="An image under static/ shown instead of the theme's mark beside the title."
+    )
     social_images: Literal["issues", "all", "none"] = Field(
         "issues", description="Which pages get a drawn 1200x630 image for links shared on social sites and in chats: "
                               "issues (each issue page), all (issue and paper pages; about 17 ms a paper) or none.")
@@ -431,7 +456,13 @@ class SiteFields(_Strict):
 
 # --- errors -------------------------------------------------------------------------------
 
-_KIND = {"bool": "the boolean", "int": "the number", "float": "the number", "timestamp": "the date", "null": "an empty value"}
+_KIND = {
+    "bool": "the boolean",
+    "int": "the number",
+    "float": "the number",
+    "timestamp": "the date",
+    "null": "an empty value",
+}
 
 
 def _hint(doc: Doc, loc: tuple[Any, ...], err: dict[str, Any]) -> str | None:
@@ -488,8 +519,9 @@ def _message(doc: Doc, loc: tuple[Any, ...], err: dict[str, Any], fields: list[s
         return f"must be one of {err.get('ctx', {}).get('expected', '')}"
     if kind == "string_too_long":
         limit = err.get("ctx", {}).get("max_length")
-        return f"is {len(err['input']):,} characters long; the limit is {limit:,}" if isinstance(err.get("input"), str) \
-            else f"is too long: at most {limit} characters"
+        if isinstance(err.get("input"), str):
+            return f"is {len(err['input']):,} characters long; the limit is {limit:,}"
+        return f"is too long: at most {limit} characters"
     if kind == "too_long":
         return f"is too long: at most {err.get('ctx', {}).get('max_length')} items or characters"
     return err["msg"]

@@ -46,8 +46,10 @@ def smtp_settings(environ: Mapping[str, str] | None = None) -> SmtpSettings:
     env = os.environ if environ is None else environ
     host = env.get("DIGESTGEN_SMTP_HOST", "").strip()
     if not host:
-        raise UsageError("set DIGESTGEN_SMTP_HOST (and DIGESTGEN_SMTP_PORT, DIGESTGEN_SMTP_USER, DIGESTGEN_SMTP_PASSWORD) "
-                         "to send; or use --dry-run to print the message")
+        raise UsageError(
+            "set DIGESTGEN_SMTP_HOST (and DIGESTGEN_SMTP_PORT, DIGESTGEN_SMTP_USER, DIGESTGEN_SMTP_PASSWORD) "
+            "to send; or use --dry-run to print the message"
+        )
     raw_port = env.get("DIGESTGEN_SMTP_PORT", "").strip() or "587"
     if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
         raise UsageError(f"DIGESTGEN_SMTP_PORT must be a port number, got {raw_port!r}")
@@ -62,7 +64,9 @@ def smtp_settings(environ: Mapping[str, str] | None = None) -> SmtpSettings:
     if bool(user) != bool(password):
         raise UsageError("set both DIGESTGEN_SMTP_USER and DIGESTGEN_SMTP_PASSWORD, or neither")
     if user and not (starttls or implicit_tls) and host not in ("localhost", "127.0.0.1", "::1"):
-        raise UsageError("refusing to send the SMTP password unencrypted; unset DIGESTGEN_SMTP_STARTTLS=0 or use port 465")
+        raise UsageError(
+            "refusing to send the SMTP password unencrypted; unset DIGESTGEN_SMTP_STARTTLS=0 or use port 465"
+        )
     return SmtpSettings(host, port, user, password, starttls, implicit_tls)
 
 
@@ -73,7 +77,9 @@ def parse_recipients(spec: str) -> list[str]:
         try:
             raw = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read the recipient list {path}: {getattr(exc, 'strerror', None) or exc}") from None
+            raise UsageError(
+                f"cannot read the recipient list {path}: {getattr(exc, 'strerror', None) or exc}"
+            ) from None
         lines = [line.split(" #", 1)[0] for line in raw.splitlines() if not line.lstrip().startswith("#")]
         items = [part for line in lines for part in split_addresses(line)]
     else:
@@ -149,7 +155,9 @@ def build_message(model: SiteModel, edition: Edition, recipient: str, *, date: s
     msg["Message-ID"] = message_id or make_msgid("digest", domain=domain)
     if email_cfg.unsubscribe_url:
         personal = email_cfg.unsubscribe_url.replace("{email}", quote(parseaddr(recipient)[1], safe="@"))
-        html = html.replace(str(escape(email_cfg.unsubscribe_url)), str(escape(personal))).replace(email_cfg.unsubscribe_url, personal)
+        html = html.replace(str(escape(email_cfg.unsubscribe_url)), str(escape(personal))).replace(
+            email_cfg.unsubscribe_url, personal
+        )
         text = text.replace(email_cfg.unsubscribe_url, personal)
         msg["List-Unsubscribe"] = f"<{personal}>"
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -242,7 +250,9 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
         if settings.starttls:
             if not client.has_extn("starttls"):
                 raise smtplib.SMTPNotSupportedError(
-                    f"{settings.host} does not offer STARTTLS; set DIGESTGEN_SMTP_STARTTLS=0 only for a trusted local relay")
+                    f"{settings.host} does not offer STARTTLS; set DIGESTGEN_SMTP_STARTTLS=0 only for a trusted local "
+                    "relay"
+                )
             client.starttls(context=context)
             client.ehlo()
         if settings.user and settings.password:

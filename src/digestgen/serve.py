@@ -314,7 +314,9 @@ class Preview:
             self.server = HTTPServer(bind, port, PreviewHandler(self), header_timeout=header_timeout,
                                      max_connections=max_connections)
         except OSError as exc:
-            raise UsageError(f"cannot listen on {bind}:{port} ({exc.strerror}); try another --port, or --port 0") from None
+            raise UsageError(
+                f"cannot listen on {bind}:{port} ({exc.strerror}); try another --port, or --port 0"
+            ) from None
         self.port = self.server.port
         host = f"[{bind}]" if ":" in bind else bind
         if wildcard(bind):
@@ -355,8 +357,10 @@ class Preview:
             return False
         what = f" after {changed[0]}" + (f" and {len(changed) - 1} more" if len(changed) > 1 else "") if changed else ""
         stats = result.stats
-        self.log(f"built{what} in {time.perf_counter() - started:.2f} s: {plural(result.counts.get('papers', 0), 'paper')}, "
-                 f"{stats.written} file{'s' * (stats.written != 1)} changed")
+        self.log(
+            f"built{what} in {time.perf_counter() - started:.2f} s: {plural(result.counts.get('papers', 0), 'paper')}, "
+            f"{stats.written} file{'s' * (stats.written != 1)} changed"
+        )
         for line in self.changed_warnings(capped(result.warnings)):
             self.log(line)
         self.builds += 1

@@ -53,7 +53,8 @@ LIVE_JS = """\
     var title = document.createElement("h2");
     title.textContent = "digestgen: the last change did not build";
     var hint = document.createElement("p");
-    hint.textContent = "You are looking at the last good build. Fix the problems below and save; this page updates by itself.";
+    hint.textContent = "You are looking at the last good build. " +
+      "Fix the problems below and save; this page updates by itself.";
     var list = document.createElement("ul");
     lines.forEach(function (line) {
       var item = document.createElement("li");

@@ -24,8 +24,22 @@ from digestgen.errors import Problem
 from digestgen.publish import publication
 from digestgen.schema import ISSUE_KEY_RE
 
-RESERVED_SLUGS = frozenset({"issues", "papers", "tags", "authors", "search", "pagefind", "static", "assets", "feed", "feeds",
-                            "404", "reading-list"})
+RESERVED_SLUGS = frozenset(
+    {
+        "issues",
+        "papers",
+        "tags",
+        "authors",
+        "search",
+        "pagefind",
+        "static",
+        "assets",
+        "feed",
+        "feeds",
+        "404",
+        "reading-list",
+    }
+)
 RELATED_LIMIT = 5
 RELATED_SCAN = 60
 
@@ -123,7 +137,14 @@ def issue_range(key: str, cadence: str) -> tuple[dt.date, dt.date]:
 
 def order_key(paper: Paper) -> tuple[object, ...]:
     """Curated order inside an issue: featured, rank, upvotes desc, title, id."""
-    return (not paper.featured, paper.rank is None, paper.rank or 0, -(paper.upvotes or 0), paper.title.casefold(), paper.id)
+    return (
+        not paper.featured,
+        paper.rank is None,
+        paper.rank or 0,
+        -(paper.upvotes or 0),
+        paper.title.casefold(),
+        paper.id,
+    )
 
 
 def _check_fields(entry: Paper | Unfinished, config: SiteConfig, vocabulary: dict[str, Tag] | None,
@@ -139,7 +160,11 @@ def _check_fields(entry: Paper | Unfinished, config: SiteConfig, vocabulary: dic
     if entry.issue is not None and not _valid(entry.issue, cadence):
         example = issue_key(entry.date if isinstance(entry, Paper) else config.today, cadence)
         problems.append(_problem(entry, "issue", f"'{entry.issue}' is not a {cadence} issue key (like {example})"))
-    image = config.root / "static" / entry.image if entry.image and not entry.image.startswith(("http://", "https://")) else None
+    image = (
+        config.root / "static" / entry.image
+        if entry.image and not entry.image.startswith(("http://", "https://"))
+        else None
+    )
     if image is not None and (not image.is_file() or image.is_symlink()):
         problems.append(_problem(entry, "image", f"static/{entry.image} does not exist"))
 
@@ -147,13 +172,20 @@ def _check_fields(entry: Paper | Unfinished, config: SiteConfig, vocabulary: dic
 def _check_unfinished(paper: Paper, problems: list[Problem]) -> None:
     """Warn about what a template leaves for a person to fill in, in a paper about to be shown."""
     if not paper.has_abstract and not paper.links and not paper.arxiv and not paper.doi:
-        problems.append(_problem(paper, "title", "has neither an abstract nor any link; readers cannot find the paper", "warning"))
+        problems.append(
+            _problem(paper, "title", "has neither an abstract nor any link; readers cannot find the paper", "warning")
+        )
     if is_placeholder_title(paper.title):
-        problems.append(_problem(paper, "title", "is still the template's placeholder; write the paper's title", "warning"))
+        problems.append(
+            _problem(paper, "title", "is still the template's placeholder; write the paper's title", "warning")
+        )
     if paper.arxiv and not paper.authors:
         where = "authors" if "\nauthors\t" in paper.marks else "arxiv"
-        problems.append(_problem(paper, where, "an arXiv paper without authors; list them (authors: [First Author, ...])",
-                                 "warning"))
+        problems.append(
+            _problem(
+                paper, where, "an arXiv paper without authors; list them (authors: [First Author, ...])", "warning"
+            )
+        )
 
 
 def _problem(paper: Paper | Unfinished, name: str, message: str, severity: str = "error") -> Problem:
@@ -184,7 +216,9 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
     for paper in parsed:  # parsed is in sorted path order
         first = seen.get(paper.id)
         if first is not None:
-            problems.append(Problem(paper.source, 1, 1, "id", f"'{paper.id}' is already used by {first.source}; ids must be unique"))
+            problems.append(
+                Problem(paper.source, 1, 1, "id", f"'{paper.id}' is already used by {first.source}; ids must be unique")
+            )
             continue
         seen[paper.id] = paper
         arxiv = paper.arxiv_base
@@ -198,7 +232,9 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
         if not earliest <= paper.date <= latest:
             problems.append(_problem(paper, "date", f"{paper.date} looks implausible; is the year right?", "warning"))
         if paper.published and not earliest <= paper.published <= latest:
-            problems.append(_problem(paper, "published", f"{paper.published} looks implausible; is the year right?", "warning"))
+            problems.append(
+                _problem(paper, "published", f"{paper.published} looks implausible; is the year right?", "warning")
+            )
         drafts += paper.draft
         if paper.draft and not opts.drafts:
             continue
@@ -211,7 +247,11 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
     by_issue: dict[str, list[Paper]] = defaultdict(list)  # future papers too: they decide when an issue appears
     key_of_day: dict[dt.date, str] = {}
     for paper in candidates:
-        key = paper.issue or key_of_day.get(paper.date) or key_of_day.setdefault(paper.date, issue_key(paper.date, cadence))
+        key = (
+            paper.issue
+            or key_of_day.get(paper.date)
+            or key_of_day.setdefault(paper.date, issue_key(paper.date, cadence))
+        )
         by_issue[key].append(paper)
 
     intro_by_key: dict[str, IssueIntro] = {}
@@ -219,22 +259,50 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
         try:
             start, end = issue_range(intro.key, cadence)
         except ValueError:
-            problems.append(Problem(intro.source, 1, 1, "key", f"'{intro.key}' is not a {cadence} issue key; name the file like "
-                                    f"{issue_key(config.today, cadence)}.md"))
+            problems.append(
+                Problem(
+                    intro.source,
+                    1,
+                    1,
+                    "key",
+                    f"'{intro.key}' is not a {cadence} issue key; name the file like "
+                    f"{issue_key(config.today, cadence)}.md",
+                )
+            )
             continue
         if intro.key not in by_issue:
-            problems.append(Problem(intro.source, 1, 1, "key", f"issue {intro.key} has no published papers, so this intro is not shown", "warning"))
-        if intro.publish_at is not None and not start - dt.timedelta(days=366) <= intro.publish_at.date() <= end + dt.timedelta(days=366):
-            problems.append(Problem(intro.source, *intro.publish_mark, "publish_at",
-                                    f"{intro.publish_at:%Y-%m-%d} is more than a year from the issue's {start} to {end}; "
-                                    "is the year right?", "warning"))
+            problems.append(
+                Problem(
+                    intro.source,
+                    1,
+                    1,
+                    "key",
+                    f"issue {intro.key} has no published papers, so this intro is not shown",
+                    "warning",
+                )
+            )
+        if intro.publish_at is not None and not start - dt.timedelta(
+            days=366
+        ) <= intro.publish_at.date() <= end + dt.timedelta(days=366):
+            problems.append(
+                Problem(
+                    intro.source,
+                    *intro.publish_mark,
+                    "publish_at",
+                    f"{intro.publish_at:%Y-%m-%d} is more than a year from the issue's {start} to {end}; "
+                    "is the year right?",
+                    "warning",
+                )
+            )
         intro_by_key[intro.key] = intro
 
     issues: list[Issue] = []
     upcoming: list[Issue] = []
     visible: list[Paper] = []
     issue_of: dict[str, str] = {}
-    for key in sorted(by_issue, key=lambda k: issue_range(k, cadence)[0] if _valid(k, cadence) else dt.date.min, reverse=True):
+    for key in sorted(
+        by_issue, key=lambda k: issue_range(k, cadence)[0] if _valid(k, cadence) else dt.date.min, reverse=True
+    ):
         if not _valid(key, cadence):
             continue
         start, end = issue_range(key, cadence)
@@ -263,7 +331,9 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
     tags: dict[str, TagInfo] = {}
     for slug in sorted({t for p in visible for t in p.tags} | set(vocabulary or {})):
         info = (vocabulary or {}).get(slug)
-        tags[slug] = TagInfo(slug, info.name if info else slug.replace("-", " ").capitalize(), info.description if info else None)
+        tags[slug] = TagInfo(
+            slug, info.name if info else slug.replace("-", " ").capitalize(), info.description if info else None
+        )
     for paper in visible:
         for tag in paper.tags:
             tags[tag].papers.append(paper)
@@ -290,7 +360,11 @@ def _check_pages(pages: list[Page], problems: list[Problem]) -> list[Page]:
     folded: dict[str, Page] = {}
     for page in sorted(pages, key=lambda p: p.source):
         if page.slug in RESERVED_SLUGS:
-            problems.append(Problem(page.source, 1, 1, "slug", f"'{page.slug}' would replace /{page.slug}/ of the site; rename the file"))
+            problems.append(
+                Problem(
+                    page.source, 1, 1, "slug", f"'{page.slug}' would replace /{page.slug}/ of the site; rename the file"
+                )
+            )
             continue
         other = folded.get(fold(page.slug))
         if other is not None:
@@ -355,11 +429,17 @@ def _check_internal_links(model: SiteModel, parsed: list[Paper], pages: list[Pag
     known |= {f"/issues/{k}/" for k in model.issues_by_key}
     known |= {f"/tags/{t}/" for t in model.tags} | {f"/tags/{t}/feed.xml" for t in model.tags}
     per_page = max(1, model.config.fields.per_page)
-    known |= {f"/tags/{t.slug}/page/{n}/" for t in model.tags.values() for n in range(2, -(-len(t.papers) // per_page) + 1)}
+    known |= {
+        f"/tags/{t.slug}/page/{n}/" for t in model.tags.values() for n in range(2, -(-len(t.papers) // per_page) + 1)
+    }
     known |= {f"/{p.slug}/" for p in pages}
     people = model.authors.papers
     known |= {f"/authors/{slug}/" for slug in people} | {f"/authors/{slug}/feed.xml" for slug in people}
-    known |= {f"/authors/{slug}/page/{n}/" for slug, papers in people.items() for n in range(2, -(-len(papers) // per_page) + 1)}
+    known |= {
+        f"/authors/{slug}/page/{n}/"
+        for slug, papers in people.items()
+        for n in range(2, -(-len(papers) // per_page) + 1)
+    }
     static = model.config.root / "static"
 
     def exists(href: str) -> bool:
@@ -371,15 +451,27 @@ def _check_internal_links(model: SiteModel, parsed: list[Paper], pages: list[Pag
     for paper in parsed:
         for line, href in paper.internal_links:
             if not exists(href):
-                problems.append(Problem(paper.source, line, 1, "note", f"links to {href}, which is not a page of this site", "warning"))
+                problems.append(
+                    Problem(
+                        paper.source, line, 1, "note", f"links to {href}, which is not a page of this site", "warning"
+                    )
+                )
     for page in pages:
         for line, href in page.internal_links:
             if not exists(href):
-                problems.append(Problem(page.source, line, 1, "body", f"links to {href}, which is not a page of this site", "warning"))
+                problems.append(
+                    Problem(
+                        page.source, line, 1, "body", f"links to {href}, which is not a page of this site", "warning"
+                    )
+                )
     for intro in intros:
         for line, href in intro.internal_links:
             if not exists(href):
-                problems.append(Problem(intro.source, line, 1, "intro", f"links to {href}, which is not a page of this site", "warning"))
+                problems.append(
+                    Problem(
+                        intro.source, line, 1, "intro", f"links to {href}, which is not a page of this site", "warning"
+                    )
+                )
 
 
 def carry_over(model: SiteModel, before: SiteModel | None) -> SiteModel:

@@ -136,7 +136,9 @@ def http_get(url: str, what: str) -> bytes:
                                      "try again later") from None
                 sleep(wait)
                 continue
-            raise (NotFound if exc.code == 404 else FetchError)(f"{what} answered HTTP {exc.code} {exc.reason} for {url}") from None
+            raise (NotFound if exc.code == 404 else FetchError)(
+                f"{what} answered HTTP {exc.code} {exc.reason} for {url}"
+            ) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise FetchError(f"could not reach {what} ({reason})") from None
@@ -300,12 +302,16 @@ def parse_crossref(data: bytes) -> PaperMeta | None:
     authors = []
     for person in message.get("author") or []:
         if isinstance(person, dict):
-            name = one_line(f"{_text(person.get('given'))} {_text(person.get('family'))}") or one_line(_text(person.get("name")))
+            name = one_line(f"{_text(person.get('given'))} {_text(person.get('family'))}") or one_line(
+                _text(person.get("name"))
+            )
             if name:
                 authors.append(name[:300])
     abstract = one_line(html.unescape(_TAGS.sub(" ", _text(message.get("abstract"))))).removeprefix("Abstract ")
     journal = one_line(_first(message.get("container-title")))
-    parts = [str(p) for p in (message.get("volume"), message.get("page")) if isinstance(p, (str, int)) and str(p).strip()]
+    parts = [
+        str(p) for p in (message.get("volume"), message.get("page")) if isinstance(p, (str, int)) and str(p).strip()
+    ]
     published = None
     for key in ("published-print", "published-online", "published", "issued"):
         published = _date_parts(message.get(key))

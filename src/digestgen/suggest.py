@@ -118,8 +118,11 @@ def _answers(config: SiteConfig, suggestion: Suggestion) -> tuple[str, list[str]
 
     raw = suggestion.answers.get("paper", "").strip()
     if not raw:
-        return _bad(suggestion, "I could not find the arXiv id: the issue has no answer under "
-                                "\"arXiv id or link\". Write it like `2511.11002` or `https://arxiv.org/abs/2511.11002`.")
+        return _bad(
+            suggestion,
+            "I could not find the arXiv id: the issue has no answer under "
+            '"arXiv id or link". Write it like `2511.11002` or `https://arxiv.org/abs/2511.11002`.',
+        )
     arxiv = normalise_arxiv(raw) if len(raw.split()) == 1 else None
     if arxiv is None:
         return _bad(suggestion, f"{gfm.code(raw[:200])} is not an arXiv id or link. Write it like `2511.11002`, "

@@ -152,7 +152,12 @@ def summary(config: SiteConfig, changes: list[Change]) -> str:
         where = gfm.code(change.rel) + (f" ({change.status})" if change.status else "")
         if not isinstance(paper, Paper):  # unreadable, or fields that failed validation
             errors = sum(1 for p in problems if p.severity == "error")
-            lines += [f"### {where}", "", f"Does not load ({errors} error{'s' * (errors != 1)}); see the check's annotations.", ""]
+            lines += [
+                f"### {where}",
+                "",
+                f"Does not load ({errors} error{'s' * (errors != 1)}); see the check's annotations.",
+                "",
+            ]
             continue
         shown += 1
         lines += card(config, paper) + [f"<sub>{where}</sub>", ""]

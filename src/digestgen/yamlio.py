@@ -190,7 +190,11 @@ def load_mapping(text: str, path: str, line_offset: int = 0, problems: list[Prob
         problems.append(Problem(path, 1 + line_offset, 1, "(yaml)", f"invalid YAML: {exc}"))
         return None
     if node is None:
-        problems.append(Problem(path, 1 + line_offset, 1, "(document)", "is empty; expected a mapping of fields such as 'title: ...'"))
+        problems.append(
+            Problem(
+                path, 1 + line_offset, 1, "(document)", "is empty; expected a mapping of fields such as 'title: ...'"
+            )
+        )
         return None
     if not isinstance(node, yaml.MappingNode):
         kind = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
@@ -318,7 +322,9 @@ def read_text(file: Path, rel: str, problems: list[Problem]) -> str | None:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        problems.append(Problem(rel, line, col, "(file)", f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8"))
+        problems.append(
+            Problem(rel, line, col, "(file)", f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8")
+        )
         return None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -335,7 +341,15 @@ def split_front_matter(text: str, rel: str, problems: list[Problem]) -> tuple[st
     if end == -1:
         end_dots = text.find("\n...\n", 3)
         if end_dots == -1:
-            problems.append(Problem(rel, 1, 1, "(front matter)", "is opened with '---' on line 1 but never closed; add a line '---' after the fields"))
+            problems.append(
+                Problem(
+                    rel,
+                    1,
+                    1,
+                    "(front matter)",
+                    "is opened with '---' on line 1 but never closed; add a line '---' after the fields",
+                )
+            )
             return None
         end = end_dots
     front = text[4 : end + 1]

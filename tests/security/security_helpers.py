@@ -44,7 +44,9 @@ tldr: "One line."
 A plain note with a [link](https://example.org/).
 """
 
-PROBLEM_LINE = re.compile(r"^(?P<path>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): (?:warning: )?(?P<field>[^:]+): (?P<message>.+)$")
+PROBLEM_LINE = re.compile(
+    r"^(?P<path>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): (?:warning: )?(?P<field>[^:]+): (?P<message>.+)$"
+)
 SUMMARY_LINE = re.compile(r"^digestgen: \d+ errors?; nothing was written$")
 
 
@@ -57,7 +59,13 @@ def yq(value: str) -> str:
             out.append('\\"')
         elif ch == "\\":
             out.append("\\\\")
-        elif code < 0x20 or code == 0x7F or 0x80 <= code < 0xA0 or 0xD800 <= code <= 0xDFFF or code in (0xFEFF, 0xFFFE, 0xFFFF, 0x2028, 0x2029, 0x85):
+        elif (
+            code < 0x20
+            or code == 0x7F
+            or 0x80 <= code < 0xA0
+            or 0xD800 <= code <= 0xDFFF
+            or code in (0xFEFF, 0xFFFE, 0xFFFF, 0x2028, 0x2029, 0x85)
+        ):
             out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
         elif code > 0xFFFF:
             out.append(f"\\U{code:08x}")
@@ -243,7 +251,11 @@ class _Scanner(HTMLParser):
                 self.findings.append(f"{self.where}: <{tag} {name}=...>")
             if name in URL_ATTRS and value and dangerous_url(value):
                 self.findings.append(f"{self.where}: <{tag} {name}={value[:80]!r}>")
-            if name == "style" and value and re.search(r"expression\(|url\(\s*['\"]?\s*javascript", value, re.IGNORECASE):
+            if (
+                name == "style"
+                and value
+                and re.search(r"expression\(|url\(\s*['\"]?\s*javascript", value, re.IGNORECASE)
+            ):
                 self.findings.append(f"{self.where}: <{tag} style={value[:80]!r}>")
         if tag in FORBIDDEN_TAGS:
             self.findings.append(f"{self.where}: <{tag}>")
@@ -313,7 +325,11 @@ def scan_xml(data: bytes, where: str) -> list[str]:
         for attr, value in element.attrib.items():
             if _xml_local(attr) in ("href", "src", "url", "htmlUrl", "xmlUrl", "uri") and dangerous_url(value):
                 findings.append(f"{where}: <{name} {attr}={value[:80]!r}>")
-        if name in ("link", "uri", "loc", "url", "icon", "logo", "comments", "docs") and element.text and dangerous_url(element.text):
+        if (
+            name in ("link", "uri", "loc", "url", "icon", "logo", "comments", "docs")
+            and element.text
+            and dangerous_url(element.text)
+        ):
             findings.append(f"{where}: <{name}>{element.text[:80]!r}")
     return findings
 
@@ -328,8 +344,19 @@ def _walk_json(value: Any, where: str, key: str = "") -> Iterator[str]:
     elif isinstance(value, str):
         if key.endswith("html") or key in ("content", "excerpt"):
             yield from scan_html(value, f"{where} [{key}]")
-        url_key = key in ("url", "external_url", "image", "banner_image", "icon", "favicon", "home_page_url", "feed_url",
-                          "avatar", "href", "links") or key.endswith("_url")
+        url_key = key in (
+            "url",
+            "external_url",
+            "image",
+            "banner_image",
+            "icon",
+            "favicon",
+            "home_page_url",
+            "feed_url",
+            "avatar",
+            "href",
+            "links",
+        ) or key.endswith("_url")
         if url_key and dangerous_url(value):
             yield f"{where} [{key}]: {value[:80]!r}"
 
@@ -350,7 +377,9 @@ def scan_json(data: bytes, where: str) -> list[str]:
 
 def pagefind_texts(folder: Path) -> Iterator[tuple[str, Any]]:
     """Decoded Pagefind fragments (gzip + 'pagefind_dcd' + JSON), if the site has a search index."""
-    for path in sorted((folder / "pagefind" / "fragment").glob("*.pf_fragment")) if (folder / "pagefind").is_dir() else []:
+    for path in (
+        sorted((folder / "pagefind" / "fragment").glob("*.pf_fragment")) if (folder / "pagefind").is_dir() else []
+    ):
         raw = gzip.decompress(path.read_bytes())
         raw = raw.removeprefix(b"pagefind_dcd")
         yield path.relative_to(folder).as_posix(), json.loads(raw.decode("utf-8"))
@@ -516,8 +545,12 @@ def hostile_site(root: Path, search: bool = False) -> Path:
             "tldr": payloads[(i + 3) % len(payloads)],
             "abstract": body + "\n\n" + payloads[(i + 4) % len(payloads)] + LINE_SEPARATORS,
             "tags": [tags[i % 3], tags[(i + 1) % 3]],
-            "links": {"code": f"https://example.org/{i}'><svg/onload=alert('{MARKER}')>".replace("<", "%3C").replace(">", "%3E"),
-                      "project": f"https://example.org/?q='onmouseover='alert({i})'"},
+            "links": {
+                "code": f"https://example.org/{i}'><svg/onload=alert('{MARKER}')>".replace("<", "%3C").replace(
+                    ">", "%3E"
+                ),
+                "project": f"https://example.org/?q='onmouseover='alert({i})'",
+            },
             "submitted_by": payloads[(i + 5) % len(payloads)],
             "upvotes": i,
         }

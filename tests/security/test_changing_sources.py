@@ -71,7 +71,9 @@ def _env() -> dict[str, str]:
 
 def _blocked_on_a_lock(pid: int) -> bool:
     """True once process pid waits for a file lock (a '->' line of /proc/locks)."""
-    return any(re.match(rf"\d+: -> \w+\s+\w+\s+\w+\s+{pid} ", line) for line in Path("/proc/locks").read_text().splitlines())
+    return any(
+        re.match(rf"\d+: -> \w+\s+\w+\s+\w+\s+{pid} ", line) for line in Path("/proc/locks").read_text().splitlines()
+    )
 
 
 def _wait_until_blocked(proc: subprocess.Popen[str]) -> None:

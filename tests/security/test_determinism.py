@@ -28,8 +28,16 @@ def paper(n: int, day: int, tags: list[str], title: str | None = None) -> str:
 
 def make(root: Path, search: bool = False) -> Path:
     make_site(root, site_yaml=SITE.format(search=str(search).lower()), good_paper=False)
-    layout = [(1, 3, ["vision"]), (2, 4, ["vision", "language"]), (3, 10, ["language"]), (4, 11, ["language", "theory"]),
-              (5, 17, ["theory"]), (6, 18, ["vision"]), (7, 19, ["language"]), (8, 20, ["theory", "vision"])]
+    layout = [
+        (1, 3, ["vision"]),
+        (2, 4, ["vision", "language"]),
+        (3, 10, ["language"]),
+        (4, 11, ["language", "theory"]),
+        (5, 17, ["theory"]),
+        (6, 18, ["vision"]),
+        (7, 19, ["language"]),
+        (8, 20, ["theory", "vision"]),
+    ]
     for n, day, tags in layout:
         write(root, f"content/papers/2025/2511.{n:05d}.md", paper(n, day, tags))
     write(root, "content/pages/about.md", '---\ntitle: "About"\n---\nAbout this digest.\n')
@@ -78,7 +86,11 @@ def test_a_correction_to_one_paper_changes_only_its_pages(tmp_path: Path) -> Non
         assert build(root).code == 0
         before = tree(root / "public")
         text = (root / "content/papers/2025/2511.00003.md").read_text("utf-8")
-        write(root, "content/papers/2025/2511.00003.md", text.replace("A note about paper 3", "A corrected note about paper 3"))
+        write(
+            root,
+            "content/papers/2025/2511.00003.md",
+            text.replace("A note about paper 3", "A corrected note about paper 3"),
+        )
         assert build(root).code == 0
     diff = changed(before, tree(root / "public"))
     # the note shows on its page, its issue and tag listings and in feeds and exports

@@ -66,13 +66,31 @@ def test_markdown_payload_is_inert(payload: str) -> None:
     assert not re.search(r"<(script|iframe|svg|form|style|meta|object|embed|base|link)\b", html, re.IGNORECASE)
 
 
-@pytest.mark.parametrize("url", [
-    "javascript:alert(1)", "JAVASCRIPT:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)",
-    "java\nscript:alert(1)", "&#106;avascript:alert(1)", "&#x6a;avascript&colon;alert(1)", "java%09script:alert(1)",
-    "%6A%61%76%61%73%63%72%69%70%74:alert(1)", "vbscript:msgbox(1)", "data:text/html,<script>", "DATA:text/html;base64,xx",
-    "\x00javascript:alert(1)", "\u200bjavascript:alert(1)", "//evil.example/", "\\\\evil.example/", "/\\evil.example/",
-    "jav&#x0A;ascript:alert(1)", "file:///etc/passwd", "feed:javascript:alert(1)",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        " javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "java\nscript:alert(1)",
+        "&#106;avascript:alert(1)",
+        "&#x6a;avascript&colon;alert(1)",
+        "java%09script:alert(1)",
+        "%6A%61%76%61%73%63%72%69%70%74:alert(1)",
+        "vbscript:msgbox(1)",
+        "data:text/html,<script>",
+        "DATA:text/html;base64,xx",
+        "\x00javascript:alert(1)",
+        "\u200bjavascript:alert(1)",
+        "//evil.example/",
+        "\\\\evil.example/",
+        "/\\evil.example/",
+        "jav&#x0A;ascript:alert(1)",
+        "file:///etc/passwd",
+        "feed:javascript:alert(1)",
+    ],
+)
 def test_safe_link_refuses(url: str) -> None:
     assert not safe_link(url)
 
@@ -122,9 +140,15 @@ def safe_filter_misuse(source: str, name: str = "t") -> list[str]:
         if node.name != "safe":
             continue
         target = node.node
-        ok = (isinstance(target, nodes.Getattr) and target.attr.endswith("_html")) or \
-             (isinstance(target, nodes.Name) and (target.name.endswith("_html") or target.name in SAFE_GLOBALS)) or \
-             (isinstance(target, nodes.Call) and isinstance(target.node, nodes.Name) and target.node.name in SAFE_GLOBALS)
+        ok = (
+            (isinstance(target, nodes.Getattr) and target.attr.endswith("_html"))
+            or (isinstance(target, nodes.Name) and (target.name.endswith("_html") or target.name in SAFE_GLOBALS))
+            or (
+                isinstance(target, nodes.Call)
+                and isinstance(target.node, nodes.Name)
+                and target.node.name in SAFE_GLOBALS
+            )
+        )
         if not ok:
             found.append(f"{name}:{node.lineno}: |safe on {type(target).__name__}")
     for modifier in [*tree.find_all(nodes.ScopedEvalContextModifier), *tree.find_all(nodes.EvalContextModifier)]:
@@ -175,9 +199,11 @@ def test_lint_catches_unquoted_attributes(source: str, bad: bool) -> None:
     assert bool(unquoted_attributes(source)) is bad
 
 
-JS_SINKS = re.compile(r"\.innerHTML\s*[+]?=|\.outerHTML\s*[+]?=|insertAdjacentHTML|document\.write|\beval\s*\(|new\s+Function\s*\(|"
-                      r"setTimeout\s*\(\s*['\"]|setInterval\s*\(\s*['\"]|\.setAttribute\s*\(\s*['\"]on|\.src\s*=\s*[a-z]|location\s*=|"
-                      r"location\.href\s*=|createContextualFragment")
+JS_SINKS = re.compile(
+    r"\.innerHTML\s*[+]?=|\.outerHTML\s*[+]?=|insertAdjacentHTML|document\.write|\beval\s*\(|new\s+Function\s*\(|"
+    r"setTimeout\s*\(\s*['\"]|setInterval\s*\(\s*['\"]|\.setAttribute\s*\(\s*['\"]on|\.src\s*=\s*[a-z]|location\s*=|"
+    r"location\.href\s*=|createContextualFragment"
+)
 
 
 def test_theme_scripts_never_build_html_from_data() -> None:
@@ -203,8 +229,19 @@ def test_bibtex_exports_cannot_carry_latex_commands(site: Path) -> None:
     run = build(site)
     assert run.code in (0, 1) and "Traceback" not in run.err
     if run.code == 1:  # the DOI may be refused; then check the entry without it
-        write(site, "content/papers/2511.99999.md", front_matter(
-            {"title": "Paper " + LATEX, "date": Raw("2025-11-20"), "arxiv": "2511.99999", "authors": [LATEX, "B } and C"]}, "n"))
+        write(
+            site,
+            "content/papers/2511.99999.md",
+            front_matter(
+                {
+                    "title": "Paper " + LATEX,
+                    "date": Raw("2025-11-20"),
+                    "arxiv": "2511.99999",
+                    "authors": [LATEX, "B } and C"],
+                },
+                "n",
+            ),
+        )
         run = build(site)
         assert run.code == 0, run.err
     texts = [p.read_text("utf-8") for p in (site / "public").rglob("*.bib")]
@@ -233,7 +270,9 @@ def test_every_page_carries_a_script_policy_that_allows_only_the_theme(hostile: 
         text = path.read_text("utf-8")
         policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', text)
         assert policy, path
-        assert text.find("<script") == -1 or policy.start() < text.find("<script"), f"{path}: the policy must come first"
+        assert text.find("<script") == -1 or policy.start() < text.find("<script"), (
+            f"{path}: the policy must come first"
+        )
         directives = dict((d.strip().split(" ", 1) + [""])[:2] for d in html_lib.unescape(policy.group(1)).split(";"))
         script_src = directives["script-src"]
         # 'unsafe-eval' is there for Pagefind's WebAssembly ('wasm-unsafe-eval' would do, but the
@@ -241,6 +280,8 @@ def test_every_page_carries_a_script_policy_that_allows_only_the_theme(hostile: 
         sources = set(script_src.split())
         assert sources <= {"'self'", "'unsafe-eval'"} | {s for s in sources if s.startswith("'sha256-")}, script_src
         assert directives.get("object-src") == "'none'" and directives.get("base-uri") == "'none'"
-        for body in re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/(?:ld\+)?json)[^>]*>(.*?)</script>", text, re.DOTALL):
+        for body in re.findall(
+            r"<script(?![^>]*\bsrc=)(?![^>]*application/(?:ld\+)?json)[^>]*>(.*?)</script>", text, re.DOTALL
+        ):
             digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
             assert f"'sha256-{digest}'" in script_src, f"{path}: inline script not covered by the policy: {body[:60]!r}"

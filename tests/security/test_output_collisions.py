@@ -91,7 +91,9 @@ def _candidates(written: set[str]) -> set[tuple[str, str]]:
 
 def _entry(root: Path, kind: str, name: str) -> str:
     """Write an entry of kind named name (a paper using a tag or an issue key); its path."""
-    rel = {"paper": f"content/papers/{name}.md", "page": f"content/pages/{name}.md"}.get(kind, "content/papers/extra.md")
+    rel = {"paper": f"content/papers/{name}.md", "page": f"content/pages/{name}.md"}.get(
+        kind, "content/papers/extra.md"
+    )
     if kind == "page":
         write(root, rel, '---\ntitle: "A page"\n---\nText.\n')
         return rel
@@ -100,7 +102,9 @@ def _entry(root: Path, kind: str, name: str) -> str:
         with open(root / "content/tags.yaml", "a", encoding="utf-8") as handle:
             handle.write(f"{name}: A tag\n")
     issue = f'issue: "{name}"\n' if kind == "issue" else ""
-    write(root, rel, f'---\ntitle: "Another"\ndate: 2025-11-20\narxiv: "2511.99999"\ntags: [{tag}]\n{issue}---\nNote.\n')
+    write(
+        root, rel, f'---\ntitle: "Another"\ndate: 2025-11-20\narxiv: "2511.99999"\ntags: [{tag}]\n{issue}---\nNote.\n'
+    )
     return rel
 
 
@@ -135,16 +139,34 @@ def test_every_name_the_build_writes_is_refused_as_an_entry_name(built: tuple[Pa
     assert tried, "no name of the build could be taken by an entry"
 
 
-@pytest.mark.parametrize("files, where", [
-    ({"content/papers/feed.xml.md": GOOD_PAPER.replace("2511.00001", "2511.00002")}, ("content/papers/feed.xml.md:1:1: id: paper id 'feed.xml' would be "
-                                                 "published at /papers/feed.xml/index.html, where the site itself "
-                                                 "writes /papers/feed.xml")),
-    ({"static/papers/2511.00001/index.html": "x"}, ("static/papers/2511.00001/index.html:1:1: (file): static file "
-                                                   "would be published at /papers/2511.00001/index.html, where "
-                                                   "content/papers/2511.00001.md writes")),
-    ({"static/pagefind/x.js": "x"}, ("static/pagefind/x.js:1:1: (file): static file would be published at "
-                                    "/pagefind/x.js, where the site itself writes /pagefind/")),
-])
+@pytest.mark.parametrize(
+    "files, where",
+    [
+        (
+            {"content/papers/feed.xml.md": GOOD_PAPER.replace("2511.00001", "2511.00002")},
+            (
+                "content/papers/feed.xml.md:1:1: id: paper id 'feed.xml' would be "
+                "published at /papers/feed.xml/index.html, where the site itself "
+                "writes /papers/feed.xml"
+            ),
+        ),
+        (
+            {"static/papers/2511.00001/index.html": "x"},
+            (
+                "static/papers/2511.00001/index.html:1:1: (file): static file "
+                "would be published at /papers/2511.00001/index.html, where "
+                "content/papers/2511.00001.md writes"
+            ),
+        ),
+        (
+            {"static/pagefind/x.js": "x"},
+            (
+                "static/pagefind/x.js:1:1: (file): static file would be published at "
+                "/pagefind/x.js, where the site itself writes /pagefind/"
+            ),
+        ),
+    ],
+)
 def test_collisions_are_named_at_their_sources(site: Path, files: dict[str, str], where: str) -> None:
     (site / "site.yaml").write_text((site / "site.yaml").read_text().replace("search: false", "search: true"))
     for rel, text in files.items():

@@ -31,9 +31,48 @@ from .security_helpers import (
 
 ANY_CHAR = st.characters(codec=None, exclude_categories=())  # every code point, surrogates included
 ANY_TEXT = st.text(ANY_CHAR, max_size=60)
-NASTY = st.sampled_from(["<script>", "</script>", "\"", "'", "&", "&amp;", "]]>", "\x00", "\x1b[31m", "\u202e", "\ufffe",
-                         "\u2028", "\ud800", "javascript:", "{{", "{%", "$", "\\", "\n", "\r", "\t", " ", "yes", "1:20",
-                         "2511.1", "null", "~", "#", ": ", "- ", "*", "|", ">", "<!--", "\u0000", "é", "😀", "𝒳"])
+NASTY = st.sampled_from(
+    [
+        "<script>",
+        "</script>",
+        '"',
+        "'",
+        "&",
+        "&amp;",
+        "]]>",
+        "\x00",
+        "\x1b[31m",
+        "\u202e",
+        "\ufffe",
+        "\u2028",
+        "\ud800",
+        "javascript:",
+        "{{",
+        "{%",
+        "$",
+        "\\",
+        "\n",
+        "\r",
+        "\t",
+        " ",
+        "yes",
+        "1:20",
+        "2511.1",
+        "null",
+        "~",
+        "#",
+        ": ",
+        "- ",
+        "*",
+        "|",
+        ">",
+        "<!--",
+        "\u0000",
+        "é",
+        "😀",
+        "𝒳",
+    ]
+)
 TEXT = st.one_of(ANY_TEXT, st.lists(st.one_of(NASTY, ANY_TEXT), max_size=8).map("".join))
 
 PAPER_FIELDS = ["title", "author", "tldr", "abstract", "submitted_by", "image_alt", "note", "link", "doi", "arxiv",
@@ -58,8 +97,11 @@ def _site(root: Path, values: dict[str, str]) -> None:
         *([f"description: {yq(v['site_description'])}"] if v["site_description"] is not None else []),
         "base_url: https://digest.example.org/", "search: false", "timezone: UTC", ""])
     make_site(root, site_yaml=site_yaml)
-    fields: dict[str, object] = {"title": v["title"] if v["title"] is not None else "Property paper",
-                                 "date": Raw("2025-11-22"), "arxiv": v["arxiv"] if v["arxiv"] is not None else "2511.00077"}
+    fields: dict[str, object] = {
+        "title": v["title"] if v["title"] is not None else "Property paper",
+        "date": Raw("2025-11-22"),
+        "arxiv": v["arxiv"] if v["arxiv"] is not None else "2511.00077",
+    }
     if v["author"] is not None:
         fields["authors"] = ["Known Author", v["author"]]
     for key in ("tldr", "abstract", "submitted_by", "doi", "issue"):
@@ -146,10 +188,16 @@ def test_any_markdown_note_renders_without_script_handlers_or_javascript_urls(te
 
 
 @settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-@given(title=TEXT, authors=st.lists(TEXT, max_size=3), abstract=st.one_of(st.none(), TEXT), category=st.one_of(st.none(), TEXT),
-       link=TEXT)
-def test_imported_metadata_cannot_add_fields_to_an_entry(title: str, authors: list[str], abstract: str | None,
-                                                          category: str | None, link: str) -> None:
+@given(
+    title=TEXT,
+    authors=st.lists(TEXT, max_size=3),
+    abstract=st.one_of(st.none(), TEXT),
+    category=st.one_of(st.none(), TEXT),
+    link=TEXT,
+)
+def test_imported_metadata_cannot_add_fields_to_an_entry(
+    title: str, authors: list[str], abstract: str | None, category: str | None, link: str
+) -> None:
     """`new`/`import` write API answers (strangers' titles and abstracts) into YAML: they stay values."""
     import datetime as dt
 
@@ -171,7 +219,18 @@ def test_imported_metadata_cannot_add_fields_to_an_entry(title: str, authors: li
     doc = load_mapping(front, "x.md", 1, problems)
     if doc is None or problems:
         return  # e.g. a control character: the curator gets a clean error at check time
-    assert set(doc.data) <= {"title", "date", "authors", "arxiv", "doi", "published", "tags", "upvotes", "links", "abstract"}
+    assert set(doc.data) <= {
+        "title",
+        "date",
+        "authors",
+        "arxiv",
+        "doi",
+        "published",
+        "tags",
+        "upvotes",
+        "links",
+        "abstract",
+    }
     assert doc.data["title"] == (title or "t")
     assert doc.data.get("links", {}) == {"code": link}
 
@@ -184,13 +243,20 @@ RAW_SCALAR = st.one_of(
 
 
 @settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-@given(st.sampled_from(["date", "published", "upvotes", "rank", "featured", "draft", "issue", "arxiv"]), RAW_SCALAR,
-       st.sampled_from(["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kathmandu"]),
-       st.sampled_from(["weekly", "daily", "monthly"]))
-def test_any_plain_scalar_in_typed_fields_is_a_clean_error_or_a_valid_site(field: str, raw: str, tz: str, cadence: str) -> None:
+@given(
+    st.sampled_from(["date", "published", "upvotes", "rank", "featured", "draft", "issue", "arxiv"]),
+    RAW_SCALAR,
+    st.sampled_from(["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kathmandu"]),
+    st.sampled_from(["weekly", "daily", "monthly"]),
+)
+def test_any_plain_scalar_in_typed_fields_is_a_clean_error_or_a_valid_site(
+    field: str, raw: str, tz: str, cadence: str
+) -> None:
     with tempfile.TemporaryDirectory() as tmp, pinned_env():
         root = Path(tmp) / "site"
-        make_site(root, site_yaml=f"title: T\nbase_url: https://e.org/\nsearch: false\ntimezone: {tz}\ncadence: {cadence}\n")
+        make_site(
+            root, site_yaml=f"title: T\nbase_url: https://e.org/\nsearch: false\ntimezone: {tz}\ncadence: {cadence}\n"
+        )
         fields = {"title": "Typed", "date": Raw("2025-11-20"), "arxiv": "2511.00077", field: Raw(raw)}
         write(root, "content/papers/2511.00077.md", front_matter(fields, "n"))
         run = build(root, "--future", "--drafts")

@@ -104,7 +104,9 @@ def test_stale_read_only_folders_of_an_earlier_build_are_removed(site: Path, as_
     assert not stale.exists()
 
 
-def test_an_interrupt_after_the_swap_says_the_new_site_is_published(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_interrupt_after_the_swap_says_the_new_site_is_published(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from digestgen import output
 
     def interrupted(self: object, old: object) -> None:
@@ -160,4 +162,7 @@ def test_a_real_full_disk(site: Path, tmp_path: Path) -> None:
         assert "No space left on device: " in run.err and " (of the new site of public/)" in run.err, run.err
         assert "nothing was published: the previous site is untouched" in run.err
         assert tree(disk / "public") == before
-        assert sorted(p.name for p in disk.iterdir() if p.name != ".public.lock") in (["public"], [".public.spare", "public"])
+        assert sorted(p.name for p in disk.iterdir() if p.name != ".public.lock") in (
+            ["public"],
+            [".public.spare", "public"],
+        )

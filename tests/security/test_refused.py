@@ -43,8 +43,19 @@ def test_paper_link_refused(site: Path, url: str) -> None:
     refused_build(site, 1, [(f"{P}:5:", "links.code", "")])
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "//evil.example/x.png", "https://user:pw@example.org/x.png",
-                                 "../../etc/passwd", "/etc/passwd", "static/../site.yaml", "C:\\\\x.png", "data:image/png;base64,AAAA"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "//evil.example/x.png",
+        "https://user:pw@example.org/x.png",
+        "../../etc/passwd",
+        "/etc/passwd",
+        "static/../site.yaml",
+        "C:\\\\x.png",
+        "data:image/png;base64,AAAA",
+    ],
+)
 def test_paper_image_refused(site: Path, url: str) -> None:
     write(site, P, paper(f'image: "{url}"\nimage_alt: "A figure"'))
     run = refused_build(site, 1)
@@ -154,7 +165,11 @@ def test_file_over_size_cap(site: Path) -> None:
 
 
 def test_bom_and_crlf_are_accepted(site: Path) -> None:
-    write(site, P, b"\xef\xbb\xbf" + paper('tldr: "fine"\narxiv: "2511.99999"', "A note.\n").replace("\n", "\r\n").encode())
+    write(
+        site,
+        P,
+        b"\xef\xbb\xbf" + paper('tldr: "fine"\narxiv: "2511.99999"', "A note.\n").replace("\n", "\r\n").encode(),
+    )
     run = build(site)
     assert run.code == 0, run.err
     page = (site / "public" / "papers" / "2511.99999" / "index.html").read_text("utf-8")
@@ -191,9 +206,13 @@ def test_control_characters_refused_with_field(site: Path, char: str, field: str
     write(site, P, text)
     run = refused_build(site, 1)
     if char.startswith("\\uD"):  # a lone surrogate cannot even be decoded: the YAML reader refuses it in place
-        assert any(m["path"] == P and m["field"] == "(yaml)" and "escape" in m["message"] for m in run.problems), run.err
+        assert any(m["path"] == P and m["field"] == "(yaml)" and "escape" in m["message"] for m in run.problems), (
+            run.err
+        )
     else:
-        assert any(m["path"] == P and m["field"].split(".")[0] == field and "U+" in m["message"] for m in run.problems), run.err
+        assert any(
+            m["path"] == P and m["field"].split(".")[0] == field and "U+" in m["message"] for m in run.problems
+        ), run.err
 
 
 @pytest.mark.parametrize("raw", ["\x00", "\x07", "\x1b[31m", "\x0b", "\ufffe", "\uffff"])
@@ -258,8 +277,31 @@ def test_escape_sequences_in_file_names_never_reach_the_terminal(site: Path) -> 
 
 # --- class 5: names that could escape a folder -----------------------------------------------
 
-@pytest.mark.parametrize("tag", ["a/b", "..", "../etc", "a\\\\b", "%2e%2e", "a%2fb", "con", "nul", "com1", "lpt9", "aux",
-                                 "a.", "UPPER", "-lead", "a b", "a\\nb", "a\\u0000b", "a" * 101, ""])
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "a/b",
+        "..",
+        "../etc",
+        "a\\\\b",
+        "%2e%2e",
+        "a%2fb",
+        "con",
+        "nul",
+        "com1",
+        "lpt9",
+        "aux",
+        "a.",
+        "UPPER",
+        "-lead",
+        "a b",
+        "a\\nb",
+        "a\\u0000b",
+        "a" * 101,
+        "",
+    ],
+)
 def test_bad_tag_names_refused(site: Path, tag: str) -> None:
     write(site, P, paper(f'tags: ["{tag}"]'))
     run = refused_build(site, 1)
@@ -311,7 +353,9 @@ def test_symlinks_refused(site: Path, where: str, target: str) -> None:
 
         shutil.rmtree(link)
     os.symlink(target, link)
-    run = refused_build(site, 1, [(where.split("/")[0] if where in ("static", "content") else where, "(file)", "symbolic link")])
+    run = refused_build(
+        site, 1, [(where.split("/")[0] if where in ("static", "content") else where, "(file)", "symbolic link")]
+    )
     assert "root:" not in run.err  # nothing of /etc/passwd is echoed
 
 
@@ -347,7 +391,9 @@ def test_build_reads_nothing_outside_the_site(site: Path, tmp_path: Path) -> Non
     """Relative links and image paths that climb out of static/ never pull in or touch outside files."""
     secret = tmp_path / "secret.txt"
     secret.write_text("TOPSECRET", "utf-8")
-    write(site, P, paper('arxiv: "2511.99999"', f"[s](/../../secret.txt) ![i](../../secret.txt) [t](file://{secret})\n"))
+    write(
+        site, P, paper('arxiv: "2511.99999"', f"[s](/../../secret.txt) ![i](../../secret.txt) [t](file://{secret})\n")
+    )
     outside = {k: v for k, v in tree(tmp_path).items() if not k.startswith("site/")}
     run = build(site)
     assert run.code == 0, run.err
@@ -400,7 +446,11 @@ def test_github_annotations_cannot_be_forged(site: Path) -> None:
     """`check --format github` output is read by the Actions runner: content must not start a command."""
     from .security_helpers import run_cli
 
-    write(site, P, paper('"\\n::warning::forged": 1\ntags: ["a\\r\\n::add-mask::secret"]\ntldr: "x\\n::stop-commands::tok"'))
+    write(
+        site,
+        P,
+        paper('"\\n::warning::forged": 1\ntags: ["a\\r\\n::add-mask::secret"]\ntldr: "x\\n::stop-commands::tok"'),
+    )
     write(site, "content/papers/b\n::set-output name=x::y.md", paper('tldr: "x"'))
     run = run_cli("check", "--site", str(site), "--format", "github")
     assert run.code == 1
@@ -427,8 +477,15 @@ def test_issue_keys_at_the_edge_of_the_calendar_refused(site: Path, key: str) ->
     assert any(m["field"] in ("issue", "key") for m in run.problems), run.err
 
 
-@pytest.mark.parametrize("url", ['https://example.org/"><script>x</script>', "https://example.org/<x>", "https://example.org/a`b",
-                                 "https://example.org/a\\\\b"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        'https://example.org/"><script>x</script>',
+        "https://example.org/<x>",
+        "https://example.org/a`b",
+        "https://example.org/a\\\\b",
+    ],
+)
 def test_url_characters_that_could_break_out_of_markup_refused(site: Path, url: str) -> None:
     write(site, P, paper(f"links:\n  code: {url!r}".replace("\\\\\\\\", "\\\\")))
     refused_build(site, 1, [(f"{P}:5:", "links.code", "must not contain")])

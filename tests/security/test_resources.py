@@ -77,13 +77,33 @@ def test_pathological_note_builds_in_seconds(site: Path, field: str, body: str) 
 
 
 CASES = {
-    "100k-title": ('---\ntitle: "' + "a" * 100_000 + '"\ndate: 2025-11-20\n---\n', f"{P}:2:8", "title", f"the limit is {MAX_TITLE}"),
-    "thousands-of-tags": (HEAD + "tags: [" + ", ".join(f"t{i}" for i in range(5000)) + "]\n---\n", f"{P}:5:7", "tags", f"at most {MAX_TAGS}"),
-    "too-many-authors": (HEAD + "authors: [" + ", ".join(f"A{i}" for i in range(MAX_AUTHORS + 1)) + "]\n---\n", f"{P}:5:10", "authors", f"at most {MAX_AUTHORS}"),
+    "100k-title": (
+        '---\ntitle: "' + "a" * 100_000 + '"\ndate: 2025-11-20\n---\n',
+        f"{P}:2:8",
+        "title",
+        f"the limit is {MAX_TITLE}",
+    ),
+    "thousands-of-tags": (
+        HEAD + "tags: [" + ", ".join(f"t{i}" for i in range(5000)) + "]\n---\n",
+        f"{P}:5:7",
+        "tags",
+        f"at most {MAX_TAGS}",
+    ),
+    "too-many-authors": (
+        HEAD + "authors: [" + ", ".join(f"A{i}" for i in range(MAX_AUTHORS + 1)) + "]\n---\n",
+        f"{P}:5:10",
+        "authors",
+        f"at most {MAX_AUTHORS}",
+    ),
     "huge-author": (HEAD + 'authors: ["' + "a" * 5000 + '"]\n---\n', f"{P}:5:", "authors.0", "limit"),
     "huge-note": (HEAD + "---\n" + "word " * (MAX_TEXT // 4), f"{P}:6:1", "note", f"the limit is {MAX_TEXT:,}"),
     "huge-abstract": (HEAD + 'abstract: "' + "a" * (MAX_TEXT + 1) + '"\n---\n', f"{P}:5:", "abstract", "limit"),
-    "many-links": (HEAD + "links: {" + ", ".join(f"l{i}: https://e.org/{i}" for i in range(500)) + "}\n---\n", f"{P}:5:", "links", "at most"),
+    "many-links": (
+        HEAD + "links: {" + ", ".join(f"l{i}: https://e.org/{i}" for i in range(500)) + "}\n---\n",
+        f"{P}:5:",
+        "links",
+        "at most",
+    ),
 }
 
 
@@ -123,7 +143,15 @@ def test_output_of_one_maximal_entry_stays_bounded(site: Path) -> None:
     """The largest accepted entry (every limit near its maximum) builds to a bounded site."""
     tags = "[" + ", ".join(f"t{i}" for i in range(MAX_TAGS)) + "]"
     prose = ("word " * 12 + "\n\n") * (MAX_TEXT // 70)
-    write(site, P, HEAD + f"tags: {tags}\nabstract: |\n" + "".join("  " + line + "\n" for line in prose.splitlines()) + "---\n" + prose)
+    write(
+        site,
+        P,
+        HEAD
+        + f"tags: {tags}\nabstract: |\n"
+        + "".join("  " + line + "\n" for line in prose.splitlines())
+        + "---\n"
+        + prose,
+    )
     run = build(site)
     assert run.code == 0, run.err
     total = sum(p.stat().st_size for p in (site / "public").rglob("*") if p.is_file())
@@ -137,8 +165,14 @@ def test_one_entry_of_many_mistakes_prints_a_bounded_report(site: Path) -> None:
     keys = 20_000
     write(site, P, HEAD + "".join(f"k{i}: {i}\n" for i in range(keys)) + "---\n")
     started = time.process_time()
-    run = refused_build(site, 1, [(f"{P}:5:1", "k0", "unknown field"),
-                                  (f"{P}:{5 + MAX_PER_FILE}:1", "(file)", f"and {keys - MAX_PER_FILE:,} more problems")])
+    run = refused_build(
+        site,
+        1,
+        [
+            (f"{P}:5:1", "k0", "unknown field"),
+            (f"{P}:{5 + MAX_PER_FILE}:1", "(file)", f"and {keys - MAX_PER_FILE:,} more problems"),
+        ],
+    )
     assert time.process_time() - started < SECONDS
     assert len(run.problems) == MAX_PER_FILE + 1 and len(run.err) < 5_000
 

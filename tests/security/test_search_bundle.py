@@ -116,9 +116,12 @@ def test_pagefind_dies_with_a_killed_build(site: Path, tmp_path: Path) -> None:
     _searchable(site)
     write(site, "content/papers/2511.00002.md", EXTRA)
     pid_file = tmp_path / "pagefind.pid"
-    script = (f"import sys\nfrom digestgen import cli, search\n"
-              f"search.command = lambda folder, language, bundle=None: [sys.executable, '-c', {SLEEPER!r}, {str(pid_file)!r}]\n"
-              f"sys.exit(cli.main(['build', '--site', {str(site)!r}]))\n")
+    script = (
+        f"import sys\nfrom digestgen import cli, search\n"
+        f"search.command = lambda folder, language, bundle=None: [sys.executable, '-c', {SLEEPER!r}, "
+        f"{str(pid_file)!r}]\n"
+        f"sys.exit(cli.main(['build', '--site', {str(site)!r}]))\n"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env["SOURCE_DATE_EPOCH"] = EPOCH
     builder = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.DEVNULL,

@@ -25,8 +25,15 @@ SPECIAL_PLACES = ["content/papers/2511.00009.md", "content/pages/about.md", "con
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env["SOURCE_DATE_EPOCH"] = EPOCH
-    return subprocess.run([sys.executable, "-m", "digestgen", *args], env=env, capture_output=True, text=True, check=False,
-                          timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "digestgen", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.parametrize("rel", SPECIAL_PLACES)
@@ -75,7 +82,9 @@ def test_an_oversized_entry_is_refused_by_its_size_without_being_read(site: Path
     with pytest.raises(ContentError) as caught:
         check(site)
     read = _bytes_read() - start
-    assert any(p.path == rel and "is 64,000,000 bytes; the limit is 1,000,000" in p.message for p in caught.value.problems)
+    assert any(
+        p.path == rel and "is 64,000,000 bytes; the limit is 1,000,000" in p.message for p in caught.value.problems
+    )
     assert read < 8 * MAX_FILE_BYTES, f"read {read:,} bytes to refuse a file by its size"
 
 

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 def add_site_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site", "-s", type=Path, default=Path("."), help="site folder (default: current folder)")
     parser.add_argument("--drafts", action="store_true", help="include entries and issues marked draft: true")
-    parser.add_argument("--future", action="store_true", help="include entries dated after today and issues not yet published")
+    parser.add_argument(
+        "--future", action="store_true", help="include entries dated after today and issues not yet published"
+    )
     parser.add_argument("--base-url", help="override base_url from site.yaml")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
@@ -36,7 +38,9 @@ def report(problems: list[Problem], fmt: str = "text") -> None:
     """Print problems (at most MAX_PER_FILE of each file, then a count): text to stderr, GitHub
     annotations to stdout."""
     for problem in capped(problems):
-        print(problem.github() if fmt == "github" else problem.format(), file=sys.stderr if fmt == "text" else sys.stdout)
+        print(
+            problem.github() if fmt == "github" else problem.format(), file=sys.stderr if fmt == "text" else sys.stdout
+        )
 
 
 def say(message: str) -> None:

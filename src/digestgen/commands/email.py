@@ -26,7 +26,11 @@ def run(args: argparse.Namespace) -> int:
     config, _model, issue, edition = load_edition(args)
     written = write_edition(folder, edition)
     size = len(edition.html.encode("utf-8"))
-    note = "" if edition.level == "full" else f"; shortened to fit ({edition.level}, {plural(edition.omitted, 'paper')} left for the web page)"
+    note = (
+        ""
+        if edition.level == "full"
+        else f"; shortened to fit ({edition.level}, {plural(edition.omitted, 'paper')} left for the web page)"
+    )
     for path in written:
         shown = path.relative_to(config.root.resolve()) if path.is_relative_to(config.root.resolve()) else path
         say(f"wrote {shown.as_posix()}")

@@ -38,10 +38,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
             ("doi", "DOIs", "10.1038/nature14539 (or doi.org links)",
              ("DOIs, from Crossref", "Import papers by DOI, with the metadata Crossref has."))):
         by_id = source.add_parser(name, parents=[common], help=helps[0], description=helps[1])
-        by_id.add_argument("ids", nargs="*", metavar=name.upper() if name == "doi" else "ID", help=f"{what}, like {example}")
-        by_id.add_argument("--file", "-f", type=Path, help=f"read {what} from a file: one per line, '#' starts a comment")
-    hf = source.add_parser("hf-daily", parents=[common], help="the Hugging Face daily papers of one day",
-                           description="Import the papers Hugging Face featured on DATE.")
+        by_id.add_argument(
+            "ids", nargs="*", metavar=name.upper() if name == "doi" else "ID", help=f"{what}, like {example}"
+        )
+        by_id.add_argument(
+            "--file", "-f", type=Path, help=f"read {what} from a file: one per line, '#' starts a comment"
+        )
+    hf = source.add_parser(
+        "hf-daily",
+        parents=[common],
+        help="the Hugging Face daily papers of one day",
+        description="Import the papers Hugging Face featured on DATE.",
+    )
     hf.add_argument("date", metavar="DATE", type=_day, help="YYYY-MM-DD")
     hf.add_argument("--min-upvotes", type=int, default=0, help="only papers with at least this many upvotes")
     bib = source.add_parser("bibtex", parents=[common], help="the entries of a BibTeX file",

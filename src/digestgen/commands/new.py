@@ -58,7 +58,10 @@ def run(args: argparse.Namespace) -> int:
 
     existing = scan(root)
     if arxiv and arxiv_base(arxiv) in existing.arxiv:
-        warn(f"arXiv {arxiv_base(arxiv)} is already in the digest as {existing.arxiv[arxiv_base(arxiv)]}; nothing written")
+        warn(
+            f"arXiv {arxiv_base(arxiv)} is already in the digest as {existing.arxiv[arxiv_base(arxiv)]}; nothing "
+            "written"
+        )
         return 1
     if pid in existing.ids:
         warn(f"the id '{pid}' is already used by {existing.ids[pid]}; nothing written")
@@ -74,7 +77,9 @@ def run(args: argparse.Namespace) -> int:
         except FetchError as exc:
             warn(f"{exc}; writing a template to fill in by hand")
     keep_version = arxiv if arxiv and arxiv != arxiv_base(arxiv) else None
-    text = entry_text(config.today, meta, title=args.title, arxiv=keep_version or arxiv, tags=args.tags, draft=args.draft)
+    text = entry_text(
+        config.today, meta, title=args.title, arxiv=keep_version or arxiv, tags=args.tags, draft=args.draft
+    )
     try:
         write_entry(root, rel, text)
     except FileExistsError:

@@ -18,7 +18,9 @@ HELP = "update arXiv versions, DOIs, journal references and upvotes of entries"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("ids", nargs="*", metavar="ID", help="paper ids (file names) or arXiv ids; default: every entry")
+    parser.add_argument(
+        "ids", nargs="*", metavar="ID", help="paper ids (file names) or arXiv ids; default: every entry"
+    )
     parser.add_argument("--site", "-s", type=Path, default=Path("."), help="site folder (default: current folder)")
     parser.add_argument("--dry-run", action="store_true", help="show the changes as a diff, write nothing")
 
@@ -58,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
         wanted = {i.strip().lower() for i in args.ids} | {arxiv_base(a) for i in args.ids if (a := normalise_arxiv(i))}
         chosen = [e for e in entries if e.rel.rsplit("/", 1)[-1].rsplit(".", 1)[0] in wanted or base_of(e) in wanted]
         found = {e.rel.rsplit("/", 1)[-1].rsplit(".", 1)[0] for e in chosen} | {base_of(e) for e in chosen}
-        missing = [i for i in args.ids if i.strip().lower() not in found and arxiv_base(normalise_arxiv(i) or "") not in found]
+        missing = [
+            i for i in args.ids if i.strip().lower() not in found and arxiv_base(normalise_arxiv(i) or "") not in found
+        ]
         if missing:
             raise UsageError(f"no entry has the id or arXiv id {', '.join(missing)}")
         entries = chosen

@@ -35,7 +35,10 @@ def run(args: argparse.Namespace) -> int:
     if output and not args.dry_run:
         write_outputs(outcome, Path(output))
     if outcome.action == "pr":
-        say(f"{'would write' if args.dry_run else 'wrote'} {outcome.path}; pull request on {outcome.branch}: {outcome.title}")
+        say(
+            f"{'would write' if args.dry_run else 'wrote'} {outcome.path}; pull request on {outcome.branch}: "
+            f"{outcome.title}"
+        )
     else:
         say(f"comment on issue #{outcome.issue}" + (" and close it" if outcome.close else "") + ":")
         say(outcome.body)
