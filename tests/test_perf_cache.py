@@ -753,7 +753,7 @@ def test_a_file_written_in_pieces_is_kept_when_its_bytes_did_not_change(tmp_path
 
 def test_an_edit_copies_the_other_papers_lines_of_papers_json_and_llms_txt(tmp_path: Path,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fresh process makes the lines of the edited paper only (exports.PriorLines), and never
+    """A fresh process makes the lines of the edited paper only (prior_lines.PriorLines), and never
     copies from a published file that was changed by hand."""
     from digestgen import exports
 
@@ -788,13 +788,13 @@ def test_published_lines_are_known_by_their_stat_until_it_changes(tmp_path: Path
     """papers.json and llms.txt are not hashed again while their stat is the one taken when
     they were published; a change in place (same size) changes the stat, and the lines are
     then checked by their hash, found changed and made again."""
-    from digestgen import exports
+    from digestgen import exports, prior_lines
 
     monkeypatch.setenv("DIGESTGEN_WORKERS", "1")
     monkeypatch.setattr(cache_mod, "PUBLISHED_NS", -10**15)  # every stat counts as old enough here
     hashed: list[int] = []
-    real_digest = exports.file_digest
-    monkeypatch.setattr(exports, "file_digest", lambda handle: hashed.append(1) or real_digest(handle))
+    real_digest = prior_lines.file_digest
+    monkeypatch.setattr(prior_lines, "file_digest", lambda handle: hashed.append(1) or real_digest(handle))
     made: list[str] = []
     real_json = exports._json_line
     monkeypatch.setattr(exports, "_json_line", lambda p, *a: made.append(p.id) or real_json(p, *a))

@@ -21,7 +21,6 @@ from digestgen.cache import (
     BuildState,
     CacheChanged,
     StatKey,
-    published_stat,
     settled,
     tree_stats,
     warn,
@@ -29,7 +28,6 @@ from digestgen.cache import (
 from digestgen.changes import BUILD_ATTEMPTS, WATCHED, Snapshot, SourcesChanged, stat_of
 from digestgen.config import BuildOptions, SiteConfig, load_config
 from digestgen.errors import Problem
-from digestgen.exports import PriorLines
 from digestgen.load import check, finish, load_site
 from digestgen.memory import MemoryStaging
 from digestgen.output import (
@@ -43,6 +41,7 @@ from digestgen.output import (
     published_state,
 )
 from digestgen.plan import UNTRACKED, fingerprint, plan, render_key_of
+from digestgen.prior_lines import prior_lines
 from digestgen.progress import Progress
 from digestgen.publish import next_issue_line
 from digestgen.reuse import Reuse
@@ -188,7 +187,7 @@ def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: S
                 staging = Staging(config.output, spare=last.spare, keep_spare=cache.enabled)
             weights = last.weights
             try:
-                prior = _prior_lines(last, render_key, hashes, staging) if isinstance(staging, Staging) else None
+                prior = prior_lines(last, render_key, hashes, staging) if isinstance(staging, Staging) else None
                 renderer = Renderer(model)
                 outputs = plan(model, renderer, prior, warnings)
                 keys, shallow = write(
@@ -210,9 +209,7 @@ def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: S
     result = BuildResult(model, warnings, stats, time.perf_counter() - started,
                          search_seconds=search_time[0] if search_time else None)
     if cache.enabled:
-        lines = {path: (staging.manifest[path], render_key, index, published_stat(staging.output / path))
-                 for path, index in (prior.made if prior is not None else {}).items()
-                 if path in staging.manifest and isinstance(staging, Staging)}
+        lines = prior.recorded(staging, render_key) if prior is not None and isinstance(staging, Staging) else {}
         summary = {**result.counts, "files": stats.files, "bytes": stats.bytes}
         made = BuildState(inputs, looked, staging.manifest_hash, warnings, summary, keys, weights=weights,
                           shallow=frozenset(shallow), spare=staging.spare_hash, lines=lines, until=_until(model),
@@ -236,16 +233,6 @@ def _until(model: SiteModel) -> float:
     """When the next issue is published (POSIX seconds): the build's output is stale from then."""
     upcoming = model.next_issue
     return upcoming.publish_at.timestamp() if upcoming is not None and upcoming.publish_at is not None else 0.0
-
-
-def _prior_lines(last: BuildState, render_key: str, hashes: dict[str, str], staging: Staging) -> PriorLines:
-    """Where each paper's line is in the published papers.json and llms.txt, to copy it from
-    there when the paper did not change."""
-    prior = PriorLines(hashes)
-    for path, (recorded, made_for, index, stat) in last.lines.items():
-        if made_for == render_key and staging.previous.get(path) == recorded:
-            prior.load(staging.output, path, recorded, index, stat)
-    return prior
 
 
 def _timed(

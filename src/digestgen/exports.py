@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 from collections.abc import Callable, Iterator
 from functools import partial
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from digestgen import citations
 from digestgen.bibtex import bibtex, unique_keys
-from digestgen.cache import StatKey, stat_key
 from digestgen.content import Paper
 from digestgen.files import File
-from digestgen.output import file_digest
 from digestgen.reuse import remembered
 from digestgen.site import SiteModel
 
@@ -35,14 +31,25 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+class LineSource(Protocol):
+    """The paper lines of papers.json and llms.txt as an earlier build made them, to copy
+    instead of making them again (prior_lines.PriorLines)."""
+
+    def join(self, path: str, head: bytes, separator: bytes, tail: bytes, papers: list[Paper],
+             make: Callable[[Paper], bytes], more: list[str | None] | None) -> Iterator[bytes | memoryview]:
+        """head, a line per paper (copied, or made by make) between separators, tail;
+        more: a value per paper that its line also shows."""
+        ...
+
+
 PAPERS_JSON_VERSION = 2  # 2: no abstracts (they are on the paper pages)
 SITEMAP_MAX_URLS = 50_000  # the sitemaps.org limit per file
 
 
 def export_files(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[str, str | None]],
-                 prior: PriorLines | None = None) -> list[File]:
+                 prior: LineSource | None = None) -> list[File]:
     """The sitemap (one file, or an index and its parts), robots.txt, papers.json and
-    llms.txt (prior: the lines of the last build's, see PriorLines), and the citation files:
+    llms.txt (prior: the lines of the last build's, see LineSource), and the citation files:
     BibTeX, RIS and CSL-JSON of each paper and of each issue, and BibTeX of each tag."""
     files = [
         File(path, partial(lambda data: data, data)) for path, data in sitemaps(model, sitemap_urls, renderer).items()
@@ -189,111 +196,26 @@ def _json_line(paper: Paper, model: SiteModel, renderer: Renderer) -> bytes:
     return json.dumps(paper_record(paper, model, renderer), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-class PriorLines:
-    """The paper lines of the last build's papers.json and llms.txt, copied instead of made
-    again: a fresh process that builds after a one-entry edit makes one line of each, not
-    10,000.
-
-    A line is found by a key of what it is made of besides the settings (the paper's id, its
-    file's content hash and, in papers.json, its issue); the caller uses a store only for the
-    settings it was made with. The lines are read from the published file itself, a block at
-    a time as they are copied (never loaded, nor mapped: a mapping would count the whole file
-    as the build's memory), and only when its bytes still hash to what the manifest recorded.
-    """
-
-    def __init__(self, hashes: dict[str, str]):
-        self.hashes = hashes  # content hash of each paper file, by site path
-        self.sources: dict[str, tuple[Path, str, list[tuple[str, int, int]], StatKey | None]] = {}
-        self.made: dict[str, list[tuple[str, int, int]]] = {}  # path -> (key, offset, length) per line
-
-    def load(self, folder: Path, path: str, recorded: str, index: list[tuple[str, int, int]],
-             stat: StatKey | None = None) -> None:
-        """Take the lines of folder/path, a file whose manifest digest is recorded (checked
-        when the file is made, see lines) and whose stat, once published, was stat."""
-        self.sources[path] = (folder, recorded, index, stat)
-
-    def lines(self, path: str) -> _LineFile | None:
-        """The lines of the last path, if its bytes are still what the manifest recorded: known
-        by its stat (the same inode, size and times as when it was published: a write or a
-        replacement changes them) or else by hashing it."""
-        if path not in self.sources:
-            return None
-        folder, recorded, index, stat = self.sources[path]
-        try:
-            handle = open(folder / path, "rb")  # noqa: SIM115 - kept open until its lines are copied
-        except OSError:  # gone or unreadable
-            return None
-        try:  # else changed by hand since: not a source of lines
-            same = (stat is not None and stat_key(os.fstat(handle.fileno())) == stat) or file_digest(handle) == recorded
-        except OSError:
-            same = False
-        if not same:
-            handle.close()
-            return None
-        return _LineFile(handle, {key: (at, length) for key, at, length in index})
-
-    def keys(self, papers: list[Paper], more: list[str | None] | None = None) -> list[str | None]:
-        """The key of each paper's line (None for a paper whose file hash is not known);
-        more: a value per paper that its line also shows (its issue, in papers.json)."""
-        hashes = self.hashes
-        known = [hashes.get(p.source) for p in papers]
-        if more is None:
-            return [f"{p.id}:{h}" if h else None for p, h in zip(papers, known)]
-        return [f"{p.id}:{h}:{m}" if h else None for p, h, m in zip(papers, known, more)]
-
-
-class _LineFile:
-    """The lines of one published file by key, read a block at a time (lines are asked for in
-    about the order they were written)."""
-
-    BLOCK = 1 << 20
-
-    def __init__(self, handle: Any, where: dict[str, tuple[int, int]]):
-        self.handle, self.where = handle, where
-        self.start, self.block = 0, b""
-
-    def __del__(self) -> None:
-        self.handle.close()
-
-    def get(self, key: str | None) -> memoryview | None:
-        spot = self.where.get(key) if key else None
-        if spot is None:
-            return None
-        at, length = spot
-        if not (self.start <= at and at + length <= self.start + len(self.block)):
-            try:
-                self.start, self.block = at, os.pread(self.handle.fileno(), max(length, self.BLOCK), at)
-            except OSError:
-                return None
-        line = memoryview(self.block)[at - self.start : at - self.start + length]
-        return line if len(line) == length else None  # a file cut since: the line is made again
-
-
 def _lines(path: str, head: bytes, separator: bytes, tail: bytes, papers: list[Paper],
-           make: Callable[[Paper], bytes], prior: PriorLines | None,
-           keys: Callable[[PriorLines], list[str | None]]) -> Iterator[bytes | memoryview]:
-    """head, a line per paper between separators, tail; noting where each line went."""
-    index: list[tuple[str, int, int]] = []
+           make: Callable[[Paper], bytes], prior: LineSource | None,
+           more: list[str | None] | None = None) -> Iterator[bytes | memoryview]:
+    """head, a line per paper between separators, tail (prior: where to copy lines from)."""
+    if prior is not None:
+        return prior.join(path, head, separator, tail, papers, make, more)
+    return _joined(head, separator, tail, papers, make)
+
+
+def _joined(head: bytes, separator: bytes, tail: bytes, papers: list[Paper],
+            make: Callable[[Paper], bytes]) -> Iterator[bytes]:
     yield head
-    at = len(head)
-    gap = len(separator)
-    known = keys(prior) if prior is not None else [None] * len(papers)
-    found = prior.lines(path) if prior is not None else None
-    for number, (paper, key) in enumerate(zip(papers, known)):
+    for number, paper in enumerate(papers):
         if number:
             yield separator
-            at += gap
-        line = (found.get(key) if found is not None else None) or make(paper)
-        yield line
-        if key:
-            index.append((key, at, len(line)))
-        at += len(line)
+        yield make(paper)
     yield tail
-    if prior is not None:
-        prior.made[path] = index
 
 
-def papers_json(model: SiteModel, renderer: Renderer, prior: PriorLines | None = None) -> Iterator[bytes | memoryview]:
+def papers_json(model: SiteModel, renderer: Renderer, prior: LineSource | None = None) -> Iterator[bytes | memoryview]:
     """/papers.json, in pieces (hundreds of megabytes at 100,000 papers): every published
     paper, newest first, with the tag vocabulary."""
     body = {
@@ -311,7 +233,7 @@ def papers_json(model: SiteModel, renderer: Renderer, prior: PriorLines | None =
 
     # compact, one paper per line: small for big digests, and a new paper is a one-line diff
     return _lines("papers.json", head[:-1].encode("utf-8") + b',"papers":[\n', b",\n", b"\n]}\n", model.papers, make,
-                  prior, lambda lines: lines.keys(model.papers, [model.issue_of.get(p.id) for p in model.papers]))
+                  prior, [model.issue_of.get(p.id) for p in model.papers])
 
 
 # --- BibTeX ----------------------------------------------------------------------------------
@@ -345,7 +267,7 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
-def llms_txt(model: SiteModel, renderer: Renderer, prior: PriorLines | None = None) -> Iterator[bytes | memoryview]:
+def llms_txt(model: SiteModel, renderer: Renderer, prior: LineSource | None = None) -> Iterator[bytes | memoryview]:
     """/llms.txt (llmstxt.org), in pieces: what the site is, its issues and papers, and where
     the data is."""
     from digestgen.render import issue_label
@@ -381,8 +303,7 @@ def llms_txt(model: SiteModel, renderer: Renderer, prior: PriorLines | None = No
     def make(paper: Paper) -> bytes:
         return remembered("llms-line", (paper, renderer.base_url), _llms_line, paper, renderer)
 
-    return _lines("llms.txt", head, b"\n", b"\n" if model.papers else b"", model.papers, make, prior,
-                  lambda lines: lines.keys(model.papers))
+    return _lines("llms.txt", head, b"\n", b"\n" if model.papers else b"", model.papers, make, prior)
 
 
 

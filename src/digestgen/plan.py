@@ -24,10 +24,10 @@ from digestgen.cache import StatKey, hexhash, joined_hash, theme_fingerprint, tr
 from digestgen.config import SiteConfig
 from digestgen.content import Paper, fold
 from digestgen.errors import ContentError, Problem
-from digestgen.exports import PriorLines
 from digestgen.files import File
 from digestgen.load import parse_key_of
 from digestgen.output import safe_relpath
+from digestgen.prior_lines import PriorLines
 from digestgen.site import Issue, SiteModel, TagInfo, same_items
 
 
