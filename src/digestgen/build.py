@@ -19,12 +19,12 @@ from typing import Any
 
 from digestgen.cache import (
     BuildState,
-    CacheChanged,
     StatKey,
     settled,
     tree_stats,
     warn,
 )
+from digestgen.cache_texts import CacheChanged
 from digestgen.changes import BUILD_ATTEMPTS, WATCHED, Snapshot, SourcesChanged, stat_of
 from digestgen.config import BuildOptions, SiteConfig, load_config
 from digestgen.errors import Problem

@@ -25,7 +25,6 @@ import os
 import re
 import struct
 import sys
-import tempfile
 import threading
 import time
 import zlib
@@ -37,8 +36,10 @@ from typing import Any
 import msgspec
 
 from digestgen import __version__
-from digestgen.content import Paper, Texts, Unfinished, text_digest
-from digestgen.errors import DigestgenError, Problem
+from digestgen.cache_texts import Spill, TextFile, TextsReader, TextsWriter
+from digestgen.content import Paper, Unfinished, text_digest
+from digestgen.errors import Problem
+from digestgen.hashes import hexhash
 
 CACHE_ENV = "DIGESTGEN_CACHE_DIR"
 OLD_CACHE_DIR = ".digestgen-cache"  # in the site, where a pull request could plant files: never read
@@ -51,25 +52,6 @@ KEEP_STATE_FILES = 8  # output folders remembered (public/, serve's preview, --o
 SHARDS = 32  # entry files per setting: an edit rewrites 1/32 of the cache
 
 StatKey = tuple[int, int, int, int]
-
-
-def hexhash(*parts: object) -> str:
-    """A short stable hash of the repr of some plain values."""
-    h = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        h.update(repr(part).encode("utf-8", "surrogatepass"))
-        h.update(b"\x00")
-    return h.hexdigest()
-
-
-def joined_hash(parts: list[str]) -> str:
-    """Like hexhash, for strings alone (none holding a NUL): one hash of them joined, several
-    times faster for the thousands of keys a build makes."""
-    return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def stat_key(st: os.stat_result) -> StatKey:
@@ -198,94 +180,6 @@ _PAYLOADS: dict[str, Any] = {"entries": dict[str, _Row], "related": dict[str, li
 _STALE = object()  # a readable file written for other settings or by another version
 
 
-class CacheChanged(DigestgenError):
-    """A cache file's texts no longer have the bytes it was written with (build.build then
-    builds again, checking every file's texts as it reads it)."""
-
-    exit_code = 2
-
-
-class TextFile:
-    """The texts part of one cache file (a content.TextStore): kept open while texts of its
-    papers are in use, read piece by piece at an offset (forked workers share it safely)."""
-
-    def __init__(self, handle: Any, base: int, name: str):
-        self.handle, self.base, self.name = handle, base, name
-        self.used = False  # some texts are in it
-
-    def __del__(self) -> None:
-        self.handle.close()  # when the last texts of the file are gone
-
-    def read(self, offset: int, length: int, digest: bytes) -> bytes:
-        data = os.pread(self.handle.fileno(), length, self.base + offset)
-        if len(data) != length or text_digest(data) != digest:
-            raise CacheChanged(f"the build cache file {self.name} was changed while a build used it; "
-                               f"build again (deleting the cache folder is always safe)")
-        return data
-
-
-class Spill:
-    """An unnamed file in the cache folder that freshly parsed texts are moved to as they
-    arrive, so that a cold build of a big site never holds every paper's texts at once; the
-    cache files then copy them from it (Texts.encoded), and it is gone with its last texts."""
-
-    def __init__(self, folder: Path):
-        folder.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.TemporaryFile(dir=folder, buffering=0)  # noqa: SIM115 - open while texts are in it
-        self.file: TextFile | None = TextFile(handle, 0, "(texts being parsed)")
-        self.size = 0
-
-    def put(self, texts: Texts) -> None:
-        """Move texts to the file (or, should it fail, say a full disk, keep them in memory)."""
-        if self.file is None:
-            return
-        data = texts.encoded()
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[self.file.handle.write(view):]
-        except OSError:
-            self.file = None
-            return
-        texts.keep_in(self.file, self.size, len(data))
-        self.size += len(data)
-
-
-class _TextsWriter:
-    """Encodes a payload with each Texts written to the texts part, the checked part holding
-    only where it is, its digest and which texts are not empty (see _TextsReader)."""
-
-    def __init__(self) -> None:
-        self.parts: list[bytes] = []
-        self.placed: list[tuple[Texts, int, int]] = []
-        self.size = 0
-
-    def __call__(self, obj: Any) -> Any:
-        if type(obj) is not Texts:
-            raise NotImplementedError(f"the build cache cannot hold {type(obj).__name__}")
-        data = obj.encoded()
-        self.parts.append(data)
-        self.placed.append((obj, self.size, len(data)))
-        self.size += len(data)
-        return (self.size - len(data), len(data), obj.digest(), obj.flags)
-
-
-class _TextsReader:
-    """Decodes the place of each Texts (see _TextsWriter) into Texts read from store when shown."""
-
-    def __init__(self, store: TextFile):
-        self.store = store
-
-    def __call__(self, kind: type, obj: Any) -> Any:
-        if kind is not Texts:
-            raise NotImplementedError(f"the build cache cannot hold {kind.__name__}")
-        if not (isinstance(obj, list) and len(obj) == 4 and type(obj[0]) is type(obj[1]) is type(obj[3]) is int
-                and isinstance(obj[2], bytes) and min(obj[0], obj[1], obj[3]) >= 0):
-            raise ValueError("texts out of place")
-        self.store.used = True
-        return Texts.stored(self.store, obj[0], obj[1], obj[2], obj[3])
-
-
 _ENCODER = msgspec.msgpack.Encoder()
 _RECORD = msgspec.msgpack.Decoder(_Record)
 
@@ -296,7 +190,7 @@ def _decoder(kind: str) -> msgspec.msgpack.Decoder[Any]:
     return msgspec.msgpack.Decoder(_PAYLOADS[kind], dec_hook=_texts_of_file)
 
 
-_loading = threading.local()  # the _TextsReader of the file being decoded by this thread
+_loading = threading.local()  # the TextsReader of the file being decoded by this thread
 
 
 def _texts_of_file(kind: type, obj: Any) -> Any:
@@ -385,7 +279,7 @@ class Cache:
             )
         ):
             return None
-        _loading.reader = _TextsReader(TextFile(handle, len(head) + length, name))
+        _loading.reader = TextsReader(TextFile(handle, len(head) + length, name))
         try:
             record = _RECORD.decode(checked)
             if (record.kind, record.format, record.version, record.key) != header:
@@ -401,7 +295,7 @@ class Cache:
             return
         header = (kind, FORMAT, __version__, key)
         self._keep(self.folder / name, (header, payload))
-        texts = _TextsWriter()
+        texts = TextsWriter()
         encoded = msgspec.msgpack.Encoder(enc_hook=texts).encode(payload)
         checked = _ENCODER.encode(_Record(kind, FORMAT, __version__, key, msgspec.Raw(encoded)))
         blob = b"".join(texts.parts)
@@ -532,35 +426,3 @@ def tree_stats(root: Path, folders: Iterable[str]) -> list[tuple[str, StatKey]]:
                     continue
                 found.append((f"{rel_dir}/{name}", stat_key(st)))
     return found
-
-
-@functools.lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """digestgen's own modules by name, size and mtime: an edited checkout (same version
-    number) never reuses records or pages made by the code it replaced."""
-    base = Path(__file__).parent
-    h = hashlib.blake2b(digest_size=16)
-    for path in sorted(base.rglob("*.py")):
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        h.update(
-            f"{path.relative_to(base).as_posix()}:{st.st_size}:{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape")
-        )
-    return h.hexdigest()
-
-
-def theme_fingerprint(folders: Iterable[Path]) -> str:
-    """A hash of the content of every template and asset of the themes in use."""
-    h = hashlib.blake2b(digest_size=16)
-    for base in folders:
-        if not base.is_dir():
-            continue
-        for path in sorted(p for p in base.rglob("*") if p.is_file()):
-            h.update(path.relative_to(base).as_posix().encode("utf-8", "surrogateescape"))
-            try:
-                h.update(path.read_bytes())
-            except OSError:
-                h.update(b"?")
-    return h.hexdigest()

@@ -12,16 +12,7 @@ from pathlib import Path
 
 from digestgen import __version__, workers
 from digestgen.authors import parse_authors
-from digestgen.cache import (
-    Cache,
-    Entry,
-    StatKey,
-    code_fingerprint,
-    content_hash,
-    hexhash,
-    settled,
-    stat_key,
-)
+from digestgen.cache import Cache, Entry, StatKey, settled, stat_key
 from digestgen.config import BuildOptions, SiteConfig, load_config
 from digestgen.content import (
     Page,
@@ -34,6 +25,7 @@ from digestgen.content import (
     parse_tags,
 )
 from digestgen.errors import ContentError, Problem
+from digestgen.hashes import code_fingerprint, content_hash, hexhash
 from digestgen.progress import Progress
 from digestgen.site import SiteModel, build_model
 from digestgen.yamlio import MAX_FILE_BYTES, read_bounded

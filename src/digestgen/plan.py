@@ -20,11 +20,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from digestgen.cache import StatKey, hexhash, joined_hash, theme_fingerprint, tree_stats
+from digestgen.cache import StatKey, tree_stats
 from digestgen.config import SiteConfig
 from digestgen.content import Paper, fold
 from digestgen.errors import ContentError, Problem
 from digestgen.files import File
+from digestgen.hashes import hexhash, joined_hash, theme_fingerprint
 from digestgen.load import parse_key_of
 from digestgen.output import safe_relpath
 from digestgen.prior_lines import PriorLines

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, replace
 from heapq import nsmallest
 
 from digestgen.authors import AuthorEntry, Authors, build_authors
-from digestgen.cache import hexhash
 from digestgen.config import SiteConfig
 from digestgen.content import IssueIntro, Page, Paper, Tag, Unfinished, fold, is_placeholder_title
 from digestgen.errors import Problem
+from digestgen.hashes import hexhash
 from digestgen.publish import publication
 from digestgen.schema import ISSUE_KEY_RE
 

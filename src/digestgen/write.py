@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from digestgen import workers
-from digestgen.cache import BuildState, hexhash
+from digestgen.cache import BuildState
 from digestgen.files import File
+from digestgen.hashes import hexhash
 from digestgen.memory import MemoryStaging
 from digestgen.output import Staging
 from digestgen.plan import KEYED_TEMPLATES, UNTRACKED, Keyer, Plan, file_key, same_context
