@@ -12,8 +12,9 @@ stale file only costs time, and a file written by another digestgen version is s
   each paper (content.Texts) follow the checked part, each checked by its digest (kept in the
   checked part) when it is read: a build reads only the texts it shows.
 - related-<key>.bin: the related papers of the last few lists of published papers (site._related).
-- state-<output>.bin: the fingerprint of the inputs of the last build into one output folder,
-  the manifest it wrote, its warnings and summary, and an input key per rendered page.
+- state-<output>.bin: the fingerprint of the inputs of the last build into one output folder
+  (named by its path in the site: the same site checked out elsewhere, say on a CI runner,
+  finds it), the manifest it wrote, its warnings and summary, and an input key per rendered page.
 - links.json: the answers of `digestgen check --links` (links.py).
 """
 
@@ -206,6 +207,7 @@ class Cache:
         (see reuse.py) reads its own writes back from memory instead of decoding them;
         entries are keyed by content hash and the state is checked against the output's
         manifest, so a copy in memory is as good as the file."""
+        self.root = root
         self.folder = cache_folder(root)
         self.verify_texts = verify_texts
         self.remember = remember
@@ -359,22 +361,33 @@ class Cache:
         self._prune("related-", KEEP_ENTRY_FILES)
 
     def state(self, output: Path) -> BuildState:
-        payload = self._read(self._state_name(output), "state", str(output))
+        place = self._place(output)
+        payload = self._read(self._state_name(place), "state", place)
         return payload if isinstance(payload, BuildState) else BuildState()
 
     def save_state(self, output: Path, state: BuildState) -> None:
-        self._write(self._state_name(output), "state", str(output), state)
+        place = self._place(output)
+        self._write(self._state_name(place), "state", place, state)
         self._prune("state-", KEEP_STATE_FILES)
 
     def forget_state(self, output: Path) -> None:
         """Drop the record of the last build (before a build that may fail half-way)."""
         if self.enabled:
-            self.kept.pop(self.folder / self._state_name(output), None)
-            (self.folder / self._state_name(output)).unlink(missing_ok=True)
+            name = self._state_name(self._place(output))
+            self.kept.pop(self.folder / name, None)
+            (self.folder / name).unlink(missing_ok=True)
+
+    def _place(self, output: Path) -> str:
+        """An output folder as its state is filed: its path in the site when it is inside it
+        (so a checkout of the site elsewhere, a CI runner's, finds the state its cache was
+        restored with: the state is trusted only for an output with the manifest it records),
+        else its absolute path."""
+        site, folder = self.root.resolve(), output.resolve()
+        return f"site:{folder.relative_to(site).as_posix()}" if folder.is_relative_to(site) else str(folder)
 
     @staticmethod
-    def _state_name(output: Path) -> str:
-        return f"state-{hexhash(str(output))[:16]}.bin"
+    def _state_name(place: str) -> str:
+        return f"state-{hexhash(place)[:16]}.bin"
 
     def _prune(self, prefix: str, keep: int) -> None:
         """Keep the files of the newest few groups: entries of a setting (build, serve), or the

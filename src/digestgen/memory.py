@@ -48,6 +48,7 @@ class MemoryStaging:
         self.files[rel] = data
         self.manifest[rel] = self.previous[rel]
         self.stats.count(len(data), False)
+        self.stats.reused += 1
         return True
 
     def read(self, name: str) -> bytes | None:

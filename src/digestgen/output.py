@@ -35,6 +35,7 @@ class WriteStats:
     bytes: int = 0
     written: int = 0
     unchanged: int = 0
+    reused: int = 0  # of the unchanged: taken from the last build by key, without being made
 
     def count(self, size: int, written: bool) -> None:
         """One more file of size bytes: written, or kept from the last build."""
@@ -250,6 +251,7 @@ class Staging:
                 except OSError:
                     return False
             self.record(rel, digest_, size, False)
+            self.stats.reused += 1
             return True
         target = self.tmp / rel
         _mkdir(target.parent, self._made)
@@ -259,6 +261,7 @@ class Staging:
         except OSError:
             return False
         self.record(rel, digest_, size, False)
+        self.stats.reused += 1
         return True
 
     def record(self, rel: str, digest_: str, size: int, written: bool) -> None:

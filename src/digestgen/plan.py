@@ -17,7 +17,7 @@ into the same folder is taken from that build instead of being made again (write
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from digestgen.cache import StatKey, tree_stats
@@ -253,8 +253,9 @@ def render_key_of(config: SiteConfig) -> str:
     from digestgen.render import builtin_theme, theme_dirs
 
     folders = [config.root / "templates", *theme_dirs(config.root, config.fields.theme), builtin_theme()]
-    return hexhash(parse_key_of(config), theme_fingerprint(folders), config.base_url, config.options,
-                   config.today, str(config.output), config.fields)
+    # not where the site and its output are: a CI runner's checkout reuses what its cache holds
+    return hexhash(parse_key_of(config), theme_fingerprint(folders), config.base_url,
+                   replace(config.options, output=None), config.today, config.fields)
 
 
 def fingerprint(config: SiteConfig, render_key: str) -> tuple[str, int, list[tuple[str, StatKey]]]:
