@@ -9,7 +9,7 @@ stale file only costs time, and a file written by another digestgen version is s
 
 - entries-<key>-<shard>.bin: {source path: (stat, content hash, Paper, problems)}; the key covers
   digestgen's version, site.yaml and the settings that parsing depends on. The long texts of
-  each paper (content.Texts) follow the checked part, each checked by its digest (kept in the
+  each paper (records.Texts) follow the checked part, each checked by its digest (kept in the
   checked part) when it is read: a build reads only the texts it shows.
 - related-<key>.bin: the related papers of the last few lists of published papers (site._related).
 - state-<output>.bin: the fingerprint of the inputs of the last build into one output folder
@@ -38,9 +38,10 @@ import msgspec
 
 from digestgen import __version__
 from digestgen.cache_texts import Spill, TextFile, TextsReader, TextsWriter
-from digestgen.content import Paper, Unfinished, text_digest
+from digestgen.content import Paper, Unfinished
 from digestgen.errors import Problem
 from digestgen.hashes import hexhash
+from digestgen.records import text_digest
 
 CACHE_ENV = "DIGESTGEN_CACHE_DIR"
 OLD_CACHE_DIR = ".digestgen-cache"  # in the site, where a pull request could plant files: never read
@@ -292,7 +293,7 @@ class Cache:
 
     def _write(self, name: str, kind: str, key: str, payload: Any) -> None:
         """Write a cache file. The texts it holds are then read from it when needed
-        (content.Texts.keep_in): what was just parsed need not stay in memory."""
+        (records.Texts.keep_in): what was just parsed need not stay in memory."""
         if not self.enabled:
             return
         header = (kind, FORMAT, __version__, key)

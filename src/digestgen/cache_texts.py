@@ -2,7 +2,7 @@
 piece when a page shows them, and the spill file that freshly parsed texts move to.
 
 A cache file (cache.py) is a checked part (MessagePack) followed by a texts part; the writer
-puts each content.Texts in the texts part and leaves its place in the checked part, and the
+puts each records.Texts in the texts part and leaves its place in the checked part, and the
 reader turns a place back into a Texts that reads its bytes from the file when shown.
 """
 
@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from digestgen.content import Texts, text_digest
 from digestgen.errors import DigestgenError
+from digestgen.records import Texts, text_digest
 
 
 class CacheChanged(DigestgenError):
@@ -25,7 +25,7 @@ class CacheChanged(DigestgenError):
 
 
 class TextFile:
-    """The texts part of one cache file (a content.TextStore): kept open while texts of its
+    """The texts part of one cache file (a records.TextStore): kept open while texts of its
     papers are in use, read piece by piece at an offset (forked workers share it safely)."""
 
     def __init__(self, handle: Any, base: int, name: str):
