@@ -27,19 +27,12 @@ from digestgen.cache import (
 from digestgen.cache_texts import CacheChanged
 from digestgen.changes import BUILD_ATTEMPTS, WATCHED, Snapshot, SourcesChanged, stat_of
 from digestgen.config import BuildOptions, SiteConfig, load_config
-from digestgen.errors import Problem
+from digestgen.errors import OutputError, Problem, published_state
 from digestgen.load import check, finish, load_site
+from digestgen.manifest import manifest_hash
 from digestgen.memory import MemoryStaging
-from digestgen.output import (
-    OutputError,
-    SpareUnusable,
-    Staging,
-    WriteStats,
-    build_lock,
-    check_output,
-    manifest_hash,
-    published_state,
-)
+from digestgen.output import SpareUnusable, Staging, WriteStats, build_lock
+from digestgen.output_paths import check_output
 from digestgen.plan import UNTRACKED, fingerprint, plan, render_key_of
 from digestgen.prior_lines import prior_lines
 from digestgen.progress import Progress

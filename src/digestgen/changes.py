@@ -16,8 +16,8 @@ import stat
 from pathlib import Path
 
 from digestgen.cache import StatKey, settled, stat_key, tree_stats
-from digestgen.errors import DigestgenError
-from digestgen.output import file_digest, published_state
+from digestgen.errors import DigestgenError, published_state
+from digestgen.manifest import file_digest
 
 WATCHED = ["content", "static", "templates", "themes"]  # and site.yaml
 BUILD_ATTEMPTS = 3  # builds in a row, when sources keep changing, before the build gives up

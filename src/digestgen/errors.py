@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
                           r"\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]")
@@ -122,3 +124,38 @@ class ThemeError(DigestgenError):
     """A template of the theme (or a site override) failed to render; exit code 2."""
 
     exit_code = 2
+
+
+class OutputError(DigestgenError):
+    """A build could not write or move a file (a full disk, a read-only folder): said with the
+    file's name and what it means for the published site."""
+
+    def __init__(self, exc: OSError, output: Path, published: bool):
+        super().__init__(f"digestgen: {describe(exc, output)}; {published_state(published)}")
+
+
+def published_state(published: bool) -> str:
+    """What a build that stopped left published, in words (true when it is printed: a build
+    publishes in one atomic step, see Staging)."""
+    return (
+        "the new site was published before that"
+        if published
+        else "nothing was published: the previous site is untouched"
+    )
+
+
+def describe(exc: OSError, output: Path) -> str:
+    """An OS error in words, naming its file as the user knows it: a file of the site being
+    written by the path it will have in the site, others relative to the output's folder."""
+    reason = exc.strerror or str(exc)
+    if not exc.filename:
+        return reason
+    path = Path(os.fsdecode(exc.filename))
+    try:
+        rel = path.relative_to(output.parent)
+    except ValueError:
+        return f"{reason}: {path}"
+    first, *rest = rel.parts
+    if first.startswith(f".{output.name}.tmp-") and rest:
+        return f"{reason}: {'/'.join(rest)} (of the new site of {output.name}/)"
+    return f"{reason}: {rel.as_posix()}"

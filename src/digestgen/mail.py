@@ -220,7 +220,7 @@ def edition_folder(config: SiteConfig, chosen: Path | None = None) -> Path:
     folder = (chosen or root / EMAIL_DIR).absolute()
     resolved = folder.resolve()
     shown = chosen or EMAIL_DIR
-    from digestgen.output import MANIFEST
+    from digestgen.manifest import MANIFEST
 
     built = [
         place for place in (resolved, *resolved.parents) if (place / MANIFEST).is_file()

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from digestgen.output import WriteStats, digest, safe_relpath
+from digestgen.manifest import digest
+from digestgen.output import WriteStats
+from digestgen.output_paths import safe_relpath
 
 
 class MemoryStaging:

@@ -14,19 +14,17 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 import shutil
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from pathlib import Path
 
-from digestgen.errors import BuildLockedError, DigestgenError, UsageError
+from digestgen.errors import BuildLockedError, describe
 from digestgen.files import blocks
-
-MANIFEST = ".digestgen.json"
+from digestgen.manifest import MANIFEST, digest, manifest_hash, read_manifest, record_of, recorded_size
+from digestgen.output_paths import safe_relpath
 
 
 @dataclass
@@ -45,77 +43,6 @@ class WriteStats:
             self.written += 1
         else:
             self.unchanged += 1
-
-
-def digest(data: bytes) -> str:
-    """What the manifest records of a file: its content hash and size ('<hash>-<size>')."""
-    return _record(hashlib.blake2b(data, digest_size=16), len(data))
-
-
-def file_digest(handle: BinaryIO) -> str:
-    """digest() of an open file's bytes, read a block at a time (never held whole)."""
-    content = hashlib.blake2b(digest_size=16)
-    block = bytearray(1 << 20)
-    size = 0
-    while count := handle.readinto(block):  # type: ignore[attr-defined]
-        content.update(memoryview(block)[:count])
-        size += count
-    return _record(content, size)
-
-
-def _record(content: hashlib.blake2b, size: int) -> str:
-    """A manifest record from the (finished) BLAKE2b hash of a file and its size."""
-    return f"{content.hexdigest()}-{size}"
-
-
-def recorded_size(record: str) -> int | None:
-    """The size in a manifest record (None for a record without one)."""
-    _, dash, size = record.rpartition("-")
-    return int(size) if dash and size.isdigit() else None
-
-
-def check_output(output: Path, root: Path) -> None:
-    """Refuse output folders that would destroy sources or someone else's files."""
-    output = output.resolve()
-    root = root.resolve()
-    protected = [root, root / "content", root / "static", root / "templates", root / "themes"]
-    for place in protected:
-        if output == place or place.is_relative_to(output):
-            raise UsageError(f"refusing to use {_show(output, root)} as the output folder: it holds the site's sources")
-    if output.is_relative_to(root / "content") or output.is_relative_to(root / "static"):
-        raise UsageError(f"refusing to write the site inside {_show(output, root)}: that folder is read as content")
-    if output.is_symlink():
-        raise UsageError(f"refusing to use {_show(output, root)}: it is a symbolic link")
-    if output.exists():
-        if not output.is_dir():
-            raise UsageError(f"{_show(output, root)} exists and is not a folder")
-        if any(output.iterdir()) and not (output / MANIFEST).is_file():
-            raise UsageError(
-                f"refusing to overwrite {_show(output, root)}: it is not empty and was not created by digestgen; "
-                "choose another --output or empty it"
-            )
-
-
-def _show(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix() or "."
-    except ValueError:
-        return path.name or str(path)
-
-
-_PLAIN_PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(?:/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
-
-
-def safe_relpath(name: str) -> str:
-    """Normalise an output path and make sure it stays inside the output folder."""
-    if _PLAIN_PATH.fullmatch(name):
-        return name  # the common case: no '.', '..' or empty parts, nothing to normalise
-    if "\\" in name or name.startswith("/") or any(ord(c) < 32 or ord(c) == 127 for c in name):
-        raise ValueError(f"unsafe output path {name!r}")
-    parts = PurePosixPath(name).parts
-    if not parts or any(p in ("..", ".", "") for p in parts):
-        raise ValueError(f"unsafe output path {name!r}")
-    return "/".join(parts)
 
 
 @contextlib.contextmanager
@@ -152,15 +79,6 @@ def recover(output: Path) -> None:
                     f".{output.name}.spare.stale-*"):
         for stale in output.parent.glob(pattern):
             remove_tree(stale)
-
-
-def read_manifest(output: Path) -> dict[str, str]:
-    try:
-        data = json.loads((output / MANIFEST).read_text("utf-8"))
-        files = data.get("files", {})
-        return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
-    except (OSError, ValueError, AttributeError):
-        return {}
 
 
 SPARE_GITIGNORE = "# digestgen's copy of the site before last, to build the next one faster: never commit\n*\n"
@@ -226,7 +144,7 @@ class Staging:
                 yield block
 
         size = create(target, hashed(blocks(chunks)))
-        digest_ = _record(h, size)
+        digest_ = record_of(h, size)
         written = self.previous.get(rel) != digest_
         if not written and self.refresh:
             target.unlink()  # the file in place stays
@@ -372,41 +290,6 @@ class Staging:
 
     def abort(self) -> None:
         remove_tree(self.tmp)
-
-
-class OutputError(DigestgenError):
-    """A build could not write or move a file (a full disk, a read-only folder): said with the
-    file's name and what it means for the published site."""
-
-    def __init__(self, exc: OSError, output: Path, published: bool):
-        super().__init__(f"digestgen: {describe(exc, output)}; {published_state(published)}")
-
-
-def published_state(published: bool) -> str:
-    """What a build that stopped left published, in words (true when it is printed: a build
-    publishes in one atomic step, see Staging)."""
-    return (
-        "the new site was published before that"
-        if published
-        else "nothing was published: the previous site is untouched"
-    )
-
-
-def describe(exc: OSError, output: Path) -> str:
-    """An OS error in words, naming its file as the user knows it: a file of the site being
-    written by the path it will have in the site, others relative to the output's folder."""
-    reason = exc.strerror or str(exc)
-    if not exc.filename:
-        return reason
-    path = Path(os.fsdecode(exc.filename))
-    try:
-        rel = path.relative_to(output.parent)
-    except ValueError:
-        return f"{reason}: {path}"
-    first, *rest = rel.parts
-    if first.startswith(f".{output.name}.tmp-") and rest:
-        return f"{reason}: {'/'.join(rest)} (of the new site of {output.name}/)"
-    return f"{reason}: {rel.as_posix()}"
 
 
 def _link_over(source: Path, target: Path) -> None:
@@ -573,15 +456,6 @@ def swap(tmp: Path, output: Path) -> Path | None:
     except OSError:
         return None  # published all the same; the next build's recover() removes '.old'
     return kept
-
-
-def manifest_hash(folder: Path) -> str:
-    """The hash of a folder's manifest file ("" when it has none): what a build state records
-    of the output folder it made, and of the spare."""
-    try:
-        return digest((folder / MANIFEST).read_bytes())
-    except OSError:
-        return ""
 
 
 def exchange(a: Path, b: Path) -> bool:

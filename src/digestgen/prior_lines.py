@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from digestgen.cache import BuildState, StatKey, published_stat, stat_key
 from digestgen.content import Paper
-from digestgen.output import file_digest
+from digestgen.manifest import file_digest
 
 if TYPE_CHECKING:
     from digestgen.output import Staging
