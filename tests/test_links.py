@@ -27,7 +27,7 @@ from digestgen.links import (
     request_url,
 )
 from digestgen.load import check
-from digestgen.schema import LinkCheck
+from digestgen.site_schema import LinkCheck
 
 
 class Server:

@@ -27,7 +27,8 @@ from anyascii import anyascii
 
 from digestgen.content import Paper
 from digestgen.errors import Problem
-from digestgen.schema import SLUG_RE, AuthorEntryFields, validate, windows_reserved
+from digestgen.schema import SLUG_RE, AuthorEntryFields, windows_reserved
+from digestgen.validation import validate
 from digestgen.yamlio import load_mapping, read_text
 
 AUTHORS_FILE = "content/authors.yaml"

@@ -11,7 +11,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from digestgen.errors import COMMAND_LINE, ConfigError, Problem, UsageError
-from digestgen.schema import SiteFields, check_url, validate
+from digestgen.schema import check_url
+from digestgen.site_schema import SiteFields
+from digestgen.validation import validate
 from digestgen.yamlio import Doc, load_mapping, read_text
 
 

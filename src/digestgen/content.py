@@ -24,9 +24,9 @@ from digestgen.schema import (
     PaperFields,
     TagFields,
     split_author,
-    validate,
     windows_reserved,
 )
+from digestgen.validation import validate
 from digestgen.yamlio import (
     Doc,
     bad_char,

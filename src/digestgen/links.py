@@ -43,8 +43,8 @@ from digestgen.yamlio import split_front_matter
 if TYPE_CHECKING:
     from digestgen.content import Paper
     from digestgen.progress import Progress
-    from digestgen.schema import LinkCheck
     from digestgen.site import SiteModel
+    from digestgen.site_schema import LinkCheck
 
 USER_AGENT = f"digestgen/{__version__} link checker (+{REPOSITORY})"
 MEMORY_FILE = "links.json"

@@ -1,12 +1,12 @@
-"""Declarative schemas for every source file, and pydantic errors turned into marked problems."""
+"""Declarative schemas for every content file, and the checks of their values (site.yaml's is in
+site_schema.py; validation.py turns their errors into marked problems)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import unicodedata
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from pydantic import (
@@ -15,13 +15,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
-    model_validator,
 )
 
-from digestgen.errors import MAX_PER_FILE, Problem
-from digestgen.yamlio import Doc, as_date, parse_timestamp
+from digestgen.yamlio import as_date, parse_timestamp
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -82,16 +79,6 @@ def _one_line(value: str) -> str:
     value = value.strip()
     if not value:
         raise ValueError("must not be empty")
-    return value
-
-
-def _timezone(value: str) -> str:
-    import zoneinfo
-
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown timezone {value[:60]!r}; use an IANA name like 'Europe/Berlin' or 'UTC'") from None
     return value
 
 
@@ -261,11 +248,11 @@ Url = Annotated[str, AfterValidator(check_url)]
 Slug = Annotated[str, AfterValidator(check_slug)]
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class PaperFields(_Strict):
+class PaperFields(Strict):
     """One paper of the digest (front matter of content/papers/**/<id>.md, or a .yaml file)."""
 
     title: OneLine = Field(description="The paper's title, one line.")
@@ -296,7 +283,7 @@ class PaperFields(_Strict):
     note: Text | None = Field(None, description="Curator's note (Markdown); only in .yaml entries.")
 
 
-class IssueFields(_Strict):
+class IssueFields(Strict):
     """Front matter of content/issues/<key>.md."""
 
     title: OneLine | None = None
@@ -308,7 +295,7 @@ class IssueFields(_Strict):
                                         "(2026-11-30T09:00 or 2026-11-30); before or after its period ends.")
 
 
-class PageFields(_Strict):
+class PageFields(Strict):
     """Front matter of content/pages/<slug>.md."""
 
     title: OneLine
@@ -316,12 +303,12 @@ class PageFields(_Strict):
     draft: bool = False
 
 
-class TagFields(_Strict):
+class TagFields(Strict):
     name: OneLine
     description: Annotated[str, Field(max_length=2000)] | None = None
 
 
-class AuthorEntryFields(_Strict):
+class AuthorEntryFields(Strict):
     """One person of content/authors.yaml, under their id (which is also their page's slug)."""
 
     name: OneLine = Field(description="The name their page shows.")
@@ -333,231 +320,6 @@ class AuthorEntryFields(_Strict):
         None, description="ORCID iD, like 0000-0002-1825-0097."
     )
     homepage: Url | None = None
-
-
-class Author(_Strict):
-    name: OneLine
-    email: str | None = None
-    url: Url | None = None
-
-
-def _domain(value: str) -> str:
-    if not DOMAIN_RE.fullmatch(value) or len(value) > 253:
-        raise ValueError(
-            f"{value[:60]!r} is not a domain name; write it like 'example.org' (lowercase, no scheme or path)"
-        )
-    return value
-
-
-def _address(value: str) -> str:
-    """An email address, optionally with a display name: 'Digest <digest@example.org>'."""
-    from email.headerregistry import Address
-    from email.utils import parseaddr
-
-    if any(c in value for c in "\r\n\x00") or len(value) > 300:
-        raise ValueError("must be one email address on one line")
-    name, addr = parseaddr(value)
-    try:
-        Address(display_name=name, addr_spec=addr)
-    except (ValueError, IndexError):
-        addr = ""
-    if "@" not in addr or addr.startswith("@") or addr.endswith("@"):
-        raise ValueError(
-            f"{value[:80]!r} is not an email address; "
-            "write it like digest@example.org or 'Digest <digest@example.org>'"
-        )
-    return value
-
-
-class Feeds(_Strict):
-    limit: Annotated[int, Field(ge=1, le=10000)] = 20
-    full_content: bool = True
-    id_domain: Annotated[str, AfterValidator(_domain)] | None = Field(
-        default=None,
-        description="Domain used in feed entry ids (default: base_url's host); keep the old one after moving the site.",
-    )
-
-
-class NavItem(_Strict):
-    title: OneLine
-    url: str
-
-    @model_validator(mode="after")
-    def _url(self) -> NavItem:
-        if self.url.startswith("/") and not self.url.startswith("//"):
-            if any(c.isspace() or ord(c) < 32 for c in self.url) or ".." in self.url.split("/"):
-                raise ValueError("url: must be a clean site path like /about/")
-        else:
-            check_url(self.url)
-        return self
-
-
-class Subscribe(_Strict):
-    url: Url
-    label: OneLine = "Subscribe"
-
-
-class Email(_Strict):
-    sender: Annotated[str, AfterValidator(_address)] | None = Field(None, alias="from")
-    reply_to: Annotated[str, AfterValidator(_address)] | None = None
-    unsubscribe_url: Url | None = None
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
-
-
-class LinkCheck(_Strict):
-    """How `digestgen check --links` checks the external links of the entries."""
-
-    remember_days: Annotated[int, Field(ge=0, le=365)] = Field(
-        default=7, description="Days a link that answered is not asked again (0: check every link every time).")
-    timeout: Annotated[float, Field(gt=0, le=120)] = Field(
-        default=10.0, description="Seconds to wait for a server at each step."
-    )
-    per_host: Annotated[int, Field(ge=1, le=16)] = Field(default=2, description="Requests at a time to one host.")
-    skip: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
-        default_factory=list, max_length=200, description="URL prefixes never checked (hosts that refuse checkers).")
-
-
-class SiteFields(_Strict):
-    """site.yaml."""
-
-    title: OneLine
-    base_url: Url
-    description: Annotated[str, Field(max_length=2000)] | None = None
-    language: Annotated[str, Field(pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")] = "en"
-    timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
-    cadence: Literal["weekly", "daily", "monthly"] = "weekly"
-    publish: Literal["on-date", "when-complete"] | None = Field(
-        None, description="When an issue appears: on-date (with its first paper) or when-complete (once its period "
-                          "has ended); default on-date for a daily cadence, when-complete otherwise.")
-    theme: Annotated[str, AfterValidator(check_slug)] = "default"
-    author: Author | None = None
-    feeds: Feeds = Field(default_factory=lambda: Feeds())
-    per_page: Annotated[int, Field(ge=1, le=1000)] = 20
-    author_pages: Annotated[int, Field(ge=1, le=1000)] = Field(
-        3, description="Papers an author needs in the digest for a page and feed of their own (authors of "
-                       "content/authors.yaml always have one).")
-    search: bool = True
-    nav: list[NavItem] = Field(default_factory=list)
-    subscribe: Subscribe | None = None
-    email: Email | None = None
-    output: str | None = None
-    link_check: LinkCheck = Field(default_factory=lambda: LinkCheck())
-    extra_css: list[StaticFile] = Field(
-        default_factory=list, max_length=10,
-        description="Stylesheets under static/ loaded after the theme's, to change colours, fonts and spacing.")
-    logo: StaticFile | None = Field(
-        None, description="An image under static/ shown instead of the theme's mark beside the title."
-    )
-    social_images: Literal["issues", "all", "none"] = Field(
-        "issues", description="Which pages get a drawn 1200x630 image for links shared on social sites and in chats: "
-                              "issues (each issue page), all (issue and paper pages; about 17 ms a paper) or none.")
-
-
-# --- errors -------------------------------------------------------------------------------
-
-_KIND = {
-    "bool": "the boolean",
-    "int": "the number",
-    "float": "the number",
-    "timestamp": "the date",
-    "null": "an empty value",
-}
-
-
-def _hint(doc: Doc, loc: tuple[Any, ...], err: dict[str, Any]) -> str | None:
-    """Explain YAML 1.1 coercions: yes -> true, 2511.11 -> float, 1:20 -> 80."""
-    scalar = doc.scalars.get(loc)
-    if scalar is None or not scalar.plain or scalar.tag == "str":
-        return None
-    if not err["type"].startswith(("string", "str")):
-        return None
-    field = str(loc[-1]) if loc else "value"
-    if isinstance(loc[-1], int):
-        field = str(loc[-2]) + " item"
-    what = _KIND.get(scalar.tag, "a " + scalar.tag)
-    if scalar.tag == "null":
-        return "is empty; write a value or remove the line"
-    if field == "arxiv":
-        return f'YAML read {what} {scalar.text}; quote the id: arxiv: "{scalar.text}"'
-    if scalar.tag == "int" and ":" in scalar.text:
-        return f'YAML 1.1 read {scalar.text} as a base-60 number; quote it: "{scalar.text}"'
-    return f'YAML read {what} {scalar.text}; quote it: "{scalar.text}"'
-
-
-def _message(doc: Doc, loc: tuple[Any, ...], err: dict[str, Any], fields: list[str], suggest: bool = True) -> str:
-    kind = err["type"]
-    hint = _hint(doc, loc, err)
-    if hint:
-        return hint
-    if kind == "extra_forbidden":
-        name = str(loc[-1])
-        if not suggest:
-            return "unknown field"
-        close = difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
-        if close:
-            return f"unknown field; did you mean '{close[0]}'?"
-        return "unknown field; allowed fields are " + ", ".join(fields)
-    if kind == "missing":
-        return "is required"
-    if kind in ("value_error", "assertion_error"):
-        msg = str(err.get("ctx", {}).get("error", err["msg"]))
-        return msg
-    if kind == "int_type":
-        return "must be a whole number (not text, not true/false)"
-    if kind == "bool_type":
-        return "must be true or false"
-    if kind in ("date_type", "date_from_datetime_inexact", "date_parsing"):
-        return "must be a date written YYYY-MM-DD (like 2025-11-18)"
-    if kind in ("list_type",):
-        return "must be a list (one '- item' per line)"
-    if kind in ("dict_type", "model_type"):
-        return "must be a mapping of 'name: value' lines"
-    if kind == "string_type":
-        return "must be text"
-    if kind == "literal_error":
-        return f"must be one of {err.get('ctx', {}).get('expected', '')}"
-    if kind == "string_too_long":
-        limit = err.get("ctx", {}).get("max_length")
-        if isinstance(err.get("input"), str):
-            return f"is {len(err['input']):,} characters long; the limit is {limit:,}"
-        return f"is too long: at most {limit} characters"
-    if kind == "too_long":
-        return f"is too long: at most {err.get('ctx', {}).get('max_length')} items or characters"
-    return err["msg"]
-
-
-def validate(model: type[_Strict], doc: Doc, problems: list[Problem], context: dict[str, Any] | None = None,
-             prefix: tuple[Any, ...] = ()) -> Any:
-    """Validate doc.data with model; append a marked problem per error; None on failure.
-
-    Every field is checked (pydantic reports them all): values refused while reading the YAML
-    (Doc.reported) are not reported a second time.
-    """
-    data = doc.data
-    for key in prefix:
-        data = data[key]
-    try:
-        record = model.model_validate(data, context=context)
-    except ValidationError as exc:
-        fields = sorted(model.model_fields)
-        unknown = 0
-        for err in exc.errors(include_url=False):
-            loc = (*prefix, *err["loc"])
-            if doc.was_reported(loc):
-                continue
-            unknown += err["type"] == "extra_forbidden"  # in file order: those past the cap are not shown
-            msg = _message(doc, loc, dict(err), fields, suggest=unknown <= MAX_PER_FILE)
-            if msg.startswith(tuple(f + ": " for f in fields)) and not loc[len(prefix):]:
-                field, _, msg = msg.partition(": ")
-                loc = (*prefix, field)
-            line, col = doc.mark(loc, key=err["type"] in ("extra_forbidden",))
-            if err["type"] == "missing":
-                line, col = doc.start
-            name = ".".join(str(p) for p in loc) or "(document)"
-            problems.append(Problem(doc.path, line, col, name, msg))
-        return None
-    return None if doc.was_reported(prefix) or any(key[: len(prefix)] == prefix for key in doc.reported) else record
 
 
 def paper_json_schema() -> dict[str, Any]:
@@ -584,14 +346,6 @@ def issue_json_schema() -> dict[str, Any]:
     schema["title"] = "digestgen issue front matter"
     props = schema["properties"]  # a local time without seconds or offset is not RFC 3339's date-time
     props["publish_at"]["anyOf"][0] = {"type": "string", "pattern": MOMENT_RE}
-    return schema
-
-
-def site_json_schema() -> dict[str, Any]:
-    """JSON Schema of site.yaml."""
-    schema = SiteFields.model_json_schema(mode="validation", by_alias=True)
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "digestgen site.yaml"
     return schema
 
 

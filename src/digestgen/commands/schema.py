@@ -15,7 +15,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from digestgen.schema import issue_json_schema, paper_json_schema, site_json_schema
+    from digestgen.schema import issue_json_schema, paper_json_schema
+    from digestgen.site_schema import site_json_schema
 
     make = {"paper": paper_json_schema, "issue": issue_json_schema, "site": site_json_schema}[args.kind]
     print(json.dumps(make(), indent=2, sort_keys=True))
