@@ -356,7 +356,7 @@ def test_search_false_builds_no_index(tmp_path: Path) -> None:
 
 
 def test_forty_paper_issue_fits_the_page_budget(tmp_path: Path) -> None:
-    from digestgen.render import PAGE_BUDGET, page_weights
+    from digestgen.page_weight import PAGE_BUDGET, page_weights
 
     site = forty_paper_site(tmp_path / "site")
     build(site, tmp_path / "out")

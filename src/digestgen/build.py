@@ -248,7 +248,7 @@ def _checked(hook: Callable[[Path], None] | None, warnings: list[Problem], confi
              memo: dict[str, Any] | None, files: dict[str, str], sources: Snapshot) -> Callable[[Any], None]:
     """Warn about pages heavier than the theme's page-weight budget, then run hook; last, make
     sure no source changed since the build looked at them (sources)."""
-    from digestgen.render import budget_warnings
+    from digestgen.page_weight import budget_warnings
 
     def run(site: Path | MemoryStaging) -> None:
         # every page of this build (its manifest), without a walk

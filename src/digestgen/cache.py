@@ -132,7 +132,7 @@ class Entry:
     looked_ns: int = 0  # when stat was taken (see settled)
 
 
-# A page_weights memo entry (render.weigh): stamp (manifest record or inode, size, time; and how
+# A page_weights memo entry (page_weight.weigh): stamp (manifest record or inode, size, time; and how
 # it was weighed), gzipped size, the stylesheets and scripts the page loads.
 Weight = tuple[tuple[str | int | bool, ...], int, tuple[str, ...]]
 
@@ -147,7 +147,7 @@ class BuildState:
     warnings: list[Problem] = field(default_factory=list)
     summary: dict[str, int] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)  # output path -> input key
-    weights: dict[str, Weight] = field(default_factory=dict)  # page-weight memo (render.page_weights)
+    weights: dict[str, Weight] = field(default_factory=dict)  # page-weight memo (page_weight.page_weights)
     shallow: frozenset[str] = frozenset()  # paper pages keyed by their issue's name only (write.write)
     spare: str = ""  # manifest.manifest_hash of the output's spare folder (output.Staging)
     # for papers.json and llms.txt: (manifest digest, render key, where each paper's line is)

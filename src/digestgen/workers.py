@@ -23,8 +23,8 @@ from digestgen.content import parse_paper
 from digestgen.files import File, Pieces
 from digestgen.memory import MemoryStaging
 from digestgen.output import place
+from digestgen.page_weight import BUDGET_SKIP, weigh
 from digestgen.progress import Progress
-from digestgen.render import BUDGET_SKIP, weigh
 
 PARSE_POOL_MIN = 300  # below this, starting processes costs more than it saves
 RENDER_POOL_MIN = 400
