@@ -373,9 +373,9 @@ def test_forty_paper_issue_fits_the_page_budget(tmp_path: Path) -> None:
 
 def test_build_warns_about_pages_over_budget(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from digestgen import render
+    from digestgen import page_weight
 
-    monkeypatch.setattr(render, "PAGE_BUDGET", 4 * 1024)
+    monkeypatch.setattr(page_weight, "PAGE_BUDGET", 4 * 1024)
     build(SITES / "basic", tmp_path / "out", "--base-url", "https://example.org/x/", when="1764417600")
     err = capsys.readouterr().err
     assert re.search(
