@@ -1,7 +1,8 @@
 """Feeds: issues as Atom, RSS 2.0 and JSON Feed 1.1; every paper and each tag as Atom; an OPML list.
 
-The only module that knows feedgen. Items are first built as plain records (FeedItem) and then
-serialised per format, so all formats carry the same ids, dates and content:
+Items are first built here as plain records (feed_formats.FeedItem) and then serialised per
+format (feed_formats.py, the only module that knows feedgen), so all formats carry the same ids,
+dates and content:
 
 - ids are tag: URIs made from the paper id or issue key alone (never the title, the scheme or
   base_url's path), so moving or retitling never shows a reader an item as new;
@@ -15,23 +16,18 @@ serialised per format, so all formats carry the same ids, dates and content:
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from email.utils import format_datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
-from xml.etree import ElementTree
 
-from feedgen.feed import FeedGenerator
 from markupsafe import escape
 
 from digestgen import __version__
 from digestgen.content import Paper, xml_invalid
 from digestgen.errors import ContentError, Problem
+from digestgen.feed_formats import EPOCH, Feed, FeedItem, atom, json_feed, opml, rss
 from digestgen.files import File
 from digestgen.reuse import remembered
 from digestgen.site import Issue, SiteModel
@@ -40,11 +36,7 @@ if TYPE_CHECKING:
     from digestgen.render import Renderer
 
 TAG_DATE = "2000"  # the date part of every tag: URI; constant so ids never change
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)  # 'updated' of a feed with no items
 MAX_AUTHORS = 20  # author elements per entry; the content names the rest as a count
-ATOM = "application/atom+xml"
-RSS = "application/rss+xml"
-JSON_FEED = "application/feed+json"
 # XML 1.0 Char production: anything else makes lxml raise a context-free ValueError
 _URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 
@@ -79,45 +71,6 @@ def id_domain(model: SiteModel) -> str:
 def stamp(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
     """Midnight of day in the site's timezone."""
     return dt.datetime(day.year, day.month, day.day, tzinfo=tz)
-
-
-@dataclass(frozen=True)
-class FeedItem:
-    """One entry, format-neutral."""
-
-    id: str
-    url: str
-    title: str
-    published: dt.datetime
-    updated: dt.datetime
-    summary_text: str
-    summary_html: str
-    content_html: str | None
-    authors: tuple[str, ...] = ()
-    categories: tuple[tuple[str, str, str], ...] = ()  # (slug, name, tag page URL)
-    image: str | None = None
-    source: str = "site.yaml"  # the file the item comes from, for error messages
-
-
-@dataclass
-class Feed:
-    """One feed, format-neutral; path is where it is written (e.g. 'tags/vision/feed.xml')."""
-
-    path: str
-    id: str
-    title: str
-    subtitle: str
-    home_url: str
-    self_url: str
-    items: list[FeedItem] = field(default_factory=list)
-    newest: dt.datetime | None = None  # the updated time, when known without the items
-    group: str = ""  # the folder of the OPML list it is in: "tags", "authors" (none: the site's own)
-
-    @property
-    def updated(self) -> dt.datetime:
-        if self.newest is not None:
-            return self.newest
-        return max((item.updated for item in self.items), default=EPOCH)
 
 
 def newest_items(items: Iterable[FeedItem], limit: int) -> list[FeedItem]:
@@ -389,135 +342,6 @@ def _write(feed: Feed, model: SiteModel, writer: Callable[[Feed, SiteModel], byt
                         ]
                     ) from None
         raise ContentError([Problem("site.yaml", 1, 1, "feeds", f"/{feed.path} could not be written: {exc}")]) from None
-
-
-# --- formats ---------------------------------------------------------------------------------
-
-
-def _generator(feed: Feed, model: SiteModel, self_type: str) -> FeedGenerator:
-    fields = model.config.fields
-    fg = FeedGenerator()
-    if any(item.image for item in feed.items):
-        fg.load_extension("media", atom=True, rss=True)
-    fg.id(feed.id)
-    fg.title(feed.title)
-    fg.subtitle(feed.subtitle)
-    fg.link(href=feed.self_url, rel="self", type=self_type)
-    fg.link(href=feed.home_url, rel="alternate", type="text/html")  # last: feedgen makes it the RSS channel link
-    fg.language(fields.language)
-    author = {"name": fields.author.name if fields.author else fields.title}
-    if fields.author and fields.author.email:
-        author["email"] = fields.author.email
-    if fields.author and fields.author.url:
-        author["uri"] = fields.author.url
-    fg.author(author)
-    fg.generator("digestgen", version=__version__)
-    fg.updated(feed.updated)
-    fg.lastBuildDate(feed.updated)
-    for item in feed.items:
-        entry = fg.add_entry(order="append")
-        entry.id(item.id)
-        entry.guid(item.id, permalink=False)
-        entry.title(item.title)
-        entry.link(href=item.url, rel="alternate", type="text/html")
-        entry.published(item.published)
-        entry.updated(item.updated)
-        entry.summary(item.summary_html, type="html")
-        if item.content_html is not None:
-            entry.content(item.content_html, type="html")
-        if item.authors:
-            entry.author([{"name": name} for name in item.authors])
-        if item.categories:
-            entry.category([{"term": slug, "label": name, "scheme": url} for slug, name, url in item.categories])
-        if item.image:
-            entry.media.thumbnail({"url": item.image})
-    return fg
-
-
-def atom(feed: Feed, model: SiteModel) -> bytes:
-    """Atom 1.0 (RFC 4287)."""
-    return _generator(feed, model, ATOM).atom_str(pretty=True)  # type: ignore[no-any-return]
-
-
-def rss(feed: Feed, model: SiteModel) -> bytes:
-    """RSS 2.0; the channel link is the site, atom:link rel=self the feed."""
-    return _generator(feed, model, RSS).rss_str(pretty=True)  # type: ignore[no-any-return]
-
-
-def json_feed(feed: Feed, model: SiteModel) -> bytes:
-    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
-    fields = model.config.fields
-    body: dict[str, Any] = {
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": feed.title,
-        "home_page_url": feed.home_url,
-        "feed_url": feed.self_url,
-        "description": feed.subtitle,
-        "language": fields.language,
-        "authors": [{"name": fields.author.name if fields.author else fields.title,
-                     **({"url": fields.author.url} if fields.author and fields.author.url else {})}],
-        "items": [],
-    }
-    for item in feed.items:
-        record: dict[str, Any] = {
-            "id": item.id,
-            "url": item.url,
-            "title": item.title,
-            "content_html": item.content_html if item.content_html is not None else item.summary_html,
-            "summary": item.summary_text,
-            "date_published": item.published.isoformat(),
-            "date_modified": item.updated.isoformat(),
-        }
-        if item.image:
-            record["image"] = item.image
-        if item.authors:
-            record["authors"] = [{"name": name} for name in item.authors]
-        if item.categories:
-            record["tags"] = [name for _slug, name, _url in item.categories]
-        body["items"].append(record)
-    return (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-
-
-def opml(feeds: list[Feed], model: SiteModel) -> bytes:
-    """OPML 2.0 listing every feed: issues, every paper, a folder of tags, one of authors, one of formats.
-
-    /rss.xml and /feed.json carry exactly the items of /feed.xml, so they sit in their own
-    folder ("other formats") that a reader importing the list can leave unticked.
-    """
-    fields = model.config.fields
-    root = ElementTree.Element("opml", version="2.0")
-    head = ElementTree.SubElement(root, "head")
-    ElementTree.SubElement(head, "title").text = f"{fields.title}: feeds"
-    updated = max((f.updated for f in feeds), default=EPOCH)
-    ElementTree.SubElement(head, "dateModified").text = format_datetime(updated)  # RFC 822, locale-free
-    if fields.author:
-        ElementTree.SubElement(head, "ownerName").text = fields.author.name
-    body = ElementTree.SubElement(root, "body")
-
-    def outline(parent: ElementTree.Element, feed: Feed) -> None:
-        ElementTree.SubElement(parent, "outline", type="rss", text=feed.title, title=feed.title,
-                               xmlUrl=feed.self_url, htmlUrl=feed.home_url)
-
-    outline(body, feeds[0])
-    outline(body, feeds[1])
-    for group in ("tags", "authors"):
-        members = [feed for feed in feeds if feed.group == group]
-        if members:
-            folder = ElementTree.SubElement(
-                body, "outline", text=f"{fields.title}: {group}", title=f"{fields.title}: {group}"
-            )
-            for feed in members:
-                outline(folder, feed)
-    formats = ElementTree.SubElement(body, "outline", text=f"{fields.title}: issues in other formats",
-                                     title=f"{fields.title}: issues in other formats")
-    for path, kind in (("rss.xml", "RSS"), ("feed.json", "JSON Feed")):
-        ElementTree.SubElement(formats, "outline", type="rss", text=f"{feeds[0].title} ({kind})",
-                               title=f"{feeds[0].title} ({kind})", xmlUrl=model.config.base_url + path,
-                               htmlUrl=feeds[0].home_url)
-    ElementTree.indent(root)
-    out = io.BytesIO()
-    ElementTree.ElementTree(root).write(out, encoding="UTF-8", xml_declaration=True)
-    return out.getvalue() + b"\n"
 
 
 # --- characters XML cannot carry -------------------------------------------------------------
