@@ -16,13 +16,13 @@ import pytest
 from digestgen.cache import cache_folder
 from digestgen.cli import main
 from digestgen.config import BuildOptions
+from digestgen.link_gathering import markdown_urls
 from digestgen.links import (
     ALLOW_PRIVATE_ENV,
     MEMORY_FORMAT,
     Checker,
     check_links,
     gather,
-    markdown_urls,
     remembered_for,
     request_url,
 )

@@ -1,6 +1,6 @@
 """Check the external links of a site's entries (`digestgen check --links`).
 
-Gathers every http(s) URL the entries, pages and issue intros point at (`links:`, the arXiv
+Gathers (link_gathering.py) every http(s) URL the entries, pages and issue intros point at (`links:`, the arXiv
 abstract page, the DOI resolver, an image URL, and links in notes and abstracts), each with
 the file, line and column it is written at, and asks each distinct URL once: HEAD first, GET
 when HEAD fails, redirects followed by hand so that a permanent one (301, 308) can be
@@ -28,7 +28,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,12 +36,10 @@ from typing import TYPE_CHECKING, Any
 
 from digestgen import REPOSITORY, __version__
 from digestgen.errors import Problem
-from digestgen.markdown import markdown
+from digestgen.link_gathering import Link, gather, is_web
 from digestgen.sources import _retry_after
-from digestgen.yamlio import split_front_matter
 
 if TYPE_CHECKING:
-    from digestgen.content import Paper
     from digestgen.progress import Progress
     from digestgen.site import SiteModel
     from digestgen.site_schema import LinkCheck
@@ -57,17 +55,6 @@ REDIRECTS = (301, 302, 303, 307, 308)
 PERMANENT = (301, 308)
 DEAD_STATUS = frozenset(range(400, 500)) - {401, 403, 408, 425, 429}  # the server says it is not there
 WAYBACK = "https://web.archive.org/web/*/"
-
-
-@dataclass(frozen=True)
-class Link:
-    """One place a URL is written: file, line and column, and the field it is in."""
-
-    url: str
-    path: str
-    line: int
-    column: int
-    field: str
 
 
 @dataclass(frozen=True)
@@ -91,121 +78,6 @@ class Summary:
         memory = f" ({self.remembered} answered in the last {days} day{'s' * (days != 1)})" if days else ""
         return (f"links: {self.checked} checked{memory}: {self.dead} dead, {self.unreachable} unreachable, "
                 f"{self.moved} moved permanently")
-
-
-# --- where the links are -------------------------------------------------------------------
-
-
-def _web(url: str | None) -> bool:
-    return bool(url) and str(url).lower().startswith(("http://", "https://"))
-
-
-def markdown_urls(text: str) -> list[str]:
-    """The http(s) URLs a Markdown text links to or shows as images, in order (as the site does:
-    inline links, autolinks, bare URLs, reference links)."""
-    found: list[str] = []
-    for token in markdown().parse(text, {}):
-        for item in token.children or ():
-            value = (
-                item.attrGet("href")
-                if item.type == "link_open"
-                else item.attrGet("src")
-                if item.type == "image"
-                else None
-            )
-            if _web(str(value or "")):
-                found.append(str(value))
-    return found
-
-
-class _Locator:
-    """Finds where a URL is written in a file, searching forward from a field's line."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.starts = [0]
-        for at, char in enumerate(text):
-            if char == "\n":
-                self.starts.append(at + 1)
-        self.after: dict[tuple[int, str], int] = {}
-
-    def position(self, offset: int) -> tuple[int, int]:
-        lo, hi = 0, len(self.starts) - 1
-        while lo < hi:  # the last line start at or before offset
-            mid = (lo + hi + 1) // 2
-            if self.starts[mid] <= offset:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo + 1, offset - self.starts[lo] + 1
-
-    def find(self, url: str, line: int) -> tuple[int, int]:
-        """Line and column of the next occurrence of url at or after line (the line itself when absent)."""
-        begin = self.starts[min(max(line, 1), len(self.starts)) - 1]
-        for form in dict.fromkeys((url, urllib.parse.unquote(url))):
-            at = self.text.find(form, max(begin, self.after.get((line, form), begin)))
-            if at >= 0:
-                self.after[(line, form)] = at + 1
-                return self.position(at)
-        return line, 1
-
-
-def _read(root: Path, rel: str) -> str:
-    try:
-        return (root / rel).read_text("utf-8")
-    except (OSError, UnicodeDecodeError):  # changed since the check read it: positions fall back to field marks
-        return ""
-
-
-def _paper_links(root: Path, paper: Paper) -> Iterator[Link]:
-    source = paper.source
-    where = _Locator(_read(root, source))
-
-    def at(url: str, field: str, line: int | None = None) -> Link:
-        line_, col = paper.mark(field) if line is None else where.find(url, line)
-        return Link(url, source, line_, col, field)
-
-    for label, url in paper.links:
-        yield at(url, f"links.{label}")
-    if paper.arxiv_abs:  # the PDF link is made from the same id: asking for the abstract page is enough
-        yield at(paper.arxiv_abs, "arxiv")
-    if paper.doi:
-        yield at("https://doi.org/" + urllib.parse.quote(paper.doi, safe="/:;()<>._-"), "doi")
-    if paper.image and _web(paper.image):
-        yield at(paper.image, "image")
-    if paper.abstract:
-        for url in markdown_urls(paper.abstract):
-            yield at(url, "abstract", paper.mark("abstract")[0])
-    if paper.note:
-        if source.endswith(".md"):
-            parts = split_front_matter(where.text, source, [])
-            body, line = (parts[1], parts[2]) if parts else (paper.note, 1)
-        else:
-            body, line = paper.note, paper.mark("note")[0]
-        for url in markdown_urls(body):
-            yield at(url, "note", line)
-
-
-def _body_links(root: Path, rel: str, field: str) -> Iterator[Link]:
-    where = _Locator(_read(root, rel))
-    parts = split_front_matter(where.text, rel, [])
-    if parts is not None:
-        for url in markdown_urls(parts[1]):
-            yield Link(url, rel, *where.find(url, parts[2]), field)
-
-
-def gather(model: SiteModel) -> list[Link]:
-    """Every external link of the model's papers, pages and issue intros, in file order."""
-    root = model.config.root
-    links: list[Link] = []
-    for paper in sorted(model.papers, key=lambda p: p.source):
-        links.extend(_paper_links(root, paper))
-    for page in model.pages:
-        links.extend(_body_links(root, page.source, "body"))
-    for issue in model.issues:
-        if issue.intro is not None:
-            links.extend(_body_links(root, issue.intro.source, "intro"))
-    return sorted(links, key=lambda link: (link.path, link.line, link.column, link.field))
 
 
 # --- asking ------------------------------------------------------------------------------------
@@ -398,7 +270,7 @@ class Checker:
                 if hops == 0 and host_of(url) in self.resolvers:
                     return Result("ok")
                 target = urllib.parse.urljoin(current, headers["Location"].strip())
-                if not _web(target):
+                if not is_web(target):
                     return Result("dead", f"HTTP {status} redirects to {target[:100]!r}, which is not a web address")
                 hops += 1
                 if hops > MAX_REDIRECTS:
@@ -479,7 +351,7 @@ def load_memory(path: Path, now: float, days: int) -> dict[str, tuple[float, Res
             continue
         if item.get("state") == "ok" and moved is None:
             kept[url] = (when, Result("ok"))
-        elif item.get("state") == "moved" and isinstance(moved, str) and _web(moved):
+        elif item.get("state") == "moved" and isinstance(moved, str) and is_web(moved):
             kept[url] = (when, Result("moved", moved_to=moved))
     return kept
 
