@@ -25,6 +25,7 @@ from digestgen.cache import (
     warn,
 )
 from digestgen.cache_texts import CacheChanged
+from digestgen.carry_over import carry_over
 from digestgen.changes import BUILD_ATTEMPTS, WATCHED, Snapshot, SourcesChanged, stat_of
 from digestgen.config import BuildOptions, SiteConfig, load_config
 from digestgen.errors import OutputError, Problem, published_state
@@ -38,7 +39,7 @@ from digestgen.prior_lines import prior_lines
 from digestgen.progress import Progress
 from digestgen.publish import next_issue_line
 from digestgen.reuse import Reuse
-from digestgen.site import SiteModel, carry_over
+from digestgen.site import SiteModel
 from digestgen.words import plural
 from digestgen.write import write
 from digestgen.yamlio import HAVE_LIBYAML

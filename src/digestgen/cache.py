@@ -11,7 +11,7 @@ stale file only costs time, and a file written by another digestgen version is s
   digestgen's version, site.yaml and the settings that parsing depends on. The long texts of
   each paper (records.Texts) follow the checked part, each checked by its digest (kept in the
   checked part) when it is read: a build reads only the texts it shows.
-- related-<key>.bin: the related papers of the last few lists of published papers (site._related).
+- related-<key>.bin: the related papers of the last few lists of published papers (related.related_papers).
 - state-<output>.bin: the fingerprint of the inputs of the last build into one output folder
   (named by its path in the site: the same site checked out elsewhere, say on a CI runner,
   finds it), the manifest it wrote, its warnings and summary, and an input key per rendered page.
@@ -353,7 +353,7 @@ class Cache:
         self._prune("entries-", KEEP_ENTRY_FILES)
 
     def related(self, key: str) -> dict[str, list[list[int]]]:
-        """The related papers of the last build with these settings (see site._related)."""
+        """The related papers of the last build with these settings (see related.related_papers)."""
         payload = self._read(f"related-{key[:16]}.bin", "related", key)
         return payload if isinstance(payload, dict) else {}
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from digestgen.cache import StatKey, tree_stats
+from digestgen.carry_over import same_items
 from digestgen.config import SiteConfig
 from digestgen.content import Paper, fold
 from digestgen.errors import ContentError, Problem
@@ -29,7 +30,7 @@ from digestgen.hashes import hexhash, joined_hash, theme_fingerprint
 from digestgen.load import parse_key_of
 from digestgen.output import safe_relpath
 from digestgen.prior_lines import PriorLines
-from digestgen.site import Issue, SiteModel, TagInfo, same_items
+from digestgen.site import Issue, SiteModel, TagInfo
 
 
 @dataclass

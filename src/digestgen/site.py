@@ -10,18 +10,16 @@ import datetime as dt
 import difflib
 import itertools
 import operator
-from bisect import bisect_left
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from heapq import nsmallest
+from dataclasses import dataclass, field
 
 from digestgen.authors import AuthorEntry, Authors, build_authors
 from digestgen.config import SiteConfig
 from digestgen.content import IssueIntro, Page, Paper, Tag, Unfinished, fold, is_placeholder_title
 from digestgen.errors import Problem
-from digestgen.hashes import hexhash
 from digestgen.publish import publication
+from digestgen.related import related_papers
 from digestgen.schema import ISSUE_KEY_RE
 
 RESERVED_SLUGS = frozenset(
@@ -40,8 +38,6 @@ RESERVED_SLUGS = frozenset(
         "reading-list",
     }
 )
-RELATED_LIMIT = 5
-RELATED_SCAN = 60
 
 
 @dataclass
@@ -341,8 +337,8 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
     page_list = _check_pages([p for p in pages if opts.drafts or not p.draft], problems)
     authors = build_authors(visible, parsed, people or {}, config.fields.author_pages, problems)
     model = SiteModel(config, visible, {p.id: p for p in visible}, issues, {i.key: i for i in issues},
-                      issue_of, tags, page_list, _related(visible, tags, related), drafts=drafts, upcoming=upcoming,
-                      authors=authors)
+                      issue_of, tags, page_list, related_papers(visible, tags, related), drafts=drafts,
+                      upcoming=upcoming, authors=authors)
     _check_internal_links(model, parsed, pages, problems, intros, unreadable)
     return model
 
@@ -373,49 +369,6 @@ def _check_pages(pages: list[Page], problems: list[Problem]) -> list[Page]:
         folded[fold(page.slug)] = page
         kept.append(page)
     return kept
-
-
-RELATED_KEPT = 4  # lists of papers remembered (a build, a preview with drafts, ...)
-
-
-def _related(papers: list[Paper], tags: dict[str, TagInfo],
-             store: dict[str, list[list[int]]] | None = None) -> dict[str, list[Paper]]:
-    """Papers sharing the most tags, then the nearest in date; bounded work per paper.
-
-    They depend only on the ids and tags of the papers in order: store (kept by the build
-    cache) remembers the answer for the last few such lists, so most builds do not compute it.
-    """
-    if store is None:
-        chosen = _related_positions(papers, tags)
-    else:
-        key = hexhash([(p.id, p.tags) for p in papers])
-        chosen = store.get(key) or _related_positions(papers, tags)
-        if key not in store:
-            while len(store) >= RELATED_KEPT:
-                del store[next(iter(store))]  # the oldest
-            store[key] = chosen
-    return {paper.id: [papers[i] for i in best] for paper, best in zip(papers, chosen)}
-
-
-def _related_positions(papers: list[Paper], tags: dict[str, TagInfo]) -> list[list[int]]:
-    """For each paper (by position), the positions of its related papers, best first."""
-    index = {p.id: i for i, p in enumerate(papers)}
-    # each tag's papers as positions in papers (ascending: both lists are newest first)
-    positions = {slug: [index[p.id] for p in info.papers] for slug, info in tags.items()}
-    half = RELATED_SCAN // 2
-    ids = [p.id for p in papers]
-    related: list[list[int]] = []
-    for pos, paper in enumerate(papers):
-        scores: Counter[int] = Counter()
-        for tag in paper.tags:
-            members = positions[tag]
-            # scan the members nearest in time to this paper, not the whole tag
-            lo = max(0, bisect_left(members, pos) - half)
-            scores.update(members[lo : lo + RELATED_SCAN])
-        scores.pop(pos, None)
-        best = nsmallest(RELATED_LIMIT, [(-score, abs(i - pos), ids[i], i) for i, score in scores.items()])
-        related.append([i for *_, i in best])
-    return related
 
 
 def _check_internal_links(model: SiteModel, parsed: list[Paper], pages: list[Page], problems: list[Problem],
@@ -472,42 +425,3 @@ def _check_internal_links(model: SiteModel, parsed: list[Paper], pages: list[Pag
                         intro.source, line, 1, "intro", f"links to {href}, which is not a page of this site", "warning"
                     )
                 )
-
-
-def carry_over(model: SiteModel, before: SiteModel | None) -> SiteModel:
-    """model, with every issue, tag and list of related papers that did not change replaced by
-    the very object of the model before (in a long process, see reuse.py).
-
-    Unchanged papers already are the same records from one build to the next, so a page whose
-    context holds the same objects as last time shows the same things: the renderer then knows
-    it unchanged by identity instead of describing its whole context again.
-    """
-    if before is None:
-        return model
-    issues = [_same_issue(issue, before.issues_by_key.get(issue.key)) for issue in model.issues]
-    tags = {slug: _same_tag(tag, before.tags.get(slug)) for slug, tag in model.tags.items()}
-    related = {}
-    for paper_id, papers in model.related.items():
-        old = before.related.get(paper_id)
-        related[paper_id] = old if old is not None and same_items(old, papers) else papers
-    return replace(model, issues=issues, issues_by_key={i.key: i for i in issues}, tags=tags, related=related)
-
-
-def same_items(a: list[Paper], b: list[Paper]) -> bool:
-    """The same records in the same order (compared by identity)."""
-    return len(a) == len(b) and all(map(operator.is_, a, b))
-
-
-def _same_issue(issue: Issue, old: Issue | None) -> Issue:
-    if (old is not None and (old.start, old.end, old.newer, old.older, old.intro, old.status)
-            == (issue.start, issue.end, issue.newer, issue.older, issue.intro, issue.status)
-            and same_items(old.papers, issue.papers)):
-        return old
-    return issue
-
-
-def _same_tag(tag: TagInfo, old: TagInfo | None) -> TagInfo:
-    if (old is not None and (old.name, old.description) == (tag.name, tag.description)
-            and same_items(old.papers, tag.papers)):
-        return old
-    return tag
