@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from digestgen.serve import Preview, Watcher, is_loopback, is_noise
+from digestgen.serve import Preview, Watcher, is_loopback
 from digestgen.serve_handler import inject
+from digestgen.watch import is_noise
 
 PAPER = "content/papers/2025/1706.03762.md"
 DEADLINE = 20.0

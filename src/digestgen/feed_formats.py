@@ -19,14 +19,8 @@ from digestgen import __version__
 from digestgen.site import SiteModel
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)  # 'updated' of a feed with no items
-
-
 ATOM = "application/atom+xml"
-
-
 RSS = "application/rss+xml"
-
-
 JSON_FEED = "application/feed+json"
 
 

@@ -13,8 +13,6 @@ from typing import Any
 from digestgen.errors import Problem
 
 PAGE_BUDGET = 100 * 1024  # bytes over the wire (gzip) for one page with its CSS and JS
-
-
 # Pages are weighed at gzip level 1, nginx's default: three times faster than level 6 and a
 # little heavier (about a quarter), so a page within the budget is within it on any server
 # that compresses.

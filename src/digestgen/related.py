@@ -16,11 +16,7 @@ if TYPE_CHECKING:
 
 
 RELATED_LIMIT = 5
-
-
 RELATED_SCAN = 60
-
-
 RELATED_KEPT = 4  # lists of papers remembered (a build, a preview with drafts, ...)
 
 
