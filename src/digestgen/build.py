@@ -17,18 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from digestgen.cache import (
-    BuildState,
-    StatKey,
-    settled,
-    tree_stats,
-    warn,
-)
+from digestgen.cache import BuildState, settled, warn
 from digestgen.cache_texts import CacheChanged
 from digestgen.carry_over import carry_over
 from digestgen.changes import BUILD_ATTEMPTS, WATCHED, Snapshot, SourcesChanged, stat_of
 from digestgen.config import BuildOptions, SiteConfig, load_config
 from digestgen.errors import OutputError, Problem, published_state
+from digestgen.filestats import StatKey, tree_stats
 from digestgen.load import check, finish, load_site
 from digestgen.manifest import manifest_hash
 from digestgen.memory import MemoryStaging

@@ -29,7 +29,6 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from digestgen import __version__
 from digestgen.cache_texts import Spill, TextFile, TextsReader, TextsWriter
 from digestgen.content import Paper, Unfinished
 from digestgen.errors import Problem
+from digestgen.filestats import StatKey, stat_key
 from digestgen.hashes import hexhash
 from digestgen.records import text_digest
 
@@ -52,13 +52,6 @@ _SIZES = struct.Struct(">QIQ16s")
 KEEP_ENTRY_FILES = 4
 KEEP_STATE_FILES = 8  # output folders remembered (public/, serve's preview, --output elsewhere)
 SHARDS = 32  # entry files per setting: an edit rewrites 1/32 of the cache
-
-StatKey = tuple[int, int, int, int]
-
-
-def stat_key(st: os.stat_result) -> StatKey:
-    """What tells a changed file from an unchanged one without reading it (like git's index)."""
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 # File times tick coarsely (a few ms; seconds on some file systems): a file changed just
@@ -421,22 +414,3 @@ def _entry(row: _Row) -> Entry:
 
 def shard_of(rel: str) -> int:
     return hashlib.blake2b(rel.encode("utf-8", "surrogateescape"), digest_size=2).digest()[0] % SHARDS
-
-
-def tree_stats(root: Path, folders: Iterable[str]) -> list[tuple[str, StatKey]]:
-    """(path, stat) of every file under some folders of a site, sorted; for the build fingerprint."""
-    found: list[tuple[str, StatKey]] = []
-    for sub in folders:
-        base = root / sub
-        if not base.is_dir():
-            continue
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames.sort()
-            rel_dir = os.path.relpath(dirpath, root)
-            for name in sorted(filenames):
-                try:
-                    st = os.lstat(os.path.join(dirpath, name))
-                except OSError:
-                    continue
-                found.append((f"{rel_dir}/{name}", stat_key(st)))
-    return found

@@ -15,8 +15,9 @@ import os
 import stat
 from pathlib import Path
 
-from digestgen.cache import StatKey, settled, stat_key, tree_stats
+from digestgen.cache import settled
 from digestgen.errors import DigestgenError, published_state
+from digestgen.filestats import StatKey, stat_key, tree_stats
 from digestgen.manifest import file_digest
 
 WATCHED = ["content", "static", "templates", "themes"]  # and site.yaml

@@ -20,12 +20,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from digestgen.cache import StatKey, tree_stats
 from digestgen.carry_over import same_items
 from digestgen.config import SiteConfig
 from digestgen.content import Paper, fold
 from digestgen.errors import ContentError, Problem
 from digestgen.files import File
+from digestgen.filestats import StatKey, tree_stats
 from digestgen.hashes import hexhash, joined_hash, theme_fingerprint
 from digestgen.load import parse_key_of
 from digestgen.output import safe_relpath

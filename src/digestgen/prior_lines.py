@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from digestgen.cache import BuildState, StatKey, published_stat, stat_key
+from digestgen.cache import BuildState, published_stat
 from digestgen.content import Paper
+from digestgen.filestats import StatKey, stat_key
 from digestgen.manifest import file_digest
 
 if TYPE_CHECKING:
