@@ -139,7 +139,8 @@ class _Builder:
         return absolutize("\n".join(parts), page)
 
     def paper_item(self, paper: Paper, full: bool = True) -> FeedItem:
-        """A paper as an item: with the whole entry as content when full and feeds.full_content."""
+        """A paper as an item: with the whole entry as content when full and feeds.full_content,
+        else (an author's feed) its summary and authors alone, without its tags."""
         when = self.when(paper.date)
         summary = paper.tldr or _plain(paper.abstract or "") or paper.title
         tags = self.model.tags
@@ -155,7 +156,9 @@ class _Builder:
             if full and self.cfg.fields.feeds.full_content
             else None,
             authors=paper.authors[:MAX_AUTHORS],
-            categories=tuple((t, tags[t].name if t in tags else t, self.url(f"/tags/{t}/")) for t in paper.tags),
+            categories=tuple((t, tags[t].name if t in tags else t, self.url(f"/tags/{t}/")) for t in paper.tags)
+            if full
+            else (),
             image=self.url(paper.image) if paper.image else None,
             source=paper.source,
         )
@@ -253,16 +256,16 @@ def site_feeds(model: SiteModel, renderer: Renderer) -> list[_Made]:
     for author in model.authors.pages.values():
         feeds.append(_list_feed(b, f"authors/{author.slug}/", f"author:{author.slug}", author.name,
                                 f"Papers by {author.name} in {fields.title}.", model.authors.papers[author.slug],
-                                (author, names), "authors"))
+                                (author,), "authors"))
     return feeds
 
 
 def _list_feed(b: _Builder, folder: str, specific: str, name: str, subtitle: str, papers: list[Paper],
                more: tuple[object, ...], group: str = "tags") -> _Made:
     """The Atom feed of a list of papers (a tag's, an author's; newest first) at folder/feed.xml;
-    more: what else the feed shows (for its key). An author's items carry the summary, not
-    the whole entry: a digest has thousands of authors, whose feeds would otherwise weigh
-    more than the rest of the site."""
+    more: what else the feed shows (for its key). An author's items carry the summary and
+    authors, not the whole entry nor the tags: a digest has thousands of authors, whose feeds
+    would otherwise weigh more than the rest of the site."""
     path = f"{folder}feed.xml"
     feed = Feed(path, tag_uri(b.domain, f"feed:{specific}"), f"{b.cfg.fields.title}: {name}", subtitle,
                 b.url(f"/{folder}"), b.url(f"/{path}"), group=group)
