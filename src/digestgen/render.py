@@ -400,13 +400,15 @@ def card_blurb(paper: Paper, limit: int = 240) -> Markup | str:
 
     The note's text is flattened, but its formulas stay MathML (inline, so that they fit the
     line): a card shows a formula as a reader of the paper page sees it, not as TeX source.
+    Their TeX annotations stay on the paper page: a card's formula is read, not copied, and
+    the annotations were a third of a card's math.
     """
     if not paper.note_html:
         return shorten(paper.tldr or "", limit)
     formulas: list[str] = []
 
     def hold(m: re.Match[str]) -> str:
-        formulas.append(m.group(0).replace(' display="block"', ""))
+        formulas.append(_SEMANTICS.sub("", m.group(0)).replace(' display="block"', ""))
         return f"\x00{len(formulas) - 1}\x00"
 
     text = shorten(plain_text(_MATH.sub(hold, paper.note_html)), limit)
@@ -415,6 +417,8 @@ def card_blurb(paper: Paper, limit: int = 240) -> Markup | str:
 
 
 _HELD = re.compile("\x00(\\d+)\x00")
+# a formula's TeX annotation and the <semantics> element that pairs it with the MathML
+_SEMANTICS = re.compile(r'</?semantics>|<annotation encoding="application/x-tex">.*?</annotation>', re.DOTALL)
 
 
 def paper_jsonld(paper: Paper, canonical: str, abs_url: Any) -> dict[str, Any]:
