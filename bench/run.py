@@ -318,6 +318,7 @@ def digestgen_runs(n: int, work: Path, env: dict[str, str], search: bool, serve:
             runs[f"images-{choice}"] = cold_with(site, cmd, env, f"social_images: {choice}\n")
     if search:
         runs["search"] = cold_with(site, cmd, env, "search: true\n")
+        runs["search"].report["tally"] = tally(site / "public")
     shutil.rmtree(site, ignore_errors=True)
     shutil.rmtree(work / f"floor-{n}", ignore_errors=True)
     shutil.rmtree(work / f"cache-{n}", ignore_errors=True)
@@ -377,6 +378,17 @@ def comparison(ours: dict[str, dict[str, list[int]]], theirs: dict[str, dict[str
             lines.append(f"| {key} | {a[0]:,} | {a[1] / 1e6:.1f} | {b[0]:,} | {b[1] / 1e6:.1f} |")
         (fa, ma), (fb, mb) = totals(ours), totals(theirs)
         lines.append(f"| all | {fa:,} | {ma:.1f} | {fb:,} | {mb:.1f} |")
+    return lines
+
+
+def breakdown(ours: dict[str, dict[str, list[int]]]) -> list[str]:
+    """Markdown tables of what digestgen wrote, per top-level folder and per kind of file."""
+    lines = []
+    for table, title in (("folder", "folder"), ("kind", "kind of file")):
+        lines += ["", f"| {title} | files | MB |", "|---|---:|---:|"]
+        lines += [f"| {key} | {count:,} | {size / 1e6:.1f} |" for key, (count, size) in sorted(ours[table].items())]
+        files, mb = totals(ours)
+        lines.append(f"| all | {files:,} | {mb:.1f} |")
     return lines
 
 
@@ -487,6 +499,8 @@ def main() -> None:
                 f"N={n:,}: what each tool wrote (cold builds; Hugo with related papers)",
                 *comparison(cold.report["tally"], h["cold"].report["tally"]),
             ]
+        else:
+            extra += ["", f"N={n:,}: what digestgen wrote (cold build)", *breakdown(cold.report["tally"])]
         rows.append(row)
         if "images-all" in runs:
             none, with_all = runs["images-none"].wall, runs["images-all"].wall
@@ -497,8 +511,11 @@ def main() -> None:
                          f"{(with_all - none) / with_all:.0%} of the build)")
         if "search" in runs:
             s = runs["search"]
+            index_files, index_bytes = s.report["tally"]["folder"].get("pagefind/", [0, 0])
             extra += ["", (f"N={n:,}: cold build with search on {s.wall:.2f} s, of which Pagefind indexing "
-                           f"{s.report.get('search') or 0:.2f} s (peak {s.peak_mb:.0f} MB)")]
+                           f"{s.report.get('search') or 0:.2f} s (peak {s.peak_mb:.0f} MB); output {s.files:,} "
+                           f"files, {s.mb:.1f} MB, of which the search index {index_files:,} files, "
+                           f"{index_bytes / 1e6:.1f} MB (without it: {cold.files:,} files, {cold.mb:.1f} MB)")]
         print(f"done N={n:,}", file=sys.stderr, flush=True)
     print()
     head = (
