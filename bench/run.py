@@ -515,7 +515,7 @@ def main() -> None:
             extra += ["", (f"N={n:,}: cold build with search on {s.wall:.2f} s, of which Pagefind indexing "
                            f"{s.report.get('search') or 0:.2f} s (peak {s.peak_mb:.0f} MB); output {s.files:,} "
                            f"files, {s.mb:.1f} MB, of which the search index {index_files:,} files, "
-                           f"{index_bytes / 1e6:.1f} MB (without it: {cold.files:,} files, {cold.mb:.1f} MB)")]
+                           f"{index_bytes / 1e6:.1f} MB (with search off: {cold.files:,} files, {cold.mb:.1f} MB)")]
         print(f"done N={n:,}", file=sys.stderr, flush=True)
     print()
     head = (
