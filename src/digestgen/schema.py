@@ -36,6 +36,7 @@ ISSUE_KEY_RE = {
 }
 MAX_TITLE = 500
 MAX_AUTHORS = 3000
+MAX_COUNT = 1_000_000_000  # upvotes and rank: far past any real value, and within what the cache stores
 MAX_TAGS = 50
 MAX_TEXT = 100_000
 MIN_DATE, MAX_DATE = dt.date(1000, 1, 1), dt.date(9000, 12, 31)
@@ -270,13 +271,13 @@ class PaperFields(Strict):
     abstract: Text | None = Field(None, description="Abstract (Markdown, $math$ allowed).")
     tldr: Annotated[str, Field(max_length=1000), AfterValidator(_one_line)] | None = None
     tags: Annotated[list[Slug], AfterValidator(_unique)] = Field(default_factory=list, max_length=MAX_TAGS)
-    upvotes: Annotated[int, Field(ge=0)] | None = None
+    upvotes: Annotated[int, Field(ge=0, le=MAX_COUNT)] | None = None
     links: Annotated[dict[str, Url], AfterValidator(_links)] = Field(default_factory=dict, max_length=50)
     # image_alt comes first: a field sees the fields before it (see _image_has_alt)
     image_alt: Annotated[str, Field(max_length=1000), AfterValidator(_one_line)] | None = None
     image: Annotated[str, AfterValidator(_image), AfterValidator(_image_has_alt)] | None = None
     featured: bool = False
-    rank: int | None = None
+    rank: Annotated[int, Field(ge=-MAX_COUNT, le=MAX_COUNT)] | None = None
     issue: str | None = Field(None, description="Issue key overriding the one picked from date.")
     submitted_by: Annotated[str, Field(max_length=200), AfterValidator(_one_line)] | None = None
     draft: bool = Field(False, description="Hidden unless --drafts; delete the line once the entry is filled in.")

@@ -78,6 +78,11 @@ def _message(doc: Doc, loc: tuple[Any, ...], err: dict[str, Any], fields: list[s
         if isinstance(err.get("input"), str):
             return f"is {len(err['input']):,} characters long; the limit is {limit:,}"
         return f"is too long: at most {limit} characters"
+    bound = {"greater_than_equal": ("ge", "at least"), "less_than_equal": ("le", "at most")}.get(kind)
+    if bound:
+        key, words = bound
+        limit = err.get("ctx", {}).get(key)
+        return f"must be {words} {limit:,}" if isinstance(limit, int) else f"must be {words} {limit}"
     if kind == "too_long":
         return f"is too long: at most {err.get('ctx', {}).get('max_length')} items or characters"
     return err["msg"]
