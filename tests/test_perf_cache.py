@@ -141,7 +141,7 @@ def test_incremental_builds_match_a_cold_build(tmp_path: Path, long_process: boo
 
 def test_preview_rebuilds_in_a_long_process_match_a_cold_build(tmp_path: Path) -> None:
     """serve's way: one process, results kept between builds, pages known unchanged by the
-    identity of what they show (site.carry_over). Every kind of edit still gives the bytes of a
+    identity of what they show (carry_over.py). Every kind of edit still gives the bytes of a
     cold build: a note only, a title (which reorders an issue), a journal reference (as refresh
     adds), tags, an issue's intro, the tag vocabulary, a removed paper."""
     site = _site(tmp_path)

@@ -41,7 +41,7 @@ class Reuse:
     def __init__(self, root: Path, enabled: bool = True, long_lived: bool = False):
         self.cache = Cache(root, enabled=enabled, remember=long_lived)
         self.long_lived = long_lived
-        self.model: SiteModel | None = None  # the last model built (see site.carry_over)
+        self.model: SiteModel | None = None  # the last model built (see carry_over.py)
         # the context and key of each keyed page of the last build (see plan.Keys)
         self.pages: tuple[str, dict[str, tuple[dict[str, Any], bool, str]]] | None = None
         # the preview's site, built into memory (memory.py): its files, their manifest, and

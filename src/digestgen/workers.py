@@ -160,7 +160,7 @@ def make_outputs(renderer: Any, items: list[Any], staging: Any, use_pool: bool, 
 
     Streamed files are made by this process, written as they are made; the others over the
     pool, whose workers write the files themselves (use_pool), or here. weights receives
-    the page-weight measurements (render.page_weights memo entries); looked, the paths of
+    the page-weight measurements (page_weight.page_weights memo entries); looked, the paths of
     the pages that looked at their issue's papers; untracked, of those that read what no page
     key covers (Renderer.render).
     """
