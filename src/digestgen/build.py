@@ -25,7 +25,7 @@ from digestgen.config import BuildOptions, SiteConfig, load_config
 from digestgen.errors import OutputError, Problem, published_state
 from digestgen.filestats import StatKey, tree_stats
 from digestgen.load import check, finish, load_site
-from digestgen.manifest import manifest_hash
+from digestgen.manifest import folder_mark, same_files
 from digestgen.memory import MemoryStaging
 from digestgen.output import SpareUnusable, Staging, WriteStats, build_lock
 from digestgen.output_paths import check_output
@@ -164,8 +164,11 @@ def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: S
                                         (looked, dict(file_stats)) if file_stats is not None else None)
             if reuse.long_lived:
                 model = reuse.model = carry_over(model, reuse.model)
-            trusted = in_memory or (bool(state.manifest) and manifest_hash(config.output) == state.manifest)
-            last = state if trusted else BuildState()  # what the output was made from, if known
+            # the output the last build left (ours), or a copy of it (restored from a CI cache):
+            # made from what the state says, but each of its files is checked before it is taken
+            mark = "" if in_memory else folder_mark(config.output)
+            ours = in_memory or (bool(state.manifest) and mark == state.manifest)
+            last = state if ours or same_files(mark, state.manifest) else BuildState()
             # serve indexes its preview in the background, after the page has reloaded (serve.py)
             search_hook = None if in_memory else _search_hook(model)
             # A published folder is never modified in place: a complete folder (new, or the
@@ -173,7 +176,7 @@ def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: S
             if in_memory:
                 staging = MemoryStaging(reuse.site or {}, reuse.manifest if reuse.site else {}, reuse.publish)
             else:
-                staging = Staging(config.output, spare=last.spare, keep_spare=cache.enabled)
+                staging = Staging(config.output, spare=last.spare, keep_spare=cache.enabled, ours=ours)
             weights = last.weights
             try:
                 prior = prior_lines(last, render_key, hashes, staging) if isinstance(staging, Staging) else None
@@ -200,8 +203,8 @@ def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: S
     if cache.enabled:
         lines = prior.recorded(staging, render_key) if prior is not None and isinstance(staging, Staging) else {}
         summary = {**result.counts, "files": stats.files, "bytes": stats.bytes}
-        made = BuildState(inputs, looked, staging.manifest_hash, warnings, summary, keys, weights=weights,
-                          shallow=frozenset(shallow), spare=staging.spare_hash, lines=lines, until=_until(model),
+        made = BuildState(inputs, looked, staging.mark, warnings, summary, keys, weights=weights,
+                          shallow=frozenset(shallow), spare=staging.spare_mark, lines=lines, until=_until(model),
                           next_issue=result.next_issue)
         if in_memory:
             reuse.state = made
@@ -212,10 +215,10 @@ def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: S
 
 def _unchanged(config: SiteConfig, state: BuildState, inputs: str, newest: int, in_memory: bool) -> bool:
     """Nothing to do: the same inputs as the last build, no issue published since, and the
-    output as that build left it."""
+    very output folder that build left (not a copy, whose files could hold anything)."""
     return (state.fingerprint == inputs and settled((0, newest, newest, 0), state.looked_ns)
             and not 0 < state.until <= config.now.timestamp()
-            and (in_memory or (bool(state.manifest) and manifest_hash(config.output) == state.manifest)))
+            and (in_memory or (bool(state.manifest) and folder_mark(config.output) == state.manifest)))
 
 
 def _until(model: SiteModel) -> float:

@@ -136,13 +136,13 @@ class BuildState:
 
     fingerprint: str = ""
     looked_ns: int = 0  # when the fingerprint's file stats were taken (see settled)
-    manifest: str = ""  # manifest.manifest_hash of the output folder
+    manifest: str = ""  # manifest.folder_mark of the output folder
     warnings: list[Problem] = field(default_factory=list)
     summary: dict[str, int] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)  # output path -> input key
     weights: dict[str, Weight] = field(default_factory=dict)  # page-weight memo (page_weight.page_weights)
     shallow: frozenset[str] = frozenset()  # paper pages keyed by their issue's name only (write.write)
-    spare: str = ""  # manifest.manifest_hash of the output's spare folder (output.Staging)
+    spare: str = ""  # manifest.folder_mark of the output's spare folder (output.Staging)
     # for papers.json and llms.txt: (manifest digest, render key, where each paper's line is)
     lines: dict[str, tuple[str, str, list[tuple[str, int, int]], StatKey | None]] = field(default_factory=dict)
     until: float = 0.0  # the moment (POSIX seconds) an issue is next published: the output is stale then; 0: never

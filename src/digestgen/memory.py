@@ -30,8 +30,8 @@ class MemoryStaging:
         self.publish = publish
         self.notes: list[str] = []
         self.published = False
-        self.manifest_hash = ""
-        self.spare_hash = ""
+        self.mark = ""
+        self.spare_mark = ""
 
     def put(self, name: str, data: bytes) -> None:
         rel = safe_relpath(name)

@@ -23,7 +23,15 @@ from pathlib import Path
 
 from digestgen.errors import BuildLockedError, describe
 from digestgen.files import blocks
-from digestgen.manifest import MANIFEST, digest, manifest_hash, read_manifest, record_of, recorded_size
+from digestgen.manifest import (
+    MANIFEST,
+    checked_files,
+    digest,
+    folder_mark,
+    read_manifest,
+    record_of,
+    recorded_size,
+)
 from digestgen.output_paths import safe_relpath
 
 
@@ -103,24 +111,32 @@ class Staging:
     build before last, so only the files that differ from the new site are replaced in it
     (hard links to unchanged files of the published folder, new files from the staging area),
     then it is swapped in. An edit then costs a few file operations, not one per page. The
-    spare is used only when its manifest is the one the caller expects (spare: its content
-    hash, from the last build's state); it is made untrusted before it is touched, so a build
-    that dies half-way leaves a spare the next build will not use.
+    spare is used only when it is the very folder the caller expects (spare: its
+    manifest.folder_mark, from the last build's state, which a copy of it does not have); it is
+    made untrusted before it is touched, so a build that dies half-way leaves a spare the next
+    build will not use.
+
+    ours: the output folder is the very one the last build left (its folder_mark is the one
+    recorded), so its files are what its manifest says. Any other folder (restored from a CI
+    cache, put back from a backup, committed into the site) has each file read and checked
+    against its manifest before it can be taken: a changed, missing or linked file is made
+    again, so what is published is the same whatever the folder held.
     """
 
-    def __init__(self, output: Path, spare: str = "", keep_spare: bool = False):
+    def __init__(self, output: Path, spare: str = "", keep_spare: bool = False, ours: bool = False):
         recover(output)
         self.output = output
-        self.previous = read_manifest(output) if output.is_dir() else {}
+        listed = read_manifest(output) if output.is_dir() else {}
+        self.previous = listed if ours else checked_files(output, listed)
         self.spare = output.parent / f".{output.name}.spare"
         self.keep_spare = keep_spare
         # refresh the spare: stage new and changed files only, the spare has the others
-        self.refresh = keep_spare and bool(spare) and bool(self.previous) and manifest_hash(self.spare) == spare
+        self.refresh = keep_spare and bool(spare) and bool(self.previous) and folder_mark(self.spare) == spare
         self.tmp = output.parent / f".{output.name}.tmp-{os.getpid()}"
         self.manifest: dict[str, str] = {}
         self.stats = WriteStats()
-        self.spare_hash = ""  # manifest_hash of the spare after commit ("" = no spare)
-        self.manifest_hash = ""  # manifest_hash of the output after commit
+        self.spare_mark = ""  # folder_mark of the spare after commit ("" = no spare)
+        self.mark = ""  # folder_mark of the output after commit
         self.published = False  # True from the moment the new site is in place
         self.notes: list[str] = []  # what went wrong after that, for the user to know
         self._made: set[str] = set()
@@ -191,7 +207,6 @@ class Staging:
         """Write the manifest, run the hook on the finished folder, then swap it in."""
         try:
             body = json.dumps({"generator": "digestgen", "files": self.manifest}, sort_keys=True, separators=(",", ":"))
-            self.manifest_hash = digest(body.encode("utf-8"))  # of the file written below
             if self.refresh:
                 self._refresh(body, before_swap)
             else:
@@ -218,10 +233,11 @@ class Staging:
         try:
             old = swap(folder, self.output)
             self.published = True
+            self.mark = folder_mark(self.output)
             try:
                 self._keep(old)
             except OSError as exc:
-                self.spare_hash = ""
+                self.spare_mark = ""
                 for leftover in (old, self.spare):
                     if leftover is not None:
                         remove_tree(leftover)
@@ -239,7 +255,7 @@ class Staging:
             # not a site folder for git, whatever the repository ignores (the next refresh
             # removes this file with everything else the manifest does not list)
             write_file(self.spare / ".gitignore", SPARE_GITIGNORE)
-            self.spare_hash = manifest_hash(self.spare)
+            self.spare_mark = folder_mark(self.spare)
         elif old is not None:
             remove_tree(old)
 
