@@ -119,9 +119,13 @@ def test_deploy_keeps_its_build_cache_away_from_pull_requests(new_site: Path) ->
     save = steps[names.index("actions/cache/save")]
     assert "hashFiles('requirements.txt')" in restore["with"]["key"]  # the digestgen version is part of the key
     build = steps[names.index("digestgen build --base-url \"$BASE_URL/\"")]
-    # the cache folder the build uses is the one restored and saved, outside the checkout
+    upload = steps[names.index("actions/upload-pages-artifact")]
+    # one entry holds the cache folder the build uses, outside the checkout, and the site it
+    # published, where the next build looks for the last output (tests/test_cache_restore.py)
     folder = build["env"]["DIGESTGEN_CACHE_DIR"]
-    assert folder.startswith("${{ runner.temp }}/") and restore["with"]["path"] == save["with"]["path"] == folder
+    assert folder.startswith("${{ runner.temp }}/") and upload["with"]["path"] == "public"
+    assert restore["with"]["path"].splitlines() == save["with"]["path"].splitlines() == [folder, "public"]
+    assert save["if"] == "steps.cache.outputs.cache-hit != 'true'"
 
 
 def test_links_are_checked_daily_and_their_answers_kept_by_that_job_alone(new_site: Path) -> None:

@@ -176,15 +176,20 @@ jobs:
     steps:
       - CHECKOUT
       - PYTHON_AND_DIGESTGEN
-      # The build cache makes a deploy of a big digest an incremental build: papers that did
-      # not change are not read again. It holds data only and lives outside the checkout
-      # (DIGESTGEN_CACHE_DIR), so nothing a pull request commits can stand in for it; only
-      # this job fills it, and it runs on main alone.
+      # The build cache and the last deploy's public/ make a deploy of a big digest an
+      # incremental build: papers that did not change are not read again, and pages that did
+      # not change are taken from that public/ instead of being made again. The cache holds
+      # data only and lives outside the checkout (DIGESTGEN_CACHE_DIR); a public/ the build did
+      # not leave itself has each file checked against its manifest before it is taken, so
+      # the site published is the one a build from scratch makes. Only this job saves them, in
+      # one entry, and it runs on main alone: a pull request cannot write a cache main reads.
       - id: cache
-        name: Restore the build cache
+        name: Restore the build cache and the last deploy's site
         uses: actions/cache/restore@27d5ce7f107fe9357f9df03efb73ab90386fccae  # v5.0.5
         with:
-          path: ${{ runner.temp }}/digestgen-cache
+          path: |
+            ${{ runner.temp }}/digestgen-cache
+            public
           key: digestgen-${{ hashFiles('requirements.txt') }}-${{ hashFiles('site.yaml', 'content/**', 'templates/**', 'themes/**') }}
           restore-keys: digestgen-${{ hashFiles('requirements.txt') }}-
       - id: pages
@@ -194,11 +199,13 @@ jobs:
           BASE_URL: ${{ steps.pages.outputs.base_url }}
           DIGESTGEN_CACHE_DIR: ${{ runner.temp }}/digestgen-cache
         run: digestgen build --base-url "$BASE_URL/"
-      - name: Save the build cache
+      - name: Save the build cache and the site
         if: steps.cache.outputs.cache-hit != 'true'
         uses: actions/cache/save@27d5ce7f107fe9357f9df03efb73ab90386fccae  # v5.0.5
         with:
-          path: ${{ runner.temp }}/digestgen-cache
+          path: |
+            ${{ runner.temp }}/digestgen-cache
+            public
           key: ${{ steps.cache.outputs.cache-primary-key }}
       - uses: actions/upload-pages-artifact@fc324d3547104276b827a68afc52ff2a11cc49c9  # v5.0.0
         with:
