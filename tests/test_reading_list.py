@@ -9,6 +9,7 @@ that the list works under a base_url subpath.
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import re
 import textwrap
@@ -180,6 +181,19 @@ def test_a_shared_link_opens_the_list_in_another_browser(browser: Browser, conso
     theirs.close()
 
 
+def assert_absent(page: Page) -> None:
+    """No star and no "Reading list" link, and no blank room kept for them: the header's links
+    sit one gap apart, and the cards' and rows' meta lines end with their last text."""
+    expect(page.locator("[data-reading-list-link]")).to_be_hidden()
+    taking_room = "els => els.filter(e => e.getClientRects().length).length"
+    assert page.locator("[data-reading-list-link], button[data-star]").evaluate_all(taking_room) == 0
+    edges = page.locator(".site-nav li").evaluate_all(
+        "items => items.filter(i => getComputedStyle(i).visibility === 'visible' && i.getClientRects().length)"
+        ".map(i => i.getBoundingClientRect()).map(r => [r.left, r.right])")
+    gaps = {round(b[0] - a[1]) for a, b in itertools.pairwise(edges)}
+    assert len(gaps) == 1, edges  # (the nav is one row at this width)
+
+
 def test_with_javascript_off_no_star_and_no_reading_list_link(browser: Browser, console: Console,  # noqa: F811
                                                               example_site: Site) -> None:
     context = open_context(browser, console, java_script_enabled=False)
@@ -188,7 +202,7 @@ def test_with_javascript_off_no_star_and_no_reading_list_link(browser: Browser, 
         page.goto(example_site.url + path)
         assert page.locator("button[data-star]").count() > 0
         expect(page.locator("button[data-star]:visible")).to_have_count(0)
-        expect(page.locator("[data-reading-list-link]")).to_be_hidden()
+        assert_absent(page)
     page.goto(example_site.url + "reading-list/")
     expect(page.locator("#rl")).to_be_hidden()
     # (Chromium's script switch does not render <noscript>; its text is checked in the file)
@@ -207,7 +221,7 @@ def test_no_star_when_the_browser_refuses_storage(browser: Browser, console: Con
     page = context.new_page()
     page.goto(example_site.url + ISSUE)
     expect(page.locator("button[data-star]:visible")).to_have_count(0)
-    expect(page.locator("[data-reading-list-link]")).to_be_hidden()
+    assert_absent(page)
     page.goto(example_site.url + "reading-list/")
     expect(page.locator(".notice")).to_contain_text("cannot keep a reading list")
     context.close()

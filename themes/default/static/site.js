@@ -114,7 +114,7 @@
     localStorage.setItem(listKey + ":probe", "1");
     localStorage.removeItem(listKey + ":probe");
     window.readingList = readingList;
-  } catch (e) { /* storage blocked: no stars, no list */ }
+  } catch (e) { root.classList.remove("keeps-list"); /* storage blocked: no stars, no list, no room kept for them */ }
   if (window.readingList) {
     document.querySelectorAll("button[data-star], [data-reading-list-link]").forEach(function (el) { el.hidden = false; });
     document.querySelectorAll("button[data-star]").forEach(function (star) {
