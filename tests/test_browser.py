@@ -188,6 +188,33 @@ def test_pages_work_with_javascript_off(browser: Browser, console: Console, exam
     context.close()
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_navigation_is_one_row_on_a_phone(browser: Browser, console: Console, example_site: Site,
+                                          javascript: bool) -> None:
+    context = open_context(browser, console, java_script_enabled=javascript, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(example_site.url + "submit/")  # the last link of the navigation
+    links = page.locator(".site-nav li:visible")
+    assert links.count() == (6 if javascript else 5)
+    tops = {round(b["y"]) for b in (link.bounding_box() for link in links.all()) if b}
+    assert len(tops) == 1, tops
+    assert page.evaluate("document.documentElement.scrollWidth") == 390  # the row scrolls, not the page
+    row = box(page, ".site-nav ul")
+    current = page.locator('.site-nav [aria-current="page"]')
+    expect(current).to_have_text("Suggest a paper")
+    if javascript:  # brought into view
+        shown = current.bounding_box()
+        assert shown and row["x"] <= shown["x"] and shown["x"] + shown["width"] <= row["x"] + row["width"], shown
+    first = page.locator(".site-nav a").first
+    first.focus()  # every link is reachable: the row scrolls to the focused one
+    expect(first).to_be_in_viewport()
+    current.focus()
+    expect(current).to_be_in_viewport()
+    current.click()
+    assert page.url == example_site.url + "submit/"
+    context.close()
+
+
 def box(page: Page, selector: str) -> dict[str, float]:
     found = page.locator(selector).first.bounding_box()
     assert found, f"{selector} is not rendered"

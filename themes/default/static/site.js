@@ -57,6 +57,15 @@
   window.addEventListener("resize", focusableScrollers);
   document.addEventListener("toggle", focusableScrollers, true);
 
+  /* On a phone the navigation is one row that scrolls sideways: bring the current section's
+     link into view when it lies beyond the right edge (the page itself does not scroll). */
+  var navRow = document.querySelector(".site-nav ul");
+  var here = navRow && navRow.querySelector("[aria-current=page], .in-section");
+  if (here && navRow.scrollWidth > navRow.clientWidth) {
+    var beyond = here.getBoundingClientRect().right - navRow.getBoundingClientRect().right + 48;
+    if (beyond > 0) navRow.scrollLeft += beyond;
+  }
+
   /* The date navigator's jump list folds away on Escape (focus back on its button) and on a
      click outside it, as a menu would; without JavaScript it stays a plain disclosure. */
   var jump = document.querySelector(".datenav-jump");
