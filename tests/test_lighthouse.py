@@ -43,6 +43,7 @@ PAGES = {
     "tag": "tags/transformers/",
     "authors": "authors/",
     "author": "authors/alec-radford/",
+    "reading list": "reading-list/",  # as a first visit finds it: empty
 }
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 # what the browser is told for each colour scheme (Blink's preferredColorScheme: 0 is dark)
