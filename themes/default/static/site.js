@@ -59,12 +59,17 @@
 
   /* On a phone the navigation is one row that scrolls sideways: bring the current section's
      link into view when it lies beyond the right edge (the page itself does not scroll). */
+  function clearOfEdges(row, link) {  /* left of the fade at the right, clear of the left edge */
+    var box = link.getBoundingClientRect(), edges = row.getBoundingClientRect();
+    if (box.left < edges.left + 8) row.scrollLeft -= edges.left + 8 - box.left;
+    else if (box.right > edges.right - 44) row.scrollLeft += box.right - edges.right + 44;
+  }
   var navRow = document.querySelector(".site-nav ul");
   var here = navRow && navRow.querySelector("[aria-current=page], .in-section");
-  if (here && navRow.scrollWidth > navRow.clientWidth) {
-    var beyond = here.getBoundingClientRect().right - navRow.getBoundingClientRect().right + 48;
-    if (beyond > 0) navRow.scrollLeft += beyond;
-  }
+  if (here && navRow.scrollWidth > navRow.clientWidth) clearOfEdges(navRow, here);
+  if (navRow) navRow.addEventListener("focusin", function (e) {
+    if (navRow.scrollWidth > navRow.clientWidth) clearOfEdges(navRow, e.target);
+  });
 
   /* The date navigator's jump list folds away on Escape (focus back on its button) and on a
      click outside it, as a menu would; without JavaScript it stays a plain disclosure. */
