@@ -241,10 +241,13 @@ def test_eight_paper_issue_shows_four_titles_and_the_whole_list(browser: Browser
     context.close()
 
 
-def test_issue_list_is_at_the_top_on_a_phone(browser: Browser, console: Console, example_site: Site) -> None:
+@pytest.mark.parametrize("path", ["issues/2026-W48/", ""], ids=["issue", "home"])  # home: the latest issue
+def test_issue_list_is_at_the_top_on_a_phone(browser: Browser, console: Console, example_site: Site,
+                                             path: str) -> None:
     context = open_context(browser, console, viewport={"width": 390, "height": 844})
     page = context.new_page()
-    page.goto(example_site.url + "issues/2026-W48/")
+    page.goto(example_site.url + path)
+    expect(page.locator(".layout-side .toc")).to_have_count(1 if path else 0)
     expect(page.locator(".layout-side .toc")).to_be_hidden()
     fold = box(page, "details.toc-fold summary")
     assert fold["y"] + fold["height"] <= 844 and fold["y"] < box(page, ".cards .card")["y"]
