@@ -337,6 +337,8 @@
   window.addEventListener("storage", function (event) { if (event.key === list.key) render(); });
   window.addEventListener("hashchange", offerImport);
   root.hidden = false;
+  /* An empty list needs nothing from the index: say so at once rather than after the fetch. */
+  if (!list.load().length) render();
   fetch(root.getAttribute("data-index")).then(function (r) {
     if (!r.ok) throw new Error(r.status);
     return r.json();
