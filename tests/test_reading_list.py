@@ -115,25 +115,29 @@ def test_star_then_read_and_remove_on_the_reading_list(context: BrowserContext, 
     expect(page.locator("#rl-tools")).to_be_hidden()
 
 
-# Each card's star: (its box, its meta line's box, the right edge of the meta's text).
-STAR_PLACES = """cards => cards.map(card => {
-  const star = card.querySelector('.card-meta > button[data-star]').getBoundingClientRect();
-  const meta = card.querySelector('.card-meta');
-  const text = [...meta.querySelectorAll('.badge, .authors, .dates > span')].map(e => e.getBoundingClientRect().right);
+# Each card's or row's star: (its middle, its meta line's top and bottom, its left, the right
+# edge of the meta's text).
+STAR_PLACES = """items => items.map(item => {
+  const meta = item.querySelector('.card-meta, .meta');
+  const star = meta.querySelector(':scope > button[data-star]').getBoundingClientRect();
+  const text = [...meta.querySelectorAll('.badge, .authors, .dates > span, time, .upvotes')]
+    .map(e => e.getBoundingClientRect().right);
   return [star.top + star.height / 2, meta.getBoundingClientRect().top, meta.getBoundingClientRect().bottom,
           star.left, Math.max(...text)];
 })"""
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_a_cards_star_takes_no_line_of_its_own(browser: Browser, console: Console, example_site: Site,  # noqa: F811
+def test_a_star_takes_no_line_of_its_own(browser: Browser, console: Console, example_site: Site,  # noqa: F811
                                                width: int) -> None:
     context = open_context(browser, console, viewport={"width": width, "height": 900})
     page = context.new_page()
-    for path in (ISSUE, ""):  # an issue, and the latest on the home page
+    for path in (ISSUE, "", "authors/tri-dao/", "tags/transformers/"):  # cards, then rows
         page.goto(example_site.url + path)
-        expect(page.locator(".card-meta > button[data-star]").first).to_be_visible()
-        for middle, top, bottom, left, text_right in page.locator(".cards .card").evaluate_all(STAR_PLACES):
+        expect(page.locator("button[data-star]").first).to_be_visible()
+        items = page.locator(".cards .card, .rows .row")
+        assert items.count() > 1
+        for middle, top, bottom, left, text_right in items.evaluate_all(STAR_PLACES):
             assert top <= middle <= bottom and text_right <= left, (path, middle, top, bottom, left, text_right)
     context.close()
 
