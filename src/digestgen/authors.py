@@ -16,8 +16,6 @@ the others are plain text.
 from __future__ import annotations
 
 import difflib
-import hashlib
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,12 +26,11 @@ from anyascii import anyascii
 from digestgen.content import Paper
 from digestgen.errors import Problem
 from digestgen.schema import SLUG_RE, AuthorEntryFields, windows_reserved
+from digestgen.slugs import MAX_SLUG, NOT_SLUG, slugify
 from digestgen.validation import validate
 from digestgen.yamlio import load_mapping, read_text
 
 AUTHORS_FILE = "content/authors.yaml"
-MAX_SLUG = 80
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "v", "phd"})  # not family names, for the index order
 
 
@@ -84,26 +81,10 @@ class Authors:
         return ",".join(slug or "" for slug in slugs) if slugs else ""
 
 
-def slugify(name: str) -> str:
-    """A name's slug: ASCII-folded, lowercase, words joined by '-'; stable for one spelling.
-
-    A name with no letter or digit in any script gets 'author-' and a hash of the name; a
-    slug of one character gets 'author-' before it (/authors/a/ is the index's page of A).
-    """
-    slug = _NOT_SLUG.sub("-", anyascii(name).lower()).strip("-")
-    if len(slug) > MAX_SLUG:
-        slug = slug[:MAX_SLUG].rsplit("-", 1)[0] or slug[:MAX_SLUG]
-    if len(slug) == 1:
-        slug = "author-" + slug
-    if not slug or windows_reserved(slug):
-        slug = "author-" + hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
-    return slug
-
-
 def family_key(name: str) -> str:
     """The index order of a name: its family name (the last word but suffixes like Jr.), folded,
     then the whole name."""
-    words = [w for w in _NOT_SLUG.split(anyascii(name).lower()) if w]
+    words = [w for w in NOT_SLUG.split(anyascii(name).lower()) if w]
     while len(words) > 1 and words[-1] in _SUFFIXES:
         words.pop()
     return f"{words[-1] if words else ''} {' '.join(words)}"
@@ -176,21 +157,21 @@ class _Resolver:
                     ids.append(entry.id)
         self.known: dict[str, tuple[str, str | None]] = {}  # name -> (slug, message)
 
-    def resolve(self, name: str, given: str | None) -> tuple[str, str | None]:
-        """(slug, problem message or None) of a name, with the id the paper gave it if any."""
+    def resolve(self, name: str, given: str | None, slug: str | None = None) -> tuple[str, str | None]:
+        """(slug, problem message or None) of a name, with the id the paper gave it if any (slug:
+        the name's own slug, when known)."""
         if given is not None:
             if given in self.entries:
                 return given, None
             close = difflib.get_close_matches(given, list(self.entries), n=1, cutoff=0.6)
             fix = f"did you mean '{close[0]}'?" if close else f"add an entry '{given}' to {AUTHORS_FILE}"
-            return slugify(name), f"[{given}] is not an id of {AUTHORS_FILE}; {fix}"
+            return slug or slugify(name), f"[{given}] is not an id of {AUTHORS_FILE}; {fix}"
         known = self.known.get(name)
         if known is None:
-            known = self.known[name] = self._by_name(name)
+            known = self.known[name] = self._by_name(name, slug or slugify(name))
         return known
 
-    def _by_name(self, name: str) -> tuple[str, str | None]:
-        slug = slugify(name)
+    def _by_name(self, name: str, slug: str) -> tuple[str, str | None]:
         if slug in self.entries:  # an id wins over the names and aliases of other entries
             return slug, None
         ids = self.claims.get(slug, [])
@@ -206,14 +187,21 @@ def build_authors(shown: list[Paper], parsed: Iterable[Paper], entries: dict[str
     """The authors of the shown papers (newest first); problems of every parsed paper's names."""
     resolver = _Resolver(entries)
     mentioned: set[str] = set()
+    # source -> (names, ids given, the slug each name resolves to)
+    resolved: dict[str, tuple[tuple[str, ...], tuple[tuple[int, str], ...], tuple[str, ...]]] = {}
     for paper in parsed:  # every entry's names are checked, also those not shown in this build
-        ids = dict(paper.author_ids)
+        ids = dict(paper.author_ids) if paper.author_ids else {}
+        own = _slugs(paper)
+        mentioned.update(own)
+        slugs = []
         for i, name in enumerate(paper.authors):
-            slug, message = resolver.resolve(name, ids.get(i))
-            mentioned.update((slug, slugify(name)))
+            slug, message = resolver.resolve(name, ids.get(i), own[i])
+            slugs.append(slug)
             if message is not None:
                 line, col = paper.mark(f"authors.{i}")
                 problems.append(Problem(paper.source, line, col, f"authors.{i}", message))
+        mentioned.update(slugs)
+        resolved[paper.source] = (paper.authors, paper.author_ids, tuple(slugs))
     for entry in entries.values():
         if entry.id not in mentioned and not any(slugify(n) in mentioned for n in (entry.name, *entry.aliases)):
             problems.append(
@@ -233,18 +221,27 @@ def build_authors(shown: list[Paper], parsed: Iterable[Paper], entries: dict[str
     spellings: dict[str, Counter[str]] = {}
     first: dict[tuple[str, str], Paper] = {}  # (slug, spelling) -> the newest paper writing it
     for paper in shown:
-        ids = dict(paper.author_ids)
-        slugs = []
-        for i, name in enumerate(paper.authors):
-            slug = resolver.resolve(name, ids.get(i))[0]
-            slugs.append(slug)
-            spelled = spellings.setdefault(slug, Counter())
+        known = resolved.get(paper.source)
+        if known is not None and known[0] == paper.authors and known[1] == paper.author_ids:
+            slugs_ = known[2]
+        else:  # (a shown paper is a parsed one, for callers that pass others)
+            ids = dict(paper.author_ids)
+            own = _slugs(paper)
+            slugs_ = tuple(resolver.resolve(name, ids.get(i), own[i])[0] for i, name in enumerate(paper.authors))
+        for slug, name in zip(slugs_, paper.authors):
+            spelled = spellings.get(slug)
+            if spelled is None:
+                spelled = spellings[slug] = Counter()
             if name not in spelled:
                 first[slug, name] = paper
             spelled[name] += 1
-        slugs_of[paper.id] = tuple(slugs)
-        for slug in dict.fromkeys(slugs):  # a name twice in one list is one paper
-            papers.setdefault(slug, []).append(paper)
+        slugs_of[paper.id] = slugs_
+        for slug in dict.fromkeys(slugs_):  # a name twice in one list is one paper
+            shown_by = papers.get(slug)
+            if shown_by is None:
+                papers[slug] = [paper]
+            else:
+                shown_by.append(paper)
 
     people: list[Author] = []
     for slug, spelled in spellings.items():
@@ -269,6 +266,13 @@ def build_authors(shown: list[Paper], parsed: Iterable[Paper], entries: dict[str
     links = {pid: tuple(s if s in pages else None for s in slugs) for pid, slugs in slugs_of.items()
              if any(s in pages for s in slugs)}
     return Authors(pages, {slug: papers[slug] for slug in pages}, links, len(spellings))
+
+
+def _slugs(paper: Paper) -> tuple[str, ...]:
+    """The slug of each of a paper's names: made with its record (see content.Paper)."""
+    if len(paper.author_slugs) == len(paper.authors):
+        return paper.author_slugs
+    return tuple(slugify(name) for name in paper.authors)
 
 
 def _warn_spellings(slug: str, ranked: list[str], first: dict[tuple[str, str], Paper], problems: list[Problem]) -> None:

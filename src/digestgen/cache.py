@@ -45,7 +45,7 @@ from digestgen.records import text_digest
 
 CACHE_ENV = "DIGESTGEN_CACHE_DIR"
 OLD_CACHE_DIR = ".digestgen-cache"  # in the site, where a pull request could plant files: never read
-FORMAT = 15  # bumped when the same sources render differently (15: data, not pickle)
+FORMAT = 16  # bumped when the same sources render differently (15: data, not pickle; 16: author slugs)
 MAGIC = b"digestgen-cache 3\n"
 # after the magic: the length and CRC-32 of the checked part, the length and digest of the texts part
 _SIZES = struct.Struct(">QIQ16s")

@@ -26,6 +26,7 @@ from digestgen.schema import (
     split_author,
     windows_reserved,
 )
+from digestgen.slugs import slugify
 from digestgen.validation import validate
 from digestgen.yamlio import (
     Doc,
@@ -318,6 +319,7 @@ def parse_paper(root: Path, rel: str, tz: dt.tzinfo, base_path: str) -> tuple[Pa
         image_alt=fields.image_alt, featured=fields.featured, rank=fields.rank, issue=fields.issue,
         submitted_by=fields.submitted_by, draft=fields.draft, internal_links=tuple(links), marks=marks,
         journal=fields.journal, author_ids=tuple((i, author_id) for i, (_, author_id) in enumerate(names) if author_id),
+        author_slugs=tuple(slugify(name) for name, _ in names),
     )
     for name, char in xml_unsafe_fields(paper):
         problems.append(Problem(rel, *paper.mark(name), name, f"contains the character U+{ord(char):04X}, which XML "

@@ -63,12 +63,23 @@ def plan(
     return Plan(routes, files)
 
 
-def file_key(render_key: str, file: File, hashes: dict[str, str]) -> str | None:
-    """The key of a file made of papers alone (None for the others)."""
+def file_key(render_key: str, file: File, hashes: dict[str, str], seen: dict[int, tuple[object, str]] | None = None
+             ) -> str | None:
+    """The key of a file made of papers alone (None for the others). seen: the description of
+    each value of `more` already described in this build, by id (many feeds share one, such
+    as the names of every tag)."""
     if file.papers is None:
         return None
-    return joined_hash([render_key, file.path, *[hashes.get(p.source) or hexhash(p) for p in file.papers],
-                        repr(file.more)])
+    parts = [render_key, file.path, *[hashes.get(p.source) or hexhash(p) for p in file.papers], "more:"]
+    for value in file.more:
+        if seen is None or isinstance(value, str):
+            parts.append(repr(value))
+            continue
+        known = seen.get(id(value))
+        if known is None or known[0] is not value:  # (the value is held, so its id is not reused)
+            known = seen[id(value)] = (value, repr(value))
+        parts.append(known[1])
+    return joined_hash(parts)
 
 
 def sitemap_urls(model: SiteModel, routes: Iterable[Any]) -> list[tuple[str, str | None]]:

@@ -160,6 +160,8 @@ class Paper:
     journal: str | None = None  # the journal reference, once published
     # (position in authors, id) of each author written 'Name [id]': their content/authors.yaml entry
     author_ids: tuple[tuple[int, str], ...] = ()
+    # the slug of each author name (slugs.slugify), made once with the parsed record
+    author_slugs: tuple[str, ...] = ()
 
     def __hash__(self) -> int:
         """Computed once: records are dictionary keys of what a long process keeps (reuse.py)."""

@@ -256,6 +256,8 @@ class Fonts:
         self.data = {name: (folder / file).read_bytes() for name, file in FONTS.items()}
         self.faces: dict[tuple[str, int], ImageFont.FreeTypeFont] = {}
         self.covers: dict[tuple[str, str], bool] = {}
+        self.kept: dict[str, bool] = {}  # char -> drawn by some face in one weight or the other
+        self.bold: dict[str, bool] = {}  # char -> drawn by some face in bold
 
     def face(self, name: str, size: int) -> ImageFont.FreeTypeFont:
         key = (name, size)
@@ -282,17 +284,31 @@ class Fonts:
             return weight
         return "math" if self.has("math", char) else None
 
+    def _keeps(self, char: str) -> bool:
+        found = self.kept.get(char)
+        if found is None:
+            found = self.kept[char] = bool(self.face_name(char, "regular") or self.face_name(char, "bold"))
+        return found
+
+    def _bold(self, char: str) -> bool:
+        found = self.bold.get(char)
+        if found is None:
+            found = self.bold[char] = self.face_name(char, "bold") is not None
+        return found
+
     def drawable(self, text: str) -> str:
         """text without the characters no face can draw."""
-        kept = "".join(ch for ch in text if self.face_name(ch, "regular") or self.face_name(ch, "bold"))
-        return _SPACE.sub(" ", kept).strip()
+        if not all(self._keeps(ch) for ch in set(text)):  # (each distinct character looked at once)
+            text = "".join(ch for ch in text if self._keeps(ch))
+        return _SPACE.sub(" ", text).strip()
 
     def share_drawn(self, text: str) -> float:
         letters = [ch for ch in text if not ch.isspace()]
         if not letters:
             return 0.0
-        drawn = sum(1 for ch in letters if self.face_name(ch, "bold") is not None)
-        return drawn / len(letters)
+        if all(self._bold(ch) for ch in set(letters)):
+            return 1.0
+        return sum(1 for ch in letters if self._bold(ch)) / len(letters)
 
     def runs(self, text: str, weight: Weight, size: int) -> list[tuple[ImageFont.FreeTypeFont, str]]:
         """text cut into pieces each drawn in one face (characters no face has left out)."""

@@ -54,8 +54,9 @@ def write(model: SiteModel, renderer: Any, plan: Plan, staging: Staging | Memory
                     now_shallow.add(route.path)
                 continue
         todo.append(route)
+    seen: dict[int, tuple[object, str]] = {}
     for file in plan.files:
-        file_key_ = file_key(render_key, file, hashes)
+        file_key_ = file_key(render_key, file, hashes, seen)
         if file_key_ is not None:
             keys[file.path] = file_key_
             if previous.get(file.path) == file_key_ and staging.reuse(file.path):
