@@ -651,6 +651,26 @@ def test_a_static_file_cannot_replace_a_kept_bibtex_file(tmp_path: Path) -> None
     assert tree_digest(site / "public") == before
 
 
+@pytest.mark.parametrize("long_process", [False, True], ids=["build", "kept-between-builds"])
+def test_an_edit_that_makes_outputs_collide_is_refused(tmp_path: Path, long_process: bool) -> None:
+    """A build whose outputs are the last build's paths skips the collision check; one whose
+    paths changed (a paper renamed to 'feed.xml') is checked, and refused."""
+    from digestgen.errors import ContentError
+
+    site = _site(tmp_path)
+    reuse = Reuse(site, long_lived=True) if long_process else None
+    build(site, reuse=reuse)
+    _edit(site)
+    build(site, reuse=reuse)  # the same paths: checked by the digest of the last build's
+    before = tree_digest(site / "public")
+    paper = sorted((site / "content" / "papers").rglob("*.md"))[5]
+    paper.rename(paper.with_name("feed.xml.md"))
+    with pytest.raises(ContentError, match=r"content/papers/.*feed\.xml\.md:1:1: id: paper id 'feed\.xml' would be "
+                                           r"published at /papers/feed\.xml/index\.html, where the site itself"):
+        build(site, reuse=reuse)
+    assert tree_digest(site / "public") == before
+
+
 def test_files_added_to_the_published_folder_do_not_come_back(tmp_path: Path) -> None:
     """digestgen email (or a person) adds files to public/ after a build; the next build
     drops them, and they must not reappear from the spare folder two builds later."""

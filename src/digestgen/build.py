@@ -181,7 +181,7 @@ def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: S
             try:
                 prior = prior_lines(last, render_key, hashes, staging) if isinstance(staging, Staging) else None
                 renderer = Renderer(model)
-                outputs = plan(model, renderer, prior, warnings)
+                outputs = plan(model, renderer, prior, warnings, last.paths)
                 keys, shallow = write(
                     model, renderer, outputs, staging, last, reuse, hashes, render_key, progress, weights
                 )
@@ -205,7 +205,7 @@ def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: S
         summary = {**result.counts, "files": stats.files, "bytes": stats.bytes}
         made = BuildState(inputs, looked, staging.mark, warnings, summary, keys, weights=weights,
                           shallow=frozenset(shallow), spare=staging.spare_mark, lines=lines, until=_until(model),
-                          next_issue=result.next_issue)
+                          next_issue=result.next_issue, paths=outputs.paths)
         if in_memory:
             reuse.state = made
         else:

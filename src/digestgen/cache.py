@@ -147,6 +147,7 @@ class BuildState:
     lines: dict[str, tuple[str, str, list[tuple[str, int, int]], StatKey | None]] = field(default_factory=dict)
     until: float = 0.0  # the moment (POSIX seconds) an issue is next published: the output is stale then; 0: never
     next_issue: str = ""  # site.next_issue_line of the build
+    paths: str = ""  # plan.paths_digest of the build's outputs: none of them collided (layout.collisions)
 
 
 class _Row(msgspec.Struct, array_like=True):

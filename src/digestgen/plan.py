@@ -39,28 +39,43 @@ class Plan:
 
     routes: list[Any]
     files: list[File]
+    paths: str = ""  # paths_digest of the outputs
 
 
-def plan(
-    model: SiteModel, renderer: Any, prior: PriorLines | None = None, warnings: list[Problem] | None = None
-) -> Plan:
+def plan(model: SiteModel, renderer: Any, prior: PriorLines | None = None, warnings: list[Problem] | None = None,
+         checked: str = "") -> Plan:
     """What the site is made of (prior: the lines of the last papers.json and llms.txt).
 
     ContentError, with the warnings so far, when an id, slug, key or static file would put an
-    output where another goes (see layout.py).
+    output where another goes (see layout.py). checked: the paths_digest of outputs known not
+    to collide (the last build's), which then need no check when they are the same paths.
     """
     from digestgen import exports, feeds, readinglist, social
-    from digestgen.layout import collisions, site_outputs
 
     routes = list(renderer.routes())
-    problems = collisions(site_outputs(model, routes))
-    if problems:
-        raise ContentError([*problems, *(warnings or [])])
     files = [*feeds.feed_files(model, renderer),
              *exports.export_files(model, renderer, sitemap_urls(model, routes), prior),
              *readinglist.reading_list_files(model), *social.social_files(model)]
+    paths = paths_digest(model, routes, files)
+    if paths != checked:
+        from digestgen.layout import collisions, site_outputs
+
+        problems = collisions(site_outputs(model, routes))
+        if problems:
+            raise ContentError([*problems, *(warnings or [])])
     files += static_files(model.config, [r.path for r in routes] + [f.path for f in files])
-    return Plan(routes, files)
+    return Plan(routes, files, paths)
+
+
+def paths_digest(model: SiteModel, routes: list[Any], files: list[File]) -> str:
+    """A digest of the path of every output made from the model (in plan order), and of what
+    else decides which outputs there are (the settings, the static files' names): equal for two
+    builds that write the same outputs, so the collision check of the one holds for the other."""
+    from digestgen.layout import static_names
+
+    statics = [name for name, _file, _source in static_names(model.config.root, model.config.fields.theme)]
+    return joined_hash([repr(model.config.fields), *(r.path for r in routes), "files:", *(f.path for f in files),
+                        "static:", *statics])
 
 
 def file_key(render_key: str, file: File, hashes: dict[str, str], seen: dict[int, tuple[object, str]] | None = None
