@@ -187,11 +187,12 @@ class Staging:
             self.record(rel, digest_, size, False)
             self.stats.reused += 1
             return True
-        target = self.tmp / rel
-        _mkdir(target.parent, self._made)
+        # (strings, not Paths: the first build after a cold one links every file of the site here)
+        target = f"{self.tmp}/{rel}"
+        _make_folder(target.rpartition("/")[0], self._made)
         try:
-            os.link(self.output / rel, target)
-            size = target.stat().st_size if size is None else size
+            os.link(f"{self.output}/{rel}", target)
+            size = os.stat(target).st_size if size is None else size
         except OSError:
             return False
         self.record(rel, digest_, size, False)
@@ -373,10 +374,21 @@ def _walk_files(folder: Path) -> Iterator[str]:
 
 
 def _mkdir(folder: Path, made: set[str]) -> None:
-    key = folder.as_posix()
-    if key not in made:
-        folder.mkdir(parents=True, exist_ok=True)
-        made.add(key)
+    _make_folder(folder.as_posix(), made)
+
+
+def _make_folder(folder: str, made: set[str]) -> None:
+    """Make folder and its parents unless made holds it (the folders made so far)."""
+    if folder in made:
+        return
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        if not os.path.isdir(folder):
+            raise
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+    made.add(folder)
 
 
 def create(target: Path | str, blocks: Iterable[bytes | memoryview]) -> int:
