@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from digestgen import cache as cache_mod
+from digestgen import quick
 from digestgen.build import UNTRACKED, build
 from digestgen.config import BuildOptions
 from digestgen.reuse import Reuse
@@ -229,11 +230,11 @@ def _environment(preview: bool) -> Iterator[None]:
         os.environ["XDG_CACHE_HOME"] = home
         # Trust a file's stat as soon as it is taken: each edit gives the file a new mtime (and
         # the system a new ctime), so the build must notice every change by the stat alone.
-        cache_mod.RACY_NS = 0
+        cache_mod.RACY_NS = quick.RACY_NS = 0
         try:
             yield
         finally:
-            cache_mod.RACY_NS = racy
+            cache_mod.RACY_NS = quick.RACY_NS = racy
             for name, value in saved.items():
                 if value is None:
                     os.environ.pop(name, None)

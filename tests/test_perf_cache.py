@@ -12,7 +12,7 @@ import pytest
 
 from digestgen import cache as cache_mod
 from digestgen import output as output_mod
-from digestgen import workers
+from digestgen import quick, workers
 from digestgen.build import build
 from digestgen.build import build as _build
 from digestgen.config import BuildOptions
@@ -31,6 +31,7 @@ def _own_cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EXAMPLE_EPOCH)
     monkeypatch.setattr(cache_mod, "RACY_NS", 0)  # files in tests are seconds old at most
+    monkeypatch.setattr(quick, "RACY_NS", 0)
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -669,6 +670,49 @@ def test_an_edit_that_makes_outputs_collide_is_refused(tmp_path: Path, long_proc
                                            r"published at /papers/feed\.xml/index\.html, where the site itself"):
         build(site, reuse=reuse)
     assert tree_digest(site / "public") == before
+
+
+def test_a_build_with_nothing_to_do_is_told_by_the_record_of_the_last(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The record of the last build (quick.py) says there is nothing to do only while every
+    input is as it was: sources, site.yaml, options, theme, the day, and the output."""
+    import subprocess
+    import sys
+
+    from digestgen.build import unchanged_build
+
+    site = _site(tmp_path)
+    assert unchanged_build(site, BuildOptions()) is None  # no build yet
+    first = build(site)
+    told = unchanged_build(site, BuildOptions())
+    assert told is not None and told.stats.written == 0 and told.summary().startswith(first.summary()[:40])
+    assert {name: told.counts[name] for name in first.counts} == first.counts
+    assert told.warnings == first.warnings and told.next_issue == first.next_issue
+    assert told.model.papers == first.model.papers  # loaded when asked for
+    # a fresh process that has nothing to do imports none of the stages
+    probe = ("import sys; from pathlib import Path; from digestgen.build import build; "
+             "from digestgen import quick; quick.RACY_NS = 0; r = build(Path(sys.argv[1])); "
+             "print(r.stats.written, sorted(m for m in sys.modules if m.startswith(('digestgen.', 'jinja2', 'yaml'))))")
+    out = subprocess.run([sys.executable, "-c", probe, str(site)], capture_output=True, text=True, check=True).stdout
+    assert out.startswith("0 ") and "digestgen.load" not in out and "jinja2" not in out and "yaml" not in out, out
+    assert unchanged_build(site, BuildOptions(drafts=True)) is None  # other options: their own record
+    before = tree_digest(site / "public")
+    for change in ("paper", "site.yaml", "theme", "output", "day"):
+        if change == "paper":
+            _edit(site)
+        elif change == "site.yaml":
+            _replace(site / "site.yaml", "search: false", "search: false\n# a comment")
+        elif change == "theme":
+            (site / "templates").mkdir(exist_ok=True)
+            (site / "templates" / "extra.html").write_text("<p>unused</p>\n", "utf-8")
+        elif change == "output":
+            (site / "public" / ".digestgen.json").write_text("{}", "utf-8")
+        else:
+            monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EXAMPLE_EPOCH) + 86_400))
+        assert unchanged_build(site, BuildOptions()) is None, change
+        build(site)
+        assert unchanged_build(site, BuildOptions()) is not None, change
+    assert tree_digest(site / "public") != before
 
 
 def test_files_added_to_the_published_folder_do_not_come_back(tmp_path: Path) -> None:

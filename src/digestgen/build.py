@@ -12,34 +12,44 @@ per build, `digestgen serve` keeps one alive.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from digestgen.cache import BuildState, settled, warn
-from digestgen.cache_texts import CacheChanged
-from digestgen.carry_over import carry_over
-from digestgen.changes import BUILD_ATTEMPTS, WATCHED, Snapshot, SourcesChanged, stat_of
-from digestgen.config import BuildOptions, SiteConfig, load_config
-from digestgen.errors import OutputError, Problem, published_state
-from digestgen.filestats import StatKey, tree_stats
-from digestgen.load import check, finish, load_site
-from digestgen.manifest import folder_mark, same_files
-from digestgen.memory import MemoryStaging
-from digestgen.output import SpareUnusable, Staging, WriteStats, build_lock
-from digestgen.output_paths import check_output
-from digestgen.plan import UNTRACKED, fingerprint, plan, render_key_of
-from digestgen.prior_lines import prior_lines
-from digestgen.progress import Progress
-from digestgen.publish import next_issue_line
-from digestgen.reuse import Reuse
-from digestgen.site import SiteModel
+from digestgen import quick
+from digestgen.errors import Problem
+from digestgen.options import BuildOptions
+from digestgen.output import WriteStats, build_lock
 from digestgen.words import plural
-from digestgen.write import write
-from digestgen.yamlio import HAVE_LIBYAML
 
-__all__ = ["UNTRACKED", "BuildResult", "build", "check", "finish", "load_site"]
+if TYPE_CHECKING:
+    from digestgen.cache import BuildState
+    from digestgen.changes import Snapshot
+    from digestgen.config import SiteConfig
+    from digestgen.filestats import StatKey
+    from digestgen.memory import MemoryStaging
+    from digestgen.output import Staging
+    from digestgen.progress import Progress
+    from digestgen.reuse import Reuse
+    from digestgen.site import SiteModel
+
+__all__ = ["BuildResult", "build", "unchanged_build"]  # and, from the stages: UNTRACKED, check, finish, load_site
+
+
+def __getattr__(name: str) -> Any:
+    """The names this module gives from the stages, imported when first used: a build with
+    nothing to do imports none of them (see quick.py)."""
+    if name == "UNTRACKED":
+        from digestgen.plan import UNTRACKED
+
+        return UNTRACKED
+    if name in ("check", "finish", "load_site"):
+        from digestgen import load
+
+        return getattr(load, name)
+    raise AttributeError(name)
 
 
 class BuildResult:
@@ -48,9 +58,12 @@ class BuildResult:
     def __init__(self, model: SiteModel | None, warnings: list[Problem], stats: WriteStats | None = None,
                  seconds: float = 0.0, loader: Callable[[], SiteModel] | None = None,
                  counts: dict[str, int] | None = None, search_seconds: float | None = None,
-                 next_issue: str | None = None):
+                 next_issue: str | None = None, placeholder: Problem | None = None):
+        from digestgen.publish import next_issue_line
+
         self._model = model
         self.next_issue = next_issue if next_issue is not None else next_issue_line(model) if model is not None else ""
+        self.placeholder = placeholder  # config.placeholder_warning of the site (the command line shows it)
         self._loader = loader
         self.warnings = warnings
         self.stats = stats or WriteStats()
@@ -84,14 +97,26 @@ def _counts(model: SiteModel) -> dict[str, int]:
 
 
 def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | None = None,
-          use_cache: bool = True, reuse: Reuse | None = None) -> BuildResult:
+          use_cache: bool = True, reuse: Reuse | None = None, quick_check: bool = True) -> BuildResult:
     """Build the site at root into its output folder; raise DigestgenError on any problem.
 
     With the cache (safe to delete), a build whose inputs did not change since the last build
     into the same folder does nothing, unchanged papers are not parsed again, and outputs
     whose keys did not change are linked from the previous output instead of being made.
-    reuse: what a long process keeps between its builds (see reuse.py).
+    reuse: what a long process keeps between its builds (see reuse.py). quick_check: first see
+    whether the record of the last build says there is nothing to do (see quick.py; a caller
+    that has just looked passes False).
     """
+    if quick_check and use_cache and config is None and reuse is None:
+        done = unchanged_build(root, options or BuildOptions())
+        if done is not None:
+            return done
+    from digestgen.cache import warn
+    from digestgen.cache_texts import CacheChanged
+    from digestgen.changes import BUILD_ATTEMPTS, SourcesChanged
+    from digestgen.output import SpareUnusable
+    from digestgen.reuse import Reuse
+
     reuse = reuse or Reuse(root, enabled=use_cache)
     for attempt in range(1, BUILD_ATTEMPTS + 1):
         try:
@@ -107,33 +132,82 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
     return _build(root, options, config, reuse)  # the last try says what fails
 
 
+def unchanged_build(root: Path, options: BuildOptions) -> BuildResult | None:
+    """What the last build from the command line into the same folder said, when nothing it was
+    made of has changed since (None: build). Imports none of the stages (see quick.py)."""
+    started = time.perf_counter()
+    stamp = quick.recorded(root, options)
+    if stamp is None:
+        return None
+    with build_lock(Path(stamp.output)):  # (a build under way finishes first)
+        if not quick.holds(stamp, root, options):
+            return None
+    summary = stamp.summary
+    stats = WriteStats(files=summary.get("files", 0), bytes=summary.get("bytes", 0), unchanged=summary.get("files", 0))
+
+    def loader() -> SiteModel:
+        from digestgen.cache import Cache
+        from digestgen.config import load_config
+        from digestgen.load import load_site
+
+        return load_site(load_config(root, options), Cache(root))[0]
+
+    return BuildResult(None, stamp.warnings, stats, time.perf_counter() - started, loader=loader, counts=summary,
+                       next_issue=stamp.next_issue, placeholder=stamp.placeholder)
+
+
 def _build(root: Path, options: BuildOptions | None, config: SiteConfig | None, reuse: Reuse) -> BuildResult:
+    from digestgen.cache import warn
+    from digestgen.changes import stat_of
+    from digestgen.config import load_config
+    from digestgen.output_paths import check_output
+    from digestgen.yamlio import HAVE_LIBYAML
+
     started = time.perf_counter()
     if not HAVE_LIBYAML:
         warn("PyYAML was installed without libyaml, so reading entries is several times slower; "
              "reinstall it from a wheel: pip install --force-reinstall --no-cache-dir pyyaml")
     site_yaml = stat_of(root / "site.yaml")  # before it is read: a change from here on is seen
+    stamped = config is None  # (a config given by the caller need not be site.yaml's: no record of it)
     config = config or load_config(root, options)
     check_output(config.output, config.root)
     # Every source is read under the lock: a build that waited for another reads what that
     # one left (its state and output) and what the sources are by then.
     with build_lock(config.output):
         check_output(config.output, config.root)
-        return _build_locked(config, reuse, started, site_yaml)
+        return _build_locked(config, reuse, started, site_yaml, stamped)
 
 
-def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: StatKey) -> BuildResult:
+def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: StatKey, stamped: bool) -> BuildResult:
+    from digestgen.cache import BuildState, warn
+    from digestgen.carry_over import carry_over
+    from digestgen.changes import Snapshot
+    from digestgen.errors import OutputError, published_state
+    from digestgen.filestats import tree_stats
+    from digestgen.load import load_site
+    from digestgen.manifest import folder_mark, same_files
+    from digestgen.memory import MemoryStaging
+    from digestgen.output import Staging
+    from digestgen.plan import fingerprint, plan, render_key_of
+    from digestgen.prior_lines import prior_lines
+    from digestgen.progress import Progress
+    from digestgen.stamps import WATCHED
+    from digestgen.write import write
+
     cache = reuse.cache
     render_key = render_key_of(config)
     looked = time.time_ns()
-    inputs, newest, file_stats = fingerprint(config, render_key) if cache.enabled else ("", 0, None)
+    inputs, newest, file_stats, sources_digest = fingerprint(config, render_key) if cache.enabled else ("", 0, None, "")
     # a preview is built into memory (memory.py): its last build is the Reuse's, not on disk
     in_memory = config.options.serve
     if in_memory:
         state = reuse.state if reuse.state is not None and reuse.site is not None else BuildState()
     else:
         state = cache.state(config.output) if cache.enabled else BuildState()
+    stamped = stamped and cache.enabled and not in_memory
     if cache.enabled and _unchanged(config, state, inputs, newest, in_memory):
+        if stamped:
+            _stamp(config, looked, sources_digest, state)
         stats = WriteStats(
             files=state.summary.get("files", 0),
             bytes=state.summary.get("bytes", 0),
@@ -210,12 +284,33 @@ def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: S
             reuse.state = made
         else:
             cache.save_state(config.output, made)
+        if stamped:
+            _stamp(config, looked, sources_digest, made)
     return result
+
+
+def _stamp(config: SiteConfig, looked: int, sources_digest: str, state: BuildState) -> None:
+    """Keep the record of this build for the next one to tell quickly that nothing changed."""
+    from digestgen.config import placeholder_warning
+    from digestgen.hashes import content_hash, theme_fingerprint
+    from digestgen.plan import theme_folders
+
+    folders = theme_folders(config)
+    day = dt.datetime.combine(config.today, dt.time(), config.tz)
+    until = (day + dt.timedelta(days=1)).timestamp()
+    quick.save(config.root, config.options, quick.Stamp(
+        quick.code_stamp(), content_hash((config.root / "site.yaml").read_bytes()), repr(config.options),
+        day.timestamp(), min(until, state.until) if state.until > 0 else until, [str(f) for f in folders],
+        theme_fingerprint(folders), sources_digest, looked, str(config.output), state.manifest, state.summary,
+        state.warnings, state.next_issue, placeholder_warning(config)))
 
 
 def _unchanged(config: SiteConfig, state: BuildState, inputs: str, newest: int, in_memory: bool) -> bool:
     """Nothing to do: the same inputs as the last build, no issue published since, and the
     very output folder that build left (not a copy, whose files could hold anything)."""
+    from digestgen.cache import settled
+    from digestgen.manifest import folder_mark
+
     return (state.fingerprint == inputs and settled((0, newest, newest, 0), state.looked_ns)
             and not 0 < state.until <= config.now.timestamp()
             and (in_memory or (bool(state.manifest) and folder_mark(config.output) == state.manifest)))

@@ -23,7 +23,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import re
 import struct
 import sys
 import threading
@@ -42,8 +41,8 @@ from digestgen.errors import Problem
 from digestgen.filestats import StatKey, stat_key
 from digestgen.hashes import hexhash
 from digestgen.records import text_digest
+from digestgen.stamps import CACHE_ENV, cache_folder
 
-CACHE_ENV = "DIGESTGEN_CACHE_DIR"
 OLD_CACHE_DIR = ".digestgen-cache"  # in the site, where a pull request could plant files: never read
 FORMAT = 16  # bumped when the same sources render differently (15: data, not pickle; 16: author slugs)
 MAGIC = b"digestgen-cache 3\n"
@@ -85,18 +84,6 @@ def published_stat(path: Path) -> StatKey | None:
 
 def warn(message: str) -> None:
     print(f"digestgen: warning: {message}", file=sys.stderr)
-
-
-def cache_folder(root: Path) -> Path:
-    """Where the build cache of the site at root lives: $DIGESTGEN_CACHE_DIR, else a folder of
-    the user's cache folder named after the site's absolute path (never inside the site)."""
-    chosen = os.environ.get(CACHE_ENV)
-    if chosen:
-        return Path(chosen).expanduser().absolute()
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    site = root.resolve()
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", site.name)[:40].strip(".-") or "site"
-    return Path(base).absolute() / "digestgen" / "sites" / f"{name}-{hexhash(str(site))[:16]}"
 
 
 _warned_old: set[Path] = set()  # sites told that their old cache folder is ignored

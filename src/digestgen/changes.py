@@ -19,8 +19,8 @@ from digestgen.cache import settled
 from digestgen.errors import DigestgenError, published_state
 from digestgen.filestats import StatKey, stat_key, tree_stats
 from digestgen.manifest import file_digest
+from digestgen.stamps import WATCHED
 
-WATCHED = ["content", "static", "templates", "themes"]  # and site.yaml
 BUILD_ATTEMPTS = 3  # builds in a row, when sources keep changing, before the build gives up
 
 

@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from digestgen.errors import COMMAND_LINE, ConfigError, Problem, UsageError
+from digestgen.options import BuildOptions, now_in, today_in  # noqa: F401 - (and for modules importing them from here)
 from digestgen.schema import check_url
 from digestgen.site_schema import SiteFields
 from digestgen.validation import validate
 from digestgen.yamlio import Doc, load_mapping, read_text
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    """What the command line asked for."""
-
-    output: Path | None = None
-    drafts: bool = False
-    future: bool = False
-    base_url: str | None = None
-    strict: bool = False
-    serve: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,26 +66,6 @@ def placeholder_warning(config: SiteConfig) -> Problem | None:
                    f"{config.base_url} is the placeholder that 'digestgen init' writes; set base_url to the address "
                    "the site will be published at (feeds, the sitemap and emails link there), or pass --base-url",
                    severity="warning")
-
-
-def today_in(tz: dt.tzinfo) -> dt.date:
-    """Today in the site's timezone; SOURCE_DATE_EPOCH pins it for reproducible builds."""
-    return now_in(tz).date()
-
-
-def now_in(tz: dt.tzinfo) -> dt.datetime:
-    """This moment in the site's timezone, to the second; SOURCE_DATE_EPOCH pins it."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            stamp = float(epoch)
-        except ValueError:
-            raise UsageError(f"SOURCE_DATE_EPOCH must be a number of seconds, got {epoch!r}") from None
-        try:
-            return dt.datetime.fromtimestamp(int(stamp), tz)
-        except (OverflowError, OSError, ValueError):
-            raise UsageError(f"SOURCE_DATE_EPOCH is out of range: {epoch[:40]!r}") from None
-    return dt.datetime.fromtimestamp(int(time.time()), tz)
 
 
 def load_config(root: Path, options: BuildOptions | None = None) -> SiteConfig:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from digestgen.carry_over import same_items
@@ -30,7 +31,9 @@ from digestgen.hashes import hexhash, joined_hash, theme_fingerprint
 from digestgen.load import parse_key_of
 from digestgen.output import safe_relpath
 from digestgen.prior_lines import PriorLines
+from digestgen.quick import stats_digest
 from digestgen.site import Issue, SiteModel, TagInfo
+from digestgen.stamps import WATCHED
 
 
 @dataclass
@@ -275,20 +278,24 @@ class Keyer:
 
 
 
-def render_key_of(config: SiteConfig) -> str:
-    """Everything besides the content that every page depends on: settings, theme, version, today."""
+def theme_folders(config: SiteConfig) -> list[Path]:
+    """The folders of templates and theme files in use, most specific first."""
     from digestgen.render import builtin_theme, theme_dirs
 
-    folders = [config.root / "templates", *theme_dirs(config.root, config.fields.theme), builtin_theme()]
+    return [config.root / "templates", *theme_dirs(config.root, config.fields.theme), builtin_theme()]
+
+
+def render_key_of(config: SiteConfig) -> str:
+    """Everything besides the content that every page depends on: settings, theme, version, today."""
     # not where the site and its output are: a CI runner's checkout reuses what its cache holds
-    return hexhash(parse_key_of(config), theme_fingerprint(folders), config.base_url,
+    return hexhash(parse_key_of(config), theme_fingerprint(theme_folders(config)), config.base_url,
                    replace(config.options, output=None), config.today, config.fields)
 
 
-def fingerprint(config: SiteConfig, render_key: str) -> tuple[str, int, list[tuple[str, StatKey]]]:
+def fingerprint(config: SiteConfig, render_key: str) -> tuple[str, int, list[tuple[str, StatKey]], str]:
     """The state of every input file (by size, times and inode), to notice a build with nothing
-    to do; the newest file time among them; and the file stats themselves."""
-    stats = tree_stats(config.root, ["content", "static", "templates", "themes"])
+    to do; the newest file time among them; the file stats themselves, and their digest."""
+    stats = tree_stats(config.root, WATCHED)
     newest = max((max(st[1], st[2]) for _, st in stats), default=0)
-    return hexhash(render_key, stats), newest, stats
-
+    sources = stats_digest(stats)
+    return hexhash(render_key, sources), newest, stats, sources

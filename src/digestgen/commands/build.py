@@ -18,19 +18,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import gc
 
-    from digestgen.build import build
-    from digestgen.config import load_config, placeholder_warning
-    from digestgen.errors import ContentError
+    from digestgen.build import build, unchanged_build
 
     options = site_options(args)
-    placeholder = placeholder_warning(load_config(args.site, options))
-    if placeholder is not None and options.strict:
-        raise ContentError([placeholder])
     # A build holds every paper of the site until it ends, and what it makes forms no cycles
     # worth collecting: the cyclic collector would only walk all of it again and again (at
     # 100,000 papers its full collections took 4.5 s of a 15 s edit). The process ends next.
     gc.disable()
-    result = build(args.site, options)
+    from digestgen.errors import ContentError
+
+    result = unchanged_build(args.site, options)  # nothing to do: told without loading the site
+    if result is None:
+        from digestgen.config import load_config, placeholder_warning
+
+        placeholder = placeholder_warning(load_config(args.site, options))
+        if placeholder is not None and options.strict:
+            raise ContentError([placeholder])
+        result = build(args.site, options, quick_check=False)
+    else:
+        placeholder = result.placeholder
+        if placeholder is not None and options.strict:
+            raise ContentError([placeholder])
     report(([placeholder] if placeholder else []) + result.warnings)
     say(result.summary())
     say(result.next_issue)

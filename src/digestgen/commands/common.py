@@ -27,7 +27,7 @@ def add_site_options(parser: argparse.ArgumentParser) -> None:
 
 def site_options(args: argparse.Namespace) -> BuildOptions:
     """BuildOptions from the options of add_site_options (and --output where a command has it)."""
-    from digestgen.config import BuildOptions
+    from digestgen.options import BuildOptions
 
     output = getattr(args, "output", None)
     return BuildOptions(output=output.resolve() if output else None, drafts=args.drafts, future=args.future,
