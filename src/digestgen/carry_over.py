@@ -5,6 +5,7 @@ identity."""
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
 from dataclasses import replace
 
 from digestgen.records import Paper
@@ -30,7 +31,7 @@ def carry_over(model: SiteModel, before: SiteModel | None) -> SiteModel:
     return replace(model, issues=issues, issues_by_key={i.key: i for i in issues}, tags=tags, related=related)
 
 
-def same_items(a: list[Paper], b: list[Paper]) -> bool:
+def same_items(a: Sequence[Paper], b: Sequence[Paper]) -> bool:
     """The same records in the same order (compared by identity)."""
     return len(a) == len(b) and all(map(operator.is_, a, b))
 

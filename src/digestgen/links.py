@@ -38,6 +38,7 @@ from digestgen import REPOSITORY, __version__
 from digestgen.errors import Problem
 from digestgen.link_gathering import Link, gather, is_web
 from digestgen.sources import _retry_after
+from digestgen.stamps import write_quietly
 
 if TYPE_CHECKING:
     from digestgen.progress import Progress
@@ -360,14 +361,7 @@ def save_memory(path: Path, answered: dict[str, tuple[float, Result]]) -> None:
     """Write the answers worth remembering (ok and moved), sorted, atomically; quietly skip a read-only folder."""
     links = {url: {"checked": int(when), "state": result.state, "moved_to": result.moved_to}
              for url, (when, result) in sorted(answered.items()) if result.state in ("ok", "moved")}
-    text = json.dumps({"format": MEMORY_FORMAT, "links": links}, indent=1, ensure_ascii=False) + "\n"
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, "utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    write_quietly(path, json.dumps({"format": MEMORY_FORMAT, "links": links}, indent=1, ensure_ascii=False) + "\n")
 
 
 # --- the run ------------------------------------------------------------------------------------

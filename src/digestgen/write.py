@@ -14,6 +14,7 @@ from typing import Any
 
 from digestgen import workers
 from digestgen.cache import BuildState
+from digestgen.carry_over import same_items
 from digestgen.files import File
 from digestgen.hashes import hexhash
 from digestgen.memory import MemoryStaging
@@ -55,9 +56,19 @@ def write(model: SiteModel, renderer: Any, plan: Plan, staging: Staging | Memory
                 continue
         todo.append(route)
     seen: dict[int, tuple[object, str]] = {}
+    # a file of the very paper records of the last build (see site.carry_over), and equal
+    # values, has the last build's key (kept by a long process, see reuse.py)
+    known = reuse.files[1] if reuse.files is not None and reuse.files[0] == render_key else {}
+    files: dict[str, tuple[Any, tuple[object, ...], str]] = {}
     for file in plan.files:
-        file_key_ = file_key(render_key, file, hashes, seen)
+        prior_file = known.get(file.path)
+        if (prior_file is not None and file.papers is not None and same_items(prior_file[0], file.papers)
+                and prior_file[1] == file.more):
+            file_key_: str | None = prior_file[2]
+        else:
+            file_key_ = file_key(render_key, file, hashes, seen)
         if file_key_ is not None:
+            files[file.path] = (file.papers, file.more, file_key_)
             keys[file.path] = file_key_
             if previous.get(file.path) == file_key_ and staging.reuse(file.path):
                 continue
@@ -79,6 +90,7 @@ def write(model: SiteModel, renderer: Any, plan: Plan, staging: Staging | Memory
     now_shallow.update(r.path for r in todo if not isinstance(r, File) and r.template == "paper.html"
                        and r.path not in looked)
     if reuse.long_lived:
+        reuse.files = (render_key, files)
         reuse.pages = (same_key, {r.path: (r.context, r.path in now_shallow, keys[r.path]) for r in routes
                                   if keys.get(r.path, UNTRACKED) != UNTRACKED})
     return keys, now_shallow
