@@ -53,7 +53,7 @@ gc.disable()  # as `digestgen build` does
 from digestgen.build import build
 r = build(Path(sys.argv[1]))
 print(json.dumps({"seconds": r.seconds, "search": r.search_seconds, "files": r.stats.files,
-                  "bytes": r.stats.bytes, "written": r.stats.written, "issues": len(r.model.issues)}))
+                  "bytes": r.stats.bytes, "written": r.stats.written, "issues": r.counts["issues"]}))
 """
 
 
