@@ -338,7 +338,7 @@ def test_one_is_singular_on_pages_and_in_messages(tmp_path: Path, capsys: pytest
     for page in (tmp_path / "out").rglob("*.html"):
         assert not re.search(r"\b1 (papers|issues|upvotes|pages|tags)\b", page.read_text("utf-8")), page
     code, out, _ = run(["check", "--site", str(site)], capsys)
-    assert re.match(r"ok: 4 papers, 1 draft, 3 issues, 1 page\n", out)
+    assert re.match(r"ok: 4 papers, 1 draft, 1 not yet published, 3 issues, 1 page\n", out)
 
 
 def test_example_digest_checks_clean(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -358,3 +358,15 @@ def test_links_to_an_unreadable_entry_are_not_reported_twice(
     assert code == 1
     assert [line for line in err.splitlines() if not line.startswith("digestgen: ")] == [
         "content/papers/2025/2010.11929.yaml:2:1: (yaml): invalid YAML: did not find expected ',' or ']'"]
+
+
+def test_a_reader_that_stops_reading_gets_no_error_message() -> None:
+    """`digestgen schema site | head -1`: the pipe closes before the schema is written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will read: every write fails with EPIPE
+    try:
+        done = subprocess.run([sys.executable, "-m", "digestgen", "schema", "site"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=60, check=False)
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (141, "")

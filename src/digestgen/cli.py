@@ -63,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:  # a build says what it left published (see build.py)
         print(printable("digestgen: interrupted" + (f"; {exc}" if str(exc) else "")), file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped reading (`digestgen schema | head`): nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush cannot fail
+        return 141
     except OSError as exc:  # a full disk or a permission problem is not a bug: say what failed
         where = f" ({exc.filename})" if exc.filename else ""
         print(printable(f"digestgen: {exc.strerror or exc}{where}"), file=sys.stderr)

@@ -10,7 +10,7 @@ from digestgen import REPOSITORY, __version__
 from digestgen.config import today_in
 
 SITE_YAML = """\
-# Site settings: see the digestgen README for every key.
+# Site settings; `digestgen schema site` lists every key.
 title: {title}
 description: A curated digest of research papers.
 base_url: {base_url}

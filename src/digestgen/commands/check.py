@@ -67,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
             return exc.exit_code
         raise
     report(warnings, args.format)
-    say(f"ok: {plural(len(model.papers), 'paper')}{drafts_note(model.drafts, args.drafts)}, "
+    waiting = sum(len(issue.papers) for issue in model.upcoming)  # the next-issue line says when
+    say(f"ok: {plural(len(model.papers), 'paper')}{drafts_note(model.drafts, args.drafts)}"
+        f"{f', {waiting} not yet published' if waiting else ''}, "
         f"{plural(len(model.issues), 'issue')}, {plural(len(model.pages), 'page')}"
         + (f", {plural(len(warnings), 'warning')}" if warnings else ""))
     say(next_issue_line(model))
