@@ -332,6 +332,13 @@ def test_search_index_covers_paper_pages_only(example_site: Site) -> None:
     assert search.get("data-bundle") == f"{SUBPATH}pagefind/pagefind.js" and search.get("data-base") == SUBPATH
 
 
+def test_without_search_no_page_carries_pagefinds_attributes(basic_build: Path) -> None:
+    pages = sorted(basic_build.rglob("*.html"))
+    assert len(pages) > 10 and (basic_build / "papers/1706.03762/index.html") in pages
+    assert [p for p in pages if "data-pagefind" in p.read_text("utf-8")] == []
+    assert not (basic_build / "pagefind").exists()
+
+
 def test_search_index_is_deterministic_except_filter_order(tmp_path: Path) -> None:
     """Everything but pagefind/ is byte-identical; in pagefind/ only the filter file and the
     two files naming it by hash differ (Pagefind 1.x writes filter values in hash-map order)."""
