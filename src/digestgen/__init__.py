@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # Where digestgen's source lives (pyproject.toml's [project.urls] Source says the same; a test
 # keeps them equal): workflows that `digestgen init` writes install from here until a release
