@@ -17,7 +17,6 @@ build writes.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,13 +76,13 @@ def save(root: Path, options: BuildOptions, stamp: Stamp) -> None:
     if path is None:
         return
     body = json.dumps(dataclasses.asdict(stamp), ensure_ascii=False, sort_keys=True)
-    write_quietly(path, json.dumps([_VERSION, hashlib.blake2b(body.encode("utf-8"), digest_size=16).hexdigest(), body]))
+    write_quietly(path, json.dumps([_VERSION, content_hash(body.encode("utf-8")), body]))
 
 
 def _read(path: Path) -> Stamp | None:
     try:
         version, checksum, body = json.loads(path.read_text("utf-8"))
-        if version != _VERSION or hashlib.blake2b(body.encode("utf-8"), digest_size=16).hexdigest() != checksum:
+        if version != _VERSION or content_hash(body.encode("utf-8")) != checksum:
             return None
         fields: dict[str, Any] = json.loads(body)
         fields["warnings"] = [Problem(**problem) for problem in fields["warnings"]]
