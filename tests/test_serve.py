@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 
 from digestgen.serve import Preview, Watcher, is_loopback
 from digestgen.serve_handler import inject
-from digestgen.watch import is_noise
+from digestgen.watch import Debouncer, is_noise
 
 PAPER = "content/papers/2025/1706.03762.md"
 DEADLINE = 20.0
@@ -402,3 +403,25 @@ def test_search_index_follows_an_edit_in_the_background(site: Path) -> None:
         events.close()
     finally:
         running.stop()
+
+
+def test_the_quiet_hook_runs_once_after_a_rebuild_and_waits_for_quiet() -> None:
+    """serve collects a rebuild's garbage only once the changes have stopped (watch.Debouncer)."""
+    calls: list[str] = []
+    quiet = threading.Event()
+    first = threading.Event()
+
+    def action(changed: list[str]) -> None:
+        calls.append("build " + ",".join(changed))
+        first.set()
+
+    debouncer = Debouncer(action, settle=0.01, on_quiet=lambda: (calls.append("quiet"), quiet.set()), quiet=1.0)
+    debouncer.thread.start()
+    try:
+        debouncer.notify("content/a.md")
+        assert first.wait(10)
+        debouncer.notify("content/b.md")  # within the quiet time: built first, collected after
+        assert quiet.wait(10)
+    finally:
+        debouncer.stop()
+    assert calls == ["build content/a.md", "build content/b.md", "quiet"]

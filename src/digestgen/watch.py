@@ -41,11 +41,17 @@ class Background:
 
 
 class Debouncer(Background):
-    """Collect change notices; call action once they have been quiet for `settle` seconds."""
+    """Collect change notices; call action once they have been quiet for `settle` seconds.
 
-    def __init__(self, action: Callable[[list[str]], object], settle: float = 0.1, longest: float = 3.0):
+    on_quiet, if set, runs once after an action when no change has come for `quiet` seconds
+    more (serve collects the rebuild's garbage then, not while the browser reloads).
+    """
+
+    def __init__(self, action: Callable[[list[str]], object], settle: float = 0.1, longest: float = 3.0,
+                 on_quiet: Callable[[], object] | None = None, quiet: float = 1.0):
         super().__init__("digestgen-rebuild")
         self.action, self.settle, self.longest = action, settle, longest
+        self.on_quiet, self.quiet = on_quiet, quiet
         self.pending: set[str] = set()
         self.first = self.last = 0.0
 
@@ -59,20 +65,31 @@ class Debouncer(Background):
             self.cond.notify_all()
 
     def _loop(self) -> None:
+        owed = False  # an action ran since on_quiet last did
         while True:
             with self.cond:
-                self.cond.wait_for(lambda: self.pending or self.stopped)
-                while not self.stopped:
-                    now = time.monotonic()
-                    due = min(self.last + self.settle, self.first + self.longest)
-                    if now >= due:
-                        break
-                    self.cond.wait(due - now)
-                if self.stopped:
-                    return
-                changed, self.pending = sorted(self.pending), set()
+                if owed and self.on_quiet is not None:
+                    self.cond.wait_for(lambda: self.pending or self.stopped, self.quiet)
+                quiet = owed and self.on_quiet is not None and not self.pending and not self.stopped
+                if not quiet:
+                    self.cond.wait_for(lambda: self.pending or self.stopped)
+                    while not self.stopped:
+                        now = time.monotonic()
+                        due = min(self.last + self.settle, self.first + self.longest)
+                        if now >= due:
+                            break
+                        self.cond.wait(due - now)
+                    if self.stopped:
+                        return
+                    changed, self.pending = sorted(self.pending), set()
             try:
-                self.action(changed)
+                if quiet:
+                    owed = False
+                    assert self.on_quiet is not None
+                    self.on_quiet()
+                else:
+                    owed = True
+                    self.action(changed)
             except Exception:  # noqa: BLE001 - the rebuild loop must outlive any one rebuild
                 traceback.print_exc(file=sys.stderr)
 
