@@ -16,7 +16,6 @@ the others are plain text.
 from __future__ import annotations
 
 import difflib
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,7 +83,7 @@ class Authors:
 def family_key(name: str) -> str:
     """The index order of a name: its family name (the last word but suffixes like Jr.), folded,
     then the whole name."""
-    words = [w for w in NOT_SLUG.split(anyascii(name).lower()) if w]
+    words = [w for w in NOT_SLUG.split((name if name.isascii() else anyascii(name)).lower()) if w]
     while len(words) > 1 and words[-1] in _SUFFIXES:
         words.pop()
     return f"{words[-1] if words else ''} {' '.join(words)}"
@@ -218,7 +217,7 @@ def build_authors(shown: list[Paper], parsed: Iterable[Paper], entries: dict[str
 
     slugs_of: dict[str, tuple[str, ...]] = {}
     papers: dict[str, list[Paper]] = {}
-    spellings: dict[str, Counter[str]] = {}
+    spellings: dict[str, dict[str, int]] = {}  # slug -> how often each spelling is used
     first: dict[tuple[str, str], Paper] = {}  # (slug, spelling) -> the newest paper writing it
     for paper in shown:
         known = resolved.get(paper.source)
@@ -231,10 +230,12 @@ def build_authors(shown: list[Paper], parsed: Iterable[Paper], entries: dict[str
         for slug, name in zip(slugs_, paper.authors):
             spelled = spellings.get(slug)
             if spelled is None:
-                spelled = spellings[slug] = Counter()
-            if name not in spelled:
+                spelled = spellings[slug] = {}
+            count = spelled.get(name)
+            if count is None:
                 first[slug, name] = paper
-            spelled[name] += 1
+                count = 0
+            spelled[name] = count + 1
         slugs_of[paper.id] = slugs_
         for slug in dict.fromkeys(slugs_):  # a name twice in one list is one paper
             shown_by = papers.get(slug)
@@ -243,7 +244,7 @@ def build_authors(shown: list[Paper], parsed: Iterable[Paper], entries: dict[str
             else:
                 shown_by.append(paper)
 
-    people: list[Author] = []
+    people: list[tuple[tuple[bool, str, str], Author]] = []  # (index order, author)
     for slug, spelled in spellings.items():
         declared = entries.get(slug)
         if declared is None and len(papers[slug]) < min_papers:
@@ -258,11 +259,12 @@ def build_authors(shown: list[Paper], parsed: Iterable[Paper], entries: dict[str
             (paper.source, *paper.mark(f"authors.{position}"), f"authors.{position}")
         key = family_key(name)
         letter = key[0].upper() if key[:1].isalpha() else "#"
-        people.append(Author(slug, name, len(papers[slug]), tuple(sorted(n for n in spelled if n != name)),
-                             declared.affiliation if declared else None, declared.orcid if declared else None,
-                             declared.homepage if declared else None, letter, declared is not None, origin))
-    people.sort(key=lambda a: (a.letter == "#", family_key(a.name), a.slug))
-    pages = {a.slug: a for a in people}
+        people.append(((letter == "#", key, slug), Author(
+            slug, name, len(papers[slug]), tuple(sorted(n for n in spelled if n != name)),
+            declared.affiliation if declared else None, declared.orcid if declared else None,
+            declared.homepage if declared else None, letter, declared is not None, origin)))
+    people.sort(key=lambda pair: pair[0])
+    pages = {a.slug: a for _, a in people}
     links = {pid: tuple(s if s in pages else None for s in slugs) for pid, slugs in slugs_of.items()
              if any(s in pages for s in slugs)}
     return Authors(pages, {slug: papers[slug] for slug in pages}, links, len(spellings))

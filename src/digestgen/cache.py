@@ -195,6 +195,7 @@ class Cache:
         self.remember = remember
         self.kept: dict[Path, tuple[tuple[Any, ...], Any]] = {}
         self._shards: dict[int, set[str]] = {}
+        self._made: dict[int, tuple[Any, dict[str, Entry]]] = {}  # shard -> (payload, its entries), when remember
         self.enabled = enabled
         if enabled:
             _ignore_old_folder(root)
@@ -316,7 +317,12 @@ class Cache:
         for number in range(SHARDS):
             payload = self._read(f"entries-{key[:16]}-{number:02d}.bin", "entries", key)
             if isinstance(payload, dict):
-                found.update((rel, _entry(row)) for rel, row in payload.items())
+                made = self._made.get(number)
+                if made is None or made[0] is not payload:  # (the very payload kept by a long process)
+                    made = (payload, {rel: _entry(row) for rel, row in payload.items()})
+                    if self.remember:
+                        self._made[number] = made
+                found.update(made[1])
                 self._shards[number] = set(payload)
         return found
 

@@ -271,7 +271,7 @@ def _list_feed(b: _Builder, folder: str, specific: str, name: str, subtitle: str
                 b.url(f"/{folder}"), b.url(f"/{path}"), group=group)
     limit = b.cfg.fields.feeds.limit
     chosen = papers[:limit]
-    feed.newest = max((b.when(p.date) for p in chosen), default=EPOCH)
+    feed.newest = b.when(max(p.date for p in chosen)) if chosen else EPOCH
     return feed, partial(_list_items, b, chosen, limit, group != "authors"), chosen, more
 
 

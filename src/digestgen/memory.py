@@ -43,12 +43,14 @@ class MemoryStaging:
         self.put(name, b"".join(chunks))
 
     def reuse(self, name: str) -> bool:
-        rel = safe_relpath(name)
+        # a name of the last manifest was checked when it was put (most names are)
+        rel = name if name in self.previous else safe_relpath(name)
         data = self.site.get(rel)
-        if data is None or rel not in self.previous:
+        digest_ = self.previous.get(rel)
+        if data is None or digest_ is None:
             return False
         self.files[rel] = data
-        self.manifest[rel] = self.previous[rel]
+        self.manifest[rel] = digest_
         self.stats.count(len(data), False)
         self.stats.reused += 1
         return True
