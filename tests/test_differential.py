@@ -47,7 +47,7 @@ class Digest:
     per_page: int = 3
     paper_override: str | None = None  # the text an override of paper.html adds
     card_override: str | None = None
-    tag_override: str | None = None  # the text an override of tag.html adds
+    tag_override: str | None = None  # the text an override of tag.html and tags.html adds
     statics: list[str] = field(default_factory=list)
     intros: dict[str, str] = field(default_factory=dict)  # issue key -> the intro's front matter
     tag_notes: dict[str, str] = field(default_factory=dict)  # tag slug -> description
@@ -87,6 +87,10 @@ class Digest:
                 '{% extends "default/tag.html" %}\n{% block content %}{{ super() }}'
                 f"<p>{self.tag_override}: {{{{ tag.papers | map(attribute='title') | join(', ') }}}}, "
                 "in {{ issue_of | length }} papers</p>{% endblock %}\n")
+            files["templates/tags.html"] = (  # and the newest paper of each on the tag index
+                '{% extends "default/tags.html" %}\n{% block content %}{{ super() }}'
+                f"<p>{self.tag_override}: {{% for tag in tags %}}{{{{ tag.papers[0].title }}}} {{% endfor %}}</p>"
+                "{% endblock %}\n")
         for name in self.statics:
             files[f"static/{name}"] = f"static file {name}\n"
         return files

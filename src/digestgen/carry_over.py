@@ -13,8 +13,8 @@ from digestgen.site import Issue, SiteModel, TagInfo
 
 
 def carry_over(model: SiteModel, before: SiteModel | None) -> SiteModel:
-    """model, with every issue, tag and list of related papers that did not change replaced by
-    the very object of the model before (in a long process, see reuse.py).
+    """model, with every issue, tag, author and list of related papers that did not change
+    replaced by the very object of the model before (in a long process, see reuse.py).
 
     Unchanged papers already are the same records from one build to the next, so a page whose
     context holds the same objects as last time shows the same things: the renderer then knows
@@ -28,7 +28,11 @@ def carry_over(model: SiteModel, before: SiteModel | None) -> SiteModel:
     for paper_id, papers in model.related.items():
         old = before.related.get(paper_id)
         related[paper_id] = old if old is not None and same_items(old, papers) else papers
-    return replace(model, issues=issues, issues_by_key={i.key: i for i in issues}, tags=tags, related=related)
+    known = before.authors.pages  # (an author is a frozen value: equal is the same)
+    people = {slug: old if (old := known.get(slug)) == author and old.origin == author.origin else author
+              for slug, author in model.authors.pages.items()}
+    return replace(model, issues=issues, issues_by_key={i.key: i for i in issues}, tags=tags, related=related,
+                   authors=replace(model.authors, pages=people))
 
 
 def same_items(a: Sequence[Paper], b: Sequence[Paper]) -> bool:

@@ -6,10 +6,10 @@ everything an output is made of, so an output whose key did not change since the
 into the same folder is taken from that build instead of being made again (write.py):
 
 - a file made of some papers alone is keyed by their content hashes and its plain values;
-- a page of one paper, issue or tag (KEYED_TEMPLATES) is keyed by what its context shows,
-  and re-keyed by what its render turned out to read (reads.py): a page that read anything
-  no key covers (a site template showing `model.papers`, say) gets UNTRACKED, which no key
-  equals, so it is made at every build;
+- a page of one paper, issue, tag or author, or a list of them (KEYED_TEMPLATES), is keyed by
+  what its context shows, and re-keyed by what its render turned out to read (reads.py): a
+  page that read anything no key covers (a site template showing `model.papers`, say) gets
+  UNTRACKED, which no key equals, so it is made at every build;
 - everything else is made at every build (the write stage then keeps the very file when its
   bytes did not change).
 """
@@ -154,9 +154,11 @@ def static_files(cfg: SiteConfig, made: Iterable[str]) -> list[File]:
 _PAPER_CONTEXT = {"paper", "related", "issue"}  # what Renderer.routes gives a paper's page
 _TAG_CONTEXT = {"tag", "papers", "page", "pages", "prev_url", "next_url"}  # and a page of a tag
 
-# Pages of these templates show one paper, issue or tag: they are rendered again only when
-# what they show changed. Every other page (home, archive, tag index...) is always rendered.
-KEYED_TEMPLATES = frozenset({"paper.html", "issue.html", "tag.html", "author.html"})
+# Pages of these templates are rendered again only when what they show changed: one paper,
+# issue, tag or author, and the lists of them. Every other page (about pages, the reading
+# list, 404) is always rendered.
+KEYED_TEMPLATES = frozenset({"paper.html", "issue.html", "tag.html", "author.html",
+                             "home.html", "archive.html", "tags.html", "authors.html"})
 # The key of a keyed page whose render read what its key does not cover (a site template that
 # shows `model.papers`, say; see render.model_view): no key made from a context equals it, so
 # the page is rendered at every build, also by the next build from the build state.

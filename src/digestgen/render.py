@@ -261,7 +261,8 @@ class Renderer:
         m = self.model
         yield Route("index.html", "home.html", {"issue": m.issues[0] if m.issues else None,
                                                 "recent": m.issues[1:6]}, "/")
-        yield Route("issues/index.html", "archive.html", {"issues": m.issues}, "/issues/")
+        yield Route("issues/index.html", "archive.html", {"issues": m.issues, "paper_count": len(m.papers)},
+                    "/issues/")
         for issue in m.issues:
             yield Route(f"issues/{issue.key}/index.html", "issue.html", {"issue": issue}, f"/issues/{issue.key}/")
         for paper in m.papers:
@@ -330,6 +331,9 @@ class Renderer:
             ctx["issue"] = replace(ctx["issue"], papers=Watched(ctx["issue"].papers, looked))
         if isinstance(ctx.get("tag"), TagInfo):  # a tag page's key has its papers' ids and dates only
             ctx["tag"] = replace(ctx["tag"], papers=Counted(ctx["tag"].papers, self.untracked))
+        if isinstance(ctx.get("tags"), list):  # and so has the tag index's
+            ctx["tags"] = [replace(t, papers=Counted(t.papers, self.untracked)) if isinstance(t, TagInfo) else t
+                           for t in ctx["tags"]]
         ctx["page_url"] = route.url
         ctx["canonical"] = self.abs_url(route.url)
         self.untracked[0] = False
