@@ -29,7 +29,7 @@ def carry_over(model: SiteModel, before: SiteModel | None) -> SiteModel:
         old = before.related.get(paper_id)
         related[paper_id] = old if old is not None and same_items(old, papers) else papers
     known = before.authors.pages  # (an author is a frozen value: equal is the same)
-    people = {slug: old if (old := known.get(slug)) == author and old.origin == author.origin else author
+    people = {slug: was if (was := known.get(slug)) == author and was.origin == author.origin else author
               for slug, author in model.authors.pages.items()}
     return replace(model, issues=issues, issues_by_key={i.key: i for i in issues}, tags=tags, related=related,
                    authors=replace(model.authors, pages=people))

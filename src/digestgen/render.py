@@ -332,8 +332,8 @@ class Renderer:
         if isinstance(ctx.get("tag"), TagInfo):  # a tag page's key has its papers' ids and dates only
             ctx["tag"] = replace(ctx["tag"], papers=Counted(ctx["tag"].papers, self.untracked))
         if isinstance(ctx.get("tags"), list):  # and so has the tag index's
-            ctx["tags"] = [replace(t, papers=Counted(t.papers, self.untracked)) if isinstance(t, TagInfo) else t
-                           for t in ctx["tags"]]
+            ctx["tags"] = [replace(t, papers=Counted(t.papers, self.untracked))  # type: ignore[arg-type]
+                           if isinstance(t, TagInfo) else t for t in ctx["tags"]]
         ctx["page_url"] = route.url
         ctx["canonical"] = self.abs_url(route.url)
         self.untracked[0] = False
