@@ -189,8 +189,11 @@ def build_authors(shown: list[Paper], parsed: Iterable[Paper], entries: dict[str
     # source -> (names, ids given, the slug each name resolves to)
     resolved: dict[str, tuple[tuple[str, ...], tuple[tuple[int, str], ...], tuple[str, ...]]] = {}
     for paper in parsed:  # every entry's names are checked, also those not shown in this build
-        ids = dict(paper.author_ids) if paper.author_ids else {}
         own = _slugs(paper)
+        if not entries and not paper.author_ids:  # no authors.yaml: each name is its own slug
+            resolved[paper.source] = (paper.authors, paper.author_ids, own)
+            continue
+        ids = dict(paper.author_ids) if paper.author_ids else {}
         mentioned.update(own)
         slugs = []
         for i, name in enumerate(paper.authors):
