@@ -191,26 +191,26 @@ def test_pages_work_with_javascript_off(browser: Browser, console: Console, exam
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_navigation_is_one_row_on_a_phone(browser: Browser, console: Console, example_site: Site,
                                           javascript: bool) -> None:
+    """One row that scrolls (site.js brings a focused link clear of the edges); without
+    JavaScript, which browsers do not do for a link partly in view, the links wrap instead."""
     context = open_context(browser, console, java_script_enabled=javascript, viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.goto(example_site.url + "submit/")  # the last link of the navigation
     links = page.locator(".site-nav li:visible")
     assert links.count() == (6 if javascript else 5)
     tops = {round(b["y"]) for b in (link.bounding_box() for link in links.all()) if b}
-    assert len(tops) == 1, tops
+    assert len(tops) == 1 if javascript else 1 < len(tops) <= 2, tops
     assert page.evaluate("document.documentElement.scrollWidth") == 390  # the row scrolls, not the page
     row = box(page, ".site-nav ul")
     current = page.locator('.site-nav [aria-current="page"]')
     expect(current).to_have_text("Suggest a paper")
-    if javascript:  # brought into view
-        shown = current.bounding_box()
-        assert shown and row["x"] <= shown["x"] and shown["x"] + shown["width"] <= row["x"] + row["width"], shown
-    for link in page.locator(".site-nav a:visible").all():  # every link is reachable: the row scrolls to it
+    shown = current.bounding_box()
+    assert shown and row["x"] <= shown["x"] and shown["x"] + shown["width"] <= row["x"] + row["width"], shown
+    for link in page.locator(".site-nav a:visible").all():  # every link is reachable, wholly in view
         link.focus()
-        expect(link).to_be_in_viewport()
         shown = link.bounding_box()
-        if javascript:  # and wholly, clear of the fade at the right edge
-            assert shown and row["x"] <= shown["x"] and shown["x"] + shown["width"] <= row["x"] + row["width"] - 40
+        right = row["x"] + row["width"] - (40 if javascript else 0)  # clear of the fade at the right edge
+        assert shown and row["x"] <= shown["x"] and shown["x"] + shown["width"] <= right, shown
     current.click()
     assert page.url == example_site.url + "submit/"
     context.close()
