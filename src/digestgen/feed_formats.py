@@ -16,6 +16,7 @@ from xml.etree import ElementTree
 from feedgen.feed import FeedGenerator
 
 from digestgen import __version__
+from digestgen.reuse import remembered
 from digestgen.site import SiteModel
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)  # 'updated' of a feed with no items
@@ -153,6 +154,13 @@ def opml(feeds: list[Feed], model: SiteModel) -> bytes:
     /rss.xml and /feed.json carry exactly the items of /feed.xml, so they sit in their own
     folder ("other formats") that a reader importing the list can leave unticked.
     """
+    fields = model.config.fields
+    key = (fields.title, fields.author.name if fields.author else None, model.config.base_url,
+           tuple((f.title, f.self_url, f.home_url, f.group, f.updated) for f in feeds))
+    return remembered("opml", key, _opml, feeds, model)
+
+
+def _opml(feeds: list[Feed], model: SiteModel) -> bytes:
     fields = model.config.fields
     root = ElementTree.Element("opml", version="2.0")
     head = ElementTree.SubElement(root, "head")

@@ -15,6 +15,7 @@ from typing import Any
 
 from digestgen.content import Paper
 from digestgen.files import File
+from digestgen.reuse import remembered
 from digestgen.site import SiteModel
 
 INDEX = "reading-list/index.json"
@@ -51,8 +52,12 @@ def index_json(model: SiteModel) -> bytes:
     in the site's order, one line each."""
     tags = {slug: tag.name for slug, tag in model.tags.items() if tag.papers}
     head = json.dumps({"version": INDEX_VERSION, "tags": tags}, ensure_ascii=False, separators=(",", ":"))
-    lines = [json.dumps(index_record(p), ensure_ascii=False, separators=(",", ":")) for p in model.papers]
+    lines = [remembered("reading-line", p, _line, p) for p in model.papers]
     return (head[:-1] + ',"papers":[\n' + ",\n".join(lines) + "\n]}\n").encode("utf-8")
+
+
+def _line(paper: Paper) -> str:
+    return json.dumps(index_record(paper), ensure_ascii=False, separators=(",", ":"))
 
 
 def worker_source(model: SiteModel) -> bytes:
