@@ -40,6 +40,7 @@ MAX_HEADERS = 100
 BACKLOG = 1024
 # a reset, a broken pipe, a timeout, a connection closed mid-request
 CLIENT_GONE = (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError)
+LINGER_SECONDS = 1.0  # how long a refused client's request is read before closing
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,7 @@ class HTTPServer:
             else:
                 busy = plain(HTTPStatus.SERVICE_UNAVAILABLE, "busy: too many connections\n")
                 await self._send(writer, busy, head_only=False, keep_alive=False)
+                await _linger(reader, writer)
             writer.close()  # after what is still buffered has been sent
             await asyncio.wait_for(writer.wait_closed(), self.write_timeout)
         except CLIENT_GONE:
@@ -327,3 +329,19 @@ def _quiet_exceptions(loop: asyncio.AbstractEventLoop, context: dict[str, object
     if isinstance(context.get("exception"), (*CLIENT_GONE, asyncio.CancelledError)):
         return
     loop.default_exception_handler(context)
+
+
+async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Say we are done, then read (and drop) what the client sent until it closes, for at most
+    LINGER_SECONDS and MAX_HEAD bytes: a socket closed with a request unread resets the
+    connection, and the client may then lose the answer it has not read yet."""
+    if writer.can_write_eof():
+        writer.write_eof()
+
+    async def drop() -> None:
+        left = MAX_HEAD
+        while left > 0 and (data := await reader.read(left)):
+            left -= len(data)
+
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(drop(), LINGER_SECONDS)
