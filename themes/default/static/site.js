@@ -129,7 +129,33 @@
     localStorage.removeItem(listKey + ":probe");
     window.readingList = readingList;
   } catch (e) { root.classList.remove("keeps-list"); /* storage blocked: no stars, no list, no room kept for them */ }
+  /* The pages carry no stars (at thousands of papers their markup weighed megabytes): each
+     paper title, the element with id "t-<paper id>", gets one here, at the end of its card's or
+     row's meta line or beside a paper page's heading, named "Save to reading list: <title>"
+     from one hidden label and the title itself. A card, row or heading that holds a star
+     already (a site's own template) keeps it. */
+  function makeStars() {
+    document.querySelectorAll('[id^="t-"]').forEach(function (title) {
+      var id = title.id.slice(2), item = title.closest(".paper-title, .card, .row");
+      var host = item && (item.classList.contains("paper-title") ? item : item.querySelector(".card-meta, .meta"));
+      if (!listIds.test(id) || !host || item.querySelector("button[data-star]")) return;
+      var star = document.createElement("button");
+      star.className = "star";
+      star.type = "button";
+      star.setAttribute("data-star", id);
+      star.setAttribute("aria-pressed", "false");
+      star.setAttribute("aria-labelledby", "save " + title.id);
+      host.appendChild(star);
+    });
+    if (document.getElementById("save") || !document.querySelector("button[data-star]")) return;
+    var label = document.createElement("span");
+    label.id = "save";
+    label.hidden = true;
+    label.textContent = "Save to reading list:";
+    (document.querySelector("main") || document.body).appendChild(label);
+  }
   if (window.readingList) {
+    makeStars();
     document.querySelectorAll("button[data-star], [data-reading-list-link]").forEach(function (el) { el.hidden = false; });
     document.querySelectorAll("button[data-star]").forEach(function (star) {
       star.addEventListener("click", function () {
