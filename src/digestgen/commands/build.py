@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digestgen.commands.common import add_site_options, report, say, site_options
+
+if TYPE_CHECKING:
+    from digestgen.config import SiteConfig
 
 HELP = "build the site"
 
@@ -39,7 +43,15 @@ def run(args: argparse.Namespace) -> int:
         placeholder = result.placeholder
         if placeholder is not None and options.strict:
             raise ContentError([placeholder])
-    report(([placeholder] if placeholder else []) + result.warnings)
+    from digestgen.site_size import size_warning
+
+    def config() -> SiteConfig:  # read only for a site near the limit: a build with nothing to do stays quick
+        from digestgen.config import load_config
+
+        return load_config(args.site, options)
+
+    size = size_warning(result.stats.bytes, result.counts.get("papers", 0), config)
+    report(([placeholder] if placeholder else []) + result.warnings + ([size] if size else []))
     say(result.summary())
     say(result.next_issue)
     return 0
