@@ -75,11 +75,34 @@ def kind(name: str) -> str:
     return name.rsplit(".", 1)[1] if "." in name else "(none)"
 
 
+def part(rel: str) -> str:
+    """What a file (its path in the output, with /) is a part of, as docs/performance.md's
+    "Output size" table counts them: paper pages, author feeds, issue citation files..."""
+    parts = rel.split("/")
+    top, name = parts[0], parts[-1]
+    if len(parts) == 1:
+        if name in ("feed.xml", "rss.xml", "feed.json", "feeds.opml"):
+            return "site feeds"
+        return name if name == "papers.json" else "the rest"
+    pages = {"papers": "paper", "authors": "author", "tags": "tag", "issues": "issue"}
+    if top in pages and len(parts) > 2 and name.endswith(".html"):
+        return f"{pages[top]} pages"
+    if top == "papers" and name == "feed.xml":
+        return "site feeds"
+    if top in ("authors", "tags") and len(parts) == 3 and name == "feed.xml":
+        return f"{pages[top]} feeds"
+    if name.endswith(".png"):
+        return "social images"
+    if top in ("papers", "issues", "tags") and len(parts) == 3 and name.endswith((".bib", ".ris", ".csl.json")):
+        return f"citation files of each {pages[top]}"
+    return "the rest"
+
+
 def tally(folder: Path) -> dict[str, dict[str, list[int]]]:
-    """Files and bytes of an output folder, by top-level folder ('/' for files at the top) and by
-    kind: {"folder": {name: [files, bytes]}, "kind": {...}}. Dot files at the top (digestgen's
-    manifest) are not part of the site."""
-    out: dict[str, dict[str, list[int]]] = {"folder": {}, "kind": {}}
+    """Files and bytes of an output folder, by top-level folder ('/' for files at the top), by
+    kind and by part of the site (part()): {"folder": {name: [files, bytes]}, "kind": {...},
+    "part": {...}}. Dot files at the top (digestgen's manifest) are not part of the site."""
+    out: dict[str, dict[str, list[int]]] = {"folder": {}, "kind": {}, "part": {}}
     for dirpath, dirs, names in os.walk(folder):
         rel = os.path.relpath(dirpath, folder)
         top = "/" if rel == "." else rel.split(os.sep, 1)[0] + "/"
@@ -88,7 +111,8 @@ def tally(folder: Path) -> dict[str, dict[str, list[int]]]:
             names = [n for n in names if not n.startswith(".")]
         for name in names:
             size = os.lstat(os.path.join(dirpath, name)).st_size
-            for table, key in (("folder", top), ("kind", kind(name))):
+            rel_name = name if rel == "." else f"{rel.replace(os.sep, '/')}/{name}"
+            for table, key in (("folder", top), ("kind", kind(name)), ("part", part(rel_name))):
                 entry = out[table].setdefault(key, [0, 0])
                 entry[0] += 1
                 entry[1] += size
@@ -382,9 +406,10 @@ def comparison(ours: dict[str, dict[str, list[int]]], theirs: dict[str, dict[str
 
 
 def breakdown(ours: dict[str, dict[str, list[int]]]) -> list[str]:
-    """Markdown tables of what digestgen wrote, per top-level folder and per kind of file."""
+    """Markdown tables of what digestgen wrote, per top-level folder, per kind of file and per
+    part of the site."""
     lines = []
-    for table, title in (("folder", "folder"), ("kind", "kind of file")):
+    for table, title in (("folder", "folder"), ("kind", "kind of file"), ("part", "part of the site")):
         lines += ["", f"| {title} | files | MB |", "|---|---:|---:|"]
         lines += [f"| {key} | {count:,} | {size / 1e6:.1f} |" for key, (count, size) in sorted(ours[table].items())]
         files, mb = totals(ours)
