@@ -11,6 +11,8 @@ Stages know none of this. A function of records whose result is worth keeping (i
 to key and costly to make) is called through `remembered(kind, key, make, *args)`: while a
 long-lived Reuse is active (see Reuse.active) the result is kept under key, which must hold
 everything the result is made of, so a hit is always exact; otherwise it is simply made.
+A result is kept for the build after the one that last used it, no longer: a preview edited
+all day holds what two builds use, not every version of every feed it ever made.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
     from digestgen.site import SiteModel
 
 V = TypeVar("V")
-KEPT_PER_KIND = 200_000  # results of one kind; all of them go at once past this (a new site version)
 
 _active: ContextVar[Reuse | None] = ContextVar("digestgen_reuse", default=None)
 
@@ -51,11 +52,15 @@ class Reuse:
         self.site: dict[str, bytes] | None = None
         self.manifest: dict[str, str] = {}
         self.state: BuildState | None = None
-        self._kept: dict[str, dict[Hashable, Any]] = {}
+        self._kept: dict[str, dict[Hashable, Any]] = {}  # by kind: the results this build used
+        self._before: dict[str, dict[Hashable, Any]] = {}  # and those of the last one it has not
 
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:
-        """Let remembered() keep results in this object for the length of the block."""
+        """Let remembered() keep results in this object for the length of the block (a build):
+        what the build before used is kept for this one; what it did not use is let go."""
+        if self.long_lived:
+            self._before, self._kept = self._kept, {}
         token = _active.set(self if self.long_lived else None)
         try:
             yield
@@ -67,13 +72,24 @@ class Reuse:
         self.manifest = manifest
         self.site = files
 
-    def kept(self, kind: str) -> dict[Hashable, Any]:
+    def kept(self, kind: str, key: Hashable, make: Callable[..., V], *args: Any) -> V:
+        """The result under (kind, key): this build's, else the last build's, else made now."""
         store = self._kept.get(kind)
         if store is None:
             store = self._kept[kind] = {}
-        elif len(store) >= KEPT_PER_KIND:
-            store.clear()
-        return store
+        try:
+            return store[key]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        before = self._before.get(kind)
+        value = before.pop(key) if before is not None and key in before else make(*args)
+        store[key] = value
+        return value
+
+
+def keeping() -> bool:
+    """Whether remembered() keeps results now (worth making a costly key for it)."""
+    return _active.get() is not None
 
 
 def remembered(kind: str, key: Hashable, make: Callable[..., V], *args: Any) -> V:
@@ -81,9 +97,4 @@ def remembered(kind: str, key: Hashable, make: Callable[..., V], *args: Any) -> 
     reuse = _active.get()
     if reuse is None:
         return make(*args)
-    store = reuse.kept(kind)
-    try:
-        return store[key]  # type: ignore[no-any-return]
-    except KeyError:
-        value = store[key] = make(*args)
-        return value
+    return reuse.kept(kind, key, make, *args)
