@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from anyascii import anyascii
 
 from digestgen.content import Paper
 from digestgen.errors import Problem
+from digestgen.reuse import keeping, remembered
 from digestgen.schema import SLUG_RE, AuthorEntryFields, windows_reserved
 from digestgen.slugs import MAX_SLUG, NOT_SLUG, slugify
 from digestgen.validation import validate
@@ -179,6 +180,30 @@ class _Resolver:
             return slug, (f"{name!r} is the name of {len(ids)} people in {AUTHORS_FILE} ({', '.join(sorted(ids))}); "
                           f"say which one: {choices}")
         return (ids[0] if ids else slug), None
+
+
+def authors_of(shown: list[Paper], parsed: list[Paper], entries: dict[str, AuthorEntry], min_papers: int,
+               problems: list[Problem]) -> Authors:
+    """build_authors, kept by a long process (reuse.py) under what it reads of each paper (its
+    names, ids and slugs, and where they are written, for the messages): an edit that leaves
+    every byline alone gets the same index, with each paper list made of this build's records."""
+    if not keeping():
+        return build_authors(shown, parsed, entries, min_papers, problems)
+
+    def names(papers: list[Paper]) -> tuple[object, ...]:
+        return tuple((p.id, p.source, p.authors, p.author_ids, p.author_slugs, p.marks) for p in papers)
+
+    key = (names(shown), names(parsed), tuple(entries.items()), min_papers)
+    kept, found = remembered("authors", key, _index, shown, parsed, entries, min_papers)
+    problems.extend(found)
+    now = {p.id: p for p in shown}
+    return replace(kept, papers={slug: [now[p.id] for p in papers] for slug, papers in kept.papers.items()})
+
+
+def _index(shown: list[Paper], parsed: list[Paper], entries: dict[str, AuthorEntry],
+           min_papers: int) -> tuple[Authors, list[Problem]]:
+    problems: list[Problem] = []
+    return build_authors(shown, parsed, entries, min_papers, problems), problems
 
 
 def build_authors(shown: list[Paper], parsed: Iterable[Paper], entries: dict[str, AuthorEntry], min_papers: int,

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from digestgen.authors import AuthorEntry, Authors, build_authors
+from digestgen.authors import AuthorEntry, Authors, authors_of
 from digestgen.config import SiteConfig
 from digestgen.content import IssueIntro, Page, Paper, Tag, Unfinished, fold, is_placeholder_title
 from digestgen.errors import Problem
@@ -335,7 +335,7 @@ def build_model(config: SiteConfig, parsed: list[Paper], intros: list[IssueIntro
             tags[tag].papers.append(paper)
 
     page_list = _check_pages([p for p in pages if opts.drafts or not p.draft], problems)
-    authors = build_authors(visible, parsed, people or {}, config.fields.author_pages, problems)
+    authors = authors_of(visible, parsed, people or {}, config.fields.author_pages, problems)
     model = SiteModel(config, visible, {p.id: p for p in visible}, issues, {i.key: i for i in issues},
                       issue_of, tags, page_list, related_papers(visible, tags, related), drafts=drafts,
                       upcoming=upcoming, authors=authors)
