@@ -1014,3 +1014,27 @@ def test_issue_pages_follow_their_neighbours_and_the_archive_months(tmp_path: Pa
         build(site)
         assert all(shown in issue_page(key) for key, shown in expected), number
         assert tree_digest(out) == _cold(site, tmp_path / f"cold{number}"), number
+
+
+def test_a_long_process_keeps_a_result_for_one_build_past_its_last_use(tmp_path: Path) -> None:
+    """What serve remembers is bounded by what two builds use: a result made once and not
+    asked for again is let go, one asked for in every build is made once."""
+    from digestgen.reuse import remembered
+
+    reuse = Reuse(tmp_path, enabled=False, long_lived=True)
+    made: list[str] = []
+
+    def make(name: str) -> str:
+        made.append(name)
+        return name.upper()
+
+    for build_number in range(4):
+        with reuse.active():
+            assert remembered("kind", "every build", make, "every build") == "EVERY BUILD"
+            if build_number == 0:
+                assert remembered("kind", "first build", make, "first build") == "FIRST BUILD"
+            if build_number in (1, 3):  # kept through build 1, gone by build 3
+                remembered("kind", "first build", make, "first build")
+    assert made == ["every build", "first build", "first build"]
+    assert remembered("kind", "outside a build", make, "outside a build") == "OUTSIDE A BUILD"
+    assert made[-1] == "outside a build"  # (no long process active: made, not kept)
