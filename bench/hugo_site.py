@@ -78,7 +78,7 @@ CONFIG = {
                 "page": ["html", "bib", "ris", "csl"], "section": ["atom"], "taxonomy": ["html"],
                 "term": ["html", "bib", "ris", "csl"]},
     # tags add their Atom feed; the papers section has no page, only its feed of every paper
-    "cascade": [{"target": {"kind": "term", "path": "/tags/**"}, "outputs": ["html", "atom", "bib", "ris", "csl"]},
+    "cascade": [{"target": {"kind": "term", "path": "/tags/**"}, "outputs": ["html", "atom", "bib"]},
                 {"target": {"kind": "term", "path": "/authors/**"}, "outputs": ["html", "atom"]}],
 }
 
@@ -86,7 +86,7 @@ BASEOF = """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="script-src 'self' 'sha256-rr5CzyG2+QtaW+Pd8HTFHRcGLov7u04BRHYYZnGTj+Y=' 'unsafe-eval'; object-src 'none'; base-uri 'none'"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ if not .IsHome }}{{ .Title }} · {{ end }}{{ site.Title }}</title>
 <meta name="description" content="{{ with .Params.tldr }}{{ . }}{{ else }}{{ site.Params.description }}{{ end }}">
 <link rel="canonical" href="{{ .Permalink }}">
@@ -106,6 +106,8 @@ BASEOF = """<!doctype html>
 <link rel="alternate" type="application/rss+xml" title="{{ site.Title }}: issues (RSS)" href="/rss.xml">
 <link rel="alternate" type="application/feed+json" title="{{ site.Title }}: issues (JSON Feed)" href="/feed.json">
 <link rel="alternate" type="application/atom+xml" title="{{ site.Title }}: every paper (Atom)" href="/papers/feed.xml">
+{{ if not (or .IsPage .IsHome) }}{{ with .OutputFormats.Get "atom" }}<link rel="alternate" type="application/atom+xml" title="{{ site.Title }}: {{ $.Title }} (Atom)" href="{{ .RelPermalink }}">
+{{ end }}{{ end }}<script>try{var d=document.documentElement,t=localStorage.getItem("theme");if(t==="dark"||t==="light")d.dataset.theme=t;d.classList.add("keeps-list")}catch(e){}</script>
 <link rel="stylesheet" href="/assets/style.css">
 <script src="/assets/site.js" defer></script>
 {{ block "head" . }}{{ end }}</head>
@@ -113,8 +115,16 @@ BASEOF = """<!doctype html>
 <a class="skip-link" href="#main">Skip to content</a>
 <header class="site-header">
 <div class="wrap header-inner">
-<a class="site-title" href="/"><svg class="logo" aria-hidden="true" width="28" height="28" viewBox="0 0 32 32"><rect x="3" y="3" width="26" height="26" rx="6" fill="currentColor"/><path d="M10 11h12M10 16h12M10 21h7" stroke="var(--bg)" stroke-width="2.5" stroke-linecap="round"/></svg><span>{{ site.Title }}</span></a>
-<nav class="site-nav" aria-label="Main"><ul><li><a href="/issues/">Archive</a></li><li><a href="/tags/">Tags</a></li></ul></nav>
+<a class="site-title" href="/"><span class="logo icon" aria-hidden="true"></span><span>{{ site.Title }}</span></a>
+<nav class="site-nav" aria-label="Main">
+<ul>
+<li><a href="/issues/">Archive</a></li>
+<li><a href="/tags/">Tags</a></li>
+<li><a href="/authors/">Authors</a></li>
+<li data-reading-list-link hidden><a href="/reading-list/">Reading list <span class="count" data-reading-list-count></span></a></li>
+</ul>
+</nav>
+<button class="theme-toggle" type="button" data-theme-toggle hidden><span class="icon" aria-hidden="true"></span><span class="visually-hidden">Dark theme</span></button>
 </div>
 </header>
 <main id="main" class="wrap">{{ block "main" . }}{{ end }}</main>
@@ -133,7 +143,7 @@ BASEOF = """<!doctype html>
 MATH = """{{ with try (transform.ToMath .Inner (dict "displayMode" (eq .Type "block") "output" "mathml" "throwOnError" false)) }}{{ with .Err }}{{ errorf "math: %s" . }}{{ else }}{{ .Value }}{{ end }}{{ end }}"""
 
 # small pieces shared by the partials below
-AUTHORS_SHORT = """{{ $a := .Params.byline }}{{ delimit (first 2 $a) ", " }}{{ if gt (len $a) 2 }} + {{ sub (len $a) 2 }} more{{ end }}"""
+AUTHORS_SHORT = """{{ $a := .Params.byline }}{{ $terms := .GetTerms "authors" }}{{ range $i, $n := first 2 $a }}{{ if $i }}, {{ end }}{{ $url := "" }}{{ range $terms }}{{ if eq .Title $n }}{{ $url = .RelPermalink }}{{ end }}{{ end }}{{ with $url }}<a href="{{ . }}">{{ $n }}</a>{{ else }}{{ $n }}{{ end }}{{ end }}{{ if gt (len $a) 2 }} + {{ sub (len $a) 2 }} more{{ end }}"""
 LINKS = """<ul class="links" aria-label="Links">
 <li><a class="btn-link" data-kind="arxiv" href="https://arxiv.org/abs/{{ .Params.arxiv }}" rel="noopener">arXiv</a></li>
 <li><a class="btn-link" data-kind="pdf" href="https://arxiv.org/pdf/{{ .Params.arxiv }}" rel="noopener">PDF</a></li>
@@ -144,15 +154,19 @@ TAGS = """<ul class="tags" aria-label="Tags">{{ range .GetTerms "tags" }}<li><a 
 CARD = """<article class="card{{ if .Params.featured }} card-featured{{ end }}" id="paper-{{ .Params.arxiv }}">
 <div class="card-body">
 <div class="card-head">
-<h2 class="card-title"><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
-<span class="upvotes" title="{{ .Params.upvotes }} upvotes"><svg aria-hidden="true" width="12" height="12" viewBox="0 0 12 12"><path d="M6 2l5 7H1z" fill="currentColor"/></svg>{{ .Params.upvotes }}<span class="visually-hidden"> upvotes</span></span></div>
+<h2 class="card-title"><a id="t-{{ .Params.arxiv }}" href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
+<span class="upvotes" title="{{ .Params.upvotes }} upvotes">{{ .Params.upvotes }}<span class="visually-hidden"> upvotes</span></span></div>
 <div class="card-meta">{{ if .Params.featured }}<span class="card-top"><span class="badge badge-featured">Featured</span></span>{{ end }}<span class="authors">AUTHORS_SHORT</span><span class="dates"><span>Added <time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "2 Jan 2006" }}</time></span><span>Published <time datetime="{{ time.Format "2006-01-02" .Params.published }}">{{ (time .Params.published).Format "2 Jan 2006" }}</time></span></span></div>
-<div class="blurb blurb-note"><span class="visually-hidden">Curator’s note: </span>{{ .Content | truncate 240 }}</div><div class="card-foot">
+<p class="blurb blurb-note"><span class="visually-hidden">Curator’s note: </span>{{ .Plain | truncate 240 }}</p><div class="card-foot">
 LINKS
 TAGS</div>
 </div>
 </article>
 """.replace("AUTHORS_SHORT", AUTHORS_SHORT).replace("LINKS", LINKS).replace("TAGS", TAGS)
+
+ROW = """<li class="row" id="paper-{{ .Params.arxiv }}"><h2 class="row-title"><a id="t-{{ .Params.arxiv }}" href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
+<p class="meta"><span class="authors">AUTHORS_SHORT</span> <time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "2 Jan 2006" }}</time> <span class="upvotes">{{ .Params.upvotes }}<span class="visually-hidden"> upvotes</span></span></p>{{ with .Params.tldr }}<p class="blurb">{{ . }}</p>{{ end }}</li>
+""".replace("AUTHORS_SHORT", AUTHORS_SHORT)
 
 ABSTRACT = """{{ .RenderString (dict "display" "block") .Params.abstract }}"""
 
@@ -182,7 +196,7 @@ BIBTEX = """{{ $first := index .Params.byline 0 }}{{ $names := split $first " " 
 }
 """
 
-RIS = """{{ $abstract := .abstract }}{{ with .page }}{{ $p := time .Params.published }}TY  - PREP
+RIS = """{{ $p := time .Params.published }}TY  - PREP
 TI  - {{ .Title }}
 {{ range .Params.byline }}{{ $n := split . " " }}AU  - {{ index $n (sub (len $n) 1) }}, {{ delimit (first (sub (len $n) 1) $n) " " }}
 {{ end }}PY  - {{ $p.Format "2006" }}
@@ -190,16 +204,15 @@ DA  - {{ $p.Format "2006/01/02" }}/
 PB  - arXiv
 M1  - arXiv:{{ .Params.arxiv }}
 UR  - https://arxiv.org/abs/{{ .Params.arxiv }}
-{{ if $abstract }}AB  - {{ replace (trim .Params.abstract "\\n") "\\n" " " }}
-{{ end }}{{ range .Params.tags }}KW  - {{ . }}
+{{ range .Params.tags }}KW  - {{ . }}
 {{ end }}ER  - 
-{{ end }}"""
+"""
 
-CSL = """{{ $abstract := .abstract }}{{ with .page }}{{ $p := time .Params.published }}{{ $authors := slice }}{{ range .Params.byline }}{{ $n := split . " " }}{{ $authors = $authors | append (dict "family" (index $n (sub (len $n) 1)) "given" (delimit (first (sub (len $n) 1) $n) " ")) }}{{ end -}}
-{{ dict "id" .Params.arxiv "type" "article" "title" .Title "author" $authors "issued" (dict "date-parts" (slice (slice $p.Year (int $p.Month) $p.Day))) "genre" "Preprint" "publisher" "arXiv" "number" (printf "arXiv:%s" .Params.arxiv) "URL" (printf "https://arxiv.org/abs/%s" .Params.arxiv) "abstract" (cond $abstract (trim .Params.abstract "\\n") nil) "keyword" (delimit .Params.tags ", ") | jsonify }}{{ end }}"""
+CSL = """{{ $p := time .Params.published }}{{ $authors := slice }}{{ range .Params.byline }}{{ $n := split . " " }}{{ $authors = $authors | append (dict "family" (index $n (sub (len $n) 1)) "given" (delimit (first (sub (len $n) 1) $n) " ")) }}{{ end -}}
+{{ dict "id" .Params.arxiv "type" "article" "title" .Title "author" $authors "issued" (dict "date-parts" (slice (slice $p.Year (int $p.Month) $p.Day))) "genre" "Preprint" "publisher" "arXiv" "number" (printf "arXiv:%s" .Params.arxiv) "URL" (printf "https://arxiv.org/abs/%s" .Params.arxiv) "keyword" (delimit .Params.tags ", ") | jsonify (dict "noHTMLEscape" true) }}"""
 
 RECORD = """{{ $issue := index (.GetTerms "issues") 0 -}}
-{{ dict "id" .Params.arxiv "url" .Permalink "title" .Title "authors" .Params.byline "date" (.Date.Format "2006-01-02") "published" (time.Format "2006-01-02" .Params.published) "issue" $issue.Title "issue_url" $issue.Permalink "arxiv" .Params.arxiv "doi" nil "tldr" .Params.tldr "abstract" .Params.abstract "note" .RawContent "tags" .Params.tags "upvotes" .Params.upvotes "featured" (.Params.featured | default false) "links" (merge (dict "arxiv" (printf "https://arxiv.org/abs/%s" .Params.arxiv) "pdf" (printf "https://arxiv.org/pdf/%s" .Params.arxiv)) (.Params.links | default dict)) "bibtex_url" (printf "%sindex.bib" .Permalink) | jsonify }}"""
+{{ dict "id" .Params.arxiv "url" .Permalink "title" .Title "authors" .Params.byline "date" (.Date.Format "2006-01-02") "published" (time.Format "2006-01-02" .Params.published) "issue" $issue.Data.Term "issue_url" $issue.Permalink "arxiv" .Params.arxiv "doi" nil "tldr" .Params.tldr "note" .RawContent "tags" .Params.tags "upvotes" .Params.upvotes "featured" (.Params.featured | default false) "links" (merge (dict "arxiv" (printf "https://arxiv.org/abs/%s" .Params.arxiv) "pdf" (printf "https://arxiv.org/pdf/%s" .Params.arxiv)) (.Params.links | default dict)) "image" nil "image_alt" nil "submitted_by" nil "bibtex_url" (printf "%sindex.bib" .Permalink) | jsonify (dict "noHTMLEscape" true) }}"""
 
 LLMS_LINE = """- [{{ .Title }}]({{ .Permalink }}): {{ .Params.tldr }} (arXiv {{ .Params.arxiv }}, featured {{ .Date.Format "2006-01-02" }})
 """
@@ -207,12 +220,11 @@ LLMS_LINE = """- [{{ .Title }}]({{ .Permalink }}): {{ .Params.tldr }} (arXiv {{ 
 RELATED = """{{ with site.RegularPages.Related . | first 5 }}<section class="panel" aria-labelledby="related-heading">
 <h2 id="related-heading">Related papers</h2>
 <ul class="related-list">
-{{ range . }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a><span class="meta">{{ index .Params.byline 0 }} + {{ sub (len .Params.byline) 1 }} more</span></li>
+{{ range . }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a><span class="meta">{{ index .Params.byline 0 }} et al.</span></li>
 {{ end }}</ul>
 </section>{{ end }}"""
 
 SINGLE = """{{ define "head" }}{{ $p := time .Params.published -}}
-<script type="application/ld+json">{{ dict "@context" "https://schema.org" "@type" "ScholarlyArticle" "abstract" .Params.abstract "author" (apply .Params.byline "partial" "person.html" ".") "datePublished" (time.Format "2006-01-02" .Params.published) "description" .Params.tldr "headline" .Title "keywords" (apply (.GetTerms "tags") "partial" "linktitle.html" ".") "url" .Permalink "sameAs" (slice (printf "https://arxiv.org/abs/%s" .Params.arxiv)) | jsonify | safeJS }}</script>
 <meta name="citation_title" content="{{ .Title }}">
 {{ range .Params.byline }}{{ $n := split . " " }}<meta name="citation_author" content="{{ index $n (sub (len $n) 1) }}, {{ delimit (first (sub (len $n) 1) $n) " " }}">
 {{ end }}<meta name="citation_publication_date" content="{{ $p.Format "2006/01/02" }}">
@@ -284,10 +296,21 @@ TERM = """{{ define "main" }}{{ if eq .Data.Plural "issues" }}{{ $all := site.Ta
 {{ end }}</ol></section>
 <section class="panel subscribe"><h2>Subscribe</h2><ul class="feed-list"><li><a href="/feed.xml">Atom feed</a></li><li><a href="/rss.xml">RSS</a></li><li><a href="/feed.json">JSON Feed</a></li><li><a href="/papers/feed.xml">Every paper (Atom)</a></li></ul></section></aside>
 </div>
-{{ else }}{{ $pager := .Paginate .Pages.ByDate.Reverse }}<header class="tag-head"><p class="eyebrow">{{ len .Pages }} papers</p><h1>{{ .Title }}</h1>
-<p class="tag-feeds">{{ with .OutputFormats.Get "atom" }}<a href="{{ .RelPermalink }}">Atom feed</a>{{ end }}{{ if eq .Data.Plural "tags" }} · Cite: {{ end }}{{ range slice "bib" "ris" "csl" }}{{ with $.OutputFormats.Get . }}<a href="{{ .RelPermalink }}" download>{{ .Name }}</a> {{ end }}{{ end }}</p></header>
-{{ range $pager.Pages }}{{ partialCached "card.html" . .RelPermalink }}{{ end }}
-<nav class="pager" aria-label="Pages">{{ with $pager.Prev }}<a rel="prev" href="{{ .URL }}">Newer</a>{{ end }} Page {{ $pager.PageNumber }} of {{ $pager.TotalPages }} {{ with $pager.Next }}<a rel="next" href="{{ .URL }}">Older</a>{{ end }}</nav>
+{{ else }}{{ $pager := .Paginate .Pages.ByDate.Reverse }}{{ $index := .Parent -}}
+<div class="layout layout-narrow">
+<div class="layout-main">
+<div class="page-head">
+<p class="eyebrow"><a href="{{ $index.RelPermalink }}">{{ $index.Title }}</a> · {{ len .Pages }} papers · page {{ $pager.PageNumber }} of {{ $pager.TotalPages }}</p>
+<h1>{{ .Title }}</h1>
+{{ with .OutputFormats.Get "atom" }}<p class="feed-hint"><a href="{{ .RelPermalink }}">Follow {{ $.Title }} (Atom feed)</a></p>
+{{ end }}{{ with .OutputFormats.Get "bib" }}<p class="cite-files">Cite these papers: <a href="{{ .RelPermalink }}" download>BibTeX</a></p>
+{{ end }}</div>
+<ol class="rows" aria-label="Papers {{ if eq .Data.Plural "tags" }}tagged{{ else }}by{{ end }} {{ .Title }}">
+{{ range $pager.Pages }}{{ partialCached "row.html" . .RelPermalink }}{{ end }}</ol>
+<nav class="pager" aria-label="Pages">
+{{ with $pager.Prev }}<a class="pager-prev" rel="prev" href="{{ .URL }}"><span class="pager-dir">← Newer</span><span class="pager-label">Page {{ .PageNumber }}</span></a>{{ end }}{{ with $pager.Next }}<a class="pager-next" rel="next" href="{{ .URL }}"><span class="pager-dir">Older →</span><span class="pager-label">Page {{ .PageNumber }}</span></a>{{ end }}</nav>
+</div>
+</div>
 {{ end }}{{ end }}
 """
 
@@ -386,8 +409,8 @@ OPML = """{{ printf "<?xml version='1.0' encoding='UTF-8'?>" | safeHTML }}
 </opml>
 """
 
-PAPERS_JSON = """{{ $tags := dict }}{{ range site.Taxonomies.tags.Alphabetical }}{{ $tags = merge $tags (dict .Name (dict "name" .Page.LinkTitle "count" .Count)) }}{{ end -}}
-{"version":1,"title":{{ site.Title | jsonify }},"home_page_url":{{ site.Home.Permalink | jsonify }},"tags":{{ $tags | jsonify }},"papers":[
+PAPERS_JSON = """{{ $tags := dict }}{{ range site.Taxonomies.tags.Alphabetical }}{{ $tags = merge $tags (dict .Name (dict "name" .Page.LinkTitle "description" nil "count" .Count)) }}{{ end -}}
+{"version":2,"title":{{ site.Title | jsonify }},"home_page_url":{{ site.Home.Permalink | jsonify }},"updated":{{ site.Lastmod.Format "2006-01-02" | jsonify }},"tags":{{ $tags | jsonify }},"papers":[
 {{ range $i, $p := site.RegularPages.ByDate.Reverse }}{{ if $i }},
 {{ end }}{{ partialCached "record.json" $p $p.RelPermalink }}{{ end }}
 ]}
@@ -414,20 +437,17 @@ A curated digest of research papers published in weekly issues. Every paper has 
 # citation files: one paper (page kind) or the bundle of an issue or a tag (term kind)
 BIB_FILE = """{{ if .IsPage }}{{ partialCached "bibtex.txt" . .RelPermalink }}{{ else }}{{ range $i, $p := .Pages.ByDate.Reverse }}{{ if $i }}
 {{ end }}{{ partialCached "bibtex.txt" $p $p.RelPermalink }}{{ end }}{{ end }}"""
-# bundles (an issue's, a tag's) carry the records without their abstracts, as digestgen's
-RIS_FILE = """{{ if .IsPage }}{{ partialCached "ris.txt" (dict "page" . "abstract" true) .RelPermalink true }}{{ else }}{{ range $i, $p := .Pages.ByDate.Reverse }}{{ if $i }}
-{{ end }}{{ partialCached "ris.txt" (dict "page" $p "abstract" false) $p.RelPermalink false }}{{ end }}{{ end }}"""
+RIS_FILE = """{{ if .IsPage }}{{ partialCached "ris.txt" . .RelPermalink }}{{ else }}{{ range $i, $p := .Pages.ByDate.Reverse }}{{ if $i }}
+{{ end }}{{ partialCached "ris.txt" $p $p.RelPermalink }}{{ end }}{{ end }}"""
 CSL_FILE = """[
-{{ if .IsPage }}{{ partialCached "csl.json" (dict "page" . "abstract" true) .RelPermalink true }}{{ else }}{{ range $i, $p := .Pages.ByDate.Reverse }}{{ if $i }},
-{{ end }}{{ partialCached "csl.json" (dict "page" $p "abstract" false) $p.RelPermalink false }}{{ end }}{{ end }}
+{{ if .IsPage }}{{ partialCached "csl.json" . .RelPermalink }}{{ else }}{{ range $i, $p := .Pages.ByDate.Reverse }}{{ if $i }},
+{{ end }}{{ partialCached "csl.json" $p $p.RelPermalink }}{{ end }}{{ end }}
 ]
 """
 
 # the years of the archive, for the navigator on every issue page (rendered once)
 YEARS = """<ul class="datenav-years">{{ range (site.GetPage "/issues").Pages.GroupByParam "year" }}<li><a class="datenav-year" href="/issues/#year-{{ .Key }}">{{ .Key }}</a></li>{{ end }}</ul>"""
 
-PERSON = """{{ return dict "@type" "Person" "name" . }}"""
-LINKTITLE = """{{ return .LinkTitle }}"""
 
 
 def layouts(related: bool = True) -> dict[str, str]:
@@ -455,11 +475,11 @@ def layouts(related: bool = True) -> dict[str, str]:
         "page.csl.json": CSL_FILE,
         "term.csl.json": CSL_FILE,
         "_markup/render-passthrough.html": MATH,
-        "_partials/card.html": CARD, "_partials/abstract.html": ABSTRACT, "_partials/item.html": ITEM,
+        "_partials/card.html": CARD, "_partials/row.html": ROW, "_partials/abstract.html": ABSTRACT, "_partials/item.html": ITEM,
         "_partials/issue-item.html": ISSUE_ITEM, "_partials/issue-entry.html": ISSUE_ENTRY,
         "_partials/bibtex.txt": BIBTEX, "_partials/ris.txt": RIS, "_partials/csl.json": CSL,
         "_partials/record.json": RECORD, "_partials/llms-line.txt": LLMS_LINE,
-        "_partials/years.html": YEARS, "_partials/person.html": PERSON, "_partials/linktitle.html": LINKTITLE,
+        "_partials/years.html": YEARS,
     }
 
 
