@@ -72,6 +72,7 @@ CONFIG = {
         "csl": {"mediaType": "application/vnd.citationstyles.csl+json", "baseName": "index.csl", "isPlainText": True},
         "papers": {"mediaType": "application/json", "baseName": "papers", "isPlainText": True},
         "llms": {"mediaType": "text/plain", "baseName": "llms", "isPlainText": True},
+        "rlindex": {"mediaType": "application/json", "baseName": "index", "isPlainText": True},
         "opml": {"mediaType": "text/x-opml", "baseName": "feeds", "isPlainText": False},
     },
     "outputs": {"home": ["html", "atom", "rss", "jsonfeed", "opml", "papers", "llms"],
@@ -334,6 +335,53 @@ HOME = """{{ define "main" }}{{ $issues := site.Taxonomies.issues.Alphabetical.R
 PLAIN = """{{ define "main" }}<article class="page"><h1>{{ .Title }}</h1><div class="prose">{{ .Content }}</div></article>{{ end }}
 """
 
+# the reading list: a page whose script fills it from the browser's storage and the index of
+# papers (an output format of the page); the theme's service worker is a static file beside it
+READING_LIST = """{{ define "head" }}<script src="/assets/reading-list.js" defer></script>
+{{ end }}{{ define "main" }}<div class="layout layout-narrow">
+<div class="layout-main reading-list">
+<div class="page-head">
+<h1 id="rl-heading" tabindex="-1">Reading list</h1>
+<p class="lead">Papers you starred, kept in this browser only: no account, and nothing leaves your device unless you export or share it.</p>
+</div>
+<noscript><p class="notice">The reading list is kept by your browser and needs JavaScript. Without it, browse the <a href="/issues/">archive</a> or the <a href="/tags/">tags</a>.</p></noscript>
+<div id="rl" data-index="{{ with .OutputFormats.Get "rlindex" }}{{ .RelPermalink }}{{ end }}" data-base="/" data-worker="{{ .RelPermalink }}sw.js" hidden>
+<section class="panel rl-import" id="rl-import" aria-labelledby="rl-import-heading" tabindex="-1" hidden>
+<h2 id="rl-import-heading">A shared reading list</h2>
+<p id="rl-import-summary"></p>
+<ul class="rl-import-list" id="rl-import-list"></ul>
+<p class="rl-actions"><button type="button" id="rl-import-add">Add these to my list</button> <button type="button" class="button-quiet" id="rl-import-dismiss">Not now</button></p>
+</section>
+<div class="rl-tools" id="rl-tools" hidden>
+<p class="rl-actions"><button type="button" class="button-quiet" data-export="bib">Export BibTeX</button> <button type="button" class="button-quiet" data-export="ris">Export RIS</button></p>
+<div class="rl-share">
+<label for="rl-share-url">Link to this list (opens it in another browser)</label>
+<div class="field-row"><input id="rl-share-url" type="url" readonly><button type="button" class="button-quiet" id="rl-copy">Copy link</button></div>
+</div>
+</div>
+<p class="rl-status"><span id="rl-status" role="status"></span> <button type="button" class="button-quiet" id="rl-undo" hidden>Undo</button></p>
+<p class="rl-empty" id="rl-empty" hidden>Nothing here yet. Press the star beside a paper’s title on any issue, tag or paper page to keep it here.</p>
+<section id="rl-unread-section" aria-labelledby="rl-unread-heading" hidden>
+<h2 id="rl-unread-heading">To read <span class="count" id="rl-unread-count"></span></h2>
+<div class="cards" id="rl-unread"></div>
+</section>
+<section id="rl-read-section" aria-labelledby="rl-read-heading" hidden>
+<h2 id="rl-read-heading">Read <span class="count" id="rl-read-count"></span></h2>
+<div class="cards" id="rl-read"></div>
+</section>
+</div>
+</div>
+</div>
+{{ end }}
+"""
+READING_LIST_INDEX = """{{ $tags := dict }}{{ range site.Taxonomies.tags.Alphabetical }}{{ $tags = merge $tags (dict .Name .Page.LinkTitle) }}{{ end -}}
+{"version":1,"tags":{{ $tags | jsonify (dict "noHTMLEscape" true) }},"papers":[
+{{ range $i, $p := (where site.RegularPages "Section" "papers").ByDate.Reverse }}{{ if $i }},
+{{ end }}{{ partialCached "reading-list-record.json" $p $p.RelPermalink }}{{ end }}
+]}
+"""
+READING_LIST_RECORD = """{{ $a := .Params.byline }}{{ dict "id" .Params.arxiv "title" .Title "date" (.Date.Format "2006-01-02") "authors" (first 3 $a) "more" (sub (len $a) (len (first 3 $a))) "tags" .Params.tags "arxiv" .Params.arxiv | jsonify (dict "noHTMLEscape" true) }}"""
+
 NOT_FOUND = """{{ define "main" }}<h1>Page not found</h1><p>Try <a href="/issues/">the archive</a> or <a href="/tags/">the tags</a>.</p>{{ end }}
 """
 
@@ -418,7 +466,7 @@ OPML = """{{ printf "<?xml version='1.0' encoding='UTF-8'?>" | safeHTML }}
 
 PAPERS_JSON = """{{ $tags := dict }}{{ range site.Taxonomies.tags.Alphabetical }}{{ $tags = merge $tags (dict .Name (dict "name" .Page.LinkTitle "description" nil "count" .Count)) }}{{ end -}}
 {"version":2,"title":{{ site.Title | jsonify }},"home_page_url":{{ site.Home.Permalink | jsonify }},"updated":{{ site.Lastmod.Format "2006-01-02" | jsonify }},"tags":{{ $tags | jsonify }},"papers":[
-{{ range $i, $p := site.RegularPages.ByDate.Reverse }}{{ if $i }},
+{{ range $i, $p := (where site.RegularPages "Section" "papers").ByDate.Reverse }}{{ if $i }},
 {{ end }}{{ partialCached "record.json" $p $p.RelPermalink }}{{ end }}
 ]}
 """
@@ -481,6 +529,9 @@ def layouts(related: bool = True) -> dict[str, str]:
         "term.html": TERM,
         "taxonomy.html": TAXONOMY,
         "plain/page.html": PLAIN,
+        "readinglist/page.html": READING_LIST,
+        "readinglist/page.rlindex.json": READING_LIST_INDEX,
+        "_partials/reading-list-record.json": READING_LIST_RECORD,
         "404.html": NOT_FOUND,
         "home.atom.xml": ATOM,
         "section.atom.xml": ATOM,
@@ -561,6 +612,14 @@ def convert(source: Path, dest: Path, related: bool = True) -> int:
     (content / "about.md").write_text(
         '---\n{"title": "About", "type": "plain", "outputs": ["html"]}\n---\n\nA synthetic digest.\n', "utf-8"
     )
+    (content / "reading-list.md").write_text(
+        '---\n{"title": "Reading list", "type": "readinglist", "outputs": ["html", "rlindex"],'
+        ' "sitemap": {"disable": true}}\n---\n', "utf-8"
+    )
+    worker = theme_assets()
+    if worker and (worker.parent / "reading-list-sw.js").is_file():
+        (dest / "static" / "reading-list").mkdir(parents=True)
+        shutil.copyfile(worker.parent / "reading-list-sw.js", dest / "static" / "reading-list" / "sw.js")
     (content / "issues").mkdir()
     (content / "issues" / "_index.md").write_text('---\n{"title": "Archive"}\n---\n', "utf-8")
     issues: set[str] = set()
