@@ -2,23 +2,26 @@
 
 The site makes what `digestgen build` makes of the same digest, file for file where Hugo allows:
 - a page per paper (curator's note, then the abstract, both Markdown with math as MathML via
-  `transform.ToMath`; tags, dates, links, the BibTeX entry, five related papers through the
-  configured `related` index of tags) with its BibTeX, RIS
-  and CSL-JSON files as output formats of the page;
+  `transform.ToMath`; tags, dates, links, the BibTeX entry, the `citation_*` metadata, five
+  related papers through the configured `related` index of tags) with its BibTeX, RIS and
+  CSL-JSON files (no abstracts) as output formats of the page;
 - a page per weekly issue (a taxonomy term with its own title) listing its ~40 papers as
   compact cards (note blurb, authors, dates, links, tags) with an in-page list, a previous /
   next navigator and the issue's BibTeX, RIS and CSL-JSON bundles;
-- tag pages paginated 20 cards a page, each tag with an Atom feed and the three bundles;
+- tag pages of 20 one-line rows (title, authors, date, upvotes, tldr), each tag with an Atom
+  feed and a BibTeX bundle; a page of rows and an Atom feed of summaries for each author with
+  at least three papers, and their index;
 - the home page (the newest issue and teasers of the ones before), the archive grouped by
-  year, the tag index, an about page and a 404 page;
+  year, the tag index, an about page, the reading-list page with its index of papers and the
+  theme's service worker, and a 404 page;
 - the issue feeds as Atom, RSS and JSON Feed and an Atom feed of every paper, all holding at
-  most `services.rss.limit` (20) items; feeds.opml, papers.json, llms.txt, the sitemap and
-  robots.txt; the default theme's stylesheet, script and icon.
+  most `services.rss.limit` (20) items; feeds.opml, papers.json (no abstracts), llms.txt, the
+  sitemap and robots.txt; the default theme's stylesheet, scripts and icon.
 
-Each card, feed item, citation and JSON record is rendered once per paper (`partialCached`
+Each card, row, feed item, citation and JSON record is rendered once per paper (`partialCached`
 keyed by the paper) and reused wherever the paper appears. Differences that remain, by Hugo's
 design: a page's citation files are named index.bib (Hugo names an output format's file once
-for every page) where digestgen writes <id>.bib; tag pages past the first are /page/N/ in both.
+for every page) where digestgen writes <id>.bib; Hugo draws no social images (og.png).
 
 Run Hugo with: hugo --quiet --source SITE --destination OUT
 
