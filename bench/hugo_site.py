@@ -92,14 +92,14 @@ BASEOF = """<!doctype html>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="script-src 'self' 'sha256-rr5CzyG2+QtaW+Pd8HTFHRcGLov7u04BRHYYZnGTj+Y=' 'unsafe-eval'; object-src 'none'; base-uri 'none'"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ if not .IsHome }}{{ .Title }} · {{ end }}{{ site.Title }}</title>
-<meta name="description" content="{{ with .Params.tldr }}{{ . }}{{ else }}{{ site.Params.description }}{{ end }}">
+{{ $description := partial "description.html" . }}<meta name="description" content="{{ $description }}">
 <link rel="canonical" href="{{ .Permalink }}">
 <meta name="color-scheme" content="light dark">
 {{ hugo.Generator }}
 <meta property="og:site_name" content="{{ site.Title }}">
 <meta property="og:type" content="{{ if .IsPage }}article{{ else }}website{{ end }}">
 <meta property="og:title" content="{{ .Title }}">
-<meta property="og:description" content="{{ with .Params.tldr }}{{ . }}{{ else }}{{ site.Params.description }}{{ end }}">
+<meta property="og:description" content="{{ $description }}">
 <meta property="og:url" content="{{ .Permalink }}">
 <meta property="og:locale" content="en">
 {{ if .IsPage }}<meta property="article:published_time" content="{{ .Date.Format "2006-01-02" }}">
@@ -155,18 +155,18 @@ LINKS = """<ul class="links" aria-label="Links">
 {{ end }}</ul>"""
 TAGS = """<ul class="tags" aria-label="Tags">{{ range .GetTerms "tags" }}<li><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></li>{{ end }}</ul>"""
 
-CARD = """<article class="card{{ if .Params.featured }} card-featured{{ end }}" id="paper-{{ .Params.arxiv }}">
+CARD = """{{ $num := .n }}{{ with .page }}<article class="card{{ if .Params.featured }} card-featured{{ end }}" id="paper-{{ .Params.arxiv }}">
 <div class="card-body">
 <div class="card-head">
-<h2 class="card-title"><a id="t-{{ .Params.arxiv }}" href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
+<h2 class="card-title"><span class="card-num">{{ $num }}.</span> <a id="t-{{ .Params.arxiv }}" href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
 <span class="upvotes" title="{{ .Params.upvotes }} upvotes">{{ .Params.upvotes }}<span class="visually-hidden"> upvotes</span></span></div>
-<div class="card-meta">{{ if .Params.featured }}<span class="card-top"><span class="badge badge-featured">Featured</span></span>{{ end }}<span class="authors">AUTHORS_SHORT</span><span class="dates"><span>Added <time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "2 Jan 2006" }}</time></span><span>Published <time datetime="{{ time.Format "2006-01-02" .Params.published }}">{{ (time .Params.published).Format "2 Jan 2006" }}</time></span></span></div>
+<div class="card-meta"><span class="card-top">{{ if .Params.featured }}<span class="badge badge-featured">Featured</span>{{ end }}</span><span class="authors">AUTHORS_SHORT</span><span class="dates"><span>Added <time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "2 Jan 2006" }}</time></span><span>Published <time datetime="{{ time.Format "2006-01-02" .Params.published }}">{{ (time .Params.published).Format "2 Jan 2006" }}</time></span></span></div>
 <p class="blurb blurb-note"><span class="visually-hidden">Curator’s note: </span>{{ .Plain | truncate 240 }}</p><div class="card-foot">
 LINKS
 TAGS</div>
 </div>
 </article>
-""".replace("AUTHORS_SHORT", AUTHORS_SHORT).replace("LINKS", LINKS).replace("TAGS", TAGS)
+{{ end }}""".replace("AUTHORS_SHORT", AUTHORS_SHORT).replace("LINKS", LINKS).replace("TAGS", TAGS)
 
 ROW = """<li class="row" id="paper-{{ .Params.arxiv }}"><h2 class="row-title"><a id="t-{{ .Params.arxiv }}" href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
 <p class="meta"><span class="authors">AUTHORS_SHORT</span> <time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "2 Jan 2006" }}</time> <span class="upvotes">{{ .Params.upvotes }}<span class="visually-hidden"> upvotes</span></span></p>{{ with .Params.tldr }}<p class="blurb">{{ . }}</p>{{ end }}</li>
@@ -293,7 +293,7 @@ TERM = """{{ define "main" }}{{ if eq .Data.Plural "issues" }}{{ $all := site.Ta
 <details class="toc-fold"><summary>In this issue <span class="meta">{{ len .Pages }} papers</span></summary>
 <ol class="toc-list">{{ range .Pages.ByDate.Reverse }}<li><a href="#paper-{{ .Params.arxiv }}">{{ .Title }}</a></li>
 {{ end }}</ol></details>
-{{ range .Pages.ByDate.Reverse }}{{ partialCached "card.html" . .RelPermalink }}{{ end }}
+{{ range $i, $p := .Pages.ByDate.Reverse }}{{ partialCached "card.html" (dict "page" $p "n" (add $i 1)) $p.RelPermalink }}{{ end }}
 <p class="cite-files">Cite this issue: {{ range slice "bib" "ris" "csl" }}{{ with $.OutputFormats.Get . }}<a href="{{ .RelPermalink }}" download>{{ .Name }}</a> {{ end }}{{ end }}</p>
 </div>
 <aside class="layout-side"><section class="panel"><h2>In this issue</h2><ol class="toc-list">{{ range .Pages.ByDate.Reverse }}<li><a href="#paper-{{ .Params.arxiv }}">{{ .Title }}</a></li>
@@ -330,7 +330,7 @@ TAXONOMY = """{{ define "main" }}<h1>{{ .Title }}</h1>
 
 HOME = """{{ define "main" }}{{ $issues := site.Taxonomies.issues.Alphabetical.Reverse }}{{ $latest := index $issues 0 }}
 <section class="latest"><p class="eyebrow">Latest issue</p><h1><a href="{{ $latest.Page.RelPermalink }}">{{ $latest.Page.Title }}</a></h1>
-{{ range $latest.Pages.ByDate.Reverse }}{{ partialCached "card.html" . .RelPermalink }}{{ end }}</section>
+{{ range $i, $p := $latest.Pages.ByDate.Reverse }}{{ partialCached "card.html" (dict "page" $p "n" (add $i 1)) $p.RelPermalink }}{{ end }}</section>
 <section class="earlier"><h2>Earlier issues</h2>{{ range after 1 (first 6 $issues) }}<article class="teaser"><h3><a href="{{ .Page.RelPermalink }}">{{ .Page.Title }}</a></h3><p class="meta">{{ .Count }} papers</p><ul>{{ range first 3 .Pages.ByDate.Reverse }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul></article>
 {{ end }}<p><a href="/issues/">All issues</a></p></section>{{ end }}
 """
@@ -518,6 +518,9 @@ CSL_FILE = """[
 
 TITLE = """{{ return .Title }}"""
 
+# a page's description: the tldr of a paper, the first titles of an issue, a tag's or an author's count
+DESCRIPTION = """{{ $d := site.Params.description }}{{ if .IsPage }}{{ with .Params.tldr }}{{ $d = . }}{{ end }}{{ else if eq .Kind "term" }}{{ if eq .Data.Plural "issues" }}{{ $d = printf "%d papers in %s: %s" (len .Pages) .Title (delimit (apply .Pages.ByDate.Reverse "partial" "title.html" ".") "; " | truncate 150) }}{{ else if eq .Data.Plural "tags" }}{{ $d = printf "%d papers tagged %s in %s." (len .Pages) .Title site.Title }}{{ else }}{{ $d = printf "%d papers by %s in %s." (len .Pages) .Title site.Title }}{{ end }}{{ end }}{{ return $d }}"""
+
 # the years of the archive, for the navigator on every issue page (rendered once)
 YEARS = """<ul class="datenav-years">{{ range (site.GetPage "/issues").Pages.GroupByParam "year" }}<li><a class="datenav-year" href="/issues/#year-{{ .Key }}">{{ .Key }}</a></li>{{ end }}</ul>"""
 
@@ -555,7 +558,7 @@ def layouts(related: bool = True) -> dict[str, str]:
         "_markup/render-passthrough.html": MATH,
         "_partials/card.html": CARD, "_partials/row.html": ROW, "_partials/abstract.html": ABSTRACT, "_partials/item.html": ITEM,
         "_partials/issue-item.html": ISSUE_ITEM, "_partials/issue-entry.html": ISSUE_ENTRY,
-        "_partials/issue-html.html": ISSUE_HTML, "_partials/title.html": TITLE,
+        "_partials/issue-html.html": ISSUE_HTML, "_partials/title.html": TITLE, "_partials/description.html": DESCRIPTION,
         "_partials/xml-text.html": XML_TEXT,
         "_partials/bibtex.txt": BIBTEX, "_partials/ris.txt": RIS, "_partials/csl.json": CSL,
         "_partials/record.json": RECORD, "_partials/llms-line.txt": LLMS_LINE,
