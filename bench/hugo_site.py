@@ -34,19 +34,23 @@ import argparse
 import datetime as dt
 import json
 import shutil
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
 import yaml
 
 AUTHOR_PAGE_MIN = 3  # papers an author needs for a page, as digestgen's default
+AUTHOR_INDEX_MAX = 1500  # authors /authors/ lists; past it, a page per letter, as digestgen's
+# initials that Hugo's removePathAccents keeps, folded as digestgen's author slugs fold them
+FOLD = {"ø": "o", "ł": "l", "đ": "d", "æ": "a", "œ": "o", "ß": "s", "þ": "t", "ð": "d"}
 LIMIT = 20  # items per feed, as digestgen's `feeds: limit` in the corpus' site.yaml
 
 CONFIG = {
     "baseURL": "https://bench.example.org/",
     "locale": "en",
     "title": "Synthetic Digest",
-    "params": {"description": "A generated digest for benchmarking."},
+    "params": {"description": "A generated digest for benchmarking.", "fold": FOLD},
     "enableRobotsTXT": True,
     "taxonomies": {"tag": "tags", "issue": "issues", "author": "authors"},
     "removePathAccents": True,  # /authors/odegaard/ for Ødegaard, as digestgen's slugs
@@ -279,7 +283,7 @@ SINGLE_WITH_RELATED = SINGLE.replace("RELATED", RELATED)
 SINGLE_WITHOUT_RELATED = SINGLE.replace("RELATED", "")
 
 # issue and tag pages (terms), with their citation bundles
-TERM = """{{ define "main" }}{{ if eq .Data.Plural "issues" }}{{ $all := site.Taxonomies.issues.Alphabetical }}{{ $here := .Data.Term }}{{ $prev := false }}{{ $next := false }}{{ range $i, $t := $all }}{{ if eq $t.Name $here }}{{ if $i }}{{ $prev = index $all (sub $i 1) }}{{ end }}{{ if lt (add $i 1) (len $all) }}{{ $next = index $all (add $i 1) }}{{ end }}{{ end }}{{ end -}}
+TERM = """{{ define "main" }}{{ if .Params.letter }}{{ partial "authors-index.html" . }}{{ else if eq .Data.Plural "issues" }}{{ $all := site.Taxonomies.issues.Alphabetical }}{{ $here := .Data.Term }}{{ $prev := false }}{{ $next := false }}{{ range $i, $t := $all }}{{ if eq $t.Name $here }}{{ if $i }}{{ $prev = index $all (sub $i 1) }}{{ end }}{{ if lt (add $i 1) (len $all) }}{{ $next = index $all (add $i 1) }}{{ end }}{{ end }}{{ end -}}
 <div class="layout">
 <nav class="datenav" aria-label="Issues by date">
 {{ with $prev }}<a class="datenav-step datenav-prev" href="{{ .Page.RelPermalink }}"><span class="datenav-dir">← Older</span> <span class="datenav-label">{{ .Page.Title }}</span></a>{{ end }}
@@ -319,14 +323,35 @@ TERM = """{{ define "main" }}{{ if eq .Data.Plural "issues" }}{{ $all := site.Ta
 """
 
 # the archive (issues grouped by year, each with its first paper titles) and the tag index
-TAXONOMY = """{{ define "main" }}<h1>{{ .Title }}</h1>
+TAXONOMY = """{{ define "main" }}{{ if eq .Data.Plural "authors" }}{{ partial "authors-index.html" . }}{{ else }}<h1>{{ .Title }}</h1>
 {{ if eq .Data.Plural "issues" }}{{ range .Pages.GroupByParam "year" }}<section id="year-{{ .Key }}"><h2>{{ .Key }}</h2><ol class="archive-list">
 {{ range .Pages.ByTitle.Reverse }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> <span class="meta">{{ len .Pages }} papers</span><ul class="archive-titles">{{ range first 3 .Pages.ByDate.Reverse }}<li>{{ .Title }}</li>{{ end }}</ul></li>
 {{ end }}</ol></section>
-{{ end }}{{ else if eq .Data.Plural "authors" }}{{ $letter := "" }}<ul class="authors-az">{{ range .Data.Terms.Alphabetical }}{{ $first := substr .Page.LinkTitle 0 1 | upper }}{{ if ne $first $letter }}{{ $letter = $first }}<li class="az-letter" id="letter-{{ $letter }}">{{ $letter }}</li>{{ end }}<li><a href="{{ .Page.RelPermalink }}">{{ .Page.LinkTitle }}</a> <span class="meta">{{ .Count }}</span></li>
-{{ end }}</ul>{{ else }}<ul class="tag-cloud">{{ range .Data.Terms.Alphabetical }}<li><a href="{{ .Page.RelPermalink }}">{{ .Page.LinkTitle }}</a> <span class="meta">{{ .Count }}</span></li>
-{{ end }}</ul>{{ end }}{{ end }}
+{{ end }}{{ else }}<ul class="tag-cloud">{{ range .Data.Terms.Alphabetical }}<li><a href="{{ .Page.RelPermalink }}">{{ .Page.LinkTitle }}</a> <span class="meta">{{ .Count }}</span></li>
+{{ end }}</ul>{{ end }}{{ end }}{{ end }}
 """
+
+# authors with a page, A-Z by family name, in groups by its first letter (folded to ASCII as
+# digestgen's slugs: Hugo's removePathAccents folds é, and site.Params.fold the letters it keeps)
+PEOPLE = """{{ $people := slice }}{{ range site.Taxonomies.authors }}{{ $n := split .Page.LinkTitle " " }}{{ $family := index $n (sub (len $n) 1) | urlize | urls.PathUnescape }}{{ $l := substr $family 0 1 }}{{ $l = index site.Params.fold $l | default $l }}{{ $people = $people | append (dict "key" (printf "%s %s" $family (.Page.LinkTitle | urlize | urls.PathUnescape)) "letter" (upper $l) "name" .Page.LinkTitle "url" .Page.RelPermalink "count" .Count) }}{{ end -}}
+{{ $groups := slice }}{{ $letter := "" }}{{ $members := slice }}{{ range sort $people "key" }}{{ if ne .letter $letter }}{{ if $letter }}{{ $groups = $groups | append (dict "letter" $letter "people" $members) }}{{ end }}{{ $letter = .letter }}{{ $members = slice }}{{ end }}{{ $members = $members | append . }}{{ end }}{{ if $letter }}{{ $groups = $groups | append (dict "letter" $letter "people" $members) }}{{ end }}{{ return dict "count" (len $people) "groups" $groups }}"""
+
+# the index of authors (/authors/) and, past AUTHOR_INDEX_MAX of them, a page per letter
+AUTHORS_INDEX = """{{ $here := .Params.letter | default "" }}{{ $people := partialCached "people.html" "all" }}{{ $split := gt $people.count AUTHOR_INDEX_MAX -}}
+<div class="page-head">
+{{ with $here }}<p class="eyebrow"><a href="/authors/">Authors</a></p><h1>Authors: {{ . }}</h1>{{ else }}<h1>Authors</h1>{{ end }}
+<p class="lead">{{ $people.count }} authors to follow, each with a page and a feed of their papers (the authors of AUTHOR_PAGE_MIN or more papers here).</p>
+</div>
+<nav class="year-bar letter-bar" aria-label="Letters">
+<ul>{{ range $people.groups }}<li><a href="{{ if $split }}/authors/{{ lower .letter }}/{{ else }}#letter-{{ lower .letter }}{{ end }}"{{ if eq .letter $here }} aria-current="page"{{ end }}>{{ .letter }}<span class="visually-hidden"> ({{ len .people }} author{{ if ne (len .people) 1 }}s{{ end }})</span></a></li>{{ end }}</ul>
+</nav>
+{{ range $people.groups }}{{ if or (not $split) (eq .letter $here) }}<section class="author-letter" aria-labelledby="letter-{{ lower .letter }}">
+<h2 id="letter-{{ lower .letter }}">{{ .letter }}</h2>
+<ul class="author-index">
+{{ range .people }}<li><a href="{{ .url }}">{{ .name }}</a> <span class="count">{{ .count }}<span class="visually-hidden"> papers</span></span></li>
+{{ end }}</ul>
+</section>
+{{ end }}{{ end }}"""
 
 HOME = """{{ define "main" }}{{ $issues := site.Taxonomies.issues.Alphabetical.Reverse }}{{ $latest := index $issues 0 }}
 <section class="latest"><p class="eyebrow">Latest issue</p><h1><a href="{{ $latest.Page.RelPermalink }}">{{ $latest.Page.Title }}</a></h1>
@@ -519,7 +544,7 @@ CSL_FILE = """[
 TITLE = """{{ return .Title }}"""
 
 # a page's description: the tldr of a paper, the first titles of an issue, a tag's or an author's count
-DESCRIPTION = """{{ $d := site.Params.description }}{{ if .IsPage }}{{ with .Params.tldr }}{{ $d = . }}{{ end }}{{ else if eq .Kind "term" }}{{ if eq .Data.Plural "issues" }}{{ $d = printf "%d papers in %s: %s" (len .Pages) .Title (delimit (apply .Pages.ByDate.Reverse "partial" "title.html" ".") "; " | truncate 150) }}{{ else if eq .Data.Plural "tags" }}{{ $d = printf "%d papers tagged %s in %s." (len .Pages) .Title site.Title }}{{ else }}{{ $d = printf "%d papers by %s in %s." (len .Pages) .Title site.Title }}{{ end }}{{ end }}{{ return $d }}"""
+DESCRIPTION = """{{ $d := site.Params.description }}{{ if .IsPage }}{{ with .Params.tldr }}{{ $d = . }}{{ end }}{{ else if .Params.letter }}{{ $d = printf "%d authors of %s, each with a page and a feed of their papers." (partialCached "people.html" "all").count site.Title }}{{ else if eq .Kind "term" }}{{ if eq .Data.Plural "issues" }}{{ $d = printf "%d papers in %s: %s" (len .Pages) .Title (delimit (apply .Pages.ByDate.Reverse "partial" "title.html" ".") "; " | truncate 150) }}{{ else if eq .Data.Plural "tags" }}{{ $d = printf "%d papers tagged %s in %s." (len .Pages) .Title site.Title }}{{ else }}{{ $d = printf "%d papers by %s in %s." (len .Pages) .Title site.Title }}{{ end }}{{ end }}{{ return $d }}"""
 
 # the years of the archive, for the navigator on every issue page (rendered once)
 YEARS = """<ul class="datenav-years">{{ range (site.GetPage "/issues").Pages.GroupByParam "year" }}<li><a class="datenav-year" href="/issues/#year-{{ .Key }}">{{ .Key }}</a></li>{{ end }}</ul>"""
@@ -558,7 +583,9 @@ def layouts(related: bool = True) -> dict[str, str]:
         "_markup/render-passthrough.html": MATH,
         "_partials/card.html": CARD, "_partials/row.html": ROW, "_partials/abstract.html": ABSTRACT, "_partials/item.html": ITEM,
         "_partials/issue-item.html": ISSUE_ITEM, "_partials/issue-entry.html": ISSUE_ENTRY,
-        "_partials/issue-html.html": ISSUE_HTML, "_partials/title.html": TITLE, "_partials/description.html": DESCRIPTION,
+        "_partials/issue-html.html": ISSUE_HTML, "_partials/title.html": TITLE, "_partials/people.html": PEOPLE,
+        "_partials/authors-index.html": AUTHORS_INDEX.replace("AUTHOR_INDEX_MAX", str(AUTHOR_INDEX_MAX)).replace(
+            "AUTHOR_PAGE_MIN", str(AUTHOR_PAGE_MIN)), "_partials/description.html": DESCRIPTION,
         "_partials/xml-text.html": XML_TEXT,
         "_partials/bibtex.txt": BIBTEX, "_partials/ris.txt": RIS, "_partials/csl.json": CSL,
         "_partials/record.json": RECORD, "_partials/llms-line.txt": LLMS_LINE,
@@ -596,6 +623,25 @@ def theme_assets() -> Path | None:
         if place.is_dir():
             return place
     return None
+
+
+def initial(name: str) -> str:
+    """The letter of an author's family name in the index, as PEOPLE computes it."""
+    family = unicodedata.normalize("NFD", name.split(" ")[-1].lower())
+    first = "".join(c for c in family if not unicodedata.combining(c))[:1]
+    return FOLD.get(first, first)
+
+
+def letter_pages(content: Path, names: list[str]) -> None:
+    """A page per letter of the authors' index (terms of the authors taxonomy with no papers),
+    when the index is too long for one page."""
+    if len(names) <= AUTHOR_INDEX_MAX:
+        return
+    for letter in sorted({initial(name) for name in names}):
+        folder = content / "authors" / letter
+        folder.mkdir(parents=True)
+        meta = {"title": f"Authors: {letter.upper()}", "letter": letter.upper(), "outputs": ["html"]}
+        (folder / "_index.md").write_text("---\n" + json.dumps(meta) + "\n---\n", "utf-8")
 
 
 def convert(source: Path, dest: Path, related: bool = True) -> int:
@@ -643,6 +689,7 @@ def convert(source: Path, dest: Path, related: bool = True) -> int:
         entries.append((path, data, body))
     # as digestgen's default: an author with fewer papers than this has no page of their own
     papers_by = Counter(name for _, data, _ in entries for name in data["authors"])
+    letter_pages(content, [name for name, n in papers_by.items() if n >= AUTHOR_PAGE_MIN])
     count = 0
     for path, data, body in entries:
         data["byline"] = data["authors"]
