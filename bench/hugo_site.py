@@ -283,7 +283,7 @@ SINGLE_WITH_RELATED = SINGLE.replace("RELATED", RELATED)
 SINGLE_WITHOUT_RELATED = SINGLE.replace("RELATED", "")
 
 # issue and tag pages (terms), with their citation bundles
-TERM = """{{ define "main" }}{{ if .Params.letter }}{{ partial "authors-index.html" . }}{{ else if eq .Data.Plural "issues" }}{{ $all := site.Taxonomies.issues.Alphabetical }}{{ $here := .Data.Term }}{{ $prev := false }}{{ $next := false }}{{ range $i, $t := $all }}{{ if eq $t.Name $here }}{{ if $i }}{{ $prev = index $all (sub $i 1) }}{{ end }}{{ if lt (add $i 1) (len $all) }}{{ $next = index $all (add $i 1) }}{{ end }}{{ end }}{{ end -}}
+TERM = """{{ define "main" }}{{ if .Params.letter }}{{ partial "authors-index.html" . }}{{ else if eq .Data.Plural "issues" }}{{ $all := site.Taxonomies.issues.Alphabetical }}{{ $here := .Path }}{{ $prev := false }}{{ $next := false }}{{ range $i, $t := $all }}{{ if eq $t.Page.Path $here }}{{ if $i }}{{ $prev = index $all (sub $i 1) }}{{ end }}{{ if lt (add $i 1) (len $all) }}{{ $next = index $all (add $i 1) }}{{ end }}{{ end }}{{ end -}}
 <div class="layout">
 <nav class="datenav" aria-label="Issues by date">
 {{ with $prev }}<a class="datenav-step datenav-prev" href="{{ .Page.RelPermalink }}"><span class="datenav-dir">← Older</span> <span class="datenav-label">{{ .Page.Title }}</span></a>{{ end }}
@@ -299,6 +299,8 @@ TERM = """{{ define "main" }}{{ if .Params.letter }}{{ partial "authors-index.ht
 {{ end }}</ol></details>
 {{ range $i, $p := .Pages.ByDate.Reverse }}{{ partialCached "card.html" (dict "page" $p "n" (add $i 1)) $p.RelPermalink }}{{ end }}
 <p class="cite-files">Cite this issue: {{ range slice "bib" "ris" "csl" }}{{ with $.OutputFormats.Get . }}<a href="{{ .RelPermalink }}" download>{{ .Name }}</a> {{ end }}{{ end }}</p>
+<nav class="pager" aria-label="Issues">
+{{ with $prev }}<a class="pager-prev" rel="prev" href="{{ .Page.RelPermalink }}"><span class="pager-dir">← Previous issue</span><span class="pager-label">{{ .Page.Title }}</span></a>{{ end }}{{ with $next }}<a class="pager-next" rel="next" href="{{ .Page.RelPermalink }}"><span class="pager-dir">Next issue →</span><span class="pager-label">{{ .Page.Title }}</span></a>{{ end }}</nav>
 </div>
 <aside class="layout-side"><section class="panel"><h2>In this issue</h2><ol class="toc-list">{{ range .Pages.ByDate.Reverse }}<li><a href="#paper-{{ .Params.arxiv }}">{{ .Title }}</a></li>
 {{ end }}</ol></section>
@@ -547,7 +549,9 @@ TITLE = """{{ return .Title }}"""
 DESCRIPTION = """{{ $d := site.Params.description }}{{ if .IsPage }}{{ with .Params.tldr }}{{ $d = . }}{{ end }}{{ else if .Params.letter }}{{ $d = printf "%d authors of %s, each with a page and a feed of their papers." (partialCached "people.html" "all").count site.Title }}{{ else if eq .Kind "term" }}{{ if eq .Data.Plural "issues" }}{{ $d = printf "%d papers in %s: %s" (len .Pages) .Title (delimit (apply .Pages.ByDate.Reverse "partial" "title.html" ".") "; " | truncate 150) }}{{ else if eq .Data.Plural "tags" }}{{ $d = printf "%d papers tagged %s in %s." (len .Pages) .Title site.Title }}{{ else }}{{ $d = printf "%d papers by %s in %s." (len .Pages) .Title site.Title }}{{ end }}{{ end }}{{ return $d }}"""
 
 # the years of the archive, for the navigator on every issue page (rendered once)
-YEARS = """<ul class="datenav-years">{{ range (site.GetPage "/issues").Pages.GroupByParam "year" }}<li><a class="datenav-year" href="/issues/#year-{{ .Key }}">{{ .Key }}</a></li>{{ end }}</ul>"""
+YEARS = """<ul class="datenav-years">
+{{ range (site.GetPage "/issues").Pages.GroupByParam "year" }}{{ $year := .Key }}<li><a class="datenav-year" href="/issues/#year-{{ $year }}">{{ $year }}</a><ul class="datenav-months">{{ range .Pages.GroupByParam "month" "asc" }}{{ $start := time (index .Pages 0).Params.start }}<li class="c{{ $start.Month | int }}"><a href="/issues/#month-{{ $year }}-{{ $start.Month | int }}"><span aria-hidden="true">{{ $start.Format "Jan" }}</span><span class="visually-hidden">{{ $start.Format "January 2006" }}</span></a></li>{{ end }}</ul></li>
+{{ end }}</ul>"""
 
 
 
@@ -710,7 +714,7 @@ def convert(source: Path, dest: Path, related: bool = True) -> int:
         title, start, end = issue_title(key)
         # the url keeps the key's case (/issues/2008-W14/), as digestgen's; Hugo lowercases paths
         meta = {"title": title, "url": f"/issues/{key}/", "start": start.isoformat(), "end": end.isoformat(),
-                "year": str(start.year)}
+                "year": str(start.year), "month": f"{start.month:02d}"}
         (content / "issues" / key).mkdir()
         (content / "issues" / key / "_index.md").write_text(
             "---\n" + json.dumps(meta, ensure_ascii=False) + "\n---\n", "utf-8"
