@@ -425,3 +425,16 @@ def test_the_quiet_hook_runs_once_after_a_rebuild_and_waits_for_quiet() -> None:
     finally:
         debouncer.stop()
     assert calls == ["build content/a.md", "build content/b.md", "quiet"]
+
+
+def test_the_quiet_hook_also_runs_when_nothing_changes_for_a_while() -> None:
+    """An idle preview still collects what answering requests left."""
+    actions: list[list[str]] = []
+    idle = threading.Event()
+    debouncer = Debouncer(actions.append, on_quiet=idle.set, quiet=5.0, idle=0.05)
+    debouncer.thread.start()
+    try:
+        assert idle.wait(10)
+    finally:
+        debouncer.stop()
+    assert actions == []

@@ -44,14 +44,15 @@ class Debouncer(Background):
     """Collect change notices; call action once they have been quiet for `settle` seconds.
 
     on_quiet, if set, runs once after an action when no change has come for `quiet` seconds
-    more (serve collects the rebuild's garbage then, not while the browser reloads).
+    more (serve collects the rebuild's garbage then, not while the browser reloads), and every
+    `idle` seconds without a change (what answering requests left).
     """
 
     def __init__(self, action: Callable[[list[str]], object], settle: float = 0.1, longest: float = 3.0,
-                 on_quiet: Callable[[], object] | None = None, quiet: float = 1.0):
+                 on_quiet: Callable[[], object] | None = None, quiet: float = 1.0, idle: float = 60.0):
         super().__init__("digestgen-rebuild")
         self.action, self.settle, self.longest = action, settle, longest
-        self.on_quiet, self.quiet = on_quiet, quiet
+        self.on_quiet, self.quiet, self.idle = on_quiet, quiet, idle
         self.pending: set[str] = set()
         self.first = self.last = 0.0
 
@@ -68,9 +69,9 @@ class Debouncer(Background):
         owed = False  # an action ran since on_quiet last did
         while True:
             with self.cond:
-                if owed and self.on_quiet is not None:
-                    self.cond.wait_for(lambda: self.pending or self.stopped, self.quiet)
-                quiet = owed and self.on_quiet is not None and not self.pending and not self.stopped
+                if self.on_quiet is not None:
+                    self.cond.wait_for(lambda: self.pending or self.stopped, self.quiet if owed else self.idle)
+                quiet = self.on_quiet is not None and not self.pending and not self.stopped
                 if not quiet:
                     self.cond.wait_for(lambda: self.pending or self.stopped)
                     while not self.stopped:
