@@ -163,9 +163,14 @@ def _csl_name(name: str) -> dict[str, str]:
     return out
 
 
-def csl_json(items: Iterable[dict[str, Any]]) -> str:
-    """A CSL-JSON file: an array of items, one item a line, in the fields' order."""
-    lines = [json.dumps(item, ensure_ascii=False, separators=(",", ":")) for item in items]
+def csl_line(paper: Paper) -> str:
+    """The paper's CSL-JSON item on one line, its fields in order (see csl_json)."""
+    return json.dumps(csl(paper), ensure_ascii=False, separators=(",", ":"))
+
+
+def csl_json(lines: Iterable[str]) -> str:
+    """A CSL-JSON file of items (csl_line): an array of them, one item a line."""
+    lines = list(lines)
     return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
 
 

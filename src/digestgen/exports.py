@@ -93,7 +93,7 @@ def tag_file(slug: str, ext: str) -> str:
 _MAKE: dict[str, Callable[[Paper], Any]] = {
     "bib": lambda paper: remembered("bibtex", paper, bibtex, paper),
     "ris": lambda paper: remembered("ris", paper, citations.ris, paper),
-    "csl": lambda paper: remembered("csl", paper, citations.csl, paper),
+    "csl": lambda paper: remembered("csl", paper, citations.csl_line, paper),
 }
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
@@ -302,7 +303,7 @@ def feed_files(model: SiteModel, renderer: Renderer) -> list[File]:
 
 def _made(feed: Feed, items: Callable[[], list[FeedItem]], model: SiteModel,
           writer: Callable[[Feed, SiteModel], bytes]) -> bytes:
-    feed.items = items()
+    feed = replace(feed, items=items())  # (the plan's feed does not keep them once written)
     return _serialise(feed, model, writer) if writer is not json_feed else json_feed(feed, model)
 
 

@@ -339,12 +339,28 @@ class Renderer:
         self.untracked[0] = False
         self.issue_of.showing(route.context)
         try:
-            data = self.env.get_template(route.template).render(ctx).encode("utf-8")
+            data = _render(self.env.get_template(route.template), ctx).encode("utf-8")
         except jinja2.TemplateError as exc:
             raise theme_error(exc, route.template, self.model.config.root) from None
         if looked is not None and len(looked) > 1:
             looked[1] = self.untracked[0]
         return data
+
+
+def _render(template: jinja2.Template, values: dict[str, Any]) -> str:
+    """template.render(values), leaving nothing for the garbage collector: a macro defined by
+    a template refers to the context it is stored in, a cycle that would keep the context and
+    every value of the page alive until a collection (a build runs without one)."""
+    context = template.new_context(values)
+    try:
+        return template.environment.concat(template.root_render_func(context))  # type: ignore[attr-defined,no-any-return]
+    except Exception:
+        template.environment.handle_exception()  # raises it again, with the template's lines
+        raise  # (for readers and linters: the line above does not return)
+    finally:
+        context.vars.clear()
+        context.exported_vars.clear()
+        context.blocks.clear()
 
 
 def theme_error(exc: jinja2.TemplateError, template: str, root: Path | None = None) -> ThemeError:
