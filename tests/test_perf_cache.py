@@ -1038,3 +1038,35 @@ def test_a_long_process_keeps_a_result_for_one_build_past_its_last_use(tmp_path:
     assert made == ["every build", "first build", "first build"]
     assert remembered("kind", "outside a build", make, "outside a build") == "OUTSIDE A BUILD"
     assert made[-1] == "outside a build"  # (no long process active: made, not kept)
+
+
+def test_a_long_process_keeps_a_result_of_a_record_while_the_record_lives(tmp_path: Path) -> None:
+    """A paper's BibTeX is kept through builds that do not ask for it (a big tag's bundle,
+    made again after one of its papers changed, needs every other paper's), and let go with
+    the paper's record."""
+    import gc
+
+    from digestgen.reuse import remembered_for
+
+    class Record:  # (a paper record stands for itself: hashed and compared as a value)
+        def __init__(self, name: str):
+            self.name = name
+
+    reuse = Reuse(tmp_path, enabled=False, long_lived=True)
+    made: list[str] = []
+
+    def make(record: Record) -> str:
+        made.append(record.name)
+        return record.name.upper()
+
+    one, two = Record("one"), Record("two")
+    for build_number in range(4):
+        with reuse.active():
+            if build_number in (0, 3):
+                assert remembered_for(one, "bib", make, one) == "ONE"
+            assert remembered_for(two, "bib", make, two) == "TWO"
+    assert made == ["one", "two"]  # one: kept through the two builds that did not use it
+    del one
+    gc.collect()
+    assert len(reuse._of_records["bib"]) == 1  # gone with its record
+    assert remembered_for(two, "bib", make, two) == "TWO" and made[-1] == "two"  # outside a build: made

@@ -18,7 +18,7 @@ from digestgen import citations
 from digestgen.bibtex import bibtex, unique_keys
 from digestgen.content import Paper
 from digestgen.files import File
-from digestgen.reuse import remembered
+from digestgen.reuse import remembered, remembered_for
 from digestgen.site import SiteModel
 
 if TYPE_CHECKING:
@@ -91,9 +91,9 @@ def tag_file(slug: str, ext: str) -> str:
 
 
 _MAKE: dict[str, Callable[[Paper], Any]] = {
-    "bib": lambda paper: remembered("bibtex", paper, bibtex, paper),
-    "ris": lambda paper: remembered("ris", paper, citations.ris, paper),
-    "csl": lambda paper: remembered("csl", paper, citations.csl_line, paper),
+    "bib": lambda paper: remembered_for(paper, "bibtex", bibtex, paper),
+    "ris": lambda paper: remembered_for(paper, "ris", citations.ris, paper),
+    "csl": lambda paper: remembered_for(paper, "csl", citations.csl_line, paper),
 }
 
 

@@ -12,12 +12,16 @@ to key and costly to make) is called through `remembered(kind, key, make, *args)
 long-lived Reuse is active (see Reuse.active) the result is kept under key, which must hold
 everything the result is made of, so a hit is always exact; otherwise it is simply made.
 A result is kept for the build after the one that last used it, no longer: a preview edited
-all day holds what two builds use, not every version of every feed it ever made.
+all day holds what two builds use, not every version of every feed it ever made. A result of
+one paper record alone (its BibTeX, say) is kept by `remembered_for(record, ...)` as long as the
+record itself is alive instead: the bundles of a big tag, made again after one of its papers
+changed, find the records of all the others.
 """
 
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Callable, Hashable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
@@ -54,6 +58,8 @@ class Reuse:
         self.state: BuildState | None = None
         self._kept: dict[str, dict[Hashable, Any]] = {}  # by kind: the results this build used
         self._before: dict[str, dict[Hashable, Any]] = {}  # and those of the last one it has not
+        # by kind: the results of each record still alive (see remembered_for)
+        self._of_records: dict[str, weakref.WeakKeyDictionary[Any, Any]] = {}
 
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:
@@ -86,6 +92,17 @@ class Reuse:
         store[key] = value
         return value
 
+    def kept_for(self, record: Any, kind: str, make: Callable[..., V], *args: Any) -> V:
+        """The result of kind for record, made now if it was not made since record was."""
+        store = self._of_records.get(kind)
+        if store is None:
+            store = self._of_records[kind] = weakref.WeakKeyDictionary()
+        try:
+            return store[record]  # type: ignore[no-any-return]
+        except KeyError:
+            value = store[record] = make(*args)
+            return value
+
 
 def keeping() -> bool:
     """Whether remembered() keeps results now (worth making a costly key for it)."""
@@ -98,3 +115,12 @@ def remembered(kind: str, key: Hashable, make: Callable[..., V], *args: Any) -> 
     if reuse is None:
         return make(*args)
     return reuse.kept(kind, key, make, *args)
+
+
+def remembered_for(record: Any, kind: str, make: Callable[..., V], *args: Any) -> V:
+    """make(*args), a result of record alone, kept by the active long-lived Reuse, if any, for
+    as long as record is alive (an unchanged paper is the same record from build to build)."""
+    reuse = _active.get()
+    if reuse is None:
+        return make(*args)
+    return reuse.kept_for(record, kind, make, *args)
