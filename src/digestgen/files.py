@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 Pieces = Iterator[bytes | memoryview]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class File:
     """One output file: where it goes, how it is made, and what it is made of.
 

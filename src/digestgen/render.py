@@ -179,7 +179,7 @@ def letter_path(letter: str) -> str:
     return f"/authors/{letter_slug(letter)}/"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Route:
     """One output file: where it goes, which template renders it, with what."""
 
