@@ -444,3 +444,62 @@ def test_failing_indexer_stops_the_build_and_keeps_the_old_site(tmp_path: Path, 
     assert "search index: Pagefind failed" in capsys.readouterr().err
     assert (tmp_path / "out" / "pagefind" / "pagefind-entry.json").read_bytes() == before
     assert "Attention Is All" in (tmp_path / "out" / "papers" / "1706.03762" / "index.html").read_text("utf-8")
+
+
+def test_a_render_leaves_no_garbage_and_renders_as_jinja_does() -> None:
+    """Pages are rendered with the cyclic collector off (a build holds the whole site): a
+    template's macros, call blocks, imports and blocks must leave no cycle behind, and the
+    page must be what Jinja's own render makes; an error still names the template's line.
+    (Macros imported `with context` keep a cycle of their own module's context: rendered
+    right, but left for the collector.)"""
+    import gc
+    import traceback
+    from collections.abc import Callable
+
+    import jinja2
+
+    from digestgen.render import _render, theme_error
+
+    templates = {
+        "base.html": "<main>{% block body %}base{% endblock %}</main>{% block tail %}t{% endblock %}",
+        "macros.html": "{% macro shout(x) %}{{ x | upper }}{{ caller() if caller else '' }}{% endmacro %}",
+        "page.html": (
+            "{% extends 'base.html' %}{% import 'macros.html' as m %}"
+            "{% macro pf(kind) %} data-{{ kind }}{% endmacro %}"
+            "{% block body %}<p{{ pf('x') }}>{% call m.shout(title) %}!{% endcall %}</p>"
+            "{% set ns = namespace(n=0) %}{% for p in papers %}{% set ns.n = ns.n + 1 %}"
+            "{{ loop.index }}{{ p }}{% endfor %}{{ ns.n }}{% endblock %}"
+            "{% block tail %}{{ super() }}{{ self.body() | length }}{% endblock %}"
+        ),
+        "broken.html": "{% macro bad() %}\n{{ 1 / 0 }}{% endmacro %}\n{{ bad() }}",
+        "with.html": "{% import 'macros.html' as m with context %}{{ m.shout(title) }}",
+    }
+    env = jinja2.Environment(loader=jinja2.DictLoader(templates), autoescape=True)
+    values = {"title": "a <b>", "papers": ["x", "y"]}
+    expected = env.get_template("page.html").render(values)
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        gc.collect()
+        for _ in range(3):
+            assert _render(env.get_template("page.html"), values) == expected
+        assert gc.collect() == 0
+    finally:
+        if was:
+            gc.enable()
+    with_context = env.get_template("with.html")
+    assert _render(with_context, values) == with_context.render(values) == "A &lt;B&gt;"
+    assert expected.startswith("<main><p data-x>A &lt;B&gt;!</p>1x2y2</main>t")
+
+    def frames(render: Callable[[], object]) -> list[tuple[str, int | None]]:
+        with pytest.raises(ZeroDivisionError) as raised:
+            render()
+        return [(f.filename, f.lineno) for f in traceback.extract_tb(raised.value.__traceback__)
+                if not f.filename.endswith(".py")]
+
+    broken = env.get_template("broken.html")
+    assert frames(lambda: _render(broken, {})) == frames(lambda: broken.render({})) == [("<template>", 3),
+                                                                                     ("<template>", 2)]
+    with pytest.raises(jinja2.TemplateError) as undefined:
+        _render(env.from_string("{{ missing.attr }}"), {})
+    assert "missing" in str(theme_error(undefined.value, "x.html"))

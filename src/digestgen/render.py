@@ -350,7 +350,8 @@ class Renderer:
 def _render(template: jinja2.Template, values: dict[str, Any]) -> str:
     """template.render(values), leaving nothing for the garbage collector: a macro defined by
     a template refers to the context it is stored in, a cycle that would keep the context and
-    every value of the page alive until a collection (a build runs without one)."""
+    every value of the page alive until a collection (a build runs without one). (Macros
+    imported `with context` hold a context of their own, out of reach: left to the collector.)"""
     context = template.new_context(values)
     try:
         return template.environment.concat(template.root_render_func(context))  # type: ignore[attr-defined,no-any-return]
