@@ -15,7 +15,7 @@ from typing import Any
 
 from digestgen.content import Paper
 from digestgen.files import File
-from digestgen.reuse import remembered
+from digestgen.reuse import remembered_for
 from digestgen.site import SiteModel
 
 INDEX = "reading-list/index.json"
@@ -52,7 +52,7 @@ def index_json(model: SiteModel) -> bytes:
     in the site's order, one line each."""
     tags = {slug: tag.name for slug, tag in model.tags.items() if tag.papers}
     head = json.dumps({"version": INDEX_VERSION, "tags": tags}, ensure_ascii=False, separators=(",", ":"))
-    lines = [remembered("reading-line", p, _line, p) for p in model.papers]
+    lines = [remembered_for(p, "reading-line", _line, p) for p in model.papers]
     return (head[:-1] + ',"papers":[\n' + ",\n".join(lines) + "\n]}\n").encode("utf-8")
 
 

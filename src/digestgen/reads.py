@@ -1,10 +1,10 @@
 """What a page's render reads: views of the site model that note reads no page key covers.
 
 A keyed page (one paper, issue, tag or author, or a list of them: see plan.KEYED_TEMPLATES)
-is kept from the last build when its key is unchanged. Its key covers what its context shows and, of the rest of the
-site, the settings and the names and order of issues and tags. Templates reach everything
-else through these views; a render that reads any of it is noted, and its page is rendered
-again at every build instead of being kept stale.
+is kept from the last build when its key is unchanged. Its key covers what its context shows
+and, of the rest of the site, the settings and the names and order of issues and tags.
+Templates reach everything else through these views; a render that reads any of it is noted,
+and its page is rendered again at every build instead of being kept stale.
 """
 
 from __future__ import annotations
