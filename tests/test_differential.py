@@ -1,6 +1,7 @@
 """After any sequence of edits, an incremental build writes the bytes of a cold build.
 
-Hypothesis draws the edits: a paper's title, date (across issues), tags; a paper deleted,
+Hypothesis draws the edits: a paper's title, note, date (across issues), tags, what orders
+it in its issue (featured, upvotes); a paper deleted,
 added or its file renamed; site.yaml; a site override of paper.html that reads `model`; an
 override of the card partial; an override of tag.html that shows the papers of the tag's
 other pages and `issue_of`; a static file; an issue's intro and its publishing keys; a
@@ -62,8 +63,9 @@ class Digest:
             files[f"content/papers/2025/{stem}.md"] = (
                 f'---\ntitle: "{p["title"]}"\ndate: {p["date"]}\nauthors: '
                 f'[{", ".join(p.get("authors", ["Ada Lovelace"]))}]\n'  # type: ignore[arg-type]
-                f"tags: [{tags}]\n---\n"
-                f"A note on {stem}.\n")
+                f"tags: [{tags}]\n" + (f"upvotes: {p['upvotes']}\n" if "upvotes" in p else "")
+                + ("featured: true\n" if p.get("featured") else "") + "---\n"
+                + str(p.get("note", f"A note on {stem}.")) + "\n")
         vocabulary = []
         for slug in TAGS:
             note = self.tag_notes.get(slug)
@@ -177,6 +179,19 @@ def _tag_note(d: Digest, n: int) -> None:
     d.tag_notes[TAGS[n % 3]] = f"About tag {n}"
 
 
+def _standing(d: Digest, n: int) -> None:
+    """Featured, or a number of upvotes: both order a paper in its issue."""
+    paper = d.papers[_nth(d, n)]
+    if n % 3 == 0:
+        paper["featured"] = not paper.get("featured")
+    else:
+        paper["upvotes"] = n * 7 % 50
+
+
+def _note(d: Digest, n: int) -> None:
+    d.papers[_nth(d, n)]["note"] = f"A revised note ({n}) with **emphasis** and $x^{n % 5}$."
+
+
 PEOPLE = ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Émile Borel", "Emile Borel")
 
 
@@ -196,7 +211,7 @@ EDITS: dict[str, Callable[[Digest, int], None]] = {
     "title": _title, "date": _date, "tags": _tags, "delete": _delete, "add": _add, "rename": _rename,
     "site.yaml": _site_yaml, "paper override": _paper_override, "card override": _card_override,
     "tag override": _tag_override, "static": _static, "intro": _intro, "tag description": _tag_note,
-    "authors": _authors, "authors.yaml": _people,
+    "authors": _authors, "authors.yaml": _people, "standing": _standing, "note": _note,
 }
 edit_lists = st.lists(st.tuples(st.sampled_from(sorted(EDITS)), st.integers(0, 63)), min_size=1, max_size=5)
 
@@ -289,6 +304,7 @@ EXAMPLES = settings(max_examples=15, deadline=None, derandomize=True, database=N
 @given(edits=edit_lists)
 @example(edits=[("paper override", 0), ("add", 0)])  # each failed before pages were keyed by their reads
 @example(edits=[("tag override", 0), ("title", 7)])
+@example(edits=[("note", 11), ("rename", 11)])  # a renamed file of the same bytes: feeds linked the old id
 def test_incremental_build_equals_a_cold_build(preview: bool, edits: list[tuple[str, int]]) -> None:
     check_edits(edits, preview)
 

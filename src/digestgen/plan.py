@@ -5,7 +5,7 @@ theme assets and static/) is a files.File that says what it is made of. A key ho
 everything an output is made of, so an output whose key did not change since the last build
 into the same folder is taken from that build instead of being made again (write.py):
 
-- a file made of some papers alone is keyed by their content hashes and its plain values;
+- a file made of some papers alone is keyed by their ids and content hashes and its plain values;
 - a page of one paper, issue, tag or author, or a list of them (KEYED_TEMPLATES), is keyed by
   what its context shows, and re-keyed by what its render turned out to read (reads.py): a
   page that read anything no key covers (a site template showing `model.papers`, say) gets
@@ -88,7 +88,8 @@ def file_key(render_key: str, file: File, hashes: dict[str, str], seen: dict[int
     as the names of every tag)."""
     if file.papers is None:
         return None
-    parts = [render_key, file.path, *[hashes.get(p.source) or hexhash(p) for p in file.papers], "more:"]
+    # a paper by its id too: a file renamed without a change has the same bytes, not the same id
+    parts = [render_key, file.path, *[f"{p.id}:{hashes.get(p.source) or hexhash(p)}" for p in file.papers], "more:"]
     for value in file.more:
         if seen is None or isinstance(value, str):
             parts.append(repr(value))
