@@ -7,7 +7,8 @@ and a cold build with search on (Pagefind's share reported on its own line). "Di
 the time one plain Python process takes to write files of the same names and sizes as the cold
 build's output into a new folder: what the file system alone costs. "Edit in serve"
 is the median time from saving an entry to the live-reload event of a running `digestgen
-serve` (watcher, settle delay, rebuild), over five edits. Peak memory is the
+serve` for a browser showing the entry (watcher, settle delay, the page made again), over
+five edits; the whole rebuild's median follows it in the list of runs. Peak memory is the
 largest sum of PSS (proportional set size: shared pages split between processes) over the
 build's process tree, sampled every 20 ms. "Cache MB" is the size of the build cache after the
 cold build. With --hugo the same corpus is built by Hugo
@@ -233,9 +234,14 @@ def settle() -> None:
     time.sleep(2.1)
 
 
+def entry_to_edit(site: Path, which: int = 0) -> Path:
+    """The entry edit_one changes (a different one for each value of which)."""
+    return sorted((site / "content" / "papers").rglob("*.md"))[-7 - 13 * which]
+
+
 def edit_one(site: Path, which: int = 0) -> Path:
     """Change the title of one entry (a different one for each value of which)."""
-    paper = sorted((site / "content" / "papers").rglob("*.md"))[-7 - 13 * which]
+    paper = entry_to_edit(site, which)
     text = paper.read_text("utf-8")
     saved = paper.with_name(paper.name + ".tmp")  # saved whole, as editors do (serve ignores .tmp files)
     saved.write_text(text.replace('title: "', 'title: "Revised: ', 1), "utf-8")
@@ -243,14 +249,19 @@ def edit_one(site: Path, which: int = 0) -> Path:
     return paper
 
 
-def serve_edits(site: Path, env: dict[str, str], count: int = 5) -> list[float]:
-    """Seconds from saving an entry to the live-reload event of `digestgen serve`, per edit.
+def serve_edits(site: Path, env: dict[str, str], count: int = 5) -> tuple[list[float], list[float]]:
+    """Seconds from saving an entry to the live-reload event of `digestgen serve`, per edit,
+    for a browser showing the entry's page; and to the end of the whole rebuild.
 
     What a curator waits for in the browser: the watcher noticing the save, the settle delay
-    that merges bursts of saves, the rebuild, and the event (the page then reloads).
+    that merges bursts of saves, the page made again (early, before the rest of the site when
+    the edit keeps the paper in its place), and the event (the page then reloads). The rest
+    of the preview is up to date when the whole rebuild ends (the server's "built" line).
     """
     import http.client
+    import queue
     import re
+    from urllib.parse import quote
 
     proc = subprocess.Popen([sys.executable, "-m", "digestgen", "serve", "--port", "0"], cwd=site, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -264,32 +275,43 @@ def serve_edits(site: Path, env: dict[str, str], count: int = 5) -> list[float]:
                 break
         if port is None:
             raise SystemExit("digestgen serve did not start")
-        threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep the pipe drained
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        conn.request("GET", "/__digestgen/events")
-        events = conn.getresponse()
+        built: queue.Queue[float] = queue.Queue()
 
-        def next_event() -> str:
-            name = ""
-            while True:
-                line = events.readline().decode()
-                if not line:
-                    raise SystemExit("the event stream of digestgen serve ended")
-                if line.startswith("event: "):
-                    name = line[7:].strip()
-                elif line == "\n" and name:
-                    return name
+        def drain() -> None:  # keep the pipe drained; note when each rebuild ends
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if line.startswith("built after "):
+                    built.put(time.perf_counter())
 
-        next_event()  # hello
-        times = []
+        threading.Thread(target=drain, daemon=True).start()
+        page_times, whole_times = [], []
         for which in range(1, count + 1):
+            page = f"/papers/{entry_to_edit(site, which).stem}/"
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            conn.request("GET", f"/__digestgen/events?page={quote(page, safe='')}")
+            events = conn.getresponse()
+
+            def next_event(events: http.client.HTTPResponse = events) -> str:
+                name = ""
+                while True:
+                    line = events.readline().decode()
+                    if not line:
+                        raise SystemExit("the event stream of digestgen serve ended")
+                    if line.startswith("event: "):
+                        name = line[7:].strip()
+                    elif line == "\n" and name:
+                        return name
+
+            next_event()  # hello
             started = time.perf_counter()
             edit_one(site, which)
             if next_event() != "reload":
                 raise SystemExit("digestgen serve reported an error after an edit")
-            times.append(time.perf_counter() - started)
+            page_times.append(time.perf_counter() - started)
+            whole_times.append(built.get(timeout=300) - started)
+            conn.close()
             time.sleep(0.3)  # a curator reads the page before the next save
-        return times
+        return page_times, whole_times
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -333,8 +355,8 @@ def digestgen_runs(n: int, work: Path, env: dict[str, str], search: bool, serve:
         runs[f"edit{which}"] = measure(cmd, site, env, out)
     if serve:
         load = os.getloadavg()[0]
-        times = serve_edits(site, env)
-        runs["serve"] = Run(statistics.median(times), 0, {"times": times}, load)
+        times, whole = serve_edits(site, env)
+        runs["serve"] = Run(statistics.median(times), 0, {"times": times, "whole": whole}, load)
     # last: deleting its files would slow down the file system for the builds after it
     runs["floor"] = Run(disk_floor(out, work / f"floor-{n}"), 0, {}, os.getloadavg()[0])
     if images:  # the default draws a card per issue: what none saves, what all (a card per paper) costs
@@ -495,9 +517,11 @@ def main() -> None:
         ]
         if "serve" in runs:
             times = ", ".join(f"{t * 1000:.0f}" for t in runs["serve"].report["times"])
+            whole = runs["serve"].report["whole"]
             every.append(
-                f"| {n:,} | digestgen serve | save to reload ({times} ms) | {runs['serve'].wall * 1000:.0f} ms "
-                f"| - | - | - | - | {runs['serve'].load:.2f} |"
+                f"| {n:,} | digestgen serve | save to reload ({times} ms; whole rebuild "
+                f"{', '.join(f'{t * 1000:.0f}' for t in whole)} ms) | {runs['serve'].wall * 1000:.0f} ms "
+                f"(whole {statistics.median(whole) * 1000:.0f} ms) | - | - | - | - | {runs['serve'].load:.2f} |"
             )
         if "floor" in runs:
             every.append(

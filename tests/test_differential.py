@@ -1,15 +1,16 @@
 """After any sequence of edits, an incremental build writes the bytes of a cold build.
 
-Hypothesis draws the edits: a paper's title, note, date (across issues), tags, what orders
-it in its issue (featured, upvotes); a paper deleted,
-added or its file renamed; site.yaml; a site override of paper.html that reads `model`; an
-override of the card partial; an override of tag.html that shows the papers of the tag's
-other pages and `issue_of`; a static file; an issue's intro and its publishing keys; a
-tag's description; a paper's authors (an author's second paper gives them a page, which every
-card of their papers then links to) and content/authors.yaml. After each edit the site is
-built incrementally (as `digestgen build` does, or as serve's preview does: one process that
-keeps results between builds) and cold into a fresh folder, and the two trees must be the
-same, file for file and byte for byte.
+Hypothesis draws the edits: a paper's title, note, date (across issues), tags, what orders it
+in its issue (featured, upvotes); a paper deleted, added or its file renamed; site.yaml; a site
+override of paper.html that reads `model`; an override of the card partial; an override of
+tag.html that shows the papers of the tag's other pages and `issue_of`; a static file; an
+issue's intro and its publishing keys; a tag's description; a paper's authors (an author's
+second paper gives them a page, which every card of their papers then links to) and
+content/authors.yaml. After each edit the site is built incrementally (as `digestgen build`
+does, or as serve's preview does: one process that keeps results between builds) and cold
+into a fresh folder, and the two trees must be the same, file for file and byte for byte. In
+a preview, every page is also made early, as for a browser that shows it (early.py), and must
+be the page the build then makes.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from digestgen import cache as cache_mod
 from digestgen import quick
 from digestgen.build import UNTRACKED, build
 from digestgen.config import BuildOptions
+from digestgen.early import early_pages
 from digestgen.reuse import Reuse
 
 TAGS = ("rl", "vision", "transformers")
@@ -225,19 +227,23 @@ class Writer:
         self.written: dict[str, str] = {}
         self.clock = int(EPOCH) * 10**9 - 10**12  # mtimes long past, each new one a second later
 
-    def sync(self, digest: Digest) -> None:
+    def sync(self, digest: Digest) -> list[str]:
+        """Write the digest; the files written or removed."""
         files = digest.files()
-        for rel in sorted(set(self.written) - set(files)):
+        changed = sorted(set(self.written) - set(files))
+        for rel in changed:
             (self.site / rel).unlink()
         for rel, text in sorted(files.items()):
             if self.written.get(rel) == text:
                 continue
+            changed.append(rel)
             path = self.site / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, "utf-8")
             self.clock += 10**9
             os.utime(path, ns=(self.clock, self.clock))
         self.written = files
+        return changed
 
 
 @contextmanager
@@ -268,7 +274,11 @@ def _options(preview: bool, output: Path) -> BuildOptions:
     return BuildOptions(output=output)
 
 
-def check_edits(edits: list[tuple[str, int]], preview: bool) -> None:
+def check_edits(edits: list[tuple[str, int]], preview: bool) -> list[int]:
+    """Build after each edit and compare with a cold build. In a preview, every page is also
+    made early (early.py, as if a browser showed each) and must be the page the build makes;
+    returns how many pages were made early after each edit."""
+    made: list[int] = []
     with _environment(preview), tempfile.TemporaryDirectory() as folder:
         site = Path(folder) / "site"
         out = site / (".digestgen-cache/serve" if preview else "public")
@@ -278,16 +288,21 @@ def check_edits(edits: list[tuple[str, int]], preview: bool) -> None:
         build(site, _options(preview, out), reuse=reuse)
         for number, (kind, choice) in enumerate(edits):
             EDITS[kind](digest, choice)
-            writer.sync(digest)
+            changed = writer.sync(digest)
+            early = early_pages(reuse, changed, sorted(reuse.site or ())) if reuse is not None else {}
             build(site, _options(preview, out), reuse=reuse)
             cold = Path(folder) / f"cold{number}"
             if reuse is not None:  # a preview is built into memory
+                assert reuse.site is not None
+                assert {name: reuse.site.get(name) for name in early} == early, (number, kind, choice)
+                made.append(len(early))
                 fresh = Reuse(site, enabled=False)
                 build(site, _options(preview, cold), use_cache=False, reuse=fresh)
                 assert _memory(reuse) == _memory(fresh), (number, kind, choice)
                 continue
             build(site, _options(preview, cold), use_cache=False)
             assert tree_digest(out) == tree_digest(cold), (number, kind, choice)
+    return made
 
 
 def _memory(reuse: Reuse) -> dict[str, str]:
@@ -328,6 +343,24 @@ def test_an_override_that_reads_the_model_sees_every_edit(preview: bool) -> None
 @pytest.mark.parametrize("preview", [False, True], ids=["build", "preview"])
 def test_every_kind_of_edit_in_one_sequence(preview: bool) -> None:
     check_edits([(kind, 11) for kind in sorted(EDITS)], preview)
+
+
+def test_pages_made_early_are_the_pages_the_build_makes() -> None:
+    """A preview makes the pages on screen early after an edit that keeps every paper in its
+    place (a title, a note, what orders an issue), the same as the build after it, for pages
+    of the default theme and of overrides; never after an edit that moves a paper, adds a file
+    or changes the theme, nor for a page that reads `model`."""
+    made = check_edits([("title", 3), ("note", 5), ("standing", 4), ("standing", 6), ("date", 20), ("tags", 5),
+                        ("add", 1), ("title", 40), ("card override", 2), ("title", 3), ("tag override", 1),
+                        ("authors", 3), ("title", 7), ("paper override", 1), ("title", 9), ("note", 2)], True)
+    kinds = ["title", "note", "standing", "standing", "date", "tags", "add", "title", "card override", "title",
+             "tag override", "authors", "title", "paper override", "title", "note"]
+    for kind, count in zip(kinds, made):
+        if kind in ("title", "note", "standing"):
+            assert count >= 3, str(made)  # its page, its issue's, its tags' (and the home page, maybe)
+        else:
+            assert count == 0, str(made)
+    assert made[-1] < made[0]  # once paper pages read `model`, they wait for the build
 
 
 def test_only_pages_that_read_the_model_are_rendered_every_time() -> None:

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -51,9 +52,9 @@ def get(port: int, path: str, host: str | None = None) -> tuple[int, dict[str, s
 class Events:
     """A Server-Sent Events client for /__digestgen/events."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, page: str | None = None):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=DEADLINE)
-        self.conn.request("GET", "/__digestgen/events")
+        self.conn.request("GET", "/__digestgen/events" + (f"?page={quote(page, safe='')}" if page else ""))
         self.response = self.conn.getresponse()
         assert self.response.status == 200
         assert self.response.getheader("Content-Type", "").startswith("text/event-stream")
@@ -131,6 +132,62 @@ def test_edit_reloads_and_serves_new_content(preview: Preview, site: Path) -> No
     assert events.next("reload", "error") == {"event": "reload", "build": 2}
     assert b"Attention Is Still All You Need" in get(preview.port, "/papers/1706.03762/")[2]
     events.close()
+
+
+def test_the_page_on_screen_reloads_before_the_rest_is_built(preview: Preview, site: Path) -> None:
+    """A browser showing the edited paper gets its page as soon as it is made (early.py) and
+    no second reload when the whole build made the same page; a browser showing another page
+    reloads once, after the whole build; so does one that does not say what it shows."""
+    paper, about, anyone = Events(preview.port, "/papers/1706.03762/"), Events(preview.port, "/about/"), \
+        Events(preview.port)
+    for events in (paper, about, anyone):
+        assert events.next("hello") == {"event": "hello", "build": 1}
+    assert preview.hub.viewed() == ["about/index.html", "papers/1706.03762/index.html"]
+    edit(site, PAPER, "title: Attention Is All You Need", "title: Attention, Early")
+    assert paper.next("reload", "built", "error") == {"event": "reload", "build": 2}
+    assert b"Attention, Early" in get(preview.port, "/papers/1706.03762/")[2]
+    assert paper.next("reload", "built", "error") == {"event": "built", "build": 3}
+    for events in (about, anyone):
+        assert events.next("reload", "built", "error") == {"event": "reload", "build": 3}
+    assert any(line.startswith("showed 1 page in ") for line in preview.logs)  # type: ignore[attr-defined]
+    # a paper that moves to another tag: only the whole build can tell what changes
+    edit(site, PAPER, "tags: [transformers]", "tags: [transformers, vision]")
+    for events in (paper, about, anyone):
+        assert events.next("reload", "built", "error") == {"event": "reload", "build": 4}
+    for events in (paper, about, anyone):
+        events.close()
+
+
+def test_a_stream_that_missed_the_early_build_reloads_after_the_whole_one() -> None:
+    """The events a browser gets depend on what it saw: one that was not woken between the
+    early build and the whole one (a slow event loop) has not got its page yet."""
+    import asyncio
+
+    from digestgen.serve_handler import Hub, event_stream, shown_page
+
+    async def events(publish: Callable[[Hub], None]) -> list[bytes]:
+        hub = Hub(build=1)
+        stream = event_stream(hub, "papers/x/index.html", heartbeat=5.0)
+        got = [await anext(stream)]  # hello
+        publish(hub)
+        got.append(await anext(stream))
+        await stream.aclose()
+        return got
+
+    def both(hub: Hub) -> None:
+        hub.publish(2, [], early=frozenset({"papers/x/index.html"}))
+        hub.publish(3, [], settled=frozenset({"papers/x/index.html"}))
+
+    assert asyncio.run(events(both))[1].startswith(b"event: reload\ndata: {\"build\": 3}")
+    assert asyncio.run(events(lambda hub: hub.publish(2, [], settled=frozenset({"papers/x/index.html"}))))[
+        1].startswith(b"event: reload")  # settled, but never shown early: reload
+    assert shown_page("/__digestgen/events?page=%2Fpapers%2Fx%2F") == "papers/x/index.html"
+    assert shown_page("/__digestgen/events?page=%2F") == "index.html"
+    assert shown_page("/__digestgen/events?page=%2Fcaf%25C3%25A9%2F") == "café/index.html"
+    for hostile in ("%2F..%2Fsecret", "http%3A%2F%2Fevil.example%2F", "%2F%2Fevil.example%2F", "%2F__digestgen%2Fx",
+                    ""):
+        assert shown_page(f"/__digestgen/events?page={hostile}") is None, hostile
+    assert shown_page("/__digestgen/events") is None
 
 
 def test_a_save_that_changes_nothing_does_not_reload(preview: Preview, site: Path) -> None:

@@ -47,8 +47,8 @@ class Reuse:
         self.cache = Cache(root, enabled=enabled, remember=long_lived)
         self.long_lived = long_lived
         self.model: SiteModel | None = None  # the last model built (see carry_over.py)
-        # the context and key of each keyed page of the last build (see plan.Keys)
-        self.pages: tuple[str, dict[str, tuple[dict[str, Any], bool, str]]] | None = None
+        # the route, shallowness and key of each keyed page of the last build (see write.py)
+        self.pages: tuple[str, dict[str, tuple[Any, bool, str]]] | None = None
         # the papers, values and key of each keyed file of the last build (see write.write)
         self.files: tuple[str, dict[str, tuple[Any, tuple[object, ...], str]]] | None = None
         # the preview's site, built into memory (memory.py): its files, their manifest, and

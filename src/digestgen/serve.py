@@ -193,6 +193,7 @@ class Preview:
         self.watcher = Watcher(self.root, [self.output, self.root / CACHE, self.root / "public"], self.debouncer.notify)
         self.shown: dict[str, None] = {}  # the warnings printed and not yet fixed, in order
         self.reuse = Reuse(self.root, long_lived=True)  # rebuilds make again only what changed
+        self.early_files: dict[str, bytes] | None = None  # the last site with the early pages (early.py)
 
     def rebuild(self, changed: list[str] | None = None) -> bool:
         """Build into the preview folder; publish 'reload' or 'error'. Never raises."""
@@ -204,9 +205,11 @@ class Preview:
 
         options = BuildOptions(output=self.output, drafts=True, future=True, base_url=self.url, serve=True)
         started = time.perf_counter()
+        early = self.early_build(changed) if changed else {}
         try:
             result = build(self.root, options, reuse=self.reuse)
         except Exception as exc:  # noqa: BLE001 - a preview survives anything a source file can do
+            self.early_files = None
             lines = describe(exc, self.root)
             if not isinstance(exc, DigestgenError):
                 traceback.print_exc(file=sys.stderr)
@@ -231,8 +234,11 @@ class Preview:
         self.builds += 1
         # a save that changed no output (same bytes, a no-op edit) needs no reload, unless errors must clear
         changed_output = bool(stats.written or stats.files != self.file_count)
-        if changed_output or self.hub.errors or self.hub.build == 0:
-            self.hub.publish(self.hub.build + 1, [])
+        site = self.reuse.site or {}
+        self.early_files = None
+        if changed_output or self.hub.errors or self.hub.build == 0 or early:
+            settled = frozenset(name for name, data in early.items() if site.get(name) == data)
+            self.hub.publish(self.hub.build + 1, [], settled=settled)
         self.file_count = stats.files
         if changed_output:
             self.pages += 1
@@ -241,6 +247,26 @@ class Preview:
             if language:
                 self.indexer.request(self.pages, language)
         return True
+
+    def early_build(self, changed: list[str]) -> dict[str, bytes]:
+        """Serve the pages on screen that changed, made before the whole site is built again
+        (see early.py), and reload the browsers that show them; the pages made."""
+        if self.hub.errors or self.reuse.site is None:
+            return {}  # (the page would hide what still fails)
+        from digestgen.early import early_pages
+
+        started = time.perf_counter()
+        site = self.reuse.site
+        try:
+            made = early_pages(self.reuse, changed, self.hub.viewed())
+        except Exception:  # noqa: BLE001 - the build that follows reports what fails
+            return {}
+        made = {name: data for name, data in made.items() if site.get(name) != data}
+        if made:
+            self.early_files = {**site, **made}
+            self.hub.publish(self.hub.build + 1, [], early=frozenset(made))
+            self.log(f"showed {plural(len(made), 'page')} in {time.perf_counter() - started:.2f} s; building the rest")
+        return made
 
     def changed_warnings(self, warnings: list[Problem], partial: bool = False) -> list[str]:
         """Lines for the warnings not shown before, and one for each shown one that went away
@@ -284,8 +310,10 @@ class Preview:
         self.server.stop()
 
     def files(self) -> dict[str, bytes] | None:
-        """The files of the latest good build (None before the first), by site path."""
-        return self.reuse.site
+        """The files of the latest good build (None before the first), by site path, with the
+        pages made early for the build under way."""
+        early = self.early_files
+        return early if early is not None else self.reuse.site
 
     def search_folder(self) -> Path:
         """Where the preview's search bundle is (pagefind/, made in the background)."""

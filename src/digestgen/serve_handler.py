@@ -18,13 +18,13 @@ import mimetypes
 import os
 import stat
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from http import HTTPStatus
 from pathlib import Path
 from typing import BinaryIO, Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from digestgen.httpserve import FilePart, Part, Request, Response, plain
 
@@ -70,13 +70,14 @@ LIVE_JS = """\
     overlay.appendChild(title); overlay.appendChild(hint); overlay.appendChild(list); overlay.appendChild(close);
     document.body.appendChild(overlay);
   }
-  var events = new EventSource("/__digestgen/events");
+  var events = new EventSource("/__digestgen/events?page=" + encodeURIComponent(location.pathname));
   events.addEventListener("hello", function (e) {
     var state = JSON.parse(e.data);
     window.digestgenLive = "connected";
     if (build !== null && String(state.build) !== build) { location.reload(); }
   });
   events.addEventListener("reload", function () { location.reload(); });
+  events.addEventListener("built", function (e) { build = String(JSON.parse(e.data).build); });
   events.addEventListener("error", function (e) {
     if (typeof e.data === "string") { show(JSON.parse(e.data).errors); }
   });
@@ -93,18 +94,26 @@ This page reloads when the site builds.</p></body></html>
 
 @dataclass
 class Hub:
-    """The latest build state; event streams wait for it to change."""
+    """The latest build state; event streams wait for it to change.
+
+    A build of the pages on screen alone (early, see early.py) reloads only the browsers that
+    show one of them; the whole build after it then reloads every browser but those that got
+    their page from it already (settled: the same bytes as the whole build's)."""
 
     build: int = 0
     errors: list[str] = field(default_factory=list)
     version: int = 0
     closed: bool = False
+    early: frozenset[str] = frozenset()  # the pages of an early build (this version's)
+    settled: frozenset[str] = frozenset()  # the pages that early build made as they are now
     lock: threading.Lock = field(default_factory=threading.Lock)
     listeners: list[Callable[[], None]] = field(default_factory=list)
+    viewers: dict[str, int] = field(default_factory=dict)  # site file name -> browsers showing it
 
-    def publish(self, build: int, errors: list[str]) -> None:
+    def publish(self, build: int, errors: list[str], early: frozenset[str] = frozenset(),
+                settled: frozenset[str] = frozenset()) -> None:
         with self.lock:
-            self.build, self.errors = build, errors
+            self.build, self.errors, self.early, self.settled = build, errors, early, settled
             self.version += 1
             self._wake()
 
@@ -120,6 +129,26 @@ class Hub:
     def state(self) -> tuple[int, int, list[str]]:
         with self.lock:
             return self.version, self.build, list(self.errors)
+
+    def viewed(self) -> list[str]:
+        """The pages the connected browsers show (site file names)."""
+        with self.lock:
+            return sorted(self.viewers)
+
+    @contextlib.contextmanager
+    def viewing(self, name: str | None) -> Iterator[None]:
+        if name is None:
+            yield
+            return
+        with self.lock:
+            self.viewers[name] = self.viewers.get(name, 0) + 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.viewers[name] -= 1
+                if not self.viewers[name]:
+                    del self.viewers[name]
 
     async def wait(self, version: int, timeout: float) -> bool:
         """Wait until the state is newer than `version` (or closed); False after `timeout`."""
@@ -144,21 +173,39 @@ class Hub:
                 self.listeners.remove(wake)
 
 
-async def event_stream(hub: Hub, heartbeat: float = HEARTBEAT) -> AsyncIterator[bytes]:
-    """Server-Sent Events: 'hello' with the current build, then 'reload' or 'error' on change."""
-    seen, build, errors = hub.state()
-    yield event("hello", {"build": build})
-    if errors:
-        yield event("error", {"build": build, "errors": errors})
-    while True:
-        changed = await hub.wait(seen, heartbeat)
-        if hub.closed:
-            return
-        if not changed:
-            yield b": keep-alive\n\n"
-            continue
+async def event_stream(hub: Hub, page: str | None = None, heartbeat: float = HEARTBEAT) -> AsyncIterator[bytes]:
+    """Server-Sent Events: 'hello' with the current build, then 'reload' or 'error' on change.
+
+    page: the site file the browser shows, if it said. An early build reloads only the pages
+    it made; the build after it does not reload a page the early one made as it is now, if
+    this browser was reloaded by it (or loaded the page since), but tells it the new build
+    ('built')."""
+    with hub.viewing(page):
         seen, build, errors = hub.state()
-        yield event("error", {"build": build, "errors": errors}) if errors else event("reload", {"build": build})
+        shown_early = seen if page is not None and page in hub.early else -1  # loaded from the early build
+        yield event("hello", {"build": build})
+        if errors:
+            yield event("error", {"build": build, "errors": errors})
+        while True:
+            changed = await hub.wait(seen, heartbeat)
+            if hub.closed:
+                return
+            if not changed:
+                yield b": keep-alive\n\n"
+                continue
+            with hub.lock:
+                before, seen, build, errors, early, settled = seen, hub.version, hub.build, list(hub.errors), \
+                    hub.early, hub.settled
+            if errors:
+                yield event("error", {"build": build, "errors": errors})
+            elif early:
+                if page in early:
+                    shown_early = seen
+                    yield event("reload", {"build": build})
+            elif page in settled and shown_early == seen - 1 == before:
+                yield event("built", {"build": build})
+            else:
+                yield event("reload", {"build": build})
 
 
 def event(name: str, data: dict[str, object]) -> bytes:
@@ -193,7 +240,7 @@ class PreviewHandler:
         if path is None:
             return self.not_found(None)
         if path.startswith(PREFIX):
-            return self.internal(path[len(PREFIX):], head)
+            return self.internal(path[len(PREFIX):], head, request.target)
         build = site.hub.build  # read before the files: a newer site only causes one more reload
         files = site.files()
         if files is None:
@@ -259,14 +306,25 @@ class PreviewHandler:
             return page(HTTPStatus.NOT_FOUND, [inject(custom, build)])
         return plain(HTTPStatus.NOT_FOUND, "not found\n")
 
-    def internal(self, name: str, head: bool) -> Response:
+    def internal(self, name: str, head: bool, target: str = "") -> Response:
         if name == "live.js":
             return Response(HTTPStatus.OK, [("Content-Type", "text/javascript; charset=utf-8"), *SECURITY_HEADERS],
                             [LIVE_JS.encode()])
         if name == "events" and not head:
             return Response(HTTPStatus.OK, [("Content-Type", "text/event-stream; charset=utf-8"),
-                                            ("Cache-Control", "no-store")], stream=partial(event_stream, self.site.hub))
+                                            ("Cache-Control", "no-store")],
+                            stream=partial(event_stream, self.site.hub, shown_page(target)))
         return plain(HTTPStatus.NOT_FOUND, "not found\n")
+
+
+def shown_page(target: str) -> str | None:
+    """The site file of the page an events request says its browser shows (?page=/path/)."""
+    pages = parse_qs(urlsplit(target).query).get("page")
+    path = clean_path(pages[0]) if pages and pages[0].startswith("/") else None
+    if path is None or path.startswith(PREFIX):
+        return None
+    name = path.lstrip("/")
+    return name + "index.html" if not name or name.endswith("/") else name
 
 
 def clean_path(target: str) -> str | None:

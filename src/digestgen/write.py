@@ -46,7 +46,7 @@ def write(model: SiteModel, renderer: Any, plan: Plan, staging: Staging | Memory
         if route.template in KEYED_TEMPLATES:
             was_shallow = route.path in shallow
             prior = before.get(route.path)
-            if prior is not None and prior[1] == was_shallow and same_context(prior[0], route.context):
+            if prior is not None and prior[1] == was_shallow and same_context(prior[0].context, route.context):
                 key = keys[route.path] = prior[2]  # the very objects of the last build: unchanged
             else:
                 key = keys[route.path] = keyer.page(route, was_shallow)
@@ -91,6 +91,6 @@ def write(model: SiteModel, renderer: Any, plan: Plan, staging: Staging | Memory
                        and r.path not in looked)
     if reuse.long_lived:
         reuse.files = (render_key, files)
-        reuse.pages = (same_key, {r.path: (r.context, r.path in now_shallow, keys[r.path]) for r in routes
+        reuse.pages = (same_key, {r.path: (r, r.path in now_shallow, keys[r.path]) for r in routes
                                   if keys.get(r.path, UNTRACKED) != UNTRACKED})
     return keys, now_shallow
