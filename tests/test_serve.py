@@ -52,9 +52,10 @@ def get(port: int, path: str, host: str | None = None) -> tuple[int, dict[str, s
 class Events:
     """A Server-Sent Events client for /__digestgen/events."""
 
-    def __init__(self, port: int, page: str | None = None):
+    def __init__(self, port: int, page: str | None = None, loaded: int | None = None):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=DEADLINE)
-        self.conn.request("GET", "/__digestgen/events" + (f"?page={quote(page, safe='')}" if page else ""))
+        query = (f"?page={quote(page, safe='')}" if page else "") + (f"&build={loaded}" if loaded is not None else "")
+        self.conn.request("GET", "/__digestgen/events" + query)
         self.response = self.conn.getresponse()
         assert self.response.status == 200
         assert self.response.getheader("Content-Type", "").startswith("text/event-stream")
@@ -149,6 +150,13 @@ def test_the_page_on_screen_reloads_before_the_rest_is_built(preview: Preview, s
     assert paper.next("reload", "built", "error") == {"event": "built", "build": 3}
     for events in (about, anyone):
         assert events.next("reload", "built", "error") == {"event": "reload", "build": 3}
+    # a browser that reloaded the early page (build 2) and connects after the whole build
+    late = Events(preview.port, "/papers/1706.03762/", loaded=2)
+    assert late.next("hello") == {"event": "hello", "build": 3, "same": True}
+    late.close()
+    stale = Events(preview.port, "/about/", loaded=2)  # not made early: the build's is newer
+    assert stale.next("hello") == {"event": "hello", "build": 3}
+    stale.close()
     assert any(line.startswith("showed 1 page in ") for line in preview.logs)  # type: ignore[attr-defined]
     # a paper that moves to another tag: only the whole build can tell what changes
     edit(site, PAPER, "tags: [transformers]", "tags: [transformers, vision]")
@@ -163,7 +171,7 @@ def test_a_stream_that_missed_the_early_build_reloads_after_the_whole_one() -> N
     early build and the whole one (a slow event loop) has not got its page yet."""
     import asyncio
 
-    from digestgen.serve_handler import Hub, event_stream, shown_page
+    from digestgen.serve_handler import Hub, event_stream, shown_build, shown_page
 
     async def events(publish: Callable[[Hub], None]) -> list[bytes]:
         hub = Hub(build=1)
@@ -188,6 +196,9 @@ def test_a_stream_that_missed_the_early_build_reloads_after_the_whole_one() -> N
                     ""):
         assert shown_page(f"/__digestgen/events?page={hostile}") is None, hostile
     assert shown_page("/__digestgen/events") is None
+    assert shown_build("/__digestgen/events?page=%2F&build=12") == 12
+    for hostile in ("-1", "1e3", "١٢", "9" * 40, ""):
+        assert shown_build(f"/__digestgen/events?build={hostile}") is None, hostile
 
 
 def test_a_save_that_changes_nothing_does_not_reload(preview: Preview, site: Path) -> None:
@@ -431,6 +442,17 @@ def test_overlay_in_the_browser(preview: Preview, site: Path) -> None:
             overlay.wait_for(state="detached", timeout=DEADLINE * 1000)
             edit(site, PAPER, "title: Attention Is All You Need", "title: Attention, Reloaded")
             page.get_by_text("Attention, Reloaded").first.wait_for(timeout=DEADLINE * 1000)
+            # the page on screen is made early (early.py): one reload, not a second after the build
+            wait_for(lambda: not preview.early_files, "the whole build")
+            page.wait_for_function(f"() => window.digestgenBuild === '{preview.hub.build}'")
+            loads: list[str] = []
+            page.on("framenavigated", lambda frame: loads.append(frame.url) if frame == page.main_frame else None)
+            before = preview.hub.build
+            edit(site, PAPER, "title: Attention, Reloaded", "title: Attention, Once")
+            page.get_by_text("Attention, Once").first.wait_for(timeout=DEADLINE * 1000)
+            wait_for(lambda: preview.hub.build == before + 2, "the early build and the whole one")
+            page.wait_for_function(f"() => window.digestgenBuild === '{before + 2}'")
+            assert loads == [f"http://127.0.0.1:{preview.port}/papers/1706.03762/"]
         finally:
             browser.close()
 

@@ -70,14 +70,16 @@ LIVE_JS = """\
     overlay.appendChild(title); overlay.appendChild(hint); overlay.appendChild(list); overlay.appendChild(close);
     document.body.appendChild(overlay);
   }
-  var events = new EventSource("/__digestgen/events?page=" + encodeURIComponent(location.pathname));
+  var events = new EventSource("/__digestgen/events?page=" + encodeURIComponent(location.pathname) +
+    (build !== null ? "&build=" + encodeURIComponent(build) : ""));
   events.addEventListener("hello", function (e) {
     var state = JSON.parse(e.data);
     window.digestgenLive = "connected";
-    if (build !== null && String(state.build) !== build) { location.reload(); }
+    if (build !== null && String(state.build) !== build && !state.same) { location.reload(); return; }
+    build = window.digestgenBuild = String(state.build);
   });
   events.addEventListener("reload", function () { location.reload(); });
-  events.addEventListener("built", function (e) { build = String(JSON.parse(e.data).build); });
+  events.addEventListener("built", function (e) { build = window.digestgenBuild = String(JSON.parse(e.data).build); });
   events.addEventListener("error", function (e) {
     if (typeof e.data === "string") { show(JSON.parse(e.data).errors); }
   });
@@ -173,17 +175,20 @@ class Hub:
                 self.listeners.remove(wake)
 
 
-async def event_stream(hub: Hub, page: str | None = None, heartbeat: float = HEARTBEAT) -> AsyncIterator[bytes]:
+async def event_stream(hub: Hub, page: str | None = None, heartbeat: float = HEARTBEAT,
+                       loaded: int | None = None) -> AsyncIterator[bytes]:
     """Server-Sent Events: 'hello' with the current build, then 'reload' or 'error' on change.
 
-    page: the site file the browser shows, if it said. An early build reloads only the pages
-    it made; the build after it does not reload a page the early one made as it is now, if
-    this browser was reloaded by it (or loaded the page since), but tells it the new build
-    ('built')."""
+    page: the site file the browser shows, if it said; loaded: the build it came from. An
+    early build reloads only the pages it made; the build after it does not reload a page the
+    early one made as it is now, if this browser was reloaded by it (or loaded the page since),
+    but tells it the new build ('built', or 'same' in 'hello' when it loaded the early page)."""
     with hub.viewing(page):
-        seen, build, errors = hub.state()
-        shown_early = seen if page is not None and page in hub.early else -1  # loaded from the early build
-        yield event("hello", {"build": build})
+        with hub.lock:
+            seen, build, errors = hub.version, hub.build, list(hub.errors)
+            shown_early = seen if page is not None and page in hub.early else -1  # loaded from the early build
+            same = page is not None and page in hub.settled and loaded == build - 1
+        yield event("hello", {"build": build, "same": True} if same else {"build": build})
         if errors:
             yield event("error", {"build": build, "errors": errors})
         while True:
@@ -313,7 +318,8 @@ class PreviewHandler:
         if name == "events" and not head:
             return Response(HTTPStatus.OK, [("Content-Type", "text/event-stream; charset=utf-8"),
                                             ("Cache-Control", "no-store")],
-                            stream=partial(event_stream, self.site.hub, shown_page(target)))
+                            stream=partial(event_stream, self.site.hub, shown_page(target),
+                                           loaded=shown_build(target)))
         return plain(HTTPStatus.NOT_FOUND, "not found\n")
 
 
@@ -325,6 +331,12 @@ def shown_page(target: str) -> str | None:
         return None
     name = path.lstrip("/")
     return name + "index.html" if not name or name.endswith("/") else name
+
+
+def shown_build(target: str) -> int | None:
+    """The build an events request says its page came from (?build=N)."""
+    builds = parse_qs(urlsplit(target).query).get("build")
+    return int(builds[0]) if builds and builds[0].isascii() and builds[0].isdigit() and len(builds[0]) < 10 else None
 
 
 def clean_path(target: str) -> str | None:
