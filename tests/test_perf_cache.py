@@ -540,7 +540,7 @@ def test_a_failed_preview_build_keeps_serving_the_last_one(tmp_path: Path, monke
     def die(*args: object) -> None:
         raise Killed
 
-    monkeypatch.setattr("digestgen.build._checked", lambda *args: die)
+    monkeypatch.setattr("digestgen.before_swap.checked", lambda *args: die)
     with pytest.raises(Killed):
         build(site, PREVIEW, reuse=reuse)
     assert reuse.site is before and _memory_digest(reuse) == {

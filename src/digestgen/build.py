@@ -12,26 +12,21 @@ per build, `digestgen serve` keeps one alive.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from digestgen import quick
-from digestgen.errors import Problem
+from digestgen import before_swap, quick
 from digestgen.options import BuildOptions
 from digestgen.output import WriteStats, build_lock
-from digestgen.words import plural
+from digestgen.result import BuildResult
 
 if TYPE_CHECKING:
     from digestgen.cache import BuildState
-    from digestgen.changes import Snapshot
     from digestgen.config import SiteConfig
     from digestgen.filestats import StatKey
     from digestgen.memory import MemoryStaging
     from digestgen.output import Staging
-    from digestgen.progress import Progress
     from digestgen.reuse import Reuse
     from digestgen.site import SiteModel
 
@@ -50,50 +45,6 @@ def __getattr__(name: str) -> Any:
 
         return getattr(load, name)
     raise AttributeError(name)
-
-
-class BuildResult:
-    """What a build did; the model is loaded on first use when the build found nothing to do."""
-
-    def __init__(self, model: SiteModel | None, warnings: list[Problem], stats: WriteStats | None = None,
-                 seconds: float = 0.0, loader: Callable[[], SiteModel] | None = None,
-                 counts: dict[str, int] | None = None, search_seconds: float | None = None,
-                 next_issue: str | None = None, placeholder: Problem | None = None):
-        from digestgen.publish import next_issue_line
-
-        self._model = model
-        self.next_issue = next_issue if next_issue is not None else next_issue_line(model) if model is not None else ""
-        self.placeholder = placeholder  # config.placeholder_warning of the site (the command line shows it)
-        self._loader = loader
-        self.warnings = warnings
-        self.stats = stats or WriteStats()
-        self.seconds = seconds
-        self.search_seconds = search_seconds
-        self.counts = counts or (_counts(model) if model is not None else {})
-
-    @property
-    def model(self) -> SiteModel:
-        if self._model is None:
-            assert self._loader is not None
-            self._model = self._loader()
-        return self._model
-
-    def summary(self) -> str:
-        c = self.counts
-        return (
-            f"built {plural(c['papers'], 'paper')} in {plural(c['issues'], 'issue')}, {plural(c['pages'], 'page')}, "
-            f"{plural(c['tags'], 'tag')}: {plural(self.stats.files, 'file')} ({self.stats.written} written) "
-            f"in {self.seconds:.2f} s"
-        )
-
-
-def _counts(model: SiteModel) -> dict[str, int]:
-    return {
-        "papers": len(model.papers),
-        "issues": len(model.issues),
-        "pages": len(model.pages),
-        "tags": len(model.tags),
-    }
 
 
 def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | None = None,
@@ -207,7 +158,7 @@ def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: S
     stamped = stamped and cache.enabled and not in_memory
     if cache.enabled and _unchanged(config, state, inputs, newest, in_memory):
         if stamped:
-            _stamp(config, looked, sources_digest, state)
+            quick.record(config, looked, sources_digest, state)
         stats = WriteStats(
             files=state.summary.get("files", 0),
             bytes=state.summary.get("bytes", 0),
@@ -244,7 +195,7 @@ def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: S
             ours = in_memory or (bool(state.manifest) and mark == state.manifest)
             last = state if ours or same_files(mark, state.manifest) else BuildState()
             # serve indexes its preview in the background, after the page has reloaded (serve.py)
-            search_hook = None if in_memory else _search_hook(model)
+            search_hook = None if in_memory else before_swap.search_hook(model)
             # A published folder is never modified in place: a complete folder (new, or the
             # spare brought up to date) is swapped in, so that it stays intact whatever happens.
             if in_memory:
@@ -262,8 +213,9 @@ def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: S
             except BaseException:
                 staging.abort()
                 raise
-            stats = staging.commit(_checked(_timed(search_hook, search_time, progress), warnings, config, weights,
-                                            staging.manifest, sources))
+            check = before_swap.checked(before_swap.timed(search_hook, search_time, progress), warnings, config,
+                                        weights, staging.manifest, sources)
+            stats = staging.commit(check)
     except OSError as exc:  # a full disk, a read-only folder: say what it means for the site
         raise OutputError(exc, config.output, staging is not None and staging.published) from None
     except KeyboardInterrupt:
@@ -285,24 +237,8 @@ def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: S
         else:
             cache.save_state(config.output, made)
         if stamped:
-            _stamp(config, looked, sources_digest, made)
+            quick.record(config, looked, sources_digest, made)
     return result
-
-
-def _stamp(config: SiteConfig, looked: int, sources_digest: str, state: BuildState) -> None:
-    """Keep the record of this build for the next one to tell quickly that nothing changed."""
-    from digestgen.config import placeholder_warning
-    from digestgen.hashes import content_hash, theme_fingerprint
-    from digestgen.plan import theme_folders
-
-    folders = theme_folders(config)
-    day = dt.datetime.combine(config.today, dt.time(), config.tz)
-    until = (day + dt.timedelta(days=1)).timestamp()
-    quick.save(config.root, config.options, quick.Stamp(
-        quick.code_stamp(), content_hash((config.root / "site.yaml").read_bytes()), repr(config.options),
-        day.timestamp(), min(until, state.until) if state.until > 0 else until, [str(f) for f in folders],
-        theme_fingerprint(folders), sources_digest, looked, str(config.output), state.manifest, state.summary,
-        state.warnings, state.next_issue, placeholder_warning(config)))
 
 
 def _unchanged(config: SiteConfig, state: BuildState, inputs: str, newest: int, in_memory: bool) -> bool:
@@ -322,43 +258,3 @@ def _until(model: SiteModel) -> float:
     return upcoming.publish_at.timestamp() if upcoming is not None and upcoming.publish_at is not None else 0.0
 
 
-def _timed(
-    hook: Callable[[Path], None] | None, seconds: list[float], progress: Progress
-) -> Callable[[Path], None] | None:
-    """Wrap the search hook to measure how long indexing takes."""
-    if hook is None:
-        return None
-
-    def run(folder: Path) -> None:
-        progress.stage("indexing for search")
-        start = time.perf_counter()
-        hook(folder)
-        seconds.append(time.perf_counter() - start)
-
-    return run
-
-
-def _checked(hook: Callable[[Path], None] | None, warnings: list[Problem], config: SiteConfig,
-             memo: dict[str, Any] | None, files: dict[str, str], sources: Snapshot) -> Callable[[Any], None]:
-    """Warn about pages heavier than the theme's page-weight budget, then run hook; last, make
-    sure no source changed since the build looked at them (sources)."""
-    from digestgen.page_weight import budget_warnings
-
-    def run(site: Path | MemoryStaging) -> None:
-        # every page of this build (its manifest), without a walk
-        where = site if isinstance(site, Path) else site.read
-        warnings.extend(budget_warnings(where, config.base_path, config.output.name, memo=memo, files=files))
-        if hook is not None and isinstance(site, Path):
-            hook(site)
-        sources.check()
-
-    return run
-
-
-def _search_hook(model: SiteModel) -> Callable[[Path], None] | None:
-    """Index the finished folder for search before it is swapped in (see search.py)."""
-    if not model.config.fields.search:
-        return None
-    from digestgen import search
-
-    return lambda folder: search.index(folder, model)

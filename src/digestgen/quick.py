@@ -17,10 +17,11 @@ build writes.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digestgen import __version__
 from digestgen.errors import Problem
@@ -28,6 +29,10 @@ from digestgen.filestats import tree_stats
 from digestgen.hashes import code_fingerprint, content_hash, hexhash, theme_fingerprint
 from digestgen.options import BuildOptions, now_seconds
 from digestgen.stamps import WATCHED, cache_folder, write_quietly
+
+if TYPE_CHECKING:
+    from digestgen.cache import BuildState
+    from digestgen.config import SiteConfig
 
 RACY_NS = 2_000_000_000  # a source is trusted by its stat once its times are this much older than the look
 _VERSION = 1
@@ -118,3 +123,18 @@ def holds(stamp: Stamp, root: Path, options: BuildOptions) -> bool:
     from digestgen.manifest import folder_mark
 
     return folder_mark(Path(stamp.output)) == stamp.manifest
+
+
+def record(config: SiteConfig, looked: int, sources_digest: str, state: BuildState) -> None:
+    """Keep the record of this build for the next one to tell quickly that nothing changed."""
+    from digestgen.config import placeholder_warning
+    from digestgen.plan import theme_folders
+
+    folders = theme_folders(config)
+    day = dt.datetime.combine(config.today, dt.time(), config.tz)
+    until = (day + dt.timedelta(days=1)).timestamp()
+    save(config.root, config.options, Stamp(
+        code_stamp(), content_hash((config.root / "site.yaml").read_bytes()), repr(config.options),
+        day.timestamp(), min(until, state.until) if state.until > 0 else until, [str(f) for f in folders],
+        theme_fingerprint(folders), sources_digest, looked, str(config.output), state.manifest, state.summary,
+        state.warnings, state.next_issue, placeholder_warning(config)))
