@@ -53,6 +53,7 @@ class Digest:
     tag_override: str | None = None  # the text an override of tag.html and tags.html adds
     statics: list[str] = field(default_factory=list)
     intros: dict[str, str] = field(default_factory=dict)  # issue key -> the intro's front matter
+    intro_texts: dict[str, str] = field(default_factory=dict)  # issue key -> its text, if not the usual
     tag_notes: dict[str, str] = field(default_factory=dict)  # tag slug -> description
     people: str | None = None  # content/authors.yaml
     added: int = 0
@@ -76,7 +77,8 @@ class Digest:
         if self.people is not None:
             files["content/authors.yaml"] = self.people
         for key, front in self.intros.items():
-            files[f"content/issues/{key}.md"] = f"---\n{front}\n---\nThis week, in short.\n"
+            text = self.intro_texts.get(key, "This week, in short.")
+            files[f"content/issues/{key}.md"] = f"---\n{front}\n---\n{text}\n"
         if self.paper_override is not None:
             files["templates/paper.html"] = (
                 '{% extends "default/paper.html" %}\n{% block content %}{{ super() }}'
@@ -177,6 +179,13 @@ def _intro(d: Digest, n: int) -> None:
         d.intros[key] = fronts[(n // 4) % len(fronts)]
 
 
+def _intro_text(d: Digest, n: int) -> None:
+    """What an issue's intro says, its title and publishing keys kept (W46 has one from the start)."""
+    front = d.intros.get("2025-W46", 'title: "An intro"').split("\nsummary:")[0]
+    d.intros["2025-W46"] = front + f'\nsummary: "In brief, take {n}."'
+    d.intro_texts["2025-W46"] = f"This week ({n}), in **short**."
+
+
 def _tag_note(d: Digest, n: int) -> None:
     d.tag_notes[TAGS[n % 3]] = f"About tag {n}"
 
@@ -214,6 +223,7 @@ EDITS: dict[str, Callable[[Digest, int], None]] = {
     "site.yaml": _site_yaml, "paper override": _paper_override, "card override": _card_override,
     "tag override": _tag_override, "static": _static, "intro": _intro, "tag description": _tag_note,
     "authors": _authors, "authors.yaml": _people, "standing": _standing, "note": _note,
+    "intro text": _intro_text,
 }
 edit_lists = st.lists(st.tuples(st.sampled_from(sorted(EDITS)), st.integers(0, 63)), min_size=1, max_size=5)
 
@@ -347,16 +357,17 @@ def test_every_kind_of_edit_in_one_sequence(preview: bool) -> None:
 
 def test_pages_made_early_are_the_pages_the_build_makes() -> None:
     """A preview makes the pages on screen early after an edit that keeps every paper in its
-    place (a title, a note, what orders an issue), the same as the build after it, for pages
-    of the default theme and of overrides; never after an edit that moves a paper, adds a file
-    or changes the theme, nor for a page that reads `model`."""
-    made = check_edits([("title", 3), ("note", 5), ("standing", 4), ("standing", 6), ("date", 20), ("tags", 5),
-                        ("add", 1), ("title", 40), ("card override", 2), ("title", 3), ("tag override", 1),
-                        ("authors", 3), ("title", 7), ("paper override", 1), ("title", 9), ("note", 2)], True)
-    kinds = ["title", "note", "standing", "standing", "date", "tags", "add", "title", "card override", "title",
-             "tag override", "authors", "title", "paper override", "title", "note"]
-    for kind, count in zip(kinds, made):
-        if kind in ("title", "note", "standing"):
+    place (a title, a note, what orders an issue) or an intro's text, the same as the build
+    after it, for pages of the default theme and of overrides; never after an edit that moves
+    a paper, adds a file, changes an intro's title or publishing keys or changes the theme,
+    nor for a page that reads `model`."""
+    edits = [("title", 3), ("note", 5), ("standing", 4), ("standing", 6), ("intro text", 1), ("date", 20),
+             ("tags", 5), ("add", 1), ("title", 40), ("card override", 2), ("title", 3), ("tag override", 1),
+             ("intro", 1), ("intro text", 2), ("authors", 3), ("title", 7), ("paper override", 1), ("title", 9),
+             ("note", 2)]
+    made = check_edits(edits, True)
+    for (kind, _), count in zip(edits, made):
+        if kind in ("title", "note", "standing", "intro text"):
             assert count >= 3, str(made)  # its page, its issue's, its tags' (and the home page, maybe)
         else:
             assert count == 0, str(made)

@@ -1,9 +1,10 @@
 """The page on screen first: a preview's pages made again before the rest of the site.
 
 After a save that changes what some papers say but not where they are listed (their id, date,
-issue, tags, authors...), the pages a browser shows are rendered from the last build's model
-with the new records put in place of the old, and served at once; the whole site is built
-after them as usual and replaces them (Hugo's server does the same, "fast render").
+issue, tags, authors...), or the text of an issue's intro, the pages a browser shows are
+rendered from the last build's model with the new records put in place of the old, and served
+at once; the whole site is built after them as usual and replaces them (Hugo's server does the
+same, "fast render").
 
 Only a page the last build keyed by what it shows is made this way (see plan.KEYED_TEMPLATES):
 its key proves that the page depends on nothing but its context and what every page's key
@@ -20,8 +21,9 @@ from collections.abc import Iterable
 from dataclasses import fields, replace
 from typing import Any
 
-from digestgen.content import parse_paper
-from digestgen.records import Paper
+from digestgen.content import parse_issue, parse_paper
+from digestgen.errors import Problem
+from digestgen.records import IssueIntro, Paper
 from digestgen.reuse import Reuse
 from digestgen.site import Issue, SiteModel, TagInfo, order_key
 
@@ -30,12 +32,14 @@ from digestgen.site import Issue, SiteModel, TagInfo, order_key
 SHOWN = frozenset({"title", "texts", "tldr", "links", "image_alt", "marks", "journal", "doi", "published",
                    "submitted_by", "internal_links", "upvotes", "featured", "rank"})
 _PLACED = tuple(f.name for f in fields(Paper) if f.name not in SHOWN)
+# And what an issue's intro says besides its title, which pages of other issues show too.
+_INTRO_PLACED = ("key", "source", "title", "draft", "publish_at")
 
 
 def early_pages(reuse: Reuse, changed: Iterable[str], viewed: Iterable[str]) -> dict[str, bytes]:
     """The pages among viewed (site file names) that the changes alter, made again now; {}
-    when the changes are not all edits of papers that keep their place (then only the build
-    can tell what they alter)."""
+    when the changes are not all edits of papers or intros that keep their place (then only
+    the build can tell what they alter)."""
     model, pages = reuse.model, reuse.pages
     if model is None or pages is None or reuse.site is None:
         return {}
@@ -63,15 +67,16 @@ def early_pages(reuse: Reuse, changed: Iterable[str], viewed: Iterable[str]) -> 
     return made
 
 
-def _edited(model: SiteModel, changed: Iterable[str]) -> dict[int, tuple[Paper, Paper]]:
+def _edited(model: SiteModel, changed: Iterable[str]) -> dict[int, tuple[Any, Any]]:
     """The last model's records of the changed files, each with its new record, when every
-    changed file is a paper of that model that parses without problems into a record of the
-    same place; else {}. (By id: records are compared by identity, not by their fields.)"""
-    by_source = {paper.source: paper for paper in model.papers}
+    changed file is a paper or an issue's intro of that model that parses without problems
+    into a record of the same place; else {}. (By id: records are compared by identity.)"""
+    papers = {paper.source: paper for paper in model.papers}
+    intros = {issue.intro.source: issue.intro for issue in model.issues if issue.intro is not None}
     config = model.config
-    swap: dict[int, tuple[Paper, Paper]] = {}
+    swap: dict[int, tuple[Any, Any]] = {}
     for rel in changed:
-        old = by_source.get(rel)
+        old: Paper | IssueIntro | None = papers.get(rel) or intros.get(rel)
         if old is None:
             return {}
         try:
@@ -79,20 +84,27 @@ def _edited(model: SiteModel, changed: Iterable[str]) -> dict[int, tuple[Paper, 
                 return {}
         except OSError:
             return {}
-        new, problems = parse_paper(config.root, rel, config.tz, config.base_path)
-        if not isinstance(new, Paper) or any(p.severity == "error" for p in problems):
+        problems: list[Problem] = []
+        new: object
+        if isinstance(old, Paper):
+            new, problems = parse_paper(config.root, rel, config.tz, config.base_path)
+            placed = _PLACED
+        else:
+            new = parse_issue(config.root, rel, config.base_path, problems, config.tz)
+            placed = _INTRO_PLACED
+        if type(new) is not type(old) or any(p.severity == "error" for p in problems):
             return {}
-        if any(getattr(old, name) != getattr(new, name) for name in _PLACED):
+        if any(getattr(old, name) != getattr(new, name) for name in placed):
             return {}
         if new != old:
             swap[id(old)] = (old, new)
     return swap
 
 
-def _swapped(value: Any, swap: dict[int, tuple[Paper, Paper]]) -> Any:
+def _swapped(value: Any, swap: dict[int, tuple[Any, Any]]) -> Any:
     """value with the records of swap replaced (in lists, issues and tags too); the very value
     when it holds none of them."""
-    if isinstance(value, Paper):
+    if isinstance(value, (Paper, IssueIntro)):
         pair = swap.get(id(value))
         return pair[1] if pair is not None and pair[0] is value else value
     if isinstance(value, list):
@@ -102,8 +114,10 @@ def _swapped(value: Any, swap: dict[int, tuple[Paper, Paper]]) -> Any:
         items = [_swapped(item, swap) for item in value]
         return tuple(items) if any(a is not b for a, b in zip(items, value)) else value
     if isinstance(value, Issue):
-        papers = _swapped(value.papers, swap)
-        return value if papers is value.papers else replace(value, papers=sorted(papers, key=order_key))
+        papers, intro = _swapped(value.papers, swap), _swapped(value.intro, swap)
+        if papers is value.papers and intro is value.intro:
+            return value
+        return replace(value, papers=papers if papers is value.papers else sorted(papers, key=order_key), intro=intro)
     if isinstance(value, TagInfo):
         papers = _swapped(value.papers, swap)
         return value if papers is value.papers else replace(value, papers=papers)
