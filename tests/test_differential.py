@@ -1,16 +1,16 @@
 """After any sequence of edits, an incremental build writes the bytes of a cold build.
 
-Hypothesis draws the edits: a paper's title, note, date (across issues), tags, what orders it
-in its issue (featured, upvotes); a paper deleted, added or its file renamed; site.yaml; a site
-override of paper.html that reads `model`; an override of the card partial; an override of
-tag.html that shows the papers of the tag's other pages and `issue_of`; a static file; an
-issue's intro and its publishing keys; a tag's description; a paper's authors (an author's
-second paper gives them a page, which every card of their papers then links to) and
-content/authors.yaml. After each edit the site is built incrementally (as `digestgen build`
-does, or as serve's preview does: one process that keeps results between builds) and cold
-into a fresh folder, and the two trees must be the same, file for file and byte for byte. In
-a preview, every page is also made early, as for a browser that shows it (early.py), and must
-be the page the build then makes.
+Hypothesis draws the edits: a paper's title, note (also days later), date (across issues),
+tags, what orders it in its issue (featured, upvotes); a paper deleted, added or its file
+renamed; site.yaml; a site override of paper.html that reads `model`; an override of the card
+partial; an override of tag.html that shows the papers of the tag's other pages and
+`issue_of`; a static file; an issue's intro, its text and its publishing keys; a tag's
+description; a paper's authors (an author's second paper gives them a page, which every card
+of their papers then links to) and content/authors.yaml. After each edit the site is built
+incrementally (as `digestgen build` does, or as serve's preview does: one process that keeps
+results between builds) and cold into a fresh folder, and the two trees must be the same, file
+for file and byte for byte. In a preview, every page is also made early, as for a browser that
+shows it (early.py), and must be the page the build then makes.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ class Digest:
     intro_texts: dict[str, str] = field(default_factory=dict)  # issue key -> its text, if not the usual
     tag_notes: dict[str, str] = field(default_factory=dict)  # tag slug -> description
     people: str | None = None  # content/authors.yaml
+    days: int = 0  # the builds' "now" is EPOCH and this many days
     added: int = 0
 
     def files(self) -> dict[str, str]:
@@ -179,6 +180,12 @@ def _intro(d: Digest, n: int) -> None:
         d.intros[key] = fronts[(n // 4) % len(fronts)]
 
 
+def _later_note(d: Digest, n: int) -> None:
+    """A note edited a day or more later: a preview then has pages that say what is out now."""
+    d.days += 1 + n % 4
+    _note(d, n)
+
+
 def _intro_text(d: Digest, n: int) -> None:
     """What an issue's intro says, its title and publishing keys kept (W46 has one from the start)."""
     front = d.intros.get("2025-W46", 'title: "An intro"').split("\nsummary:")[0]
@@ -223,7 +230,7 @@ EDITS: dict[str, Callable[[Digest, int], None]] = {
     "site.yaml": _site_yaml, "paper override": _paper_override, "card override": _card_override,
     "tag override": _tag_override, "static": _static, "intro": _intro, "tag description": _tag_note,
     "authors": _authors, "authors.yaml": _people, "standing": _standing, "note": _note,
-    "intro text": _intro_text,
+    "intro text": _intro_text, "later note": _later_note,
 }
 edit_lists = st.lists(st.tuples(st.sampled_from(sorted(EDITS)), st.integers(0, 63)), min_size=1, max_size=5)
 
@@ -298,6 +305,7 @@ def check_edits(edits: list[tuple[str, int]], preview: bool) -> list[int]:
         build(site, _options(preview, out), reuse=reuse)
         for number, (kind, choice) in enumerate(edits):
             EDITS[kind](digest, choice)
+            os.environ["SOURCE_DATE_EPOCH"] = str(int(EPOCH) + digest.days * 86400)
             changed = writer.sync(digest)
             early = early_pages(reuse, changed, sorted(reuse.site or ())) if reuse is not None else {}
             build(site, _options(preview, out), reuse=reuse)
@@ -360,11 +368,11 @@ def test_pages_made_early_are_the_pages_the_build_makes() -> None:
     place (a title, a note, what orders an issue) or an intro's text, the same as the build
     after it, for pages of the default theme and of overrides; never after an edit that moves
     a paper, adds a file, changes an intro's title or publishing keys or changes the theme,
-    nor for a page that reads `model`."""
+    nor once a day has begun since the last build, nor for a page that reads `model`."""
     edits = [("title", 3), ("note", 5), ("standing", 4), ("standing", 6), ("intro text", 1), ("date", 20),
              ("tags", 5), ("add", 1), ("title", 40), ("card override", 2), ("title", 3), ("tag override", 1),
-             ("intro", 1), ("intro text", 2), ("authors", 3), ("title", 7), ("paper override", 1), ("title", 9),
-             ("note", 2)]
+             ("intro", 1), ("intro text", 2), ("later note", 3), ("authors", 3), ("title", 7), ("note", 8),
+             ("paper override", 1), ("title", 9), ("note", 2)]
     made = check_edits(edits, True)
     for (kind, _), count in zip(edits, made):
         if kind in ("title", "note", "standing", "intro text"):

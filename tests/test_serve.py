@@ -166,6 +166,32 @@ def test_the_page_on_screen_reloads_before_the_rest_is_built(preview: Preview, s
         events.close()
 
 
+def test_a_failed_build_after_an_early_page_brings_back_the_last_good_one(
+        preview: Preview, site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The early page is gone when the whole build fails (another file broke meanwhile): its
+    browser reloads the last good page (and gets the error there); another browser gets the
+    error on the page it shows."""
+    from digestgen.errors import UsageError
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise UsageError("the whole build broke")
+
+    paper, about = Events(preview.port, "/papers/1706.03762/"), Events(preview.port, "/about/")
+    for events in (paper, about):
+        events.next("hello")
+    monkeypatch.setattr("digestgen.build.build", broken)
+    edit(site, PAPER, "title: Attention Is All You Need", "title: Attention, Never Built")
+    assert paper.next("reload", "built", "error") == {"event": "reload", "build": 2}
+    assert paper.next("reload", "built", "error") == {"event": "reload", "build": 3}
+    assert about.next("reload", "built", "error")["event"] == "error"
+    body = get(preview.port, "/papers/1706.03762/")[2]
+    assert b"Attention Is All You Need" in body and b"Never Built" not in body
+    late = Events(preview.port, "/papers/1706.03762/", loaded=2)  # loaded the early page, connects now
+    assert late.next("hello") == {"event": "hello", "build": 3}  # a newer build: it reloads
+    for events in (paper, about, late):
+        events.close()
+
+
 def test_a_stream_that_missed_the_early_build_reloads_after_the_whole_one() -> None:
     """The events a browser gets depend on what it saw: one that was not woken between the
     early build and the whole one (a slow event loop) has not got its page yet."""

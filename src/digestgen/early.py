@@ -23,6 +23,7 @@ from typing import Any
 
 from digestgen.content import parse_issue, parse_paper
 from digestgen.errors import Problem
+from digestgen.options import now_in
 from digestgen.records import IssueIntro, Paper
 from digestgen.reuse import Reuse
 from digestgen.site import Issue, SiteModel, TagInfo, order_key
@@ -40,9 +41,12 @@ def early_pages(reuse: Reuse, changed: Iterable[str], viewed: Iterable[str]) -> 
     """The pages among viewed (site file names) that the changes alter, made again now; {}
     when the changes are not all edits of papers or intros that keep their place (then only
     the build can tell what they alter)."""
-    model, pages = reuse.model, reuse.pages
+    model, pages, state = reuse.model, reuse.pages, reuse.state
     if model is None or pages is None or reuse.site is None:
         return {}
+    now = now_in(model.config.tz)
+    if now.date() != model.config.today or (state is not None and 0 < state.until <= now.timestamp()):
+        return {}  # a day began or an issue came out since the last build: its pages show it differently
     swap = _edited(model, changed)
     if not swap:
         return {}

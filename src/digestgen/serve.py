@@ -24,7 +24,8 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections import ChainMap
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from digestgen.errors import ContentError, DigestgenError, Problem, UsageError, capped, printable
@@ -105,7 +106,7 @@ class SearchIndexer(Background):
         from digestgen.output import build_lock, exchange
 
         preview = self.preview
-        files = preview.files()
+        files = preview.reuse.site  # (never the pages made early: the build may not make them so)
         if files is None:
             return
         fresh, pages = self.fresh, self.fresh.with_name(self.fresh.name + "-pages")
@@ -193,7 +194,7 @@ class Preview:
         self.watcher = Watcher(self.root, [self.output, self.root / CACHE, self.root / "public"], self.debouncer.notify)
         self.shown: dict[str, None] = {}  # the warnings printed and not yet fixed, in order
         self.reuse = Reuse(self.root, long_lived=True)  # rebuilds make again only what changed
-        self.early_files: dict[str, bytes] | None = None  # the last site with the early pages (early.py)
+        self.early_files: Mapping[str, bytes] | None = None  # the last site with the early pages (early.py)
 
     def rebuild(self, changed: list[str] | None = None) -> bool:
         """Build into the preview folder; publish 'reload' or 'error'. Never raises."""
@@ -221,7 +222,7 @@ class Preview:
             count = sum(p.severity == "error" for p in exc.problems) if isinstance(exc, ContentError) else len(lines)
             self.log(f"build failed ({count} problem{'s' * (count != 1)}); still serving the last good site")
             self.builds += 1
-            self.hub.publish(self.hub.build, lines)
+            self.hub.publish(self.hub.build + bool(early), lines)  # (a new number: early pages are gone)
             return False
         what = f" after {changed[0]}" + (f" and {len(changed) - 1} more" if len(changed) > 1 else "") if changed else ""
         stats = result.stats
@@ -263,7 +264,7 @@ class Preview:
             return {}
         made = {name: data for name, data in made.items() if site.get(name) != data}
         if made:
-            self.early_files = {**site, **made}
+            self.early_files = ChainMap(made, site)
             self.hub.publish(self.hub.build + 1, [], early=frozenset(made))
             self.log(f"showed {plural(len(made), 'page')} in {time.perf_counter() - started:.2f} s; building the rest")
         return made
@@ -309,7 +310,7 @@ class Preview:
         self.watcher.stop()
         self.server.stop()
 
-    def files(self) -> dict[str, bytes] | None:
+    def files(self) -> Mapping[str, bytes] | None:
         """The files of the latest good build (None before the first), by site path, with the
         pages made early for the build under way."""
         early = self.early_files

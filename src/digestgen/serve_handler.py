@@ -18,7 +18,7 @@ import mimetypes
 import os
 import stat
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from http import HTTPStatus
@@ -182,7 +182,8 @@ async def event_stream(hub: Hub, page: str | None = None, heartbeat: float = HEA
     page: the site file the browser shows, if it said; loaded: the build it came from. An
     early build reloads only the pages it made; the build after it does not reload a page the
     early one made as it is now, if this browser was reloaded by it (or loaded the page since),
-    but tells it the new build ('built', or 'same' in 'hello' when it loaded the early page)."""
+    but tells it the new build ('built', or 'same' in 'hello' when it loaded the early page).
+    When that build fails, a browser showing an early page reloads the last good one."""
     with hub.viewing(page):
         with hub.lock:
             seen, build, errors = hub.version, hub.build, list(hub.errors)
@@ -201,7 +202,9 @@ async def event_stream(hub: Hub, page: str | None = None, heartbeat: float = HEA
             with hub.lock:
                 before, seen, build, errors, early, settled = seen, hub.version, hub.build, list(hub.errors), \
                     hub.early, hub.settled
-            if errors:
+            if errors and shown_early == seen - 1 == before:
+                yield event("reload", {"build": build})  # its early page was not built after all: the last good one
+            elif errors:
                 yield event("error", {"build": build, "errors": errors})
             elif early:
                 if page in early:
@@ -225,7 +228,7 @@ class Site(Protocol):
     port: int
     allowed_hosts: set[str]
 
-    def files(self) -> dict[str, bytes] | None: ...
+    def files(self) -> Mapping[str, bytes] | None: ...
     def search_folder(self) -> Path: ...
 
 
@@ -275,7 +278,7 @@ class PreviewHandler:
         # cannot be rebound by DNS, so only names are refused
         return wildcard(self.site.bind) and _ip_literal(name)
 
-    def from_memory(self, files: dict[str, bytes], path: str, target: str, build: int) -> Response:
+    def from_memory(self, files: Mapping[str, bytes], path: str, target: str, build: int) -> Response:
         name = path.lstrip("/")
         if not name or name.endswith("/"):
             name += "index.html"
@@ -290,7 +293,7 @@ class PreviewHandler:
             return page(HTTPStatus.OK, [inject(data, build)])
         return Response(HTTPStatus.OK, [("Content-Type", ctype), *SECURITY_HEADERS], [data])
 
-    def from_folder(self, folder: Path, path: str, files: dict[str, bytes], build: int) -> Response:
+    def from_folder(self, folder: Path, path: str, files: Mapping[str, bytes], build: int) -> Response:
         """A file of the search bundle, which is on disk (never a symlink out of it, a FIFO...)."""
         try:
             real = (folder / path.lstrip("/")).resolve(strict=True)
@@ -305,7 +308,7 @@ class PreviewHandler:
         return Response(HTTPStatus.OK, [("Content-Type", content_type(real.name)), *SECURITY_HEADERS],
                         [FilePart(file, 0, size)])
 
-    def not_found(self, files: dict[str, bytes] | None, build: int = 0) -> Response:
+    def not_found(self, files: Mapping[str, bytes] | None, build: int = 0) -> Response:
         custom = files.get("404.html") if files is not None else None
         if custom is not None:
             return page(HTTPStatus.NOT_FOUND, [inject(custom, build)])
