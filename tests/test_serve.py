@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -190,6 +191,30 @@ def test_a_failed_build_after_an_early_page_brings_back_the_last_good_one(
     assert late.next("hello") == {"event": "hello", "build": 3}  # a newer build: it reloads
     for events in (paper, about, late):
         events.close()
+
+
+def _dispositions(_: int) -> tuple[object, ...]:
+    return tuple(signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT))
+
+
+def test_workers_leave_stopping_to_the_parent() -> None:
+    """serve's first build forks workers while its own handlers (which raise KeyboardInterrupt)
+    are set; a worker must not run them when the pool ends it with SIGTERM: one that died so
+    holding the lock of the pool's task queue left the next worker, and serve, stuck for good
+    (a 100,000-paper preview never started)."""
+    from digestgen import workers
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    before = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
+    try:
+        with workers._pool(2) as pool:
+            got = pool.map(_dispositions, range(4), chunksize=1)
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+    assert got == [(signal.SIG_DFL, signal.SIG_DFL, signal.SIG_IGN)] * 4
 
 
 def test_a_stream_that_missed_the_early_build_reloads_after_the_whole_one() -> None:

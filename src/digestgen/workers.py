@@ -14,6 +14,7 @@ import datetime as dt
 import gc
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -42,9 +43,21 @@ def cpus() -> int:
 
 
 def _pool(size: int) -> Any:
-    """A pool of forked workers. Each moves what it inherited out of its garbage collector's
-    sight (a collection would touch, and so copy, every one of those objects)."""
-    return multiprocessing.get_context("fork").Pool(size, initializer=gc.freeze)
+    """A pool of forked workers (see _started)."""
+    return multiprocessing.get_context("fork").Pool(size, initializer=_started)
+
+
+def _started() -> None:
+    """A worker's start. It moves what it inherited out of its garbage collector's sight (a
+    collection would touch, and so copy, every one of those objects), and it leaves stopping to
+    its parent: a handler the parent set (serve's, which raises KeyboardInterrupt) would run
+    Python code in a worker that the pool is ending with SIGTERM, which could then die holding
+    the lock of the pool's task queue and leave the next worker, and the parent waiting for
+    it, stuck for good. A terminal's Ctrl-C reaches the parent, which ends the pool."""
+    gc.freeze()
+    for name, action in (("SIGTERM", signal.SIG_DFL), ("SIGHUP", signal.SIG_DFL), ("SIGINT", signal.SIG_IGN)):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), action)
 
 
 def pool_ok(config: Any, jobs: int, minimum: int) -> bool:
