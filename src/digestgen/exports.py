@@ -60,18 +60,25 @@ def export_files(model: SiteModel, renderer: Renderer, sitemap_urls: list[tuple[
     records = _Records()
     for paper in model.papers:
         for ext, make in _PAPER_FILES:
-            files.append(File(paper_file(paper.id, ext), partial(_encoded, make, records, paper), [paper]))
+            files.append(File(paper_file(paper.id, ext), partial(_encoded, make, records, paper), [paper],
+                              group="citations"))
     bundles: list[tuple[Callable[[str, str], str], str, list[Paper], tuple[tuple[str, Any], ...]]]
     bundles = [(issue_file, issue.key, issue.papers, _BUNDLES) for issue in model.issues]
     bundles += [(tag_file, tag.slug, tag.papers, _TAG_BUNDLES) for tag in model.tags.values() if tag.papers]
     for where, key, papers, kinds in bundles:
         for ext, make_bundle in kinds:
-            files.append(File(where(key, ext), partial(_encoded, make_bundle, records, papers), papers))
+            files.append(File(where(key, ext), partial(_encoded, make_bundle, records, papers), papers,
+                              group="citations"))
+    records.left = sum(1 for file in files if file.group == "citations")
     return files
 
 
 def _encoded(make: Callable[[_Records, Any], str], records: _Records, what: Any) -> bytes:
-    return make(records, what).encode("utf-8")
+    data = make(records, what).encode("utf-8")
+    records.left -= 1
+    if not records.left:  # the last of the files made of them (all made by one worker): let them go
+        records.made.clear()
+    return data
 
 
 CITATION_FORMATS = tuple(ext for ext, _name in citations.CITATION_LINKS)
@@ -99,10 +106,12 @@ _MAKE: dict[str, Callable[[Paper], Any]] = {
 
 class _Records:
     """The citation records of each paper, made once in a build (a paper is in its own files,
-    its issue's and each of its tags'); a long process keeps them between builds (reuse.py)."""
+    its issue's and each of its tags'); a long process keeps them between builds (reuse.py).
+    They are let go once the files made of them are all made (left: how many are not)."""
 
     def __init__(self) -> None:
         self.made: dict[tuple[str, str], Any] = {}
+        self.left = 0
 
     def get(self, kind: str, paper: Paper) -> Any:
         key = (kind, paper.id)

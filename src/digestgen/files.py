@@ -34,6 +34,9 @@ class File:
     more: tuple[object, ...] = ()
     streamed: bool = False
     heavy: bool = False  # costly to make (a feed, a site-wide export): worth a worker of its own
+    # files of one group share what they make (the citation files, a paper's records): one
+    # worker makes them all, so that no other process makes and holds the same things again
+    group: str = ""
 
 
 def blocks(pieces: Iterable[bytes | memoryview], size: int = 1 << 20) -> Iterator[bytes]:

@@ -195,9 +195,17 @@ def make_outputs(renderer: Any, items: list[Any], staging: Any, use_pool: bool, 
         # compile every template and partial once, here, so that each worker inherits them
         renderer.render(next(item for item in rest if not isinstance(item, File) and item.template == template))
     heavy = sum(1 for item in rest if isinstance(item, File) and item.heavy)
-    numbers = list(range(len(rest)))
-    # a heavy file is a chunk of its own; pages and small files go in chunks of RENDER_CHUNK
-    chunks = [[n] for n in numbers[:heavy]] + list(_chunks(numbers[heavy:], RENDER_CHUNK))
+    groups: dict[str, list[int]] = {}
+    plain: list[int] = []
+    for n in range(heavy, len(rest)):
+        item = rest[n]
+        if isinstance(item, File) and item.group:
+            groups.setdefault(item.group, []).append(n)
+        else:
+            plain.append(n)
+    # a heavy file is a chunk of its own, and so is a group of files; pages and small files
+    # go in chunks of RENDER_CHUNK
+    chunks = [[n] for n in range(heavy)] + list(groups.values()) + list(_chunks(plain, RENDER_CHUNK))
     if isinstance(staging, MemoryStaging):  # the workers send what they make
         _job["make"] = (renderer, rest)
         try:
