@@ -242,11 +242,16 @@ def entry_to_edit(site: Path, which: int = 0) -> Path:
 def edit_one(site: Path, which: int = 0) -> Path:
     """Change the title of one entry (a different one for each value of which)."""
     paper = entry_to_edit(site, which)
-    text = paper.read_text("utf-8")
-    saved = paper.with_name(paper.name + ".tmp")  # saved whole, as editors do (serve ignores .tmp files)
-    saved.write_text(text.replace('title: "', 'title: "Revised: ', 1), "utf-8")
-    os.replace(saved, paper)
+    os.replace(edited(paper), paper)
     return paper
+
+
+def edited(paper: Path) -> Path:
+    """The entry with its title changed, written beside it, to be renamed over it: saved
+    whole, as editors do (serve ignores .tmp files)."""
+    saved = paper.with_name(paper.name + ".tmp")
+    saved.write_text(paper.read_text("utf-8").replace('title: "', 'title: "Revised: ', 1), "utf-8")
+    return saved
 
 
 def serve_edits(site: Path, env: dict[str, str], count: int = 5) -> tuple[list[float], list[float]]:
@@ -286,7 +291,9 @@ def serve_edits(site: Path, env: dict[str, str], count: int = 5) -> tuple[list[f
         threading.Thread(target=drain, daemon=True).start()
         page_times, whole_times = [], []
         for which in range(1, count + 1):
-            page = f"/papers/{entry_to_edit(site, which).stem}/"
+            paper = entry_to_edit(site, which)
+            saved = edited(paper)
+            page = f"/papers/{paper.stem}/"
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             conn.request("GET", f"/__digestgen/events?page={quote(page, safe='')}")
             events = conn.getresponse()
@@ -303,8 +310,8 @@ def serve_edits(site: Path, env: dict[str, str], count: int = 5) -> tuple[list[f
                         return name
 
             next_event()  # hello
-            started = time.perf_counter()
-            edit_one(site, which)
+            started = time.perf_counter()  # the save: the editor renames its file over the entry
+            os.replace(saved, paper)
             if next_event() != "reload":
                 raise SystemExit("digestgen serve reported an error after an edit")
             page_times.append(time.perf_counter() - started)
