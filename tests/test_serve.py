@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -136,10 +137,20 @@ def test_edit_reloads_and_serves_new_content(preview: Preview, site: Path) -> No
     events.close()
 
 
-def test_the_page_on_screen_reloads_before_the_rest_is_built(preview: Preview, site: Path) -> None:
+def test_the_page_on_screen_reloads_before_the_rest_is_built(
+        preview: Preview, site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A browser showing the edited paper gets its page as soon as it is made (early.py) and
     no second reload when the whole build made the same page; a browser showing another page
     reloads once, after the whole build; so does one that does not say what it shows."""
+    from digestgen import build
+
+    shown, whole = threading.Event(), build.build
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        shown.wait(DEADLINE)  # (a build done at once can come before the early reload is sent)
+        return whole(*args, **kwargs)
+
+    monkeypatch.setattr("digestgen.build.build", held)
     paper, about, anyone = Events(preview.port, "/papers/1706.03762/"), Events(preview.port, "/about/"), \
         Events(preview.port)
     for events in (paper, about, anyone):
@@ -148,6 +159,7 @@ def test_the_page_on_screen_reloads_before_the_rest_is_built(preview: Preview, s
     edit(site, PAPER, "title: Attention Is All You Need", "title: Attention, Early")
     assert paper.next("reload", "built", "error") == {"event": "reload", "build": 2}
     assert b"Attention, Early" in get(preview.port, "/papers/1706.03762/")[2]
+    shown.set()
     assert paper.next("reload", "built", "error") == {"event": "built", "build": 3}
     for events in (about, anyone):
         assert events.next("reload", "built", "error") == {"event": "reload", "build": 3}
@@ -174,7 +186,10 @@ def test_a_failed_build_after_an_early_page_brings_back_the_last_good_one(
     error on the page it shows."""
     from digestgen.errors import UsageError
 
+    shown = threading.Event()
+
     def broken(*args: object, **kwargs: object) -> None:
+        shown.wait(DEADLINE)  # (a build that fails at once can come before the early reload is sent)
         raise UsageError("the whole build broke")
 
     paper, about = Events(preview.port, "/papers/1706.03762/"), Events(preview.port, "/about/")
@@ -183,6 +198,7 @@ def test_a_failed_build_after_an_early_page_brings_back_the_last_good_one(
     monkeypatch.setattr("digestgen.build.build", broken)
     edit(site, PAPER, "title: Attention Is All You Need", "title: Attention, Never Built")
     assert paper.next("reload", "built", "error") == {"event": "reload", "build": 2}
+    shown.set()
     assert paper.next("reload", "built", "error") == {"event": "reload", "build": 3}
     assert about.next("reload", "built", "error")["event"] == "error"
     body = get(preview.port, "/papers/1706.03762/")[2]
