@@ -14,10 +14,10 @@ from lxml import etree
 
 from digestgen import render
 from digestgen.authors import AUTHORS_FILE, family_key, slugify
-from digestgen.build import load_site
 from digestgen.cli import main
 from digestgen.config import load_config
 from digestgen.errors import ContentError
+from digestgen.load import load_site
 from digestgen.render import Renderer
 from digestgen.schema import _orcid, split_author
 

@@ -31,9 +31,10 @@ from hypothesis import strategies as st
 
 from digestgen import cache as cache_mod
 from digestgen import quick
-from digestgen.build import UNTRACKED, build
+from digestgen.build import build
 from digestgen.config import BuildOptions
 from digestgen.early import early_pages
+from digestgen.plan import UNTRACKED
 from digestgen.reuse import Reuse
 
 TAGS = ("rl", "vision", "transformers")

@@ -12,9 +12,10 @@ from helpers_core import copy_site, tree_digest
 from PIL import Image
 
 from digestgen import social
-from digestgen.build import build, check
+from digestgen.build import build
 from digestgen.config import load_config
 from digestgen.errors import ContentError
+from digestgen.load import check
 from digestgen.render import issue_label
 
 BASE = "https://user.github.io/digest/"
@@ -223,7 +224,7 @@ def test_a_static_file_cannot_take_a_cards_place(tmp_path: Path) -> None:
 
 def test_cards_follow_the_issue_label(tmp_path: Path) -> None:
     config = load_config(_site(tmp_path))
-    from digestgen.build import load_site
+    from digestgen.load import load_site
 
     model, _warnings = load_site(config)
     cards = social.SocialCards(config, lambda issue: issue_label(issue, "weekly"))

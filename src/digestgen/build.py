@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from digestgen import before_swap, quick
 from digestgen.options import BuildOptions
-from digestgen.output import WriteStats, build_lock
+from digestgen.output import build_lock
+from digestgen.quick import unchanged_build
 from digestgen.result import BuildResult
 
 if TYPE_CHECKING:
@@ -30,21 +31,7 @@ if TYPE_CHECKING:
     from digestgen.reuse import Reuse
     from digestgen.site import SiteModel
 
-__all__ = ["BuildResult", "build", "unchanged_build"]  # and, from the stages: UNTRACKED, check, finish, load_site
-
-
-def __getattr__(name: str) -> Any:
-    """The names this module gives from the stages, imported when first used: a build with
-    nothing to do imports none of them (see quick.py)."""
-    if name == "UNTRACKED":
-        from digestgen.plan import UNTRACKED
-
-        return UNTRACKED
-    if name in ("check", "finish", "load_site"):
-        from digestgen import load
-
-        return getattr(load, name)
-    raise AttributeError(name)
+__all__ = ["BuildResult", "build", "unchanged_build"]
 
 
 def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | None = None,
@@ -81,30 +68,6 @@ def build(root: Path, options: BuildOptions | None = None, config: SiteConfig | 
                 raise SourcesChanged(exc.paths, attempt) from None
             warn(f"{', '.join(exc.paths[:5])} changed while the site was built; building again")
     return _build(root, options, config, reuse)  # the last try says what fails
-
-
-def unchanged_build(root: Path, options: BuildOptions) -> BuildResult | None:
-    """What the last build from the command line into the same folder said, when nothing it was
-    made of has changed since (None: build). Imports none of the stages (see quick.py)."""
-    started = time.perf_counter()
-    stamp = quick.recorded(root, options)
-    if stamp is None:
-        return None
-    with build_lock(Path(stamp.output)):  # (a build under way finishes first)
-        if not quick.holds(stamp, root, options):
-            return None
-    summary = stamp.summary
-    stats = WriteStats(files=summary.get("files", 0), bytes=summary.get("bytes", 0), unchanged=summary.get("files", 0))
-
-    def loader() -> SiteModel:
-        from digestgen.cache import Cache
-        from digestgen.config import load_config
-        from digestgen.load import load_site
-
-        return load_site(load_config(root, options), Cache(root))[0]
-
-    return BuildResult(None, stamp.warnings, stats, time.perf_counter() - started, loader=loader, counts=summary,
-                       next_issue=stamp.next_issue, placeholder=stamp.placeholder)
 
 
 def _build(root: Path, options: BuildOptions | None, config: SiteConfig | None, reuse: Reuse) -> BuildResult:
@@ -159,20 +122,8 @@ def _build_locked(config: SiteConfig, reuse: Reuse, started: float, site_yaml: S
     if cache.enabled and _unchanged(config, state, inputs, newest, in_memory):
         if stamped:
             quick.record(config, looked, sources_digest, state)
-        stats = WriteStats(
-            files=state.summary.get("files", 0),
-            bytes=state.summary.get("bytes", 0),
-            unchanged=state.summary.get("files", 0),
-        )
-        return BuildResult(
-            None,
-            state.warnings,
-            stats,
-            time.perf_counter() - started,
-            loader=lambda: load_site(config, cache)[0],
-            counts=state.summary,
-            next_issue=state.next_issue,
-        )
+        return BuildResult.unchanged(state.summary, state.warnings, time.perf_counter() - started,
+                                     lambda: load_site(config, cache)[0], state.next_issue)
     from digestgen.render import Renderer
 
     # what the sources are now, to notice any that change before the site is published

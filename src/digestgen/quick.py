@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,8 @@ from digestgen.stamps import WATCHED, cache_folder, write_quietly
 if TYPE_CHECKING:
     from digestgen.cache import BuildState
     from digestgen.config import SiteConfig
+    from digestgen.result import BuildResult
+    from digestgen.site import SiteModel
 
 RACY_NS = 2_000_000_000  # a source is trusted by its stat once its times are this much older than the look
 _VERSION = 1
@@ -123,6 +126,31 @@ def holds(stamp: Stamp, root: Path, options: BuildOptions) -> bool:
     from digestgen.manifest import folder_mark
 
     return folder_mark(Path(stamp.output)) == stamp.manifest
+
+
+def unchanged_build(root: Path, options: BuildOptions) -> BuildResult | None:
+    """What the last build from the command line into the same folder said, when nothing it was
+    made of has changed since (None: build). Imports none of the stages."""
+    from digestgen.output import build_lock
+    from digestgen.result import BuildResult
+
+    started = time.perf_counter()
+    stamp = recorded(root, options)
+    if stamp is None:
+        return None
+    with build_lock(Path(stamp.output)):  # (a build under way finishes first)
+        if not holds(stamp, root, options):
+            return None
+
+    def loader() -> SiteModel:
+        from digestgen.cache import Cache
+        from digestgen.config import load_config
+        from digestgen.load import load_site
+
+        return load_site(load_config(root, options), Cache(root))[0]
+
+    return BuildResult.unchanged(stamp.summary, stamp.warnings, time.perf_counter() - started, loader,
+                                 stamp.next_issue, stamp.placeholder)
 
 
 def record(config: SiteConfig, looked: int, sources_digest: str, state: BuildState) -> None:

@@ -39,6 +39,16 @@ class BuildResult:
             self._model = self._loader()
         return self._model
 
+    @classmethod
+    def unchanged(cls, summary: dict[str, int], warnings: list[Problem], seconds: float,
+                  loader: Callable[[], SiteModel], next_issue: str, placeholder: Problem | None = None) -> BuildResult:
+        """What a build with nothing to do says: what the last build said (summary: its counts
+        and files), every file kept."""
+        files = summary.get("files", 0)
+        stats = WriteStats(files=files, bytes=summary.get("bytes", 0), unchanged=files)
+        return cls(None, warnings, stats, seconds, loader=loader, counts=summary, next_issue=next_issue,
+                   placeholder=placeholder)
+
     def summary(self) -> str:
         c = self.counts
         return (
