@@ -6,7 +6,8 @@ renamed; site.yaml; a site override of paper.html that reads `model`; an overrid
 partial; an override of tag.html that shows the papers of the tag's other pages and
 `issue_of`; a static file; an issue's intro, its text and its publishing keys; a tag's
 description; a paper's authors (an author's second paper gives them a page, which every card
-of their papers then links to) and content/authors.yaml. After each edit the site is built
+of their papers then links to) and content/authors.yaml; a theme of the site's own (a
+template and the stylesheet) chosen, edited, switched or dropped. After each edit the site is built
 incrementally (as `digestgen build` does, or as serve's preview does: one process that keeps
 results between builds) and cold into a fresh folder, and the two trees must be the same, file
 for file and byte for byte. In a preview, every page is also made early, as for a browser that
@@ -57,12 +58,15 @@ class Digest:
     intro_texts: dict[str, str] = field(default_factory=dict)  # issue key -> its text, if not the usual
     tag_notes: dict[str, str] = field(default_factory=dict)  # tag slug -> description
     people: str | None = None  # content/authors.yaml
+    theme: str | None = None  # a whole theme of the site's own (themes/<name>/), selected in site.yaml
+    theme_text: str = ""
     days: int = 0  # the builds' "now" is EPOCH and this many days
     added: int = 0
 
     def files(self) -> dict[str, str]:
         files = {"site.yaml": (f"title: {self.title}\nbase_url: https://example.org/digest/\ntimezone: UTC\n"
-                               f"cadence: weekly\nper_page: {self.per_page}\nsearch: false\n")}
+                               f"cadence: weekly\nper_page: {self.per_page}\nsearch: false\n"
+                               + (f"theme: {self.theme}\n" if self.theme else ""))}
         for stem, p in self.papers.items():
             tags = ", ".join(p["tags"])  # type: ignore[arg-type]
             files[f"content/papers/2025/{stem}.md"] = (
@@ -101,6 +105,11 @@ class Digest:
                 "{% endblock %}\n")
         for name in self.statics:
             files[f"static/{name}"] = f"static file {name}\n"
+        if self.theme is not None:  # a template of its own and its own stylesheet
+            files[f"themes/{self.theme}/templates/issue.html"] = (
+                '{% extends "default/issue.html" %}\n{% block content %}{{ super() }}'
+                f"<p>{self.theme_text}</p>{{% endblock %}}\n")
+            files[f"themes/{self.theme}/static/site.css"] = f"/* {self.theme_text} */\nbody {{ margin: 0; }}\n"
         return files
 
 
@@ -211,6 +220,15 @@ def _note(d: Digest, n: int) -> None:
     d.papers[_nth(d, n)]["note"] = f"A revised note ({n}) with **emphasis** and $x^{n % 5}$."
 
 
+def _theme(d: Digest, n: int) -> None:
+    """A theme of the site's own chosen, edited, switched for another, or dropped."""
+    if d.theme is not None and n % 4 == 0:
+        d.theme = None
+    else:
+        d.theme = ("plain", "paper")[n % 2]
+        d.theme_text = f"Theme, take {n}"
+
+
 PEOPLE = ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Émile Borel", "Emile Borel")
 
 
@@ -231,7 +249,7 @@ EDITS: dict[str, Callable[[Digest, int], None]] = {
     "site.yaml": _site_yaml, "paper override": _paper_override, "card override": _card_override,
     "tag override": _tag_override, "static": _static, "intro": _intro, "tag description": _tag_note,
     "authors": _authors, "authors.yaml": _people, "standing": _standing, "note": _note,
-    "intro text": _intro_text, "later note": _later_note,
+    "intro text": _intro_text, "later note": _later_note, "theme": _theme,
 }
 edit_lists = st.lists(st.tuples(st.sampled_from(sorted(EDITS)), st.integers(0, 63)), min_size=1, max_size=5)
 
@@ -339,6 +357,7 @@ EXAMPLES = settings(max_examples=15, deadline=None, derandomize=True, database=N
 @example(edits=[("paper override", 0), ("add", 0)])  # each failed before pages were keyed by their reads
 @example(edits=[("tag override", 0), ("title", 7)])
 @example(edits=[("note", 11), ("rename", 11)])  # a renamed file of the same bytes: feeds linked the old id
+@example(edits=[("theme", 1), ("theme", 3), ("theme", 2), ("theme", 0)])  # chosen, edited, switched, dropped
 def test_incremental_build_equals_a_cold_build(preview: bool, edits: list[tuple[str, int]]) -> None:
     check_edits(edits, preview)
 
