@@ -29,12 +29,13 @@ from digestgen.errors import Problem
 from digestgen.filestats import tree_stats
 from digestgen.hashes import code_fingerprint, content_hash, hexhash, theme_fingerprint
 from digestgen.options import BuildOptions, now_seconds
+from digestgen.output import build_lock
+from digestgen.result import BuildResult
 from digestgen.stamps import WATCHED, cache_folder, write_quietly
 
 if TYPE_CHECKING:
     from digestgen.cache import BuildState
     from digestgen.config import SiteConfig
-    from digestgen.result import BuildResult
     from digestgen.site import SiteModel
 
 RACY_NS = 2_000_000_000  # a source is trusted by its stat once its times are this much older than the look
@@ -131,9 +132,6 @@ def holds(stamp: Stamp, root: Path, options: BuildOptions) -> bool:
 def unchanged_build(root: Path, options: BuildOptions) -> BuildResult | None:
     """What the last build from the command line into the same folder said, when nothing it was
     made of has changed since (None: build). Imports none of the stages."""
-    from digestgen.output import build_lock
-    from digestgen.result import BuildResult
-
     started = time.perf_counter()
     stamp = recorded(root, options)
     if stamp is None:
