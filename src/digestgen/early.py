@@ -111,12 +111,11 @@ def _swapped(value: Any, swap: dict[int, tuple[Any, Any]]) -> Any:
     if isinstance(value, (Paper, IssueIntro)):
         pair = swap.get(id(value))
         return pair[1] if pair is not None and pair[0] is value else value
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         items = [_swapped(item, swap) for item in value]
-        return items if any(a is not b for a, b in zip(items, value)) else value
-    if isinstance(value, tuple):
-        items = [_swapped(item, swap) for item in value]
-        return tuple(items) if any(a is not b for a, b in zip(items, value)) else value
+        if all(a is b for a, b in zip(items, value)):
+            return value
+        return items if isinstance(value, list) else tuple(items)
     if isinstance(value, Issue):
         papers, intro = _swapped(value.papers, swap), _swapped(value.intro, swap)
         if papers is value.papers and intro is value.intro:
