@@ -29,6 +29,7 @@ taken under load is worth running again.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import platform
@@ -254,6 +255,19 @@ def edited(paper: Path) -> Path:
     return saved
 
 
+def next_event(events: http.client.HTTPResponse) -> str:
+    """The name of the next event on a live-reload event stream (an HTTP response)."""
+    name = ""
+    while True:
+        line = events.readline().decode()
+        if not line:
+            raise SystemExit("the event stream of digestgen serve ended")
+        if line.startswith("event: "):
+            name = line[7:].strip()
+        elif line == "\n" and name:
+            return name
+
+
 def serve_edits(site: Path, env: dict[str, str], count: int = 5) -> tuple[list[float], list[float]]:
     """Seconds from saving an entry to the live-reload event of `digestgen serve`, per edit,
     for a browser showing the entry's page; and to the end of the whole rebuild.
@@ -263,7 +277,6 @@ def serve_edits(site: Path, env: dict[str, str], count: int = 5) -> tuple[list[f
     the edit keeps the paper in its place), and the event (the page then reloads). The rest
     of the preview is up to date when the whole rebuild ends (the server's "built" line).
     """
-    import http.client
     import queue
     import re
     from urllib.parse import quote
@@ -297,22 +310,10 @@ def serve_edits(site: Path, env: dict[str, str], count: int = 5) -> tuple[list[f
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             conn.request("GET", f"/__digestgen/events?page={quote(page, safe='')}")
             events = conn.getresponse()
-
-            def next_event(events: http.client.HTTPResponse = events) -> str:
-                name = ""
-                while True:
-                    line = events.readline().decode()
-                    if not line:
-                        raise SystemExit("the event stream of digestgen serve ended")
-                    if line.startswith("event: "):
-                        name = line[7:].strip()
-                    elif line == "\n" and name:
-                        return name
-
-            next_event()  # hello
+            next_event(events)  # hello
             started = time.perf_counter()  # the save: the editor renames its file over the entry
             os.replace(saved, paper)
-            if next_event() != "reload":
+            if next_event(events) != "reload":
                 raise SystemExit("digestgen serve reported an error after an edit")
             page_times.append(time.perf_counter() - started)
             whole_times.append(built.get(timeout=300) - started)
